@@ -1,0 +1,92 @@
+/**
+ * Typed shapes of the values on our topics, as they are in JavaScript after Avro decoding
+ * (longs are numbers, enums are upper-case strings). They mirror schemas/avro/*.avsc.
+ */
+export type PropertyValue = string | number | boolean | null;
+
+export interface BehaviouralEventValue {
+  eventId: string;
+  contactId: string;
+  type: string;
+  occurredAt: number;
+  properties: Record<string, PropertyValue>;
+  source: string | null;
+}
+
+export interface ContactUpdatedValue {
+  eventId: string;
+  contactId: string;
+  occurredAt: number;
+  properties: Record<string, PropertyValue>;
+  source: string | null;
+}
+
+export type ScoreCauseKind = 'EVENT' | 'DECAY' | 'GRID_CHANGE';
+
+export interface ScoreCauseValue {
+  kind: ScoreCauseKind;
+  eventId: string | null;
+}
+
+export interface RuleContributionValue {
+  ruleId: string;
+  label: string | null;
+  count: number;
+  points: number;
+  previousPoints: number;
+}
+
+export interface ScoreChangedValue {
+  id: string;
+  contactId: string;
+  sequence: number;
+  previousScore: number;
+  score: number;
+  delta: number;
+  gridName: string;
+  gridVersion: number;
+  cause: ScoreCauseValue;
+  changedContributions: RuleContributionValue[];
+  evaluatedAt: number;
+}
+
+export interface ThresholdCrossedValue {
+  id: string;
+  contactId: string;
+  threshold: string;
+  at: number;
+  direction: 'UP' | 'DOWN';
+  score: number;
+  previousScore: number;
+  gridName: string;
+  gridVersion: number;
+  cause: ScoreCauseValue;
+  sequence: number;
+  evaluatedAt: number;
+}
+
+export type LifecycleStage = 'SUBSCRIBER' | 'LEAD' | 'MARKETING_QUALIFIED' | 'SALES_QUALIFIED' | 'OPPORTUNITY' | 'CUSTOMER';
+
+export interface LifecycleStageChangedValue {
+  id: string;
+  contactId: string;
+  from: LifecycleStage | null;
+  to: LifecycleStage;
+  reason: string;
+  causeId: string | null;
+  changedAt: number;
+}
+
+export interface DeadLetterValue {
+  reason: string;
+  message: string;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  sourceTimestamp: number | null;
+  originalKey: Buffer | null;
+  originalValue: Buffer | null;
+  originalHeaders: Record<string, Buffer>;
+  failedAt: number;
+  failedBy: string;
+}

@@ -1,0 +1,105 @@
+/** The shape of a validated grid file (see schemas/grid.schema.json and docs/grid-authoring.md). */
+
+export type Scalar = string | number | boolean;
+
+/** Operators usable in `where` predicates and property rules; all given operators must hold. */
+export interface ValueOperators {
+  readonly equals?: Scalar;
+  readonly in?: readonly Scalar[];
+  readonly notIn?: readonly Scalar[];
+  readonly startsWith?: string;
+  readonly contains?: string;
+  readonly matches?: string;
+  readonly gte?: number;
+  readonly gt?: number;
+  readonly lte?: number;
+  readonly lt?: number;
+  readonly exists?: boolean;
+}
+
+export const OPERATOR_NAMES = [
+  'equals',
+  'in',
+  'notIn',
+  'startsWith',
+  'contains',
+  'matches',
+  'gte',
+  'gt',
+  'lte',
+  'lt',
+  'exists',
+] as const satisfies readonly (keyof ValueOperators)[];
+
+/** Event property name → a bare value (equals) or operators. */
+export type WhereClause = Readonly<Record<string, Scalar | ValueOperators>>;
+
+export interface Tier {
+  readonly atLeast: number;
+  readonly points: number;
+}
+
+interface RuleBase {
+  readonly id: string;
+  readonly label?: string;
+  readonly description?: string;
+}
+
+export interface CountingRule extends RuleBase {
+  readonly on: string | readonly string[];
+  readonly where?: WhereClause;
+  /** `Nd`: only events whose UTC day is one of the last N days, counting today. */
+  readonly within?: string;
+  readonly points?: number;
+  readonly limit?: number;
+  readonly tiers?: readonly Tier[];
+}
+
+export const COMPARATORS = ['eq', 'gte', 'gt', 'lte', 'lt'] as const;
+export type Comparator = (typeof COMPARATORS)[number];
+
+export type CountCondition = { readonly rule: string } & { readonly [K in Comparator]?: number };
+export type Condition =
+  | CountCondition
+  | { readonly all: readonly Condition[] }
+  | { readonly any: readonly Condition[] }
+  | { readonly not: Condition };
+
+export interface ConditionRule extends RuleBase {
+  readonly when: Condition;
+  readonly points: number;
+}
+
+export interface PropertyRule extends RuleBase, ValueOperators {
+  readonly property: string;
+  readonly points: number;
+}
+
+export type Rule = CountingRule | ConditionRule | PropertyRule;
+
+export interface Threshold {
+  readonly name: string;
+  readonly at: number;
+  readonly description?: string;
+}
+
+export interface Grid {
+  readonly name: string;
+  readonly version: number;
+  readonly description?: string;
+  readonly bounds?: { readonly min?: number; readonly max?: number };
+  readonly thresholds?: readonly Threshold[];
+  readonly rules: readonly Rule[];
+}
+
+export function isCountingRule(rule: Rule): rule is CountingRule {
+  return 'on' in rule;
+}
+
+export function isConditionRule(rule: Rule): rule is ConditionRule {
+  return 'when' in rule;
+}
+
+export function isPropertyRule(rule: Rule): rule is PropertyRule {
+  return 'property' in rule;
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AvroCodec,
+  ContractError,
+  avroSchemaText,
+  getSubjectCompatibility,
+  registerSchema,
+  registerTopicSchemas,
+  topicNames,
+  valueSubject,
+} from '@leadscore/contracts';
+import { testContext } from '../support/test-context.js';
+
+describe('schema registry (real registry, Confluent API)', () => {
+  it('registers every topic schema with BACKWARD compatibility, and re-registration is idempotent', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('reg'));
+    const first = await registerTopicSchemas(ctx.schemaRegistryUrl, topics);
+    const second = await registerTopicSchemas(ctx.schemaRegistryUrl, topics);
+    expect(second.ids).toEqual(first.ids);
+    for (const topic of Object.values(topics)) {
+      expect(await getSubjectCompatibility(ctx.schemaRegistryUrl, valueSubject(topic))).toBe('BACKWARD');
+    }
+  });
+
+  it('refuses an incompatible change of a registered schema, accepts a compatible one', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('compat'));
+    await registerTopicSchemas(ctx.schemaRegistryUrl, topics, ['behaviouralEvents']);
+    const subject = valueSubject(topics.behaviouralEvents);
+    const current = JSON.parse(avroSchemaText('behaviouralEvents')) as { fields: object[] };
+
+    // A new required field without a default: readers of the new schema cannot read old data.
+    const incompatible = { ...current, fields: [...current.fields, { name: 'campaignId', type: 'string' }] };
+    const refusal = await registerSchema(ctx.schemaRegistryUrl, subject, JSON.stringify(incompatible)).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(ContractError);
+    expect((refusal as ContractError).code).toBe('SCHEMA_INCOMPATIBLE');
+
+    // The same field with a default is a BACKWARD-compatible evolution.
+    const compatible = { ...current, fields: [...current.fields, { name: 'campaignId', type: ['null', 'string'], default: null }] };
+    const id = await registerSchema(ctx.schemaRegistryUrl, subject, JSON.stringify(compatible));
+    expect(id).toBeGreaterThan(0);
+  });
+
+  it('decodes data written with an older or newer compatible schema into our reader shape', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('evolve'));
+    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['behaviouralEvents'] });
+    const current = JSON.parse(avroSchemaText('behaviouralEvents')) as { fields: object[] };
+    const newer = { ...current, fields: [...current.fields, { name: 'campaignId', type: ['null', 'string'], default: null }] };
+    const newerId = await registerSchema(ctx.schemaRegistryUrl, valueSubject(topics.behaviouralEvents), JSON.stringify(newer));
+
+    const avro = (await import('avsc')).default;
+    const payload = avro.Type.forSchema(newer as never).toBuffer({
+      eventId: 'e1',
+      contactId: 'c1',
+      type: 'page_viewed',
+      occurredAt: 1_772_359_200_000,
+      properties: { path: '/pricing' },
+      source: null,
+      campaignId: 'spring',
+    });
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(newerId, 1);
+    const decoded = await codec.decode('behaviouralEvents', Buffer.concat([header, payload]));
+    expect(decoded).toEqual({
+      eventId: 'e1',
+      contactId: 'c1',
+      type: 'page_viewed',
+      occurredAt: 1_772_359_200_000,
+      properties: { path: '/pricing' },
+      source: null,
+    });
+  });
+
+  it('reports undecodable bytes and unknown schema ids with their own codes', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('bad'));
+    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['behaviouralEvents'] });
+    const garbage = await codec.decode('behaviouralEvents', Buffer.from('{"json":"not avro"}')).catch((e: unknown) => e);
+    expect((garbage as ContractError).code).toBe('UNDECODABLE');
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 0x02]);
+    const unknown = await codec.decode('behaviouralEvents', unknownId).catch((e: unknown) => e);
+    expect((unknown as ContractError).code).toBe('UNKNOWN_SCHEMA');
+    const good = await codec.encode('behaviouralEvents', {
+      eventId: 'e1',
+      contactId: 'c1',
+      type: 'page_viewed',
+      occurredAt: 1,
+      properties: {},
+      source: null,
+    });
+    const truncated = await codec.decode('behaviouralEvents', good.subarray(0, good.length - 3)).catch((e: unknown) => e);
+    expect((truncated as ContractError).code).toBe('UNDECODABLE');
+    const badValue = await codec.encode('behaviouralEvents', { eventId: 'e1', contactId: 7 }).catch((e: unknown) => e);
+    expect((badValue as ContractError).code).toBe('ENCODE_FAILED');
+    expect((badValue as ContractError).message).toContain('contactId');
+  });
+});
