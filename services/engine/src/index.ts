@@ -1,1 +1,48 @@
-export {};
+/** @leadscore/engine: the pure rule-grid engine (spec: shared/spec/rule-grid.md). No I/O, no clock. */
+export {
+  EngineError,
+  EngineErrorCode,
+  EventValidationError,
+  GridValidationError,
+  StateDecodeError,
+  formatIssue,
+  type ValidationIssue,
+} from './errors.js';
+export type * from './grid-types.js';
+export { loadGrid, validateGrid, type GridValidation } from './load-grid.js';
+export {
+  compileGrid,
+  CONTACT_UPDATED,
+  type CompiledGrid,
+  type CompiledRule,
+  type CompiledCounter,
+  type CompiledCountingRule,
+  type CompiledConditionRule,
+  type CompiledPropertyRule,
+} from './compile-grid.js';
+export { parseEvent, parseIsoInstant, toLeadEvent, MAX_FUTURE_MS, type LeadEvent, type EventParse } from './lead-event.js';
+export type { PropertyValue } from './value-predicate.js';
+export {
+  emptyState,
+  type ContactState,
+  type CounterState,
+  type TotalCounterState,
+  type DailyCounterState,
+  type PropertyEntry,
+} from './contact-state.js';
+export { applyEvent } from './apply-event.js';
+export { reevaluate, type ReevaluationCause, type ReevaluateOptions } from './reevaluate.js';
+export { scoreAt, type Score, type Contribution } from './score-at.js';
+export { nextExpiryAt } from './next-expiry.js';
+export type {
+  Cause,
+  ChangedContribution,
+  Crossing,
+  Direction,
+  Evaluation,
+  ScoreChange,
+  ThresholdCrossing,
+} from './score-change.js';
+export { encodeState, decodeState, STATE_FORMAT_VERSION } from './state-codec.js';
+export { DAY_MS, utcDay } from './utc-day.js';
+export { replayEvents, type ReplayResult, type ReplayedContact, type ReplayCrossing, type BadLine } from './replay-events.js';

@@ -3,7 +3,8 @@ import gridSchema from '../../../schemas/grid.schema.json' with { type: 'json' }
 import type { ValidationIssue } from './errors.js';
 import { describeValue, fromJsonPointer, joinPath } from './issue-path.js';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+// strictRequired is off: the if/then chains test for fields that only some rule kinds declare.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
 // Our own annotation: what a valid value looks like, used to phrase messages.
 ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
 const validateAgainstSchema = ajv.compile(gridSchema);
@@ -22,9 +23,14 @@ const TYPE_NAMES: Record<string, string> = {
 export function schemaIssues(grid: unknown): ValidationIssue[] {
   if (validateAgainstSchema(grid)) return [];
   const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
   for (const error of validateAgainstSchema.errors ?? []) {
     const issue = toIssue(error);
-    if (issue !== null) issues.push(issue);
+    if (issue === null) continue;
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
   }
   return issues;
 }
@@ -42,9 +48,7 @@ function toIssue(error: ErrorObject): ValidationIssue | null {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'if':
-    case 'anyOf':
-      // Summaries of branch failures already reported in detail (or below, for anyOf).
-      return error.keyword === 'anyOf' ? anyOfIssue(path, error) : null;
+      return null; // a summary of the branch's failures, which are reported in detail
     case 'required':
       return { path: joinPath(path, String(params['missingProperty'])), message: 'is required but missing' };
     case 'additionalProperties': {
@@ -76,12 +80,4 @@ function toIssue(error: ErrorObject): ValidationIssue | null {
       return { path, message: `${got} is not valid; expected ${what}` };
     }
   }
-}
-
-/** `on` is the only anyOf: a type, or a non-empty list of types. */
-function anyOfIssue(path: string, error: ErrorObject): ValidationIssue {
-  return {
-    path,
-    message: `${describeValue(error.data)} is not valid; expected an event type like "page_viewed", or a non-empty list of them`,
-  };
 }

@@ -1,0 +1,291 @@
+import { GridValidationError } from './errors.js';
+import { fingerprint } from './hash.js';
+import type {
+  Comparator,
+  Condition,
+  CountingRule,
+  Grid,
+  Scalar,
+  Threshold,
+  ValueOperators,
+  WhereClause,
+} from './grid-types.js';
+import { COMPARATORS, isConditionRule, isCountingRule } from './grid-types.js';
+import type { LeadEvent } from './lead-event.js';
+import { validateGrid } from './load-grid.js';
+import { windowDays } from './utc-day.js';
+import { compileValuePredicate, type ValuePredicate } from './value-predicate.js';
+
+/**
+ * Where a contact's counts live: one per distinct matching definition (`on` + `where` +
+ * windowed or not). Rules with the same definition share it; its `key` is a fingerprint of
+ * that definition, so changing `on`/`where` starts a rule empty (docs/grid-authoring.md).
+ */
+export interface CompiledCounter {
+  readonly key: string;
+  /** Longest window among the rules sharing it, in days; null for all-time counters. */
+  readonly windowDays: number | null;
+  /**
+   * The count beyond which no rule's points and no condition can change: the counter stops
+   * there and forgets event ids (Infinity: never; 0: nothing reads it, it is not stored).
+   */
+  readonly saturation: number;
+  /** The `where` predicates (the event type is matched by `countersByType`). */
+  readonly matches: (event: LeadEvent) => boolean;
+}
+
+export interface CompiledCountingRule {
+  readonly kind: 'counting';
+  readonly id: string;
+  readonly label: string;
+  readonly counter: CompiledCounter;
+  readonly windowDays: number | null;
+  /** Points for n distinct matching events (spec §3). */
+  readonly contribution: (n: number) => number;
+}
+
+export interface CompiledConditionRule {
+  readonly kind: 'condition';
+  readonly id: string;
+  readonly label: string;
+  readonly points: number;
+  readonly holds: (countOf: (ruleId: string) => number) => boolean;
+}
+
+export interface CompiledPropertyRule {
+  readonly kind: 'property';
+  readonly id: string;
+  readonly label: string;
+  readonly points: number;
+  readonly property: string;
+  readonly holds: ValuePredicate;
+}
+
+export type CompiledRule = CompiledCountingRule | CompiledConditionRule | CompiledPropertyRule;
+
+export interface CompiledGrid {
+  readonly name: string;
+  readonly version: number;
+  readonly grid: Grid;
+  /** Ascending by `at`. */
+  readonly thresholds: readonly Threshold[];
+  /** The clamp of the total; ±Infinity when absent. */
+  readonly bounds: { readonly min: number; readonly max: number };
+  /** In grid order. */
+  readonly rules: readonly CompiledRule[];
+  readonly counters: ReadonlyMap<string, CompiledCounter>;
+  /** Event type → the counters it may feed (only counters that are stored). */
+  readonly countersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
+  /** Contact property name → the property rules that read it. */
+  readonly propertyRules: ReadonlyMap<string, readonly CompiledPropertyRule[]>;
+  /** The event type whose properties update contact properties (spec §1). */
+  readonly contactUpdateType: string;
+}
+
+export const CONTACT_UPDATED = 'contact_updated';
+
+/**
+ * Builds the evaluator for a grid. Validates it first, so a hand-built object gets the same
+ * checks as a loaded file. @throws GridValidationError
+ */
+export function compileGrid(grid: Grid): CompiledGrid {
+  const validation = validateGrid(grid);
+  if (!validation.ok) throw new GridValidationError(validation.errors, `${grid.name} v${grid.version}`);
+  const countingRules = grid.rules.filter(isCountingRule);
+  const needs = saturationNeeds(grid);
+
+  // Group counting rules by their matching definition.
+  const groups = new Map<string, { definition: string; rules: CountingRule[] }>();
+  const keyOfRule = new Map<string, string>();
+  for (const rule of countingRules) {
+    const definition = matchingDefinition(rule);
+    const key = fingerprint(definition);
+    const group = groups.get(key);
+    if (group !== undefined && group.definition !== definition) {
+      const index = grid.rules.indexOf(rule);
+      throw new GridValidationError(
+        [{ path: `rules[${index}]`, message: 'its matching definition collides with another rule\'s fingerprint; reorder its where keys or values' }],
+        grid.name,
+      );
+    }
+    if (group === undefined) groups.set(key, { definition, rules: [rule] });
+    else group.rules.push(rule);
+    keyOfRule.set(rule.id, key);
+  }
+
+  const counters = new Map<string, CompiledCounter>();
+  const countersByType = new Map<string, CompiledCounter[]>();
+  for (const [key, { rules }] of groups) {
+    const first = rules[0] as CountingRule;
+    const windows = rules.map((r) => (r.within === undefined ? null : windowDays(r.within)));
+    const longest = windows.some((w) => w !== null) ? Math.max(...windows.map((w) => w ?? 0)) : null;
+    const need = Math.max(...rules.map((r) => needs.get(r.id) ?? 0));
+    const counter: CompiledCounter = {
+      key,
+      windowDays: longest,
+      // A windowed count can fall again, so it never saturates while anything reads it.
+      saturation: longest !== null && need > 0 ? Infinity : need,
+      matches: compileWhere(first.where),
+    };
+    counters.set(key, counter);
+    if (counter.saturation === 0) continue;
+    for (const type of new Set(([] as string[]).concat(first.on))) {
+      const list = countersByType.get(type) ?? [];
+      list.push(counter);
+      countersByType.set(type, list);
+    }
+  }
+
+  const rules: CompiledRule[] = grid.rules.map((rule) => {
+    const label = rule.label ?? rule.id;
+    if (isCountingRule(rule)) {
+      return {
+        kind: 'counting',
+        id: rule.id,
+        label,
+        counter: counters.get(keyOfRule.get(rule.id) as string) as CompiledCounter,
+        windowDays: rule.within === undefined ? null : windowDays(rule.within),
+        contribution: compileContribution(rule),
+      };
+    }
+    if (isConditionRule(rule)) {
+      return { kind: 'condition', id: rule.id, label, points: rule.points, holds: compileCondition(rule.when) };
+    }
+    return {
+      kind: 'property',
+      id: rule.id,
+      label,
+      points: rule.points,
+      property: rule.property,
+      holds: compileValuePredicate(rule),
+    };
+  });
+
+  const propertyRules = new Map<string, CompiledPropertyRule[]>();
+  for (const rule of rules) {
+    if (rule.kind !== 'property') continue;
+    const list = propertyRules.get(rule.property) ?? [];
+    list.push(rule);
+    propertyRules.set(rule.property, list);
+  }
+
+  return Object.freeze({
+    name: grid.name,
+    version: grid.version,
+    grid,
+    thresholds: [...(grid.thresholds ?? [])],
+    bounds: { min: grid.bounds?.min ?? -Infinity, max: grid.bounds?.max ?? Infinity },
+    rules,
+    counters,
+    countersByType,
+    propertyRules,
+    contactUpdateType: CONTACT_UPDATED,
+  });
+}
+
+/** Canonical text of what a counting rule counts: its types, its predicates, windowed or not. */
+function matchingDefinition(rule: CountingRule): string {
+  const types = [...new Set(([] as string[]).concat(rule.on))].sort();
+  const where = Object.entries(rule.where ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([property, predicate]) => [property, canonicalOperators(toOperators(predicate))]);
+  return JSON.stringify({ on: types, where, windowed: rule.within !== undefined });
+}
+
+function canonicalOperators(ops: ValueOperators): [string, unknown][] {
+  return Object.entries(ops)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([op, value]) => [
+      op,
+      Array.isArray(value) ? [...new Set(value.map((v) => JSON.stringify(v)))].sort() : value,
+    ]);
+}
+
+function toOperators(predicate: Scalar | ValueOperators): ValueOperators {
+  return typeof predicate === 'object' ? predicate : { equals: predicate };
+}
+
+function compileWhere(where: WhereClause | undefined): (event: LeadEvent) => boolean {
+  const tests = Object.entries(where ?? {}).map(
+    ([property, predicate]) => [property, compileValuePredicate(toOperators(predicate))] as const,
+  );
+  if (tests.length === 0) return () => true;
+  return (event) => {
+    for (const [property, test] of tests) {
+      const value = Object.hasOwn(event.properties, property) ? event.properties[property] : undefined;
+      if (!test(value)) return false;
+    }
+    return true;
+  };
+}
+
+function compileContribution(rule: CountingRule): (n: number) => number {
+  if (rule.tiers !== undefined) {
+    const tiers = [...rule.tiers].reverse(); // largest atLeast first
+    return (n) => tiers.find((tier) => tier.atLeast <= n)?.points ?? 0;
+  }
+  const points = rule.points ?? 0;
+  const cap = rule.limit === undefined ? Infinity : Math.abs(rule.limit);
+  return (n) => (n === 0 || points === 0 ? 0 : Math.sign(points) * Math.min(Math.abs(points) * n, cap));
+}
+
+const COMPARE: Record<Comparator, (n: number, k: number) => boolean> = {
+  eq: (n, k) => n === k,
+  gte: (n, k) => n >= k,
+  gt: (n, k) => n > k,
+  lte: (n, k) => n <= k,
+  lt: (n, k) => n < k,
+};
+
+function compileCondition(condition: Condition): (countOf: (ruleId: string) => number) => boolean {
+  if ('rule' in condition) {
+    const comparator = COMPARATORS.find((c) => condition[c] !== undefined) as Comparator;
+    const k = condition[comparator] as number;
+    const compare = COMPARE[comparator];
+    const id = condition.rule;
+    return (countOf) => compare(countOf(id), k);
+  }
+  if ('all' in condition) {
+    const parts = condition.all.map(compileCondition);
+    return (countOf) => parts.every((part) => part(countOf));
+  }
+  if ('any' in condition) {
+    const parts = condition.any.map(compileCondition);
+    return (countOf) => parts.some((part) => part(countOf));
+  }
+  const inner = compileCondition(condition.not);
+  return (countOf) => !inner(countOf);
+}
+
+/**
+ * Per counting rule: the count from which its points and every condition on it stop
+ * changing. Points P with limit L: ceil(|L|/|P|); no limit: Infinity; tiers: the top
+ * atLeast. A condition `gte k`/`lt k` is settled at k, `gt`/`eq`/`lte k` at k + 1.
+ */
+function saturationNeeds(grid: Grid): Map<string, number> {
+  const needs = new Map<string, number>();
+  const raise = (id: string, n: number): void => {
+    needs.set(id, Math.max(needs.get(id) ?? 0, n));
+  };
+  for (const rule of grid.rules) {
+    if (isCountingRule(rule)) {
+      if (rule.tiers !== undefined) raise(rule.id, Math.max(...rule.tiers.map((t) => t.atLeast)));
+      else if (rule.points !== undefined && rule.points !== 0) {
+        raise(rule.id, rule.limit === undefined ? Infinity : Math.ceil(Math.abs(rule.limit) / Math.abs(rule.points)));
+      } else raise(rule.id, 0);
+    } else if (isConditionRule(rule)) {
+      const visit = (c: Condition): void => {
+        if ('rule' in c) {
+          for (const comparator of COMPARATORS) {
+            const k = c[comparator];
+            if (k !== undefined) raise(c.rule, comparator === 'gte' || comparator === 'lt' ? k : k + 1);
+          }
+        } else if ('all' in c) c.all.forEach(visit);
+        else if ('any' in c) c.any.forEach(visit);
+        else visit(c.not);
+      };
+      visit(rule.when);
+    }
+  }
+  return needs;
+}

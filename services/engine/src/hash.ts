@@ -1,0 +1,47 @@
+/**
+ * Pure, fast, non-cryptographic hashing for dedupe keys, rule fingerprints and deterministic
+ * output ids. cyrb53 (public domain, bryc): 53 well-mixed bits from a string and a seed.
+ */
+export function cyrb53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** URL-safe alphabet without the state codec's separators (| ; , : / @ = ~ %). */
+const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
+
+/** The low `chars × 6` bits of a non-negative safe integer, as fixed-width base-64 text. */
+export function toBase64Digits(value: number, chars: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < chars; i += 1) {
+    out = DIGITS[rest % 64] + out;
+    rest = Math.floor(rest / 64);
+  }
+  return out;
+}
+
+/** The dedupe key of an event id: 53 bits in 9 characters. */
+export function eventKey(eventId: string): string {
+  return toBase64Digits(cyrb53(eventId), 9);
+}
+
+/** A deterministic 106-bit id (two seeds), as 18 characters, for output events. */
+export function deterministicId(text: string): string {
+  return toBase64Digits(cyrb53(text, 1), 9) + toBase64Digits(cyrb53(text, 2), 9);
+}
+
+/** A 36-bit fingerprint, as 6 characters. */
+export function fingerprint(text: string): string {
+  return toBase64Digits(cyrb53(text, 3), 6);
+}

@@ -1,0 +1,139 @@
+import type { ValidationIssue } from './errors.js';
+import { EventValidationError } from './errors.js';
+import { describeValue, joinPath } from './issue-path.js';
+import type { PropertyValue } from './value-predicate.js';
+
+/** A validated behavioural event (spec §1); `occurredAt` in epoch ms (UTC). */
+export interface LeadEvent {
+  readonly eventId: string;
+  readonly contactId: string;
+  readonly type: string;
+  readonly occurredAt: number;
+  readonly properties: Readonly<Record<string, PropertyValue>>;
+}
+
+export type EventParse =
+  | { readonly ok: true; readonly event: LeadEvent }
+  | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
+
+/** How far in the future an event's `occurredAt` may be, relative to "now" (spec §1). */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+// Date and time with an explicit zone (Z or ±hh:mm); seconds and fractions optional.
+const ISO_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Parses an ISO-8601 instant with an explicit zone (`2026-03-01T10:00:00Z`) to epoch ms;
+ * fractions beyond milliseconds are truncated. Returns undefined for anything else, including
+ * impossible dates such as February 30th.
+ */
+export function parseIsoInstant(text: string): number | undefined {
+  const m = ISO_PATTERN.exec(text);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
+  const ms = (frac + '000').slice(0, 3);
+  const offset = zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const value = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
+  if (Number.isNaN(value)) return undefined;
+  // Date.parse rolls some impossible dates over; reject them by checking the calendar date.
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkId(raw: Record<string, unknown>, field: 'eventId' | 'contactId', errors: ValidationIssue[]): string {
+  const value = raw[field];
+  if (value === undefined) errors.push({ path: field, message: 'is required but missing' });
+  else if (typeof value !== 'string' || value.length < 1 || value.length > 128) {
+    errors.push({ path: field, message: `must be a string of 1-128 characters, got ${describeValue(value)}` });
+  } else return value;
+  return '';
+}
+
+function checkOccurredAt(value: unknown, now: number, errors: ValidationIssue[]): number {
+  let at: number | undefined;
+  if (value === undefined) {
+    errors.push({ path: 'occurredAt', message: 'is required but missing' });
+    return 0;
+  }
+  if (typeof value === 'number') {
+    at = Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  } else if (typeof value === 'string') {
+    at = parseIsoInstant(value);
+  }
+  if (at === undefined) {
+    errors.push({
+      path: 'occurredAt',
+      message: `${describeValue(value)} is not a timestamp; expected ISO-8601 with a zone, like "2026-03-01T10:00:00Z", or epoch milliseconds`,
+    });
+    return 0;
+  }
+  if (at > now + MAX_FUTURE_MS) {
+    errors.push({
+      path: 'occurredAt',
+      message: `${new Date(at).toISOString()} is more than 24 h after now (${new Date(now).toISOString()}); expected an event that already happened`,
+    });
+  }
+  return at;
+}
+
+function checkProperties(value: unknown, errors: ValidationIssue[]): Record<string, PropertyValue> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    errors.push({ path: 'properties', message: `must be a map of name to value, got ${describeValue(value)}` });
+    return {};
+  }
+  const entries: [string, PropertyValue][] = [];
+  for (const [name, v] of Object.entries(value)) {
+    const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+    if (ok) entries.push([name, v]);
+    else {
+      errors.push({
+        path: joinPath('properties', name),
+        message: `must be a string, number, boolean or null, got ${describeValue(v)}`,
+      });
+    }
+  }
+  // fromEntries defines own properties, so a "__proto__" key stays an ordinary property.
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Validates a decoded event (spec §1) against "now" (epoch ms, for the 24 h future check).
+ * Unknown top-level fields are ignored; missing `properties` become `{}`. Every problem is
+ * reported with its field path (`properties.velocity`).
+ */
+export function parseEvent(raw: unknown, now: number): EventParse {
+  if (!isRecord(raw)) {
+    return { ok: false, errors: [{ path: '', message: `an event must be a JSON object, got ${describeValue(raw)}` }] };
+  }
+  const errors: ValidationIssue[] = [];
+  const eventId = checkId(raw, 'eventId', errors);
+  const contactId = checkId(raw, 'contactId', errors);
+  const type = raw['type'];
+  if (type === undefined) errors.push({ path: 'type', message: 'is required but missing' });
+  else if (typeof type !== 'string' || !TYPE_PATTERN.test(type)) {
+    errors.push({
+      path: 'type',
+      message: `${describeValue(type)} is not a valid event type; expected a lowercase letter, then up to 63 lowercase letters, digits or '_', like "page_viewed"`,
+    });
+  }
+  const occurredAt = checkOccurredAt(raw['occurredAt'], now, errors);
+  const properties = checkProperties(raw['properties'], errors);
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, event: { eventId, contactId, type: type as string, occurredAt, properties } };
+}
+
+/** `parseEvent` for callers that prefer an exception. @throws EventValidationError */
+export function toLeadEvent(raw: unknown, now: number): LeadEvent {
+  const result = parseEvent(raw, now);
+  if (!result.ok) throw new EventValidationError(result.errors);
+  return result.event;
+}

@@ -1,0 +1,122 @@
+import { applyEvent } from './apply-event.js';
+import type { CompiledGrid } from './compile-grid.js';
+import { emptyState, type ContactState } from './contact-state.js';
+import type { ValidationIssue } from './errors.js';
+import { parseEvent } from './lead-event.js';
+import { scoreAt, type Contribution } from './score-at.js';
+import type { Cause, Direction } from './score-change.js';
+
+export interface BadLine {
+  /** 1-based line number in the input. */
+  readonly line: number;
+  readonly errors: readonly ValidationIssue[];
+}
+
+export interface ReplayCrossing {
+  readonly threshold: string;
+  readonly at: number;
+  readonly direction: Direction;
+  readonly score: number;
+  readonly sequence: number;
+  readonly cause: Cause;
+}
+
+export interface ReplayedContact {
+  readonly contactId: string;
+  readonly score: number;
+  /** Rules with a non-zero count or points, in grid order. */
+  readonly contributions: readonly Contribution[];
+  /** In the order they happened. */
+  readonly crossings: readonly ReplayCrossing[];
+}
+
+export interface ReplayResult {
+  /** Sorted by contactId (code-unit order). */
+  readonly contacts: readonly ReplayedContact[];
+  /** Valid events read (duplicates included). */
+  readonly events: number;
+  readonly duplicates: number;
+  readonly badLines: readonly BadLine[];
+}
+
+export interface ReplayOptions {
+  /** Called for each bad line as soon as it is read (e.g. to print it). */
+  readonly onBadLine?: (bad: BadLine) => void;
+}
+
+/**
+ * The reference model (spec §6): applies NDJSON events in input order with the same
+ * `applyEvent` the streaming scorer uses, "now" fixed for every window and future check.
+ * Blank lines are skipped; bad lines are reported and skipped; the rest is still scored.
+ */
+export async function replayEvents(
+  compiled: CompiledGrid,
+  lines: Iterable<string> | AsyncIterable<string>,
+  now: number,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  const contacts = new Map<string, { state: ContactState; crossings: ReplayCrossing[] }>();
+  const badLines: BadLine[] = [];
+  let events = 0;
+  let duplicates = 0;
+  let lineNumber = 0;
+  const bad = (errors: readonly ValidationIssue[]): void => {
+    const entry = { line: lineNumber, errors };
+    badLines.push(entry);
+    options.onBadLine?.(entry);
+  };
+
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      bad([{ path: '', message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }]);
+      continue;
+    }
+    const parsed = parseEvent(raw, now);
+    if (!parsed.ok) {
+      bad(parsed.errors);
+      continue;
+    }
+    events += 1;
+    const event = parsed.event;
+    let contact = contacts.get(event.contactId);
+    if (contact === undefined) {
+      contact = { state: emptyState(), crossings: [] };
+      contacts.set(event.contactId, contact);
+    }
+    const evaluation = applyEvent(compiled, contact.state, event, now);
+    if (evaluation.duplicate) duplicates += 1;
+    contact.state = evaluation.state;
+    for (const crossing of evaluation.output?.thresholdCrossings ?? []) {
+      contact.crossings.push({
+        threshold: crossing.threshold,
+        at: crossing.at,
+        direction: crossing.direction,
+        score: crossing.score,
+        sequence: crossing.sequence,
+        cause: crossing.cause,
+      });
+    }
+  }
+
+  const ids = [...contacts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    contacts: ids.map((contactId) => {
+      const { state, crossings } = contacts.get(contactId) as { state: ContactState; crossings: ReplayCrossing[] };
+      const { score, contributions } = scoreAt(compiled, state, now);
+      return {
+        contactId,
+        score,
+        contributions: contributions.filter((c) => c.count !== 0 || c.points !== 0),
+        crossings,
+      };
+    }),
+    events,
+    duplicates,
+    badLines,
+  };
+}

@@ -1,0 +1,203 @@
+import type { CompiledGrid } from './compile-grid.js';
+import type { ContactState } from './contact-state.js';
+import { deterministicId } from './hash.js';
+import { scoreAt, type Contribution } from './score-at.js';
+
+/** Why a score was (re)computed. */
+export type Cause =
+  | { readonly kind: 'event'; readonly eventId: string }
+  | { readonly kind: 'decay' }
+  | { readonly kind: 'grid-change' };
+
+export interface ChangedContribution extends Contribution {
+  readonly previousPoints: number;
+}
+
+export type Direction = 'up' | 'down';
+
+export interface Crossing {
+  /** The threshold's name. */
+  readonly threshold: string;
+  /** The threshold's level. */
+  readonly at: number;
+  readonly direction: Direction;
+}
+
+/** The threshold-crossed output (spec §4). */
+export interface ThresholdCrossing extends Crossing {
+  readonly id: string;
+  readonly contactId: string;
+  readonly score: number;
+  readonly previousScore: number;
+  readonly gridName: string;
+  readonly gridVersion: number;
+  readonly cause: Cause;
+  readonly sequence: number;
+  readonly evaluatedAt: number;
+}
+
+/** The score-changed output (spec §4). */
+export interface ScoreChange {
+  /** Deterministic: a hash of contactId, sequence, cause, grid name/version and both scores. */
+  readonly id: string;
+  readonly contactId: string;
+  /** Per contact, strictly increasing from 1. */
+  readonly sequence: number;
+  /** The last emitted score of this contact (0 before any). */
+  readonly previousScore: number;
+  readonly score: number;
+  readonly delta: number;
+  readonly gridName: string;
+  readonly gridVersion: number;
+  readonly cause: Cause;
+  /** The evaluation time ("now", epoch ms). */
+  readonly evaluatedAt: number;
+  readonly changedContributions: readonly ChangedContribution[];
+  readonly thresholdCrossings: readonly ThresholdCrossing[];
+}
+
+export interface Evaluation {
+  /** The new state (the same object as the input when stateChanged is false). */
+  readonly state: ContactState;
+  /** Whether the state must be written back. */
+  readonly stateChanged: boolean;
+  /** The event's id was already counted: nothing changed, nothing to emit. */
+  readonly duplicate: boolean;
+  /** The last emitted score. */
+  readonly previousScore: number;
+  readonly score: number;
+  readonly delta: number;
+  /** All contributions at `now`, in grid order. */
+  readonly contributions: readonly Contribution[];
+  readonly changedContributions: readonly ChangedContribution[];
+  readonly crossings: readonly Crossing[];
+  /** Null when the score did not change (spec §4: no output then). */
+  readonly output: ScoreChange | null;
+}
+
+/** Up when previous < at ≤ score (ascending), down when score < at ≤ previous (descending). */
+export function thresholdCrossings(compiled: CompiledGrid, previous: number, score: number): Crossing[] {
+  if (score > previous) {
+    return compiled.thresholds
+      .filter((t) => previous < t.at && t.at <= score)
+      .map((t) => ({ threshold: t.name, at: t.at, direction: 'up' as const }));
+  }
+  return compiled.thresholds
+    .filter((t) => score < t.at && t.at <= previous)
+    .reverse()
+    .map((t) => ({ threshold: t.name, at: t.at, direction: 'down' as const }));
+}
+
+function causeKey(cause: Cause): string {
+  return cause.kind === 'event' ? `event:${cause.eventId}` : cause.kind;
+}
+
+/** What `applyEvent` and `reevaluate` share once the new state is known. */
+export interface EvaluationInput {
+  readonly compiled: CompiledGrid;
+  readonly contactId: string;
+  readonly before: ContactState;
+  readonly after: ContactState;
+  /** Whether `after` differs from `before` in counters or properties. */
+  readonly changed: boolean;
+  readonly now: number;
+  readonly cause: Cause;
+  /** The grid `before` was last evaluated with, when it differs (a grid change). */
+  readonly previousGrid?: CompiledGrid | undefined;
+}
+
+/**
+ * Scores the new state, compares with the last emitted score, and builds the outputs.
+ * Changed contributions compare with the old state as it was last evaluated
+ * (`before.evaluatedAt`), so a decay since then shows up in them.
+ */
+export function evaluate(input: EvaluationInput): Evaluation {
+  const { compiled, contactId, before, now, cause } = input;
+  const previous = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
+  const current = scoreAt(compiled, input.after, now);
+  const previousScore = before.score;
+  const score = current.score;
+
+  const previousPoints = new Map(previous.contributions.map((c) => [c.ruleId, c.points]));
+  const changedContributions: ChangedContribution[] = current.contributions
+    .filter((c) => c.points !== (previousPoints.get(c.ruleId) ?? 0))
+    .map((c) => ({ ...c, previousPoints: previousPoints.get(c.ruleId) ?? 0 }));
+  const currentIds = new Set(current.contributions.map((c) => c.ruleId));
+  for (const c of previous.contributions) {
+    if (!currentIds.has(c.ruleId) && c.points !== 0) {
+      changedContributions.push({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points });
+    }
+  }
+
+  if (score === previousScore) {
+    const state = input.changed ? { ...input.after, evaluatedAt: now } : before;
+    return {
+      state,
+      stateChanged: input.changed,
+      duplicate: false,
+      previousScore,
+      score,
+      delta: 0,
+      contributions: current.contributions,
+      changedContributions,
+      crossings: [],
+      output: null,
+    };
+  }
+
+  const sequence = before.sequence + 1;
+  const crossings = thresholdCrossings(compiled, previousScore, score);
+  const id = deterministicId(
+    [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score].join('\u0000'),
+  );
+  const common = {
+    contactId,
+    previousScore,
+    score,
+    gridName: compiled.name,
+    gridVersion: compiled.version,
+    cause,
+    sequence,
+    evaluatedAt: now,
+  };
+  const output: ScoreChange = {
+    id,
+    ...common,
+    delta: score - previousScore,
+    changedContributions,
+    thresholdCrossings: crossings.map((crossing) => ({
+      id: deterministicId(`${id}\u0000${crossing.threshold}\u0000${crossing.direction}`),
+      ...crossing,
+      ...common,
+    })),
+  };
+  return {
+    state: { ...input.after, sequence, score, evaluatedAt: now },
+    stateChanged: true,
+    duplicate: false,
+    previousScore,
+    score,
+    delta: output.delta,
+    contributions: current.contributions,
+    changedContributions,
+    crossings,
+    output,
+  };
+}
+
+/** The evaluation of an input that changes nothing (a duplicate, or nothing matched). */
+export function unchanged(compiled: CompiledGrid, state: ContactState, now: number, duplicate: boolean): Evaluation {
+  const current = scoreAt(compiled, state, now);
+  return {
+    state,
+    stateChanged: false,
+    duplicate,
+    previousScore: state.score,
+    score: state.score,
+    delta: 0,
+    contributions: current.contributions,
+    changedContributions: [],
+    crossings: [],
+    output: null,
+  };
+}
