@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { GridValidationError, formatIssue, type Grid } from '@leadscore/engine';
+import { ExitCode, type CliIo } from '../cli-io.js';
+import { readGridFile } from '../grid-file.js';
+
+/** One line describing a valid grid. */
+export function describeGrid(file: string, grid: Grid): string {
+  const kinds = { counting: 0, condition: 0, property: 0 };
+  for (const rule of grid.rules) {
+    if ('on' in rule) kinds.counting += 1;
+    else if ('when' in rule) kinds.condition += 1;
+    else kinds.property += 1;
+  }
+  const thresholds = (grid.thresholds ?? []).map((t) => `${t.name} at ${t.at}`).join(', ') || 'none';
+  const bounds = grid.bounds === undefined ? 'none' : `${grid.bounds.min ?? '-∞'}..${grid.bounds.max ?? '+∞'}`;
+  return (
+    `${file}: valid grid "${grid.name}" version ${grid.version}: ${grid.rules.length} rules ` +
+    `(${kinds.counting} counting, ${kinds.condition} condition, ${kinds.property} property); ` +
+    `thresholds: ${thresholds}; bounds: ${bounds}`
+  );
+}
+
+export async function gridValidate(file: string, io: CliIo): Promise<ExitCode> {
+  try {
+    io.out(describeGrid(file, await readGridFile(file)));
+    return ExitCode.Ok;
+  } catch (error) {
+    if (!(error instanceof GridValidationError)) throw error;
+    io.err(`${file}: ${error.errors.length} error${error.errors.length === 1 ? '' : 's'}`);
+    for (const issue of error.errors) io.err(`  ${formatIssue(issue)}`);
+    return ExitCode.Failure;
+  }
+}
+
+export function registerGridCommands(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
+  const grid = program.command('grid').description('work with grid files');
+  grid
+    .command('validate')
+    .description('check a grid file: exit 0 with a summary, or exit 1 with every error and its path')
+    .argument('<file>', 'grid file (YAML or JSON)')
+    .action(async (file: string) => done(await gridValidate(file, io)));
+}

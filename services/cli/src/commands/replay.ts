@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { formatIssue, parseIsoInstant, replayEvents, type ReplayResult } from '@leadscore/engine';
+import { CliError, CliErrorCode } from '../cli-error.js';
+import { ExitCode, type CliIo } from '../cli-io.js';
+import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
+import { replayJsonLine, replayTableBlock } from '../format-replay.js';
+import { readLines } from '../read-lines.js';
+
+export interface ReplayOptions {
+  readonly grid: string;
+  readonly events: string;
+  readonly at?: string;
+  readonly format: 'json' | 'table';
+}
+
+/** `--at`: an ISO-8601 instant with a zone, or epoch milliseconds. */
+export function parseAt(text: string): number {
+  const at = /^[0-9]+$/.test(text) ? Number(text) : parseIsoInstant(text);
+  if (at === undefined || !Number.isSafeInteger(at)) {
+    throw new CliError(
+      CliErrorCode.BadOption,
+      `--at ${JSON.stringify(text)} is not a time; expected ISO-8601 with a zone, like 2026-03-10T00:00:00Z, or epoch milliseconds`,
+    );
+  }
+  return at;
+}
+
+export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCode> {
+  if (options.format !== 'json' && options.format !== 'table') {
+    throw new CliError(CliErrorCode.BadOption, `--format ${JSON.stringify(options.format)} is not known; expected json or table`);
+  }
+  const now = options.at === undefined ? io.now() : parseAt(options.at);
+  const compiled = await readCompiledGrid(options.grid);
+  const result: ReplayResult = await replayEvents(compiled, readLines(options.events), now, {
+    onBadLine: (bad) => {
+      for (const issue of bad.errors) io.err(`line ${bad.line}: ${formatIssue(issue)}`);
+    },
+  });
+  for (const contact of result.contacts) {
+    io.out(options.format === 'json' ? replayJsonLine(contact) : `${replayTableBlock(contact)}\n`);
+  }
+  io.err(
+    `replayed ${result.events} events of ${result.contacts.length} contacts at ${new Date(now).toISOString()} ` +
+      `with grid ${compiled.name} v${compiled.version}: ${result.duplicates} duplicates, ${result.badLines.length} bad lines`,
+  );
+  return result.badLines.length > 0 ? ExitCode.BadInput : ExitCode.Ok;
+}
+
+export function registerReplayCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
+  program
+    .command('replay')
+    .description('score an NDJSON event file in file order (the reference model): one result per contact')
+    .option('--grid <file>', 'grid file (YAML or JSON)', DEFAULT_GRID_FILE)
+    .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
+    .option('--at <time>', 'evaluation time for windows and the future check (ISO-8601 or epoch ms; default: now)')
+    .option('--format <format>', 'json (one JSON line per contact) or table', 'json')
+    .action(async (options: ReplayOptions) => done(await replay(options, io)));
+}

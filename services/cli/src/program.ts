@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { ExitCode, type CliIo } from './cli-io.js';
+import { registerGridCommands } from './commands/grid-validate.js';
+import { registerReplayCommand } from './commands/replay.js';
+
+/**
+ * Builds the `leadscore` command tree without running it. Each subcommand registers itself;
+ * add new ones (backtest, learn, dlq, rebuild) with a `register...` call here.
+ */
+export function buildProgram(io: CliIo, done: (code: ExitCode) => void): Command {
+  const program = new Command('leadscore')
+    .description('leadscore: streaming lead scoring. Validate grids and replay events offline.')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+  registerGridCommands(program, io, done);
+  registerReplayCommand(program, io, done);
+  return program;
+}
+
+export { ExitCode };
