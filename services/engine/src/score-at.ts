@@ -45,12 +45,12 @@ export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number
         break;
       case 'condition':
         count = rule.holds(countOf) ? 1 : 0;
-        points = count * rule.points;
+        points = count === 0 ? 0 : rule.points;
         break;
       case 'property': {
         const entry = state.properties.get(rule.property);
         count = rule.holds(entry?.value) ? 1 : 0;
-        points = count * rule.points;
+        points = count === 0 ? 0 : rule.points;
         break;
       }
     }
