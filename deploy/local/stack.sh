@@ -12,10 +12,10 @@
 # asking each server (broker metadata, registry /subjects, Redis PING), never by sleeping a fixed time.
 #
 # Environment (all optional):
-#   KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093 REGISTRY_PORT=8081 REDIS_PORT=6379
+#   KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093 REGISTRY_PORT=8081 REGISTRY_MANAGEMENT_PORT=8082 REDIS_PORT=6379
 #   STACK_DIR=<repo>/.stack            data, logs and pid files (git-ignored)
 #   LEADSCORE_CACHE=~/.cache/leadscore unpacked Kafka jars and the registry (Maven's ~/.m2 holds the downloads)
-#   KAFKA_VERSION=4.1.1 APICURIO_VERSION=3.3.3
+#   KAFKA_VERSION=4.4.0 APICURIO_VERSION=3.3.3
 #   KAFKA_HEAP=-Xmx512m REGISTRY_HEAP=-Xmx384m
 #   STACK_READY_TIMEOUT=120            seconds to wait for each component
 set -euo pipefail
@@ -26,10 +26,12 @@ repo="$(cd "$here/../.." && pwd)"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 REGISTRY_PORT="${REGISTRY_PORT:-8081}"
+# Quarkus management interface (health, metrics) of the registry
+REGISTRY_MANAGEMENT_PORT="${REGISTRY_MANAGEMENT_PORT:-$((REGISTRY_PORT + 1))}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 STACK_DIR="${STACK_DIR:-$repo/.stack}"
 LEADSCORE_CACHE="${LEADSCORE_CACHE:-$HOME/.cache/leadscore}"
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 APICURIO_VERSION="${APICURIO_VERSION:-3.3.3}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms128m -Xmx512m}"
 REGISTRY_HEAP="${REGISTRY_HEAP:--Xms64m -Xmx384m}"
@@ -67,7 +69,7 @@ fetch_kafka() {
   say "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies from Maven Central"
   rm -rf "$kafka_libs"
   mkdir -p "$kafka_libs"
-  mvn -q -B -f "$here/maven/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+  mvn -q -B -Dstyle.color=never -f "$here/maven/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$kafka_libs" >&2 \
     || die "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION"
   touch "$kafka_libs/.complete"
@@ -80,7 +82,7 @@ fetch_registry() {
   local download="$LEADSCORE_CACHE/download"
   mkdir -p "$download"
   # dependency:copy of the archive alone: its POM lists build-time dependencies we do not need
-  (cd "$download" && mvn -q -B dependency:copy \
+  (cd "$download" && mvn -q -B -Dstyle.color=never dependency:copy \
     -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$download" >&2) \
     || die "Maven could not resolve io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
   rm -rf "$registry_home"
@@ -152,9 +154,9 @@ EOF
   fi
   say "starting kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
   # shellcheck disable=SC2086
-  nohup "$java" $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  nohup setsid "$java" $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$here/kafka-log4j2.properties" -Dkafka.logs.dir="$log_dir" \
-    -cp "$kafka_libs/*" kafka.Kafka "$conf" >"$log_dir/kafka.out" 2>&1 &
+    -cp "$kafka_libs/*" kafka.Kafka "$conf" </dev/null >"$log_dir/kafka.out" 2>&1 &
   echo $! >"$run_dir/kafka.pid"
   wait_ready kafka kafka_ready
 }
@@ -168,10 +170,11 @@ start_registry() {
   mkdir -p "$log_dir" "$run_dir"
   say "starting apicurio registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (in-memory storage)"
   # shellcheck disable=SC2086
-  (cd "$registry_home" && nohup "$java" $REGISTRY_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  nohup setsid "$java" $REGISTRY_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.http.host=127.0.0.1 \
-    -jar quarkus-run.jar >"$log_dir/registry.out" 2>&1 &
-    echo $! >"$run_dir/registry.pid")
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
+    -jar "$registry_home/quarkus-run.jar" </dev/null >"$log_dir/registry.out" 2>&1 &
+  echo $! >"$run_dir/registry.pid"
   wait_ready registry registry_ready
 }
 

@@ -66,7 +66,7 @@ async function startWithTestcontainers() {
   // Loaded only here: users without Docker never touch testcontainers.
   const { GenericContainer, Network, Wait } = await import('testcontainers');
   const network = await new Network().start();
-  const kafka = await new GenericContainer('apache/kafka:4.1.1')
+  const kafka = await new GenericContainer('apache/kafka:4.4.0')
     .withNetwork(network)
     .withNetworkAliases('kafka')
     .withExposedPorts({ container: 9092, host: 19092 })

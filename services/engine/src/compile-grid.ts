@@ -17,13 +17,13 @@ import { windowDays } from './utc-day.js';
 import { compileValuePredicate, type ValuePredicate } from './value-predicate.js';
 
 /**
- * Where a contact's counts live: one per distinct matching definition (`on` + `where` +
- * windowed or not). Rules with the same definition share it; its `key` is a fingerprint of
- * that definition, so changing `on`/`where` starts a rule empty (docs/grid-authoring.md).
+ * Where a counting rule's counts live in a contact's state. Its `key` is a fingerprint of the
+ * rule id and its matching definition (`on`, `where`, windowed or not), so a new rule, a
+ * renamed rule, or one whose `on`/`where` changed starts empty (docs/grid-authoring.md).
  */
 export interface CompiledCounter {
   readonly key: string;
-  /** Longest window among the rules sharing it, in days; null for all-time counters. */
+  /** The rule's window in days; null for all-time counters. */
   readonly windowDays: number | null;
   /**
    * The count beyond which no rule's points and no condition can change: the counter stops
@@ -39,7 +39,6 @@ export interface CompiledCountingRule {
   readonly id: string;
   readonly label: string;
   readonly counter: CompiledCounter;
-  readonly windowDays: number | null;
   /** Points for n distinct matching events (spec §3). */
   readonly contribution: (n: number) => number;
 }
@@ -94,42 +93,34 @@ export function compileGrid(grid: Grid): CompiledGrid {
   const countingRules = grid.rules.filter(isCountingRule);
   const needs = saturationNeeds(grid);
 
-  // Group counting rules by their matching definition.
-  const groups = new Map<string, { definition: string; rules: CountingRule[] }>();
-  const keyOfRule = new Map<string, string>();
+  const counters = new Map<string, CompiledCounter>();
+  const counterOfRule = new Map<string, CompiledCounter>();
+  const countersByType = new Map<string, CompiledCounter[]>();
+  const definitions = new Map<string, string>();
   for (const rule of countingRules) {
-    const definition = matchingDefinition(rule);
+    const definition = `${rule.id}\u0000${matchingDefinition(rule)}`;
     const key = fingerprint(definition);
-    const group = groups.get(key);
-    if (group !== undefined && group.definition !== definition) {
+    if (definitions.has(key)) {
       const index = grid.rules.indexOf(rule);
       throw new GridValidationError(
-        [{ path: `rules[${index}]`, message: 'its matching definition collides with another rule\'s fingerprint; reorder its where keys or values' }],
+        [{ path: `rules[${index}]`, message: 'its fingerprint collides with another rule\'s; rename the rule' }],
         grid.name,
       );
     }
-    if (group === undefined) groups.set(key, { definition, rules: [rule] });
-    else group.rules.push(rule);
-    keyOfRule.set(rule.id, key);
-  }
-
-  const counters = new Map<string, CompiledCounter>();
-  const countersByType = new Map<string, CompiledCounter[]>();
-  for (const [key, { rules }] of groups) {
-    const first = rules[0] as CountingRule;
-    const windows = rules.map((r) => (r.within === undefined ? null : windowDays(r.within)));
-    const longest = windows.some((w) => w !== null) ? Math.max(...windows.map((w) => w ?? 0)) : null;
-    const need = Math.max(...rules.map((r) => needs.get(r.id) ?? 0));
+    definitions.set(key, definition);
+    const windowed = rule.within === undefined ? null : windowDays(rule.within);
+    const need = needs.get(rule.id) ?? 0;
     const counter: CompiledCounter = {
       key,
-      windowDays: longest,
+      windowDays: windowed,
       // A windowed count can fall again, so it never saturates while anything reads it.
-      saturation: longest !== null && need > 0 ? Infinity : need,
-      matches: compileWhere(first.where),
+      saturation: windowed !== null && need > 0 ? Infinity : need,
+      matches: compileWhere(rule.where),
     };
     counters.set(key, counter);
+    counterOfRule.set(rule.id, counter);
     if (counter.saturation === 0) continue;
-    for (const type of new Set(([] as string[]).concat(first.on))) {
+    for (const type of new Set(([] as string[]).concat(rule.on))) {
       const list = countersByType.get(type) ?? [];
       list.push(counter);
       countersByType.set(type, list);
@@ -143,8 +134,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
         kind: 'counting',
         id: rule.id,
         label,
-        counter: counters.get(keyOfRule.get(rule.id) as string) as CompiledCounter,
-        windowDays: rule.within === undefined ? null : windowDays(rule.within),
+        counter: counterOfRule.get(rule.id) as CompiledCounter,
         contribution: compileContribution(rule),
       };
     }

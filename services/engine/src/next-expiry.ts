@@ -10,13 +10,15 @@ import { DAY_MS, inWindow } from './utc-day.js';
 export function nextExpiryAt(compiled: CompiledGrid, state: ContactState, now: number): number | null {
   let earliest: number | null = null;
   for (const rule of compiled.rules) {
-    if (rule.kind !== 'counting' || rule.windowDays === null) continue;
+    if (rule.kind !== 'counting') continue;
+    const windowDays = rule.counter.windowDays;
+    if (windowDays === null) continue;
     const counter = state.counters.get(rule.counter.key);
     if (counter === undefined || counter.kind !== 'daily') continue;
     for (const day of counter.days.keys()) {
-      if (!inWindow(day, now, rule.windowDays)) continue;
+      if (!inWindow(day, now, windowDays)) continue;
       // The day leaves the window when utcDay(t) − windowDays reaches it.
-      const expiry = (day + rule.windowDays) * DAY_MS;
+      const expiry = (day + windowDays) * DAY_MS;
       if (expiry > now && (earliest === null || expiry < earliest)) earliest = expiry;
     }
   }

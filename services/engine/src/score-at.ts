@@ -21,7 +21,7 @@ export function ruleCount(rule: CompiledCountingRule, state: ContactState, now: 
   const counter = state.counters.get(rule.counter.key);
   if (counter === undefined) return 0;
   if (counter.kind === 'total') return Math.min(counter.count, rule.counter.saturation);
-  const windowDays = rule.windowDays ?? Infinity;
+  const windowDays = rule.counter.windowDays ?? Infinity;
   let n = 0;
   for (const [day, keys] of counter.days) if (inWindow(day, now, windowDays)) n += keys.length;
   return n;

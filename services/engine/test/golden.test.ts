@@ -76,7 +76,7 @@ describe('spec §5: the seed grid, golden example', () => {
     ['demo and contact form together: max 1000', [['demo_requested', {}], ['form_submitted', { formType: 'demo' }]], 1000],
     ['a newsletter form is not a contact request', [['form_submitted', { formType: 'newsletter' }]], 0],
     ['unsubscribed, max -500', [['email_unsubscribed', {}], ['email_unsubscribed', {}]], -500],
-  ] as const)('seed table: %s', (_name, events, expected) => {
+  ] as [string, (readonly [string, Record<string, string>])[], number][])('seed table: %s', (_name, events, expected) => {
     const { score } = run(events.map(([type, props]) => event(type, props)));
     expect(score.score).toBe(expected);
   });
