@@ -1,0 +1,39 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '.stack/**', 'bench-results/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // The rule engine is the functional core: no I/O, no clock, no logger (see docs/architecture.md).
+    files: ['services/engine/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'kafkajs', 'ioredis', 'pino', '@kafkajs/*'],
+              message: 'The engine is pure: no I/O, network, logger or Kafka/Redis imports.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'The engine takes time as an argument.' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The engine takes time as an argument.' },
+        { selector: "MemberExpression[object.name='process']", message: 'The engine reads no environment.' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'The engine is deterministic.' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import avro from 'avsc';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { TOPIC_KINDS, avroSchemaText, topicNames, valueSubject } from '../src/index.js';
+
+describe('topic names', () => {
+  it('derive every topic from one prefix, and subjects follow TopicNameStrategy', () => {
+    const topics = topicNames('run-1');
+    expect(Object.keys(topics).sort()).toEqual([...TOPIC_KINDS].sort());
+    expect(topics.behaviouralEvents).toBe('run-1.behavioural-events');
+    expect(valueSubject(topics.scoreChanged)).toBe('run-1.score-changed-value');
+    expect(new Set(Object.values(topics)).size).toBe(TOPIC_KINDS.length);
+  });
+
+  it('refuse a prefix Kafka would not accept', () => {
+    expect(() => topicNames('bad prefix!')).toThrow(/topic prefix/);
+  });
+});
+
+describe('Avro schemas', () => {
+  it.each(TOPIC_KINDS)('%s parses as Avro', (kind) => {
+    expect(() => avro.Type.forSchema(JSON.parse(avroSchemaText(kind)))).not.toThrow();
+  });
+
+  it('behavioural events accept any custom type and mixed property values without a schema change', () => {
+    const type = avro.Type.forSchema(JSON.parse(avroSchemaText('behaviouralEvents')));
+    const value = {
+      eventId: 'e',
+      contactId: 'c',
+      type: 'my_custom_event',
+      occurredAt: 1,
+      properties: { s: 'x', n: 1.5, b: true, z: null },
+      source: null,
+    };
+    expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+  });
+
+  it('the AsyncAPI document describes every topic and points at an existing schema file', () => {
+    const doc = parse(readFileSync(new URL('../../../schemas/asyncapi.yaml', import.meta.url), 'utf8')) as {
+      channels: Record<string, { address: string }>;
+      components: { messages: Record<string, { payload: { schema: { $ref: string } } }> };
+    };
+    const defaults = topicNames();
+    expect(Object.values(doc.channels).map((c) => c.address).sort()).toEqual(Object.values(defaults).sort());
+    for (const message of Object.values(doc.components.messages)) {
+      const file = new URL(message.payload.schema.$ref, new URL('../../../schemas/', import.meta.url));
+      expect(() => readFileSync(file)).not.toThrow();
+    }
+  });
+});
