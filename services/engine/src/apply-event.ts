@@ -2,6 +2,7 @@ import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
 import { normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
 import { eventKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
+import { scoreAt } from './score-at.js';
 import { evaluate, unchanged, type Evaluation } from './score-change.js';
 import { inWindow, utcDay } from './utc-day.js';
 
@@ -17,7 +18,9 @@ type CounterUpdate = { readonly counter: CompiledCounter; readonly next: Counter
  * Applies one validated event to a contact's state at `now` (epoch ms), in the order a stream
  * delivers it. The event's contactId names the contact; the caller must pass that contact's
  * state. An event already counted (same eventId) is a duplicate: nothing changes. An event
- * that changes no count and no property changes nothing either; in both cases no output.
+ * that changes no count and no property changes nothing either; in both cases no output
+ * (except a contact's first event, which emits the baseline score of an empty state if it
+ * is not 0).
  */
 export function applyEvent(compiled: CompiledGrid, state: ContactState, event: LeadEvent, now: number): Evaluation {
   const base = normalizeState(compiled, state, now);
@@ -60,7 +63,10 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
   }
 
   if (updates.length === 0 && properties === undefined) {
-    return unchanged(compiled, state, now, seenUpdate);
+    // A contact's first event establishes its baseline: with rules such as `exists: false`
+    // an empty state can already score, and that score must be emitted once.
+    const baseline = state.evaluatedAt === null && scoreAt(compiled, base, now).score !== state.score;
+    if (!baseline) return unchanged(compiled, state, now, seenUpdate);
   }
   let counters = base.counters;
   if (updates.length > 0) {

@@ -10,17 +10,20 @@ import type { PropertyValue } from './value-predicate.js';
  *   counters:   entries joined by ';'
  *     all-time  <key>[=<count>][:<id>,<id>...]      (count omitted when it equals the id count)
  *     windowed  <key>@<day>:<id>,<id>[/<day>:<id>...]
- *   properties: <name>~<value>~<occurredAt>~<eventId> joined by ';'
+ *   properties: groups joined by ';', one per contact_updated event still holding a value:
+ *     <occurredAt>~<eventId>~<name>=<value>[~<name>=<value>...]
  *     value     s<text> | n<number> | t | f | z (null, a removal)
  *
- * Keys and ids use [0-9A-Za-z_-]; names, texts and event ids escape % | ; ~ as %XX.
+ * Keys and ids use [0-9A-Za-z_-]; names, texts and event ids escape % | ; ~ = as %XX.
+ * Grouping by event matters: one update usually sets several properties, and its full
+ * eventId (kept for the spec's tie-break) is the largest part of a typical state.
  */
 export const STATE_FORMAT_VERSION = '1';
 
 const int = (n: number): string => n.toString(36);
 
 function escapeText(text: string): string {
-  return text.replace(/[%|;~]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return text.replace(/[%|;~=]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function unescapeText(text: string): string {
@@ -49,8 +52,18 @@ function encodeCounter(key: string, counter: CounterState): string {
   return `${key}@${days.join('/')}`;
 }
 
-function encodeProperty(name: string, entry: PropertyEntry): string {
-  return [escapeText(name), encodeValue(entry.value), int(entry.at), escapeText(entry.eventId)].join('~');
+function encodeProperties(properties: ReadonlyMap<string, PropertyEntry>): string {
+  const groups = new Map<string, string[]>();
+  for (const [name, entry] of byKey(properties)) {
+    const stamp = `${int(entry.at)}~${escapeText(entry.eventId)}`;
+    const group = groups.get(stamp) ?? [];
+    group.push(`${escapeText(name)}=${encodeValue(entry.value)}`);
+    groups.set(stamp, group);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stamp, fields]) => `${stamp}~${fields.join('~')}`)
+    .join(';');
 }
 
 export function encodeState(state: ContactState): string {
@@ -60,7 +73,7 @@ export function encodeState(state: ContactState): string {
     int(state.score),
     state.evaluatedAt === null ? '' : int(state.evaluatedAt),
     byKey(state.counters).map(([key, c]) => encodeCounter(key, c)).join(';'),
-    byKey(state.properties).map(([name, p]) => encodeProperty(name, p)).join(';'),
+    encodeProperties(state.properties),
   ].join('|');
 }
 
@@ -113,14 +126,15 @@ function decodeValue(text: string): PropertyValue {
   throw new StateDecodeError(`bad property value: ${JSON.stringify(text)}`);
 }
 
-function decodeProperty(text: string): [string, PropertyEntry] {
-  const fields = text.split('~');
-  if (fields.length !== 4) throw new StateDecodeError(`bad property: ${JSON.stringify(text)}`);
-  const [name = '', value = '', at = '', eventId = ''] = fields;
-  return [
-    unescapeText(name),
-    { value: decodeValue(value), at: parseInt36(at, 'property time'), eventId: unescapeText(eventId) },
-  ];
+function decodePropertyGroup(text: string): [string, PropertyEntry][] {
+  const [at = '', eventId = '', ...fields] = text.split('~');
+  if (fields.length === 0) throw new StateDecodeError(`bad property group: ${JSON.stringify(text)}`);
+  const stamp = { at: parseInt36(at, 'property time'), eventId: unescapeText(eventId) };
+  return fields.map((field) => {
+    const eq = field.indexOf('=');
+    if (eq < 0) throw new StateDecodeError(`bad property: ${JSON.stringify(field)}`);
+    return [unescapeText(field.slice(0, eq)), { value: decodeValue(field.slice(eq + 1)), ...stamp }];
+  });
 }
 
 /** @throws StateDecodeError on text that is not a state of a supported format version. */
@@ -136,6 +150,6 @@ export function decodeState(text: string): ContactState {
     score: parseInt36(score, 'score'),
     evaluatedAt: evaluatedAt === '' ? null : parseInt36(evaluatedAt, 'evaluatedAt'),
     counters: new Map(counters === '' ? [] : counters.split(';').map(decodeCounter)),
-    properties: new Map(properties === '' ? [] : properties.split(';').map(decodeProperty)),
+    properties: new Map(properties === '' ? [] : properties.split(';').flatMap(decodePropertyGroup)),
   };
 }

@@ -41,6 +41,18 @@ describe('applyEvent outputs (spec §4)', () => {
     expect(second.stateChanged).toBe(false);
   });
 
+  it("a contact's first event emits the baseline of an empty state (exists: false rules)", () => {
+    const g = gridFromYaml(`
+name: t
+version: 1
+rules:
+  - { id: no-title, property: jobTitle, exists: false, points: -10 }
+`);
+    const first = applyEvent(g, emptyState(), event('email_clicked'), NOW);
+    expect(first.output).toMatchObject({ previousScore: 0, score: -10, sequence: 1 });
+    expect(applyEvent(g, first.state, event('email_clicked'), NOW)).toMatchObject({ stateChanged: false, output: null });
+  });
+
   it('an event no rule reads changes nothing', () => {
     const result = applyEvent(grid, emptyState(), event('email_clicked'), NOW);
     expect(result).toMatchObject({ duplicate: false, stateChanged: false, output: null });

@@ -1,0 +1,324 @@
+/**
+ * Property-based tests: the engine against a tiny independent model of spec §3, on random
+ * grids and random event histories; order and duplicate independence; UTC-day windows.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DAY_MS,
+  applyEvent,
+  compileGrid,
+  emptyState,
+  encodeState,
+  nextExpiryAt,
+  reevaluate,
+  scoreAt,
+  validateGrid,
+  type Condition,
+  type ContactState,
+  type Grid,
+  type LeadEvent,
+  type Rule,
+} from '../src/index.js';
+
+const NOW = Date.parse('2026-03-10T15:00:00Z');
+const TYPES = ['page_viewed', 'asset_downloaded', 'email_opened'] as const;
+const TAGS = ['a', 'b', 'c'] as const;
+
+// ---------------------------------------------------------------- random grids
+type ModelCounting = { id: string; on: string[]; tag?: string[]; within?: number; points?: number; limit?: number; tiers?: { atLeast: number; points: number }[] };
+
+const countingRule = (id: string) =>
+  fc
+    .record({
+      on: fc.subarray([...TYPES], { minLength: 1 }),
+      tag: fc.option(fc.subarray([...TAGS], { minLength: 1 }), { nil: undefined }),
+      within: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      scoring: fc.oneof(
+        fc.record({ points: fc.integer({ min: -300, max: 300 }), limit: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }) }),
+        fc
+          .uniqueArray(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 })
+          .chain((levels) =>
+            fc.tuple(...levels.sort((a, b) => a - b).map((atLeast) => fc.integer({ min: -500, max: 1000 }).map((points) => ({ atLeast, points })))),
+          )
+          .map((tiers) => ({ tiers })),
+      ),
+    })
+    .map(({ on, tag, within, scoring }): ModelCounting => ({ id, on, ...(tag && { tag }), ...(within && { within }), ...scoring }));
+
+const condition = (ids: string[]): fc.Arbitrary<Condition> =>
+  fc.letrec<{ c: Condition }>((tie) => ({
+    c: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.record({ rule: fc.constantFrom(...ids), op: fc.constantFrom('eq', 'gte', 'gt', 'lte', 'lt'), k: fc.integer({ min: 0, max: 4 }) }).map(({ rule, op, k }) => ({ rule, [op]: k }) as Condition),
+      fc.array(tie('c'), { minLength: 1, maxLength: 3 }).map((all) => ({ all })),
+      fc.array(tie('c'), { minLength: 1, maxLength: 3 }).map((any) => ({ any })),
+      tie('c').map((not) => ({ not })),
+    ),
+  })).c;
+
+const propertyTest = fc.oneof(
+  fc.record({ exists: fc.boolean() }),
+  fc.record({ equals: fc.constantFrom('x', 'y', 1) }),
+  fc.record({ gte: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ in: fc.subarray(['x', 'y', 'z'], { minLength: 1 }) }),
+  fc.record({ notIn: fc.subarray(['x', 'y'], { minLength: 1 }) }),
+);
+
+const randomGrid: fc.Arbitrary<Grid> = fc
+  .integer({ min: 1, max: 4 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => countingRule(`r${i}`))))
+  .chain((counting) =>
+    fc.record({
+      counting: fc.constant(counting),
+      conditions: fc.array(fc.record({ when: condition(counting.map((r) => r.id)), points: fc.integer({ min: -200, max: 200 }) }), { maxLength: 2 }),
+      properties: fc.array(fc.record({ property: fc.constantFrom('p', 'q'), test: propertyTest, points: fc.integer({ min: -200, max: 200 }) }), { maxLength: 2 }),
+      bounds: fc.option(fc.record({ min: fc.integer({ min: -800, max: -1 }), max: fc.integer({ min: 1, max: 1500 }) }), { nil: undefined }),
+      thresholds: fc.uniqueArray(fc.integer({ min: -500, max: 2000 }), { maxLength: 3 }).map((ats) => ats.sort((a, b) => a - b).map((at, i) => ({ name: `T${i}`, at }))),
+    }),
+  )
+  .map(({ counting, conditions, properties, bounds, thresholds }) => {
+    const rules: Rule[] = [
+      ...counting.map(({ id, on, tag, within, points, limit, tiers }) => ({
+        id,
+        on,
+        ...(tag && { where: { tag: tag.length === 1 ? (tag[0] as string) : { in: tag } } }),
+        ...(within !== undefined && { within: `${within}d` }),
+        ...(points !== undefined && { points }),
+        ...(limit !== undefined && { limit }),
+        ...(tiers !== undefined && { tiers }),
+      })),
+      ...conditions.map((c, i) => ({ id: `cond${i}`, when: c.when, points: c.points })),
+      ...properties.map((p, i) => ({ id: `prop${i}`, property: p.property, ...p.test, points: p.points })),
+    ];
+    return { name: 'random', version: 1, ...(bounds && { bounds }), thresholds, rules };
+  });
+
+// ---------------------------------------------------------------- random histories
+const behaviour = fc.record({
+  type: fc.constantFrom(...TYPES),
+  tag: fc.option(fc.constantFrom(...TAGS), { nil: undefined }),
+  // from 8 days before NOW's day to NOW + 20 h
+  occurredAt: fc.integer({ min: NOW - 8 * DAY_MS, max: NOW + 20 * 3600_000 }),
+});
+const update = fc.record({
+  type: fc.constant('contact_updated'),
+  props: fc.dictionary(fc.constantFrom('p', 'q', 'other'), fc.constantFrom('x', 'y', 'z', 1, 2, 3, null), { maxKeys: 2 }),
+  // few distinct instants so that ties on occurredAt happen
+  occurredAt: fc.constantFrom(NOW - 3 * DAY_MS, NOW - DAY_MS, NOW - 1000),
+});
+const history: fc.Arbitrary<LeadEvent[]> = fc
+  .array(fc.oneof(behaviour, update), { minLength: 0, maxLength: 25 })
+  .map((specs) =>
+    specs.map((s, i): LeadEvent => ({
+      eventId: `ev-${String(i).padStart(3, '0')}`,
+      contactId: 'c',
+      type: s.type,
+      occurredAt: s.occurredAt,
+      properties: 'props' in s ? s.props : s.tag === undefined ? {} : { tag: s.tag },
+    })),
+  );
+
+/** A history with shuffled order and random duplicate deliveries. */
+const reorderedWithDuplicates = (events: LeadEvent[]) =>
+  fc.tuple(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), fc.array(fc.nat(), { maxLength: 10 })).map(
+    ([shuffled, picks]) => {
+      const out = [...shuffled];
+      for (const pick of picks) if (events.length > 0) out.splice(pick % (out.length + 1), 0, events[pick % events.length] as LeadEvent);
+      return out;
+    },
+  );
+
+// ---------------------------------------------------------------- the independent model
+const day = (ms: number): number => Math.floor(ms / DAY_MS);
+
+function modelScore(grid: Grid, events: readonly LeadEvent[], now: number): number {
+  const distinct = new Map<string, LeadEvent>();
+  for (const e of events) if (!distinct.has(e.eventId)) distinct.set(e.eventId, e);
+  const all = [...distinct.values()];
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const rule of grid.rules) {
+    if (!('on' in rule)) continue;
+    const types = ([] as string[]).concat(rule.on);
+    const whereTag = rule.where?.['tag'];
+    const tags = whereTag === undefined ? undefined : typeof whereTag === 'object' ? (whereTag.in as string[]) : [whereTag as string];
+    const window = rule.within === undefined ? undefined : Number(rule.within.slice(0, -1));
+    const n = all.filter(
+      (e) =>
+        types.includes(e.type) &&
+        (tags === undefined || tags.includes(e.properties['tag'] as string)) &&
+        (window === undefined || day(e.occurredAt) > day(now) - window),
+    ).length;
+    counts.set(rule.id, n);
+    if (rule.tiers) {
+      total += [...rule.tiers].reverse().find((t) => t.atLeast <= n)?.points ?? 0;
+    } else {
+      const p = rule.points ?? 0;
+      total += Math.sign(p) * Math.min(Math.abs(p) * n, rule.limit === undefined ? Infinity : Math.abs(rule.limit));
+    }
+  }
+  const holds = (c: Condition): boolean => {
+    if ('all' in c) return c.all.every(holds);
+    if ('any' in c) return c.any.some(holds);
+    if ('not' in c) return !holds(c.not);
+    const n = counts.get(c.rule) ?? 0;
+    if (c.eq !== undefined) return n === c.eq;
+    if (c.gte !== undefined) return n >= c.gte;
+    if (c.gt !== undefined) return n > c.gt;
+    if (c.lte !== undefined) return n <= c.lte;
+    return n < (c.lt as number);
+  };
+  const latest = (name: string) => {
+    let best: LeadEvent | undefined;
+    for (const e of all) {
+      if (e.type !== 'contact_updated' || !Object.hasOwn(e.properties, name)) continue;
+      if (!best || e.occurredAt > best.occurredAt || (e.occurredAt === best.occurredAt && e.eventId > best.eventId)) best = e;
+    }
+    return best?.properties[name] ?? null;
+  };
+  for (const rule of grid.rules) {
+    if ('when' in rule) total += holds(rule.when) ? rule.points : 0;
+    if ('property' in rule) {
+      const v = latest(rule.property);
+      let ok: boolean;
+      if (v === null) ok = rule.exists === false || rule.notIn !== undefined;
+      else if (rule.exists !== undefined) ok = rule.exists;
+      else if (rule.equals !== undefined) ok = String(v) === String(rule.equals);
+      else if (rule.gte !== undefined) ok = typeof v === 'number' ? v >= rule.gte : typeof v === 'string' && v.trim() !== '' && Number(v) >= rule.gte;
+      else if (rule.in !== undefined) ok = rule.in.map(String).includes(String(v));
+      else ok = !(rule.notIn ?? []).map(String).includes(String(v));
+      total += ok ? rule.points : 0;
+    }
+  }
+  return Math.min(grid.bounds?.max ?? Infinity, Math.max(grid.bounds?.min ?? -Infinity, total));
+}
+
+function fold(grid: ReturnType<typeof compileGrid>, events: readonly LeadEvent[], now: number): ContactState {
+  return events.reduce((state, e) => applyEvent(grid, state, e, now).state, emptyState());
+}
+
+const scoringPart = (state: ContactState): string => encodeState({ ...state, sequence: 0 });
+
+describe('scoring properties (fast-check)', () => {
+  it('random grids are valid', () => {
+    fc.assert(
+      fc.property(randomGrid, (grid) => {
+        expect(validateGrid(grid)).toMatchObject({ ok: true });
+      }),
+    );
+  });
+
+  it('tier, limit, window, condition and property semantics match the independent model', () => {
+    fc.assert(
+      fc.property(randomGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        const state = fold(compiled, events, NOW);
+        expect(scoreAt(compiled, state, NOW).score).toBe(modelScore(grid, events, NOW));
+        // Once a contact has had an event, the last emitted score is the score.
+        if (events.length > 0) expect(state.score).toBe(modelScore(grid, events, NOW));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('final score and state do not depend on event order or duplicate deliveries', () => {
+    fc.assert(
+      fc.property(
+        randomGrid,
+        history.chain((events) => fc.tuple(fc.constant(events), reorderedWithDuplicates(events))),
+        (grid, [events, reordered]) => {
+          const compiled = compileGrid(grid);
+          const a = fold(compiled, events, NOW);
+          const b = fold(compiled, reordered, NOW);
+          expect(scoreAt(compiled, b, NOW).score).toBe(scoreAt(compiled, a, NOW).score);
+          expect(scoringPart(b)).toBe(scoringPart(a));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('replaying the same events again (a crash and redelivery) changes nothing and emits nothing', () => {
+    fc.assert(
+      fc.property(randomGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        const state = fold(compiled, events, NOW);
+        let again = state;
+        for (const e of events) {
+          const evaluation = applyEvent(compiled, again, e, NOW);
+          expect(evaluation.output).toBeNull();
+          again = evaluation.state;
+        }
+        expect(encodeState(again)).toBe(encodeState(state));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('sequences strictly increase and previousScore is the last emitted score', () => {
+    fc.assert(
+      fc.property(randomGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        let state = emptyState();
+        let last = 0;
+        let sequence = 0;
+        for (const e of events) {
+          const { output, state: next } = applyEvent(compiled, state, e, NOW);
+          state = next;
+          if (output === null) continue;
+          expect(output.sequence).toBe(sequence + 1);
+          expect(output.previousScore).toBe(last);
+          expect(output.delta).toBe(output.score - last);
+          for (const x of output.thresholdCrossings) {
+            if (x.direction === 'up') expect(last < x.at && x.at <= output.score).toBe(true);
+            else expect(output.score < x.at && x.at <= last).toBe(true);
+          }
+          sequence = output.sequence;
+          last = output.score;
+        }
+      }),
+    );
+  });
+
+  it('windows expire exactly at UTC midnight: counted at 23:59:59.999, gone at 00:00:00.000', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 20_000, max: 21_000 }),
+        fc.integer({ min: 0, max: DAY_MS - 1 }),
+        fc.integer({ min: 1, max: 50 }),
+        (windowDays, eventDay, timeOfDay, points) => {
+          const compiled = compileGrid({
+            name: 'w',
+            version: 1,
+            rules: [{ id: 'opens', on: 'email_opened', within: `${windowDays}d`, points }],
+          });
+          const occurredAt = eventDay * DAY_MS + timeOfDay;
+          const e: LeadEvent = { eventId: 'e', contactId: 'c', type: 'email_opened', occurredAt, properties: {} };
+          const state = applyEvent(compiled, emptyState(), e, occurredAt).state;
+          const boundary = (eventDay + windowDays) * DAY_MS;
+          expect(scoreAt(compiled, state, boundary - 1).score).toBe(points);
+          expect(scoreAt(compiled, state, boundary).score).toBe(0);
+          expect(nextExpiryAt(compiled, state, occurredAt)).toBe(boundary);
+          expect(nextExpiryAt(compiled, state, boundary - 1)).toBe(boundary);
+          expect(reevaluate(compiled, 'c', state, boundary - 1, { kind: 'decay' }).output).toBeNull();
+          expect(reevaluate(compiled, 'c', state, boundary, { kind: 'decay' }).output?.score).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('decay emissions agree with scoring the same history at a later time', () => {
+    fc.assert(
+      fc.property(randomGrid, history, fc.integer({ min: 1, max: 8 }), (grid, events, laterDays) => {
+        const compiled = compileGrid(grid);
+        const state = fold(compiled, events, NOW);
+        const later = NOW + laterDays * DAY_MS;
+        const decayed = reevaluate(compiled, 'c', state, later, { kind: 'decay' });
+        expect(decayed.score).toBe(modelScore(grid, events, later));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
