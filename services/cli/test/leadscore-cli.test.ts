@@ -1,0 +1,159 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'services/cli/bin/leadscore.js');
+const STARTER = 'deploy/grids/starter.yaml';
+const SEED = 'deploy/grids/examples/seed-example.ndjson';
+const BROKEN = 'deploy/grids/examples/broken.yaml';
+const AT = '2026-03-10T00:00:00Z';
+
+function leadscore(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 30_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'leadscore-cli-'));
+function file(name: string, text: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('leadscore CLI', () => {
+  it('--help lists the commands', () => {
+    const { code, stdout } = leadscore(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/grid/);
+    expect(stdout).toMatch(/replay/);
+  });
+
+  describe('grid validate', () => {
+    it('exit 0 and a summary for the starter grid', () => {
+      const { code, stdout } = leadscore(['grid', 'validate', STARTER]);
+      expect(code).toBe(0);
+      expect(stdout.trim()).toBe(
+        `${STARTER}: valid grid "starter" version 1: 14 rules (10 counting, 2 condition, 2 property); thresholds: MQL at 1000; bounds: -1000..5000`,
+      );
+    });
+
+    it('exit 1 and every error with its path for a broken grid', () => {
+      const { code, stdout, stderr } = leadscore(['grid', 'validate', BROKEN]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      const lines = stderr.trim().split('\n');
+      expect(lines[0]).toBe(`${BROKEN}: 10 errors`);
+      expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual([
+        'rules[0].tiers[1].atLeast',
+        'rules[1].id',
+        'rules[1].on',
+        'rules[2].where.path.matches',
+        'rules[2].within',
+        'rules[3].when.all[0].rule',
+        'rules[4]',
+        'rules[4].exist',
+        'thresholds[1].at',
+        'version',
+      ]);
+    });
+
+    it('exit 1 for a missing file', () => {
+      const { code, stderr } = leadscore(['grid', 'validate', 'nope.yaml']);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^leadscore: cannot read nope\.yaml \(ENOENT\)/);
+    });
+  });
+
+  describe('replay', () => {
+    const seedLine = {
+      contactId: 'contact-seed',
+      score: 1500,
+      contributions: [
+        { ruleId: 'key-pages', label: 'Visits of the main pages', count: 2, points: 1000 },
+        { ruleId: 'high-velocity-asset', label: 'High-velocity asset downloaded', count: 1, points: 1000 },
+        { ruleId: 'opt-out', label: 'Unsubscribed from all emails', count: 1, points: -500 },
+      ],
+      crossings: [{ threshold: 'MQL', at: 1000, direction: 'up', score: 1000, sequence: 2, cause: { kind: 'event', eventId: 'seed-2' } }],
+    };
+
+    it('the seed example: 1500 and a single MQL crossing, as JSON lines', () => {
+      const { code, stdout, stderr } = leadscore(['replay', '--grid', STARTER, '--events', SEED, '--at', AT]);
+      expect(code).toBe(0);
+      expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([seedLine]);
+      expect(stderr).toMatch(/replayed 5 events of 1 contacts at 2026-03-10T00:00:00.000Z with grid starter v1: 0 duplicates, 0 bad lines/);
+    });
+
+    it('uses the starter grid by default, and reads stdin for "-"', async () => {
+      const { readFileSync } = await import('node:fs');
+      const { code, stdout } = leadscore(['replay', '--events', '-', '--at', AT], readFileSync(join(ROOT, SEED), 'utf8'));
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual(seedLine);
+    });
+
+    it('--format table for people', () => {
+      const { code, stdout } = leadscore(['replay', '--events', SEED, '--at', AT, '--format', 'table']);
+      expect(code).toBe(0);
+      expect(stdout).toContain('contact-seed  score 1500');
+      expect(stdout).toMatch(/key-pages\s+Visits of the main pages\s+2\s+1000/);
+      expect(stdout).toContain('crossed MQL (1000) up: score 1000, sequence 2, event seed-2');
+    });
+
+    it('bad lines go to stderr with line numbers, the rest is scored, exit 2; duplicates ignored', () => {
+      const events = file(
+        'mixed.ndjson',
+        [
+          '{"eventId":"a","contactId":"c2","type":"webinar_registered","occurredAt":"2026-03-01T10:00:00Z"}',
+          'not json',
+          '',
+          '{"eventId":"b","contactId":"c1","type":"webinar_attended","occurredAt":"2026-03-01T10:00:00Z","properties":{"x":{}}}',
+          '{"eventId":"c","contactId":"c1","type":"webinar_attended","occurredAt":"2027-01-01T00:00:00Z"}',
+          '{"eventId":"d","contactId":"c1","type":"webinar_attended","occurredAt":1772359200000}',
+          '{"eventId":"d","contactId":"c1","type":"webinar_attended","occurredAt":1772359200000}',
+          '{"eventId":"e","contactId":"c1","type":"webinar_registered","occurredAt":"2026-03-02T10:00:00Z"}',
+        ].join('\n'),
+      );
+      const { code, stdout, stderr } = leadscore(['replay', '--events', events, '--at', AT]);
+      expect(code).toBe(2);
+      const errors = stderr.split('\n').filter((l) => l.startsWith('line '));
+      expect(errors).toEqual([
+        expect.stringMatching(/^line 2: not valid JSON \(/),
+        'line 4: properties.x: must be a string, number, boolean or null, got an object',
+        'line 5: occurredAt: 2027-01-01T00:00:00.000Z is more than 24 h after now (2026-03-10T00:00:00.000Z); expected an event that already happened',
+      ]);
+      expect(stderr).toMatch(/replayed 4 events of 2 contacts .*: 1 duplicates, 3 bad lines/);
+      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { contactId: string; score: number });
+      expect(lines.map((l) => [l.contactId, l.score])).toEqual([
+        ['c1', 1000],
+        ['c2', 200],
+      ]);
+    });
+
+    it('exit 1 on an invalid grid, with its errors', () => {
+      const { code, stderr } = leadscore(['replay', '--grid', BROKEN, '--events', SEED, '--at', AT]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${BROKEN}: 10 error(s)`);
+      expect(stderr).toContain('rules[2].within:');
+    });
+
+    it('exit 1 on a bad --at or --format', () => {
+      expect(leadscore(['replay', '--events', SEED, '--at', 'tomorrow'])).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/--at "tomorrow" is not a time/),
+      });
+      expect(leadscore(['replay', '--events', SEED, '--format', 'xml'])).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/--format "xml" is not known; expected json or table/),
+      });
+    });
+
+    it('exit 1 when --events is missing', () => {
+      const { code, stderr } = leadscore(['replay']);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/required option '--events <file>' not specified/);
+    });
+  });
+});
