@@ -111,8 +111,8 @@ describe('leadscore CLI', () => {
           '',
           '{"eventId":"b","contactId":"c1","type":"webinar_attended","occurredAt":"2026-03-01T10:00:00Z","properties":{"x":{}}}',
           '{"eventId":"c","contactId":"c1","type":"webinar_attended","occurredAt":"2027-01-01T00:00:00Z"}',
-          '{"eventId":"d","contactId":"c1","type":"webinar_attended","occurredAt":1772359200000}',
-          '{"eventId":"d","contactId":"c1","type":"webinar_attended","occurredAt":1772359200000}',
+          '{"eventId":"d","contactId":"c1","type":"page_viewed","occurredAt":1772359200000,"properties":{"path":"/pricing"}}',
+          '{"eventId":"d","contactId":"c1","type":"page_viewed","occurredAt":1772359200000,"properties":{"path":"/pricing"}}',
           '{"eventId":"e","contactId":"c1","type":"webinar_registered","occurredAt":"2026-03-02T10:00:00Z"}',
         ].join('\n'),
       );
@@ -127,7 +127,7 @@ describe('leadscore CLI', () => {
       expect(stderr).toMatch(/replayed 4 events of 2 contacts .*: 1 duplicates, 3 bad lines/);
       const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { contactId: string; score: number });
       expect(lines.map((l) => [l.contactId, l.score])).toEqual([
-        ['c1', 1000],
+        ['c1', 700],
         ['c2', 200],
       ]);
     });
