@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
+import type { ScorerMetrics } from './metrics.js';
+
+/** Bump when a Lua script changes: two versions of the code never run each other's scripts. */
+const SCRIPT_VERSION = 'v1';
+const COMMIT = `leadscoreCommitState_${SCRIPT_VERSION}`;
+const CLEAR_OUTBOX = `leadscoreClearOutbox_${SCRIPT_VERSION}`;
+const CLAIM_DUE = `leadscoreClaimDue_${SCRIPT_VERSION}`;
+
+function lua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
+}
+
+/** A contact's state as read, with the raw value for the compare-and-set commit. */
+export interface StoredState {
+  readonly state: ContactState;
+  /** The value read ('' when absent): the commit succeeds only if it is still this. */
+  readonly raw: string;
+  /** Outputs a previous writer committed but may not have produced ('' when none). */
+  readonly outbox: string;
+}
+
+export interface StateCommit {
+  readonly contactId: string;
+  readonly expected: string;
+  readonly encoded: string;
+  /** The outputs this change owes, encoded ('' when none). */
+  readonly outbox: string;
+  /** When the contact's windowed counts next expire (null: never), for the decay sweeper. */
+  readonly nextExpiryAt: number | null;
+}
+
+type Scripted = {
+  [COMMIT](stateKey: string, outboxKey: string, expected: string, value: string, outbox: string): unknown;
+  [CLEAR_OUTBOX](outboxKey: string, expected: string): unknown;
+  [CLAIM_DUE](key: string, now: number, count: number, leaseMs: number): Promise<string[]>;
+};
+
+/**
+ * Per-contact scoring state in Redis: one string per contact (the engine's compact encoding)
+ * at `<prefix>:c:{<contactId>}`, a transient outbox at `<prefix>:o:{<contactId>}` (same hash
+ * slot, so the commit script works on Redis Cluster), and a sorted set `<prefix>:decay` of when
+ * each contact's windows next expire. Every method costs one round trip, whatever the count.
+ */
+export class ContactStateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly metrics?: ScorerMetrics,
+  ) {
+    if (!(COMMIT in redis)) {
+      redis.defineCommand(COMMIT, { numberOfKeys: 2, lua: lua('commit-state-2.lua') });
+      redis.defineCommand(CLEAR_OUTBOX, { numberOfKeys: 1, lua: lua('clear-outbox-1.lua') });
+      redis.defineCommand(CLAIM_DUE, { numberOfKeys: 1, lua: lua('claim-due-contacts-1.lua') });
+    }
+  }
+
+  stateKey(contactId: string): string {
+    return `${this.keyPrefix}:c:{${contactId}}`;
+  }
+
+  outboxKey(contactId: string): string {
+    return `${this.keyPrefix}:o:{${contactId}}`;
+  }
+
+  decayIndexKey(): string {
+    return `${this.keyPrefix}:decay`;
+  }
+
+  /** Reads the states (and outboxes) of many contacts; absent contacts get the empty state. */
+  async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
+    const out = new Map<string, StoredState>();
+    if (contactIds.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const id of contactIds) pipeline.get(this.stateKey(id)).get(this.outboxKey(id));
+    const replies = await this.exec('read', pipeline);
+    contactIds.forEach((id, i) => {
+      const raw = asString(replies[2 * i]);
+      out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox: asString(replies[2 * i + 1]) });
+    });
+    return out;
+  }
+
+  /**
+   * Commits states and their outboxes with compare-and-set, and indexes their next expiry.
+   * Returns the contactIds whose state changed since they were read (nothing written for them).
+   */
+  async commit(commits: readonly StateCommit[]): Promise<Set<string>> {
+    const conflicts = new Set<string>();
+    if (commits.length === 0) return conflicts;
+    const pipeline = this.redis.pipeline();
+    const scripted = pipeline as unknown as Scripted;
+    for (const c of commits) {
+      scripted[COMMIT](this.stateKey(c.contactId), this.outboxKey(c.contactId), c.expected, c.encoded, c.outbox);
+      // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
+      // makes the sweeper re-evaluate a contact for nothing.
+      if (c.nextExpiryAt === null) pipeline.zrem(this.decayIndexKey(), c.contactId);
+      else pipeline.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId);
+    }
+    const replies = await this.exec('commit', pipeline);
+    commits.forEach((c, i) => {
+      if (replies[2 * i] !== 1) conflicts.add(c.contactId);
+    });
+    return conflicts;
+  }
+
+  /** Clears outboxes whose outputs were produced (each only if unchanged since). */
+  async clearOutboxes(produced: ReadonlyMap<string, string>): Promise<void> {
+    if (produced.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    const scripted = pipeline as unknown as Scripted;
+    for (const [contactId, outbox] of produced) scripted[CLEAR_OUTBOX](this.outboxKey(contactId), outbox);
+    await this.exec('clear-outbox', pipeline);
+  }
+
+  /** Claims up to `count` contacts whose windows expire by `now` (see claim-due-contacts-1.lua). */
+  async claimDue(now: number, count: number, leaseMs: number): Promise<string[]> {
+    const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
+    try {
+      return await (this.redis as unknown as Scripted)[CLAIM_DUE](this.decayIndexKey(), now, count, leaseMs);
+    } finally {
+      stop?.();
+    }
+  }
+
+  private async exec(operation: string, pipeline: ChainableCommander): Promise<unknown[]> {
+    const stop = this.metrics?.redisDuration.startTimer({ operation });
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+    } finally {
+      stop?.();
+    }
+  }
+}
+
+function asString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString();
+  return '';
+}

@@ -1,0 +1,154 @@
+import { encodeState, nextExpiryAt, type CompiledGrid, type ContactState, type ScoreChange } from '@leadscore/engine';
+import type { TopicNames } from '@leadscore/contracts';
+import type { ContactStateStore, StateCommit, StoredState } from './contact-state-store.js';
+import { addOutput, type OutputBatch } from './input-message.js';
+import type { ScorerMetrics } from './metrics.js';
+import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
+import type { OutputProducer } from './output-producer.js';
+import type { ScoreOutputWriter } from './score-output-writer.js';
+import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+
+/** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
+export interface ContactChange {
+  readonly state: ContactState | null;
+  readonly changes: readonly ScoreChange[];
+}
+
+export interface ContactUpdaterDeps {
+  readonly grid: CompiledGrid;
+  readonly topics: TopicNames;
+  readonly store: ContactStateStore;
+  readonly producer: OutputProducer;
+  readonly scoreWriter: ScoreOutputWriter;
+  readonly metrics: ScorerMetrics;
+}
+
+/** How often a contact's commit may lose a compare-and-set race before the whole chunk is retried. */
+const MAX_CONFLICT_ROUNDS = 5;
+
+/**
+ * Read → compute → commit state + outbox → produce → clear outbox, for a set of contacts.
+ * Shared by the batch scorer (events) and the decay sweeper (time). The order is what makes
+ * every failure safe:
+ *
+ *  - a crash before the commit leaves nothing behind: redelivery recomputes the same thing;
+ *  - a crash after the commit, before the produce, leaves the outbox: the next writer of that
+ *    contact (the redelivery of the same chunk, always) produces it first, ids unchanged;
+ *  - a lost compare-and-set (another writer got there first) re-reads and recomputes: no output
+ *    is ever produced from a state that was not committed, so no phantom crossing escapes;
+ *  - events already applied by the other writer are duplicates by eventId on the re-read.
+ *
+ * Outputs are therefore emitted at least once, with deterministic ids, and a contact's
+ * sequence numbers only increase in the order they are committed.
+ */
+export class ContactUpdater {
+  constructor(private readonly deps: ContactUpdaterDeps) {}
+
+  /**
+   * @param compute called per contact with its stored state (maybe more than once, after a conflict)
+   * @param extra   outputs to produce with the first round (dead letters)
+   * @returns the score changes committed
+   */
+  async update(
+    contactIds: readonly string[],
+    now: number,
+    extra: OutputBatch,
+    compute: (contactId: string, stored: StoredState) => ContactChange,
+  ): Promise<ScoreChange[]> {
+    const { store, producer, metrics, grid } = this.deps;
+    const committed: ScoreChange[] = [];
+    let pending = contactIds;
+    let outputs: OutputBatch = extra;
+    for (let round = 0; pending.length > 0 || outputs.size > 0; round += 1) {
+      const stored = await store.read(pending);
+      const commits: StateCommit[] = [];
+      const roundChanges = new Map<string, readonly ScoreChange[]>();
+      const produced = new Map<string, string>();
+      for (const contactId of pending) {
+        const current = stored.get(contactId)!;
+        // Outputs a crashed writer committed but maybe never produced: produce them now.
+        if (current.outbox !== '') {
+          for (const owed of decodeOutbox(current.outbox)) addOutput(outputs, owed.topic, owed.message);
+          produced.set(contactId, current.outbox);
+        }
+        const change = compute(contactId, current);
+        if (change.state === null) continue;
+        const owed = await this.owedOutputs(change.changes);
+        const outbox = encodeOutbox(owed);
+        commits.push({
+          contactId,
+          expected: current.raw,
+          encoded: encodeState(change.state),
+          outbox,
+          nextExpiryAt: nextExpiryAt(grid, change.state, now),
+        });
+        roundChanges.set(contactId, change.changes);
+        if (outbox !== '') {
+          for (const o of owed) addOutput(outputs, o.topic, o.message);
+          produced.set(contactId, outbox);
+        }
+      }
+      const conflicts = await store.commit(commits);
+      if (conflicts.size > 0) {
+        // Drop what the losers computed: it was never committed. Their old outboxes (if any)
+        // are still produced below; that is at worst a duplicate with the same ids.
+        outputs = withoutOutputsOf(outputs, conflicts, roundChanges, this.deps.topics);
+        for (const contactId of conflicts) {
+          const stale = stored.get(contactId)!.outbox;
+          if (stale === '') produced.delete(contactId);
+          else produced.set(contactId, stale);
+        }
+      }
+      await producer.send(outputs);
+      await store.clearOutboxes(produced);
+      for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
+
+      if (conflicts.size === 0) break;
+      metrics.stateConflicts.inc(conflicts.size);
+      if (round + 1 >= MAX_CONFLICT_ROUNDS) {
+        throw new ScorerError(ScorerErrorCode.StateConflict, `contact states kept changing under ${conflicts.size} commits`, true);
+      }
+      pending = [...conflicts];
+      outputs = new Map();
+    }
+    for (const change of committed) {
+      metrics.scoreChanges.inc({ cause: change.cause.kind });
+      for (const crossing of change.thresholdCrossings) {
+        metrics.thresholdCrossings.inc({ threshold: crossing.threshold, direction: crossing.direction });
+      }
+    }
+    return committed;
+  }
+
+  private async owedOutputs(changes: readonly ScoreChange[]): Promise<OwedOutput[]> {
+    const { topics, scoreWriter } = this.deps;
+    const owed: OwedOutput[] = [];
+    for (const change of changes) {
+      owed.push({ topic: topics.scoreChanged, message: await scoreWriter.scoreChanged(change) });
+      for (const message of await scoreWriter.thresholdsCrossed(change)) owed.push({ topic: topics.thresholdCrossed, message });
+    }
+    return owed;
+  }
+}
+
+/** The outputs minus the new ones of the contacts that lost their compare-and-set. */
+function withoutOutputsOf(
+  outputs: OutputBatch,
+  losers: ReadonlySet<string>,
+  changes: ReadonlyMap<string, readonly ScoreChange[]>,
+  topics: TopicNames,
+): OutputBatch {
+  const dropIds = new Set<string>();
+  for (const contactId of losers) {
+    for (const change of changes.get(contactId) ?? []) {
+      dropIds.add(change.id);
+      for (const crossing of change.thresholdCrossings) dropIds.add(crossing.id);
+    }
+  }
+  const kept: OutputBatch = new Map();
+  for (const [topic, messages] of outputs) {
+    const keep = topic === topics.deadLetters ? messages : messages.filter((m) => !dropIds.has(String(m.headers?.['x-id'] ?? '')));
+    if (keep.length > 0) kept.set(topic, keep);
+  }
+  return kept;
+}

@@ -1,0 +1,15 @@
+export { loadScorerConfig, type ScorerConfig } from './config.js';
+export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
+export { BatchScorer, applyEvents } from './batch-scorer.js';
+export { ContactStateStore } from './contact-state-store.js';
+export { ContactUpdater } from './contact-updater.js';
+export { DecaySweeper } from './decay-sweeper.js';
+export { EventDecoder, type DeadLetterReason } from './event-decoder.js';
+export { DeadLetterWriter } from './dead-letter-writer.js';
+export { ScoreOutputWriter } from './score-output-writer.js';
+export { KafkaOutputProducer, type OutputProducer } from './output-producer.js';
+export { ScorerMetrics } from './metrics.js';
+export { loadGridFile } from './grid-source.js';
+export { provisionTopics } from './topic-provisioning.js';
+export { ScorerError, ScorerErrorCode } from './scorer-error.js';
+export type { InputMessage } from './input-message.js';

@@ -1,0 +1,64 @@
+import type { AvroCodec, ScoreCauseValue, ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
+import type { Cause, ScoreChange } from '@leadscore/engine';
+import type { OutputMessage } from './input-message.js';
+
+function causeValue(cause: Cause): ScoreCauseValue {
+  switch (cause.kind) {
+    case 'event':
+      return { kind: 'EVENT', eventId: cause.eventId };
+    case 'decay':
+      return { kind: 'DECAY', eventId: null };
+    case 'grid-change':
+      return { kind: 'GRID_CHANGE', eventId: null };
+  }
+}
+
+/** Turns the engine's score changes into score-changed and threshold-crossed messages (key = contactId). */
+export class ScoreOutputWriter {
+  constructor(private readonly codec: AvroCodec) {}
+
+  async scoreChanged(change: ScoreChange): Promise<OutputMessage> {
+    const value: ScoreChangedValue = {
+      id: change.id,
+      contactId: change.contactId,
+      sequence: change.sequence,
+      previousScore: change.previousScore,
+      score: change.score,
+      delta: change.delta,
+      gridName: change.gridName,
+      gridVersion: change.gridVersion,
+      cause: causeValue(change.cause),
+      changedContributions: change.changedContributions.map((c) => ({
+        ruleId: c.ruleId,
+        label: c.label ?? null,
+        count: c.count,
+        points: c.points,
+        previousPoints: c.previousPoints,
+      })),
+      evaluatedAt: change.evaluatedAt,
+    };
+    return { key: change.contactId, value: await this.codec.encode('scoreChanged', value), headers: { 'x-id': change.id } };
+  }
+
+  async thresholdsCrossed(change: ScoreChange): Promise<OutputMessage[]> {
+    const out: OutputMessage[] = [];
+    for (const crossing of change.thresholdCrossings) {
+      const value: ThresholdCrossedValue = {
+        id: crossing.id,
+        contactId: crossing.contactId,
+        threshold: crossing.threshold,
+        at: crossing.at,
+        direction: crossing.direction === 'up' ? 'UP' : 'DOWN',
+        score: crossing.score,
+        previousScore: crossing.previousScore,
+        gridName: crossing.gridName,
+        gridVersion: crossing.gridVersion,
+        cause: causeValue(crossing.cause),
+        sequence: crossing.sequence,
+        evaluatedAt: crossing.evaluatedAt,
+      };
+      out.push({ key: crossing.contactId, value: await this.codec.encode('thresholdCrossed', value), headers: { 'x-id': crossing.id } });
+    }
+    return out;
+  }
+}

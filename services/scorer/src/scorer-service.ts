@@ -1,0 +1,181 @@
+import type { Server } from 'node:http';
+import { Kafka, logLevel as KafkaLogLevel, type Producer } from 'kafkajs';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
+import type { CompiledGrid } from '@leadscore/engine';
+import { BatchScorer } from './batch-scorer.js';
+import type { ScorerConfig } from './config.js';
+import { ContactStateStore } from './contact-state-store.js';
+import { DeadLetterWriter } from './dead-letter-writer.js';
+import { DecaySweeper } from './decay-sweeper.js';
+import { EventDecoder } from './event-decoder.js';
+import { createOpsServer } from './http-server.js';
+import { ScorerMetrics } from './metrics.js';
+import { KafkaOutputProducer } from './output-producer.js';
+import { Readiness } from './readiness.js';
+import { ScoreOutputWriter } from './score-output-writer.js';
+import { ScorerConsumer } from './scorer-consumer.js';
+import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { provisionTopics } from './topic-provisioning.js';
+
+export interface ScorerServiceOptions {
+  readonly config: ScorerConfig;
+  readonly grid: CompiledGrid;
+  readonly logger: Logger;
+  /** The clock (epoch ms); tests may move it. */
+  readonly now?: () => number;
+  /** Called when the service can no longer work (kafkajs gave up): the caller exits. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+/**
+ * Wires the scorer: Redis, Kafka producer and consumer, schema registry codec, decay sweeper and
+ * the ops HTTP server. `start` returns once the consumer is running; `stop` drains gracefully.
+ */
+export class ScorerService {
+  readonly metrics = new ScorerMetrics({ defaultMetrics: true });
+  readonly readiness = new Readiness();
+  readonly topics: TopicNames;
+  private redis?: Redis;
+  private producer?: Producer;
+  private consumer?: ScorerConsumer;
+  private sweeper?: DecaySweeper;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<unknown>;
+  private server?: Server;
+  private stopping = false;
+
+  constructor(private readonly options: ScorerServiceOptions) {
+    this.topics = topicNames(options.config.topicPrefix);
+  }
+
+  /** The port the ops server listens on (useful when configured as 0). */
+  get httpPort(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.options.config.httpPort;
+  }
+
+  async start(): Promise<void> {
+    const { config, grid, logger } = this.options;
+    const now = this.options.now ?? Date.now;
+
+    this.server = createOpsServer(this.metrics.registry, this.readiness);
+    await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
+
+    this.redis = await connectRedis(config.redisUrl, this.readiness);
+    await checkEvictionPolicy(this.redis, logger);
+
+    const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
+    if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
+    const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, topics: this.topics, register: config.provision });
+
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.readiness.set('producer', 'connecting');
+    this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
+    this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
+    await this.producer.connect();
+
+    const store = new ContactStateStore(this.redis, config.redisKeyPrefix, this.metrics);
+    const producer = new KafkaOutputProducer(this.producer);
+    const scoreWriter = new ScoreOutputWriter(codec);
+    const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now };
+    const scorer = new BatchScorer({
+      ...shared,
+      decoder: new EventDecoder(codec, this.topics, config.maxEventBytes),
+      deadLetters: new DeadLetterWriter(codec, 'scorer'),
+    });
+    this.consumer = new ScorerConsumer(
+      kafka,
+      scorer,
+      {
+        groupId: config.groupId,
+        topics: [this.topics.behaviouralEvents, this.topics.contactUpdates],
+        chunkSize: config.chunkSize,
+        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+        onFatal: (error) => this.options.onFatal?.(error),
+      },
+      this.metrics,
+      this.readiness,
+      logger,
+    );
+    await this.consumer.start();
+
+    this.sweeper = new DecaySweeper({ ...shared, batchSize: config.sweepBatchSize });
+    this.sweepTimer = setInterval(() => this.sweepInBackground(), config.sweepIntervalMs);
+    logger.info({ grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId }, 'scorer started');
+  }
+
+  /** Finish the running batch, commit, leave the group, flush the producer, close Redis. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping?.catch(() => undefined);
+    await this.consumer?.stop();
+    await this.producer?.disconnect();
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.options.logger.info('scorer stopped');
+  }
+
+  private sweepInBackground(): void {
+    if (this.sweeping || !this.sweeper) return;
+    this.sweeping = this.sweeper
+      .sweepAll(50)
+      .catch((error: Error) => this.options.logger.warn({ err: { name: error.name, message: error.message } }, 'decay sweep failed; retried next interval'))
+      .finally(() => (this.sweeping = undefined));
+  }
+}
+
+async function connectRedis(url: string, readiness: Readiness): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    // fail fast while disconnected: the consumer pauses instead of queueing work in memory
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  readiness.set('redis', 'connecting');
+  redis.on('ready', () => readiness.set('redis', null));
+  redis.on('end', () => readiness.set('redis', 'disconnected'));
+  redis.on('reconnecting', () => readiness.set('redis', 'reconnecting'));
+  redis.on('error', () => undefined); // surfaced through readiness and failing commands
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new ScorerError(ScorerErrorCode.RedisUnavailable, `cannot connect to Redis: ${(error as Error).message}`, true, { cause: error });
+  }
+  return redis;
+}
+
+/** Scoring state must never be evicted: refuse a Redis that would. */
+async function checkEvictionPolicy(redis: Redis, logger: Logger): Promise<void> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1];
+  } catch {
+    logger.warn('cannot read maxmemory-policy (CONFIG disabled?); make sure it is noeviction');
+    return;
+  }
+  if (policy !== undefined && policy !== 'noeviction') {
+    throw new ScorerError(
+      ScorerErrorCode.RedisPolicyUnsafe,
+      `Redis maxmemory-policy is ${policy}: it could evict scoring state; set it to noeviction`,
+      false,
+    );
+  }
+}
+
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: { level: number; log: { message: string; [key: string]: unknown } }) => {
+      const { message, timestamp: _t, logger: _l, ...extra } = log;
+      const fields = { kafka: extra };
+      if (level <= KafkaLogLevel.ERROR) logger.error(fields, message);
+      else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
+      else logger.debug(fields, message);
+    };
+}

@@ -1,0 +1,107 @@
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { AvroCodec, topicNames, type TopicKind, type TopicNames } from '@leadscore/contracts';
+import { createTopics, testContext } from './test-context.js';
+
+/** A fresh, isolated set of topics for one test (own prefix), created and with schemas registered. */
+export async function freshTopics(label: string, partitions = 3): Promise<{ topics: TopicNames; codec: AvroCodec; kafka: Kafka }> {
+  const ctx = testContext();
+  const topics = topicNames(ctx.uniqueName(label));
+  const kafka = new Kafka({ clientId: ctx.uniqueName(`${label}-client`), brokers: ctx.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await createTopics(admin, Object.values(topics), partitions);
+  await admin.disconnect();
+  const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true });
+  return { topics, codec, kafka };
+}
+
+export interface RawEvent {
+  eventId: string;
+  contactId: string;
+  type: string;
+  occurredAt: number;
+  properties?: Record<string, string | number | boolean | null>;
+}
+
+/** Produces events as Avro to the behavioural-events topic (contact_updated ones to contact-updates). */
+export async function produceEvents(producer: Producer, codec: AvroCodec, topics: TopicNames, events: readonly RawEvent[]): Promise<void> {
+  const messages: { topic: string; key: string; value: Buffer }[] = [];
+  for (const e of events) {
+    if (e.type === 'contact_updated') {
+      const value = { eventId: e.eventId, contactId: e.contactId, occurredAt: e.occurredAt, properties: e.properties ?? {}, source: null };
+      messages.push({ topic: topics.contactUpdates, key: e.contactId, value: await codec.encode('contactUpdates', value) });
+    } else {
+      const value = { ...e, properties: e.properties ?? {}, source: null };
+      messages.push({ topic: topics.behaviouralEvents, key: e.contactId, value: await codec.encode('behaviouralEvents', value) });
+    }
+  }
+  for (let i = 0; i < messages.length; i += 2000) {
+    const slice = messages.slice(i, i + 2000);
+    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    for (const m of slice) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+  }
+}
+
+export interface Collected<T> {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly headers: Record<string, string>;
+  readonly value: T;
+}
+
+/**
+ * Reads a topic from the beginning into memory, decoded, until `until(items)` holds.
+ * Resolves with the items; rejects after `timeoutMs` with what it had (a bounded wait, not a sleep).
+ */
+export class TopicCollector<T> {
+  readonly items: Collected<T>[] = [];
+  private consumer?: Consumer;
+  private waiters: { until: (items: Collected<T>[]) => boolean; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly codec: AvroCodec | null,
+    private readonly kind: TopicKind,
+    private readonly topic: string,
+  ) {}
+
+  async start(): Promise<this> {
+    this.consumer = this.kafka.consumer({ groupId: testContext().uniqueName(`collect-${this.kind}`), maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+        const value = (this.codec ? await this.codec.decode(this.kind, message.value) : message.value) as T;
+        this.items.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value });
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.until(this.items)) return true;
+          w.resolve();
+          return false;
+        });
+      },
+    });
+    return this;
+  }
+
+  waitFor(until: (items: Collected<T>[]) => boolean, timeoutMs = 60_000, what = 'expected messages'): Promise<Collected<T>[]> {
+    if (until(this.items)) return Promise.resolve(this.items);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.topic}; have ${this.items.length}`)), timeoutMs);
+      this.waiters.push({
+        until,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.items);
+        },
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
