@@ -48,7 +48,8 @@ export interface CompiledConditionRule {
   readonly id: string;
   readonly label: string;
   readonly points: number;
-  readonly holds: (countOf: (ruleId: string) => number) => boolean;
+  /** `counts[i]` is n of the grid's i-th rule (counting rules only are read). */
+  readonly holds: (counts: ArrayLike<number>) => boolean;
 }
 
 export interface CompiledPropertyRule {
@@ -127,6 +128,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
     }
   }
 
+  const ruleIndex = new Map(grid.rules.map((rule, index) => [rule.id, index]));
   const rules: CompiledRule[] = grid.rules.map((rule) => {
     const label = rule.label ?? rule.id;
     if (isCountingRule(rule)) {
@@ -139,7 +141,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
       };
     }
     if (isConditionRule(rule)) {
-      return { kind: 'condition', id: rule.id, label, points: rule.points, holds: compileCondition(rule.when) };
+      return { kind: 'condition', id: rule.id, label, points: rule.points, holds: compileCondition(rule.when, ruleIndex) };
     }
     return {
       kind: 'property',
@@ -227,24 +229,27 @@ const COMPARE: Record<Comparator, (n: number, k: number) => boolean> = {
   lt: (n, k) => n < k,
 };
 
-function compileCondition(condition: Condition): (countOf: (ruleId: string) => number) => boolean {
+function compileCondition(
+  condition: Condition,
+  ruleIndex: ReadonlyMap<string, number>,
+): (counts: ArrayLike<number>) => boolean {
   if ('rule' in condition) {
     const comparator = COMPARATORS.find((c) => condition[c] !== undefined) as Comparator;
     const k = condition[comparator] as number;
     const compare = COMPARE[comparator];
-    const id = condition.rule;
-    return (countOf) => compare(countOf(id), k);
+    const index = ruleIndex.get(condition.rule) as number;
+    return (counts) => compare(counts[index] as number, k);
   }
   if ('all' in condition) {
-    const parts = condition.all.map(compileCondition);
-    return (countOf) => parts.every((part) => part(countOf));
+    const parts = condition.all.map((c) => compileCondition(c, ruleIndex));
+    return (counts) => parts.every((part) => part(counts));
   }
   if ('any' in condition) {
-    const parts = condition.any.map(compileCondition);
-    return (countOf) => parts.some((part) => part(countOf));
+    const parts = condition.any.map((c) => compileCondition(c, ruleIndex));
+    return (counts) => parts.some((part) => part(counts));
   }
-  const inner = compileCondition(condition.not);
-  return (countOf) => !inner(countOf);
+  const inner = compileCondition(condition.not, ruleIndex);
+  return (counts) => !inner(counts);
 }
 
 /**

@@ -66,13 +66,13 @@ export function normalizeState(compiled: CompiledGrid, state: ContactState, now:
       }
     } else if (counter.windowDays === null) next = undefined;
     else {
-      const windowDays = counter.windowDays;
-      const stale = [...counterState.days.keys()].filter((day) => !inWindow(day, now, windowDays));
-      if (stale.length > 0) {
-        const days = new Map(counterState.days);
-        for (const day of stale) days.delete(day);
-        next = days.size === 0 ? undefined : { kind: 'daily', days };
+      let days: Map<number, readonly string[]> | undefined;
+      for (const day of counterState.days.keys()) {
+        if (inWindow(day, now, counter.windowDays)) continue;
+        days ??= new Map(counterState.days);
+        days.delete(day);
       }
+      if (days !== undefined) next = days.size === 0 ? undefined : { kind: 'daily', days };
     }
     if (next !== counterState) {
       counters ??= new Map(state.counters);

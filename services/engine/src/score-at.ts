@@ -1,4 +1,4 @@
-import type { CompiledCountingRule, CompiledGrid } from './compile-grid.js';
+import type { CompiledCountingRule, CompiledGrid, CompiledRule } from './compile-grid.js';
 import type { ContactState } from './contact-state.js';
 import { inWindow } from './utc-day.js';
 
@@ -29,22 +29,26 @@ export function ruleCount(rule: CompiledCountingRule, state: ContactState, now: 
 
 /** The score as a pure function of (grid, state, now): spec §3. */
 export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number): Score {
-  const counts = new Map<string, number>();
-  for (const rule of compiled.rules) {
-    if (rule.kind === 'counting') counts.set(rule.id, ruleCount(rule, state, now));
+  const rules = compiled.rules;
+  // Counting rules first: conditions read their counts by rule index.
+  const counts = new Array<number>(rules.length).fill(0);
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as CompiledRule;
+    if (rule.kind === 'counting') counts[i] = ruleCount(rule, state, now);
   }
-  const countOf = (ruleId: string): number => counts.get(ruleId) ?? 0;
   let total = 0;
-  const contributions = compiled.rules.map((rule): Contribution => {
+  const contributions = new Array<Contribution>(rules.length);
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as CompiledRule;
     let count: number;
     let points: number;
     switch (rule.kind) {
       case 'counting':
-        count = countOf(rule.id);
+        count = counts[i] as number;
         points = rule.contribution(count);
         break;
       case 'condition':
-        count = rule.holds(countOf) ? 1 : 0;
+        count = rule.holds(counts) ? 1 : 0;
         points = count === 0 ? 0 : rule.points;
         break;
       case 'property': {
@@ -55,8 +59,8 @@ export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number
       }
     }
     total += points;
-    return { ruleId: rule.id, label: rule.label, count, points };
-  });
+    contributions[i] = { ruleId: rule.id, label: rule.label, count, points };
+  }
   const score = Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
   return { score, contributions };
 }

@@ -92,6 +92,38 @@ function causeKey(cause: Cause): string {
   return cause.kind === 'event' ? `event:${cause.eventId}` : cause.kind;
 }
 
+/**
+ * Contributions whose points differ. Same grid: rule i is rule i. After a grid change: match
+ * by rule id, and list removed rules that had points as now giving 0.
+ */
+function changedBetween(
+  previous: readonly Contribution[],
+  current: readonly Contribution[],
+  gridChanged: boolean,
+): ChangedContribution[] {
+  const changed: ChangedContribution[] = [];
+  if (!gridChanged) {
+    for (let i = 0; i < current.length; i += 1) {
+      const c = current[i] as Contribution;
+      const before = (previous[i] as Contribution).points;
+      if (c.points !== before) changed.push({ ...c, previousPoints: before });
+    }
+    return changed;
+  }
+  const previousPoints = new Map(previous.map((c) => [c.ruleId, c.points]));
+  for (const c of current) {
+    const before = previousPoints.get(c.ruleId) ?? 0;
+    if (c.points !== before) changed.push({ ...c, previousPoints: before });
+  }
+  const currentIds = new Set(current.map((c) => c.ruleId));
+  for (const c of previous) {
+    if (!currentIds.has(c.ruleId) && c.points !== 0) {
+      changed.push({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points });
+    }
+  }
+  return changed;
+}
+
 /** What `applyEvent` and `reevaluate` share once the new state is known. */
 export interface EvaluationInput {
   readonly compiled: CompiledGrid;
@@ -118,16 +150,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const previousScore = before.score;
   const score = current.score;
 
-  const previousPoints = new Map(previous.contributions.map((c) => [c.ruleId, c.points]));
-  const changedContributions: ChangedContribution[] = current.contributions
-    .filter((c) => c.points !== (previousPoints.get(c.ruleId) ?? 0))
-    .map((c) => ({ ...c, previousPoints: previousPoints.get(c.ruleId) ?? 0 }));
-  const currentIds = new Set(current.contributions.map((c) => c.ruleId));
-  for (const c of previous.contributions) {
-    if (!currentIds.has(c.ruleId) && c.points !== 0) {
-      changedContributions.push({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points });
-    }
-  }
+  const changedContributions = changedBetween(previous.contributions, current.contributions, input.previousGrid !== undefined);
 
   if (score === previousScore) {
     const state = input.changed ? { ...input.after, evaluatedAt: now } : before;

@@ -1,0 +1,149 @@
+/**
+ * Micro-benchmarks of the engine (not part of the test suite):
+ *   node --import tsx services/engine/bench/engine.bench.ts [--events 1000000] [--contacts 100000]
+ * 1. replay (replayEvents, the reference model) over generated NDJSON streamed from a temp
+ *    file: events/s and the process's peak RSS;
+ * 2. applyEvent on one core, states kept as objects (up to 500 000 events in memory);
+ * 3. the same with a state decode/encode round trip per event (what the scorer does with Redis).
+ */
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import {
+  applyEvent,
+  compileGrid,
+  decodeState,
+  emptyState,
+  encodeState,
+  loadGrid,
+  replayEvents,
+  type ContactState,
+  type LeadEvent,
+} from '../src/index.js';
+
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000000' }, contacts: { type: 'string', default: '100000' } },
+});
+const EVENTS = Number(values.events);
+const CONTACTS = Number(values.contacts);
+const NOW = Date.parse('2026-03-10T00:00:00Z');
+const grid = compileGrid(
+  loadGrid(readFileSync(fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url)), 'utf8')),
+);
+
+/** A deterministic generator (mulberry32) so runs are comparable. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SHAPES: [number, string, () => LeadEvent['properties']][] = [
+  [30, 'page_viewed', () => ({ path: ['/pricing', '/solutions', '/blog/a', '/'][Math.floor(rnd() * 4)] as string })],
+  [25, 'email_sent', () => ({})],
+  [15, 'email_opened', () => ({})],
+  [8, 'asset_downloaded', () => ({ velocity: rnd() < 0.7 ? 'low' : 'high', assetId: 'a' })],
+  [5, 'webinar_registered', () => ({})],
+  [4, 'webinar_attended', () => ({})],
+  [3, 'form_submitted', () => ({ formType: rnd() < 0.5 ? 'contact' : 'newsletter' })],
+  [2, 'demo_requested', () => ({})],
+  [1, 'email_unsubscribed', () => ({})],
+  [7, 'contact_updated', () => ({ phone: rnd() < 0.8 ? '+33 1 23 45 67 89' : null, persona: 'buyer' })],
+];
+const TOTAL_WEIGHT = SHAPES.reduce((s, [w]) => s + w, 0);
+let rnd = random(42);
+
+function generate(i: number): LeadEvent {
+  let pick = rnd() * TOTAL_WEIGHT;
+  let shape = SHAPES[0] as (typeof SHAPES)[number];
+  for (const s of SHAPES) {
+    pick -= s[0];
+    if (pick < 0) {
+      shape = s;
+      break;
+    }
+  }
+  return {
+    eventId: `evt-${i.toString(36)}-${Math.floor(rnd() * 1e9).toString(36)}`,
+    contactId: `contact-${Math.floor(rnd() * CONTACTS)}`,
+    type: shape[1],
+    occurredAt: NOW - Math.floor(rnd() * 200 * 86_400_000),
+    properties: shape[2](),
+  };
+}
+
+function report(name: string, events: number, ms: number, extra = ''): void {
+  const perSecond = Math.round((events / ms) * 1000);
+  console.log(`${name.padEnd(42)} ${String(events).padStart(9)} events  ${(ms / 1000).toFixed(2).padStart(7)} s  ${perSecond.toLocaleString('en-US').padStart(11)} events/s${extra}`);
+}
+
+function benchApply(events: readonly LeadEvent[], roundTrip: boolean): void {
+  const objects = new Map<string, ContactState>();
+  const encoded = new Map<string, string>();
+  let bytes = 0;
+  const start = performance.now();
+  for (const event of events) {
+    if (roundTrip) {
+      const text = encoded.get(event.contactId);
+      const state = text === undefined ? emptyState() : decodeState(text);
+      const evaluation = applyEvent(grid, state, event, NOW);
+      if (evaluation.stateChanged) encoded.set(event.contactId, encodeState(evaluation.state));
+    } else {
+      const evaluation = applyEvent(grid, objects.get(event.contactId) ?? emptyState(), event, NOW);
+      if (evaluation.stateChanged) objects.set(event.contactId, evaluation.state);
+    }
+  }
+  const ms = performance.now() - start;
+  if (roundTrip) {
+    for (const text of encoded.values()) bytes += Buffer.byteLength(text);
+    const avg = Math.round(bytes / Math.max(1, encoded.size));
+    report('applyEvent + decode/encode per event', events.length, ms, `  (avg state ${avg} B over ${encoded.size} contacts)`);
+  } else {
+    report('applyEvent (states as objects)', events.length, ms);
+  }
+}
+
+async function benchReplay(count: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'leadscore-bench-'));
+  const file = join(dir, 'events.ndjson');
+  try {
+    rnd = random(7);
+    const out = createWriteStream(file);
+    const genStart = performance.now();
+    for (let i = 0; i < count; i += 1) {
+      const e = generate(i);
+      const line = `${JSON.stringify({ ...e, occurredAt: new Date(e.occurredAt).toISOString() })}\n`;
+      if (!out.write(line)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const size = statSync(file).size;
+    console.log(`generated ${count} events (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
+    const start = performance.now();
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const result = await replayEvents(grid, lines, NOW);
+    const ms = performance.now() - start;
+    const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    report('replay (parse + validate + apply, streamed)', result.events, ms, `  ${result.contacts.length} contacts, peak RSS ${rssMb} MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`node ${process.version}, grid ${grid.name} v${grid.version}, ${CONTACTS} contacts`);
+// Replay first, so that its peak RSS is not inflated by the in-memory events of the others.
+await benchReplay(EVENTS);
+const applyCount = Math.min(EVENTS, 500_000);
+rnd = random(42);
+const events = Array.from({ length: applyCount }, (_, i) => generate(i));
+benchApply(events.slice(0, 20_000), false); // warm-up
+benchApply(events, false);
+benchApply(events, true);
