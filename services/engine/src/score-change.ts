@@ -65,6 +65,7 @@ export interface Evaluation {
   readonly duplicate: boolean;
   /** The last emitted score. */
   readonly previousScore: number;
+  /** The new score; equal to previousScore when there is no output. */
   readonly score: number;
   readonly delta: number;
   /** All contributions at `now`, in grid order. */
