@@ -40,6 +40,7 @@ export type {
   Crossing,
   Direction,
   Evaluation,
+  OutputContext,
   ScoreChange,
   ThresholdCrossing,
 } from './score-change.js';

@@ -23,35 +23,31 @@ export interface Crossing {
   readonly direction: Direction;
 }
 
-/** The threshold-crossed output (spec §4). */
-export interface ThresholdCrossing extends Crossing {
-  readonly id: string;
-  readonly contactId: string;
-  readonly score: number;
-  readonly previousScore: number;
-  readonly gridName: string;
-  readonly gridVersion: number;
-  readonly cause: Cause;
-  readonly sequence: number;
-  readonly evaluatedAt: number;
-}
-
-/** The score-changed output (spec §4). */
-export interface ScoreChange {
-  /** Deterministic: a hash of contactId, sequence, cause, grid name/version and both scores. */
-  readonly id: string;
+/** What both outputs of one evaluation carry (spec §4). */
+export interface OutputContext {
   readonly contactId: string;
   /** Per contact, strictly increasing from 1. */
   readonly sequence: number;
   /** The last emitted score of this contact (0 before any). */
   readonly previousScore: number;
   readonly score: number;
-  readonly delta: number;
   readonly gridName: string;
   readonly gridVersion: number;
   readonly cause: Cause;
   /** The evaluation time ("now", epoch ms). */
   readonly evaluatedAt: number;
+}
+
+/** The threshold-crossed output; its id hashes the score change's id, threshold and direction. */
+export interface ThresholdCrossing extends Crossing, OutputContext {
+  readonly id: string;
+}
+
+/** The score-changed output. */
+export interface ScoreChange extends OutputContext {
+  /** Deterministic: a hash of contactId, sequence, cause, grid name/version and both scores. */
+  readonly id: string;
+  readonly delta: number;
   readonly changedContributions: readonly ChangedContribution[];
   readonly thresholdCrossings: readonly ThresholdCrossing[];
 }
@@ -174,7 +170,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const id = deterministicId(
     [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score].join('\u0000'),
   );
-  const common = {
+  const common: OutputContext = {
     contactId,
     previousScore,
     score,
