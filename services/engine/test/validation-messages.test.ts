@@ -102,6 +102,14 @@ describe('grid validation: one test per message', () => {
     );
   });
 
+  it('a where property name too long', () => {
+    expectOnly(
+      errorsOf((g) => ((g.rules[0] as Json)['where'] = { ['p'.repeat(129)]: 'x' })),
+      'rules[0].where',
+      /^"p+\.\.\." is not valid; expected property names of 1-128 characters$/,
+    );
+  });
+
   it('a rule of no known kind', () => {
     expectOnly(
       errorsOf((g) => g.rules.push({ id: 'x', points: 1 })),
