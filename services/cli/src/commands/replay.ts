@@ -25,6 +25,8 @@ export function parseAt(text: string): number {
   return at;
 }
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCode> {
   if (options.format !== 'json' && options.format !== 'table') {
     throw new CliError(CliErrorCode.BadOption, `--format ${JSON.stringify(options.format)} is not known; expected json or table`);
@@ -40,8 +42,8 @@ export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCod
     io.out(options.format === 'json' ? replayJsonLine(contact) : `${replayTableBlock(contact)}\n`);
   }
   io.err(
-    `replayed ${result.events} events of ${result.contacts.length} contacts at ${new Date(now).toISOString()} ` +
-      `with grid ${compiled.name} v${compiled.version}: ${result.duplicates} duplicates, ${result.badLines.length} bad lines`,
+    `replayed ${plural(result.events, 'event')} of ${plural(result.contacts.length, 'contact')} at ${new Date(now).toISOString()} ` +
+      `with grid ${compiled.name} v${compiled.version}: ${plural(result.duplicates, 'duplicate')}, ${plural(result.badLines.length, 'bad line')}`,
   );
   return result.badLines.length > 0 ? ExitCode.BadInput : ExitCode.Ok;
 }
