@@ -1,0 +1,73 @@
+/**
+ * A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine, so
+ * a synthetic stream (and a failing test built on it) is reproduced from its seed alone.
+ * Not for anything secret.
+ */
+export class SeededRandom {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** true with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
+  }
+}
+
+/**
+ * Weighted choice among a fixed list, in O(log n) per draw: the cumulative weights are computed
+ * once. Zero weights are never drawn.
+ */
+export class WeightedTable<T> {
+  private readonly cumulative: number[] = [];
+  private readonly items: T[] = [];
+  readonly total: number;
+
+  constructor(entries: readonly (readonly [number, T])[]) {
+    let sum = 0;
+    for (const [weight, item] of entries) {
+      if (weight <= 0) continue;
+      sum += weight;
+      this.cumulative.push(sum);
+      this.items.push(item);
+    }
+    if (this.items.length === 0) throw new RangeError('a weighted table needs at least one positive weight');
+    this.total = sum;
+  }
+
+  draw(random: SeededRandom): T {
+    return this.items[upperBound(this.cumulative, random.next() * this.total, this.cumulative.length)]!;
+  }
+}
+
+/** The first index i < length with sorted[i] > value (length - 1 if none: guards float edges). */
+export function upperBound(sorted: readonly number[], value: number, length: number): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! > value) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

@@ -1,0 +1,105 @@
+import { PERSONAS, drawSignals, profileUpdate, type ContactMemory, type EventProperties, type Persona } from './contact-personas.js';
+import { SeededRandom, WeightedTable, upperBound } from './seeded-random.js';
+
+const DAY_MS = 86_400_000;
+/** Events are spread over the time range in stream order, each moved by up to ± this much. */
+const JITTER_MS = 2 * 3_600_000;
+/** Share of the contacts known before the stream starts; the others sign up along the way. */
+const INITIAL_CONTACT_SHARE = 0.3;
+/** Everyone has signed up once this share of the stream is out. */
+const LAST_ARRIVAL_AT = 0.85;
+/** Duplicates re-send one of the last RECENT_EVENTS events (platforms retry recent sends). */
+const RECENT_EVENTS = 512;
+
+/** One behavioural event as a marketing platform sends it (spec §1); `occurredAt` in epoch ms. */
+export interface GeneratedEvent {
+  readonly eventId: string;
+  readonly contactId: string;
+  readonly type: string;
+  readonly occurredAt: number;
+  readonly properties: EventProperties;
+}
+
+export interface SyntheticEventOptions {
+  /** Same seed (and options) ⇒ the same events, in the same order. */
+  readonly seed: number;
+  /** Number of contacts (ids `c-00001` …). */
+  readonly contacts: number;
+  /** Events to generate, duplicates included (default: 40 per contact). */
+  readonly events?: number;
+  /** The end of the time range (epoch ms): no event occurs after it. */
+  readonly now: number;
+  /** Length of the time range, ending at `now` (default 30). */
+  readonly days?: number;
+  /** Share of events that are an exact re-send of a recent one (default 0.02). */
+  readonly duplicateRate?: number;
+}
+
+export const DEFAULT_EVENTS_PER_CONTACT = 40;
+
+/**
+ * A realistic synthetic stream, lazily (for streams too large to hold): contacts with personas
+ * (hot, warm, cold, dormant, job seekers) sign up over time, each one's first event being a
+ * `contact_updated` profile; time runs forward over [now − days, now] with some disorder;
+ * about `duplicateRate` of the events are exact re-sends. Pure: no I/O, no clock, no Math.random.
+ */
+export function* syntheticEvents(options: SyntheticEventOptions): Generator<GeneratedEvent, void, undefined> {
+  const { seed, contacts, now } = options;
+  const total = options.events ?? contacts * DEFAULT_EVENTS_PER_CONTACT;
+  const days = options.days ?? 30;
+  const duplicateRate = options.duplicateRate ?? 0.02;
+  checkOptions(contacts, total, now, days, duplicateRate);
+
+  const random = new SeededRandom(seed);
+  const population = new WeightedTable(PERSONAS.map((p) => [p.share, p] as const));
+  const personas: Persona[] = [];
+  const memories: ContactMemory[] = [];
+  const cumulativeActivity: number[] = [];
+  let activitySum = 0;
+  for (let c = 0; c < contacts; c += 1) {
+    const persona = population.draw(random);
+    personas.push(persona);
+    memories.push({ persona: persona.name, profiled: false, phoneKnown: false, unsubscribed: false, webinarsRegistered: 0, emailsSent: 0, signals: drawSignals(random) });
+    activitySum += persona.activity;
+    cumulativeActivity.push(activitySum);
+  }
+  const contactIds = Array.from({ length: contacts }, (_, c) => `c-${String(c + 1).padStart(5, '0')}`);
+  const idPrefix = `e-${(seed >>> 0).toString(36)}-`;
+  const start = now - days * DAY_MS;
+  const recent: GeneratedEvent[] = [];
+
+  for (let i = 0; i < total; i += 1) {
+    if (recent.length > 0 && random.chance(duplicateRate)) {
+      const original = recent[random.below(recent.length)]!;
+      yield { ...original, properties: { ...original.properties } };
+      continue;
+    }
+    const progress = (i + 0.5) / total;
+    const arrived = Math.max(1, Math.ceil(contacts * (INITIAL_CONTACT_SHARE + (1 - INITIAL_CONTACT_SHARE) * Math.min(1, progress / LAST_ARRIVAL_AT))));
+    const active = Math.min(contacts, arrived);
+    const c = upperBound(cumulativeActivity, random.next() * cumulativeActivity[active - 1]!, active);
+    const memory = memories[c]!;
+    const persona = personas[c]!;
+    const behaviour = memory.profiled ? persona.behaviours.draw(random)(random, memory) : profileUpdate(random, memory, persona);
+    const jitter = Math.round((random.next() * 2 - 1) * JITTER_MS);
+    const occurredAt = Math.min(now, Math.max(start, Math.floor(start + progress * (now - start)) + jitter));
+    const event: GeneratedEvent = { eventId: idPrefix + i.toString(36), contactId: contactIds[c]!, type: behaviour.type, occurredAt, properties: behaviour.properties };
+    if (recent.length < RECENT_EVENTS) recent.push(event);
+    else recent[i % RECENT_EVENTS] = event;
+    yield event;
+  }
+}
+
+/** The whole stream as an array: `syntheticEvents` collected. */
+export function generateEvents(options: SyntheticEventOptions): GeneratedEvent[] {
+  return [...syntheticEvents(options)];
+}
+
+/** Thrown (RangeError) for options that cannot make a stream. */
+function checkOptions(contacts: number, events: number, now: number, days: number, duplicateRate: number): void {
+  if (!Number.isInteger(contacts) || contacts < 1) throw new RangeError(`contacts must be a positive integer, got ${contacts}`);
+  if (!Number.isInteger(events) || events < 0) throw new RangeError(`events must be a non-negative integer, got ${events}`);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be epoch milliseconds, got ${now}`);
+  if (!(days > 0)) throw new RangeError(`days must be positive, got ${days}`);
+  if (!(duplicateRate >= 0 && duplicateRate < 1)) throw new RangeError(`duplicateRate must be in [0, 1), got ${duplicateRate}`);
+}
