@@ -134,7 +134,7 @@ const unsubscribed: BehaviourMaker = (random, memory) => {
   memory.unsubscribed = true;
   return { type: 'email_unsubscribed', properties: { campaignId: `cmp-${memory.emailsSent}` } };
 };
-const phoneLearned: BehaviourMaker = (random, memory) => {
+const phoneLearned: BehaviourMaker = (random, memory): Behaviour => {
   if (memory.phoneKnown) return { type: 'contact_updated', properties: { jobTitle: random.pick(JOB_TITLES[memory.persona]) } };
   memory.phoneKnown = true;
   return { type: 'contact_updated', properties: { phone: fictionalPhone(random) } };
