@@ -21,17 +21,19 @@ export interface RawEvent {
   type: string;
   occurredAt: number;
   properties?: Record<string, string | number | boolean | null>;
+  /** send a contact_updated event on the behavioural-events topic instead of contact-updates */
+  onBehaviouralTopic?: boolean;
 }
 
 /** Produces events as Avro to the behavioural-events topic (contact_updated ones to contact-updates). */
 export async function produceEvents(producer: Producer, codec: AvroCodec, topics: TopicNames, events: readonly RawEvent[]): Promise<void> {
   const messages: { topic: string; key: string; value: Buffer }[] = [];
   for (const e of events) {
-    if (e.type === 'contact_updated') {
+    if (e.type === 'contact_updated' && !e.onBehaviouralTopic) {
       const value = { eventId: e.eventId, contactId: e.contactId, occurredAt: e.occurredAt, properties: e.properties ?? {}, source: null };
       messages.push({ topic: topics.contactUpdates, key: e.contactId, value: await codec.encode('contactUpdates', value) });
     } else {
-      const value = { ...e, properties: e.properties ?? {}, source: null };
+      const value = { eventId: e.eventId, contactId: e.contactId, type: e.type, occurredAt: e.occurredAt, properties: e.properties ?? {}, source: null };
       messages.push({ topic: topics.behaviouralEvents, key: e.contactId, value: await codec.encode('behaviouralEvents', value) });
     }
   }
@@ -104,4 +106,57 @@ export class TopicCollector<T> {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
+}
+
+/** Waits until a consumer group has committed every partition of `topics` up to its end (bounded). */
+export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topics: readonly string[], timeoutMs = 120_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let behind = 0;
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const end of ends) {
+          const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          const committedOffset = Number(done) < 0 ? 0 : Number(done);
+          behind += Math.max(0, Number(end.high) - committedOffset);
+        }
+      }
+      if (behind === 0) return;
+      if (Date.now() > deadline) throw new Error(`group ${groupId} still ${behind} messages behind after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 250)); // poll interval
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The end offsets (high watermarks) of a topic, by partition. */
+export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until a collector has read every message up to the topic's current end. */
+export async function waitForCollectorAtEnd<T>(kafka: Kafka, collector: TopicCollector<T>, topic: string, timeoutMs = 60_000): Promise<void> {
+  const ends = await endOffsets(kafka, topic);
+  await collector.waitFor(
+    (items) => {
+      for (const [partition, end] of ends) {
+        if (end === 0) continue;
+        if (!items.some((i) => i.partition === partition && Number(i.offset) >= end - 1)) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+    `every message up to the end of ${topic}`,
+  );
 }

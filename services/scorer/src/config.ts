@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { CRASH_POINT_NAMES, type CrashPointName } from './crash-points.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 
 /** The scorer's configuration: read once from the environment by `main`, then frozen. */
@@ -19,11 +20,15 @@ export interface ScorerConfig {
   /** Messages scored per chunk of a fetched batch: one Redis read, one produce, one Redis write each. */
   readonly chunkSize: number;
   readonly partitionsConsumedConcurrently: number;
+  /** Consumer group session timeout: how long a dead instance holds its partitions. */
+  readonly sessionTimeoutMs: number;
   readonly sweepIntervalMs: number;
   readonly sweepBatchSize: number;
   /** Create the topics (when missing) and register the schemas at start-up: handy locally, off in production. */
   readonly provision: boolean;
   readonly topicPartitions: number;
+  /** Fault injection for tests only (SCORER_CRASH_POINTS); empty in production. */
+  readonly crashPoints: ReadonlyMap<CrashPointName, number>;
 }
 
 const DEFAULT_GRID = fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url));
@@ -82,6 +87,15 @@ export function loadScorerConfig(env: Env): ScorerConfig {
   const redisKeyPrefix = text('REDIS_KEY_PREFIX', 'ls');
   if (/[{}\s]/.test(redisKeyPrefix)) problems.push('REDIS_KEY_PREFIX may not contain braces or spaces (they would break hash tags)');
 
+  const crashPoints = new Map<CrashPointName, number>();
+  for (const entry of (env['SCORER_CRASH_POINTS'] ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [name, p] = entry.split('=');
+    const probability = Number(p);
+    if (!CRASH_POINT_NAMES.includes(name as CrashPointName) || !(probability >= 0 && probability <= 1)) {
+      problems.push(`SCORER_CRASH_POINTS entries must be <${CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`);
+    } else crashPoints.set(name as CrashPointName, probability);
+  }
+
   const config: ScorerConfig = {
     kafkaBrokers: brokers,
     kafkaClientId: text('KAFKA_CLIENT_ID', `leadscore-scorer-${hostname()}-${process.pid}`),
@@ -96,10 +110,12 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     maxEventBytes: int('MAX_EVENT_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
     chunkSize: int('SCORER_CHUNK_SIZE', 500, 1, 100_000),
     partitionsConsumedConcurrently: int('SCORER_PARTITIONS_CONCURRENCY', 2, 1, 64),
+    sessionTimeoutMs: int('SCORER_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 100, 24 * 3600 * 1000),
     sweepBatchSize: int('SWEEP_BATCH_SIZE', 200, 1, 10_000),
     provision: bool('PROVISION', true),
     topicPartitions: int('TOPIC_PARTITIONS', 6, 1, 1000),
+    crashPoints,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(config.logLevel)}`);

@@ -5,6 +5,7 @@ import { addOutput, type OutputBatch } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { OutputProducer } from './output-producer.js';
+import type { CrashPoint } from './crash-points.js';
 import type { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 
@@ -21,6 +22,7 @@ export interface ContactUpdaterDeps {
   readonly producer: OutputProducer;
   readonly scoreWriter: ScoreOutputWriter;
   readonly metrics: ScorerMetrics;
+  readonly crashPoint?: CrashPoint | undefined;
 }
 
 /** How often a contact's commit may lose a compare-and-set race before the whole chunk is retried. */
@@ -99,7 +101,9 @@ export class ContactUpdater {
           else produced.set(contactId, stale);
         }
       }
+      this.deps.crashPoint?.('after-state-commit');
       await producer.send(outputs);
+      this.deps.crashPoint?.('after-produce');
       await store.clearOutboxes(produced);
       for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
 

@@ -4,6 +4,7 @@ import type { BatchScorer } from './batch-scorer.js';
 import type { InputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import type { CrashPoint } from './crash-points.js';
 import { isRetriable } from './scorer-error.js';
 
 export interface ScorerConsumerOptions {
@@ -11,8 +12,10 @@ export interface ScorerConsumerOptions {
   readonly topics: readonly string[];
   readonly chunkSize: number;
   readonly partitionsConsumedConcurrently: number;
+  readonly sessionTimeoutMs: number;
   /** Called when kafkajs gives up (a crash it will not restart from): the process must exit. */
   readonly onFatal: (error: Error) => void;
+  readonly crashPoint?: CrashPoint | undefined;
 }
 
 const MIN_BACKOFF_MS = 250;
@@ -42,8 +45,8 @@ export class ScorerConsumer {
       // bounded fetches: a batch must finish well inside the session timeout
       maxBytesPerPartition: 512 * 1024,
       maxBytes: 4 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: { retries: 10 },
     });
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
@@ -94,6 +97,7 @@ export class ScorerConsumer {
         stopTimer();
       }
       this.backoff.delete(partitionKey);
+      this.options.crashPoint?.('before-offset-resolve');
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();

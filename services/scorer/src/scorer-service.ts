@@ -16,6 +16,7 @@ import { KafkaOutputProducer } from './output-producer.js';
 import { Readiness } from './readiness.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerConsumer } from './scorer-consumer.js';
+import { crashPoints } from './crash-points.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 import { provisionTopics } from './topic-provisioning.js';
 
@@ -79,7 +80,8 @@ export class ScorerService {
     const store = new ContactStateStore(this.redis, config.redisKeyPrefix, this.metrics);
     const producer = new KafkaOutputProducer(this.producer);
     const scoreWriter = new ScoreOutputWriter(codec);
-    const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now };
+    const crashPoint = crashPoints(config.crashPoints);
+    const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now, crashPoint };
     const scorer = new BatchScorer({
       ...shared,
       decoder: new EventDecoder(codec, this.topics, config.maxEventBytes),
@@ -93,7 +95,9 @@ export class ScorerService {
         topics: [this.topics.behaviouralEvents, this.topics.contactUpdates],
         chunkSize: config.chunkSize,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+        sessionTimeoutMs: config.sessionTimeoutMs,
         onFatal: (error) => this.options.onFatal?.(error),
+        crashPoint,
       },
       this.metrics,
       this.readiness,

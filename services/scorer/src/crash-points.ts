@@ -1,0 +1,19 @@
+/**
+ * Fault injection for the fault-injection tests: named points in the commit protocol where the
+ * process may SIGKILL itself, with a configured probability (SCORER_CRASH_POINTS, e.g.
+ * "after-state-commit=0.01,after-produce=0.01,before-offset-resolve=0.01"). External kills land
+ * mostly while a scorer is idle; these land exactly in the windows the protocol must survive.
+ * Off unless configured; never configure it in production.
+ */
+export type CrashPointName = 'after-state-commit' | 'after-produce' | 'before-offset-resolve';
+export const CRASH_POINT_NAMES: readonly CrashPointName[] = ['after-state-commit', 'after-produce', 'before-offset-resolve'];
+
+export type CrashPoint = (name: CrashPointName) => void;
+
+export function crashPoints(probabilities: ReadonlyMap<CrashPointName, number>, random: () => number = Math.random): CrashPoint | undefined {
+  if (probabilities.size === 0) return undefined;
+  return (name) => {
+    const p = probabilities.get(name);
+    if (p !== undefined && random() < p) process.kill(process.pid, 'SIGKILL');
+  };
+}
