@@ -137,10 +137,13 @@ async function main(): Promise<number> {
   return clean ? 0 : 1;
 }
 
+const REPEAT_SIGNAL_GRACE_MS = 1_500;
+
 /** The first stop request wins; a second Ctrl-C while stopping gives up waiting and exits at once. */
 class StopSignal {
   reason = '';
   failed = false;
+  private requestedAt = 0;
   readonly whenRequested: Promise<void>;
   private resolve!: () => void;
 
@@ -154,7 +157,10 @@ class StopSignal {
 
   request(reason: string): void {
     if (this.requested) {
-      if (reason === 'Ctrl-C' || reason === 'SIGTERM') {
+      // `npm run` forwards the terminal's SIGINT to us, so one Ctrl-C can arrive twice: only a
+      // later press means "stop now".
+      const again = Date.now() - this.requestedAt > REPEAT_SIGNAL_GRACE_MS;
+      if (again && (reason === 'Ctrl-C' || reason === 'SIGTERM')) {
         if (process.stdout.isTTY) process.stdout.write('\x1b[?25h\x1b[?1049l'); // the terminal's own screen back
         process.stderr.write('[demo] stopping now, without waiting (the scorer is killed)\n');
         process.exit(130); // the exit hook kills the scorer
@@ -162,6 +168,7 @@ class StopSignal {
       return;
     }
     this.reason = reason;
+    this.requestedAt = Date.now();
     this.resolve();
   }
 

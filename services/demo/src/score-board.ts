@@ -13,6 +13,8 @@ export interface CrossingSeen {
   readonly threshold: string;
   readonly direction: 'UP' | 'DOWN';
   readonly score: number;
+  /** The contact's output sequence number: the same as its score change's. */
+  readonly sequence: number;
   /** When the scorer evaluated it (epoch ms). */
   readonly at: number;
   readonly cause: string;
@@ -35,17 +37,29 @@ export class ScoreBoard {
   applyScoreChanged(value: ScoreChangedValue): void {
     this.scoreChanges += 1;
     const previous = this.contacts.get(value.contactId);
+    const lastChange = describeChange(value);
+    // A crossing may arrive before its score change (two topics): name its rules now.
+    const index = this.crossings.findIndex((c) => c.contactId === value.contactId && c.sequence === value.sequence);
+    if (index >= 0) this.crossings[index] = { ...this.crossings[index]!, cause: lastChange };
     if (previous && previous.sequence >= value.sequence) return;
-    this.contacts.set(value.contactId, { contactId: value.contactId, score: value.score, sequence: value.sequence, lastChange: describeChange(value) });
+    this.contacts.set(value.contactId, { contactId: value.contactId, score: value.score, sequence: value.sequence, lastChange });
   }
 
   applyThresholdCrossed(value: ThresholdCrossedValue): void {
     if (value.direction === 'UP') this.upCrossings += 1;
     else this.downCrossings += 1;
-    // The crossing and its score change travel on two topics: name the rules when the change is already here.
+    // The crossing and its score change travel on two topics: name the rules if the change is already here.
     const standing = this.contacts.get(value.contactId);
     const cause = standing?.sequence === value.sequence ? standing.lastChange : describeCause(value.cause);
-    this.crossings.unshift({ contactId: value.contactId, threshold: value.threshold, direction: value.direction, score: value.score, at: value.evaluatedAt, cause });
+    this.crossings.unshift({
+      contactId: value.contactId,
+      threshold: value.threshold,
+      direction: value.direction,
+      score: value.score,
+      sequence: value.sequence,
+      at: value.evaluatedAt,
+      cause,
+    });
     this.crossings.length = Math.min(this.crossings.length, this.keepCrossings);
   }
 

@@ -17,7 +17,7 @@ const VIEW: ViewSnapshot = {
   upCrossings: 41,
   downCrossings: 3,
   top: [{ contactId: 'c-00017', score: 4710, sequence: 9, lastChange: '+800 webinar-attendance' }],
-  crossings: [{ contactId: 'c-00231', threshold: 'MQL', direction: 'UP', score: 1000, at: Date.UTC(2026, 2, 1, 12, 0, 41), cause: '+1000 high-velocity-asset' }],
+  crossings: [{ contactId: 'c-00231', threshold: 'MQL', direction: 'UP', score: 1000, sequence: 2, at: Date.UTC(2026, 2, 1, 12, 0, 41), cause: '+1000 high-velocity-asset' }],
   scorer: { scored: 8390, duplicates: 57, lag: 22 },
   scorerLogFile: '.stack/logs/demo-scorer.log',
 };

@@ -62,6 +62,14 @@ describe('ScoreBoard', () => {
     expect(board.upCrossings).toBe(5);
   });
 
+  it('names the rules of a crossing whose score change arrives after it', () => {
+    const board = new ScoreBoard();
+    board.applyThresholdCrossed(crossing('c-1', 1, 'UP', 1000));
+    expect(board.latestCrossings()[0]!.cause).toBe('event');
+    board.applyScoreChanged(change('c-1', 1, 0, 1000, [['high-velocity-asset', 0, 1000]]));
+    expect(board.latestCrossings()[0]!.cause).toBe('+1000 high-velocity-asset');
+  });
+
   it('names time decay', () => {
     const decay = { ...change('c-1', 3, 30, 20, [['emails-opened', 30, 20]]), cause: { kind: 'DECAY' as const, eventId: null } };
     expect(describeChange(decay)).toBe('time decay, −10 emails-opened');

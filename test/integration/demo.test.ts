@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { testContext } from '../support/test-context.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO_BIN = join(REPO_ROOT, 'services/demo/bin/demo.js');
+
+/** Runs the demo command as a user would, without a terminal; resolves with its exit and output. */
+function runDemo(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run demo (real Kafka, registry, Redis; the scorer as a child process)', () => {
+  it('streams for --duration, shows score changes and MQL crossings, stops cleanly with a summary', async () => {
+    const ctx = testContext();
+    const prefix = ctx.uniqueName('demo');
+    const scorerLog = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'scorer.log');
+    const run = await runDemo(['--duration', '8', '--contacts', '100', '--rate', '300', '--prefix', prefix, '--scorer-log', scorerLog], {
+      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
+      REDIS_URL: ctx.redisUrl,
+      LOG_LEVEL: 'warn',
+    });
+    const report = `exit ${run.code ?? run.signal}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+    expect(run.code, report).toBe(0);
+
+    // Not a TTY: compact status lines (no escape codes, no log flood), then the summary.
+    expect(run.stdout).not.toContain('\x1b');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('demo ')).length).toBeLessThanOrEqual(20);
+    expect(run.stdout).toContain('stopped after 0:08 (--duration 8 s)');
+    const changes = Number(/score changes +([\d,]+) across/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
+    const mqls = Number(/MQL crossings +([\d,]+) up/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
+    expect(changes, report).toBeGreaterThan(0);
+    expect(mqls, report).toBeGreaterThan(0);
+    expect(run.stdout).toContain(`${prefix}.*`);
+    expect(run.stderr).not.toMatch(/"level":/); // the scorer's logs went to its file
+  });
+});
