@@ -3,7 +3,7 @@ import { Kafka, logLevel as KafkaLogLevel, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
-import type { CompiledGrid } from '@leadscore/engine';
+import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
 import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
 import { ContactStateStore } from './contact-state-store.js';
@@ -121,6 +121,12 @@ export class ScorerService {
     await this.redis?.quit().catch(() => this.redis?.disconnect());
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('scorer stopped');
+  }
+
+  /** Runs the decay sweeper now, until nothing is due (after any sweep in progress); returns the changes it emitted. */
+  async sweepNow(): Promise<ScoreChange[]> {
+    await this.sweeping;
+    return (await this.sweeper?.sweepAll()) ?? [];
   }
 
   private sweepInBackground(): void {

@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
+import { scorerEnv, startScorerInProcess } from '../support/scorer-harness.js';
+import { freshTopics, produceEvents, TopicCollector } from '../support/streams.js';
+import { testContext } from '../support/test-context.js';
+
+const DAY = 86_400_000;
+
+describe('time decay (windowed rules) without new events', () => {
+  const ctx = testContext();
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  });
+
+  it('the sweeper emits score-changed and threshold-crossed (cause DECAY) when an email open leaves its 180-day window', async () => {
+    const { topics, codec, kafka } = await freshTopics('decay', 2);
+    // The scorer's clock is injected: today is 2026-06-30 12:00 UTC, then the test moves it.
+    let clock = Date.UTC(2026, 5, 30, 12);
+    const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName('decay'), { SWEEP_INTERVAL_MS: '200' }), () => clock);
+    cleanup.push(() => scorer.stop());
+    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
+    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
+    cleanup.push(() => changes.stop(), () => crossings.stop());
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+
+    // 2 key-page visits (1000) + one open on the oldest day still in the 180-day window (+10),
+    // with 3 emails sent: when the open expires, "unengaged" (-20) applies: 1010 → 980, below MQL.
+    const openDay = clock - 179 * DAY;
+    await produceEvents(producer, codec, topics, [
+      { eventId: 'v1', contactId: 'c-decay', type: 'page_viewed', occurredAt: clock - 3 * DAY, properties: { path: '/pricing' } },
+      { eventId: 'v2', contactId: 'c-decay', type: 'page_viewed', occurredAt: clock - 2 * DAY, properties: { path: '/solutions' } },
+      { eventId: 'o1', contactId: 'c-decay', type: 'email_opened', occurredAt: openDay },
+      ...[1, 2, 3].map((i) => ({ eventId: `s${i}`, contactId: 'c-decay', type: 'email_sent', occurredAt: openDay - i * 1000 })),
+    ]);
+    await changes.waitFor((items) => items.at(-1)?.value.score === 1010, 30_000, 'score 1010');
+    const before = changes.items.length;
+
+    // Still the same UTC day tomorrow minus a minute: nothing expires, nothing is emitted.
+    clock = Date.UTC(2026, 6, 1) - 60_000;
+    expect(await scorer.sweepNow()).toEqual([]);
+
+    // Midnight: the open's day leaves the window; the sweeper notices with no new event.
+    clock = Date.UTC(2026, 6, 1);
+    expect((await scorer.sweepNow()).map((c) => c.score)).toEqual([980]);
+    const decayed = await changes.waitFor((items) => items.length > before, 30_000, 'a decay score change');
+    expect(decayed.at(-1)!.value).toMatchObject({ contactId: 'c-decay', previousScore: 1010, score: 980, cause: { kind: 'DECAY', eventId: null } });
+    const down = await crossings.waitFor((items) => items.some((c) => c.value.direction === 'DOWN'), 30_000, 'MQL down');
+    expect(down.map((c) => [c.value.threshold, c.value.direction, c.value.cause.kind])).toEqual([
+      ['MQL', 'UP', 'EVENT'],
+      ['MQL', 'DOWN', 'DECAY'],
+    ]);
+
+    // Swept once: nothing more to expire for this contact, so later sweeps emit nothing.
+    clock += 30 * DAY;
+    expect(await scorer.sweepNow()).toEqual([]);
+    expect(changes.items.length).toBe(before + 1);
+  });
+});
