@@ -10,9 +10,16 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEMO_BIN = join(REPO_ROOT, 'services/demo/bin/demo.js');
 
 /** Runs the demo command as a user would, without a terminal; resolves with its exit and output. */
-function runDemo(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function runDemo(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -31,12 +38,15 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     const ctx = testContext();
     const prefix = ctx.uniqueName('demo');
     const scorerLog = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'scorer.log');
-    const run = await runDemo(['--duration', '8', '--contacts', '100', '--rate', '300', '--prefix', prefix, '--scorer-log', scorerLog], {
-      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
-      REDIS_URL: ctx.redisUrl,
-      LOG_LEVEL: 'warn',
-    });
+    const run = await runDemo(
+      ['--duration', '8', '--contacts', '100', '--rate', '300', '--prefix', prefix, '--scorer-log', scorerLog],
+      {
+        KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
+        REDIS_URL: ctx.redisUrl,
+        LOG_LEVEL: 'warn',
+      },
+    );
     const report = `exit ${run.code ?? run.signal}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
     expect(run.code, report).toBe(0);
 

@@ -63,7 +63,14 @@ const JOB_TITLES: Record<PersonaName, readonly string[]> = {
 const COUNTRIES = ['FR', 'DE', 'GB', 'US', 'ES', 'IT', 'NL', 'CA'] as const;
 const COMPANY_SIZES = [10, 50, 200, 1000, 5000] as const;
 // Pages that score nothing in the starter grid, next to the key pages /pricing and /solutions.
-const BROWSING_PATHS = ['/', '/blog/lead-scoring-101', '/blog/mql-vs-sql', '/docs/getting-started', '/about', '/customers'] as const;
+const BROWSING_PATHS = [
+  '/',
+  '/blog/lead-scoring-101',
+  '/blog/mql-vs-sql',
+  '/docs/getting-started',
+  '/about',
+  '/customers',
+] as const;
 
 /** 555-01xx numbers are reserved for fiction: no real person's number ever appears. */
 function fictionalPhone(random: SeededRandom): string {
@@ -106,7 +113,9 @@ const webinarRegistered: BehaviourMaker = signal(SIGNAL_WEBINAR, (random, memory
 });
 // One attends what one registered for: an attendance without a registration registers first.
 const webinarAttended: BehaviourMaker = signal(SIGNAL_WEBINAR, (random, memory) =>
-  memory.webinarsRegistered === 0 ? webinarRegistered(random, memory) : { type: 'webinar_attended', properties: { webinarId: `wb-${random.below(4)}` } },
+  memory.webinarsRegistered === 0
+    ? webinarRegistered(random, memory)
+    : { type: 'webinar_attended', properties: { webinarId: `wb-${random.below(4)}` } },
 );
 const demoRequested: BehaviourMaker = signal(SIGNAL_CONTACT_REQUEST, (random) => ({
   type: 'demo_requested',
@@ -158,66 +167,101 @@ function persona(
  * `opt-out` rules); job seekers browse /careers and say so in their persona.
  */
 export const PERSONAS: readonly Persona[] = [
-  persona('hot', 0.12, 4, 0.5, ['decision_maker', 'buyer'], [
-    [14, keyPage('/pricing')],
-    [8, keyPage('/solutions')],
-    [8, browse],
-    [5, asset('high')],
-    [5, asset('low')],
-    [5, webinarRegistered],
-    [5, webinarAttended],
-    [2, demoRequested],
-    [1.5, contactRequestForm('contact')],
-    [1, contactRequestForm('demo')],
-    [1, form('newsletter')],
-    [10, emailSent],
-    [8, emailReaction('email_opened')],
-    [4, emailReaction('email_clicked')],
-    [0.4, unsubscribed],
-    [1.5, phoneLearned],
-  ]),
-  persona('warm', 0.28, 2, 0.2, ['evaluator', 'practitioner'], [
-    [2, keyPage('/pricing')],
-    [4, keyPage('/solutions')],
-    [24, browse],
-    [6, asset('low')],
-    [0.6, asset('high')],
-    [4, webinarRegistered],
-    [2, webinarAttended],
-    [0.4, demoRequested],
-    [0.4, contactRequestForm('contact')],
-    [3, form('newsletter')],
-    [1, form('event')],
-    [15, emailSent],
-    [10, emailReaction('email_opened')],
-    [3, emailReaction('email_clicked')],
-    [0.6, unsubscribed],
-    [0.8, phoneLearned],
-  ]),
-  persona('cold', 0.3, 1, 0.05, ['practitioner', 'student'], [
-    [10, browse],
-    [0.3, keyPage('/solutions')],
-    [0.8, asset('low')],
-    [1, form('newsletter')],
-    [40, emailSent],
-    [5, emailReaction('email_opened')],
-    [0.5, emailReaction('email_clicked')],
-    [1, emailReaction('email_bounced')],
-    [2, unsubscribed],
-  ]),
-  persona('dormant', 0.15, 0.7, 0.02, ['unknown'], [
-    [3, browse],
-    [40, emailSent],
-    [2, emailReaction('email_bounced')],
-    [3, unsubscribed],
-  ]),
-  persona('job_seeker', 0.15, 1, 0.3, ['job_seeker'], [
-    [20, view('/careers')],
-    [6, browse],
-    [1, keyPage('/solutions')],
-    [3, form('job_application')],
-    [6, emailSent],
-    [3, emailReaction('email_opened')],
-    [0.5, unsubscribed],
-  ]),
+  persona(
+    'hot',
+    0.12,
+    4,
+    0.5,
+    ['decision_maker', 'buyer'],
+    [
+      [14, keyPage('/pricing')],
+      [8, keyPage('/solutions')],
+      [8, browse],
+      [5, asset('high')],
+      [5, asset('low')],
+      [5, webinarRegistered],
+      [5, webinarAttended],
+      [2, demoRequested],
+      [1.5, contactRequestForm('contact')],
+      [1, contactRequestForm('demo')],
+      [1, form('newsletter')],
+      [10, emailSent],
+      [8, emailReaction('email_opened')],
+      [4, emailReaction('email_clicked')],
+      [0.4, unsubscribed],
+      [1.5, phoneLearned],
+    ],
+  ),
+  persona(
+    'warm',
+    0.28,
+    2,
+    0.2,
+    ['evaluator', 'practitioner'],
+    [
+      [2, keyPage('/pricing')],
+      [4, keyPage('/solutions')],
+      [24, browse],
+      [6, asset('low')],
+      [0.6, asset('high')],
+      [4, webinarRegistered],
+      [2, webinarAttended],
+      [0.4, demoRequested],
+      [0.4, contactRequestForm('contact')],
+      [3, form('newsletter')],
+      [1, form('event')],
+      [15, emailSent],
+      [10, emailReaction('email_opened')],
+      [3, emailReaction('email_clicked')],
+      [0.6, unsubscribed],
+      [0.8, phoneLearned],
+    ],
+  ),
+  persona(
+    'cold',
+    0.3,
+    1,
+    0.05,
+    ['practitioner', 'student'],
+    [
+      [10, browse],
+      [0.3, keyPage('/solutions')],
+      [0.8, asset('low')],
+      [1, form('newsletter')],
+      [40, emailSent],
+      [5, emailReaction('email_opened')],
+      [0.5, emailReaction('email_clicked')],
+      [1, emailReaction('email_bounced')],
+      [2, unsubscribed],
+    ],
+  ),
+  persona(
+    'dormant',
+    0.15,
+    0.7,
+    0.02,
+    ['unknown'],
+    [
+      [3, browse],
+      [40, emailSent],
+      [2, emailReaction('email_bounced')],
+      [3, unsubscribed],
+    ],
+  ),
+  persona(
+    'job_seeker',
+    0.15,
+    1,
+    0.3,
+    ['job_seeker'],
+    [
+      [20, view('/careers')],
+      [6, browse],
+      [1, keyPage('/solutions')],
+      [3, form('job_application')],
+      [6, emailSent],
+      [3, emailReaction('email_opened')],
+      [0.5, unsubscribed],
+    ],
+  ),
 ];

@@ -52,14 +52,28 @@ const positiveNumber = (name: string) => (raw: string) => {
 export function loadDemoConfig(argv: readonly string[], env: Env, now: number): DemoConfig {
   const program = new Command('demo')
     .description('leadscore demo: the scorer on a synthetic event stream, with live scores and MQL crossings')
-    .option('--contacts <n>', 'contacts in the synthetic population', positiveInt('--contacts'), intFromEnv(env, 'DEMO_CONTACTS', 300))
+    .option(
+      '--contacts <n>',
+      'contacts in the synthetic population',
+      positiveInt('--contacts'),
+      intFromEnv(env, 'DEMO_CONTACTS', 300),
+    )
     .option('--events <n>', `events to stream (default: ${DEFAULT_EVENTS_PER_CONTACT} per contact)`, positiveInt('--events'))
     .option('--rate <n>', 'events produced per second', positiveNumber('--rate'), numberFromEnv(env, 'DEMO_RATE', 200))
     .option('--duration <seconds>', 'stop by itself after this many seconds of streaming', positiveNumber('--duration'))
-    .option('--seed <n>', 'seed of the synthetic stream (same seed, same story)', positiveInt('--seed'), intFromEnv(env, 'DEMO_SEED', 42))
+    .option(
+      '--seed <n>',
+      'seed of the synthetic stream (same seed, same story)',
+      positiveInt('--seed'),
+      intFromEnv(env, 'DEMO_SEED', 42),
+    )
     .option('--days <n>', 'days of history the events are spread over', positiveNumber('--days'), 30)
     .option('--prefix <name>', 'topic and Redis key prefix (default: demo-<UTC time>, new each run)', env.DEMO_PREFIX)
-    .option('--scorer-log <file>', 'where the scorer writes its logs', env.DEMO_SCORER_LOG ?? `${REPO_ROOT}.stack/logs/demo-scorer.log`)
+    .option(
+      '--scorer-log <file>',
+      'where the scorer writes its logs',
+      env.DEMO_SCORER_LOG ?? `${REPO_ROOT}.stack/logs/demo-scorer.log`,
+    )
     .showHelpAfterError()
     .parse(argv as string[], { from: 'user' });
   const opts = program.opts<{
@@ -95,9 +109,13 @@ function endpointsFromEnv(env: Env): Endpoints | null {
   const names = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'] as const;
   const missing = names.filter((name) => !env[name]?.trim());
   if (missing.length === names.length) return null;
-  if (missing.length > 0) throw new Error(`set all of ${names.join(', ')} or none (to use the local stack); missing ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`set all of ${names.join(', ')} or none (to use the local stack); missing ${missing.join(', ')}`);
   return {
-    kafkaBrokers: env.KAFKA_BROKERS!.split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: env
+      .KAFKA_BROKERS!.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     schemaRegistryUrl: env.SCHEMA_REGISTRY_URL!.trim(),
     redisUrl: env.REDIS_URL!.trim(),
   };

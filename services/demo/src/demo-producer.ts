@@ -36,7 +36,11 @@ export class DemoProducer {
     private readonly rate: number,
   ) {
     // the Java-compatible (murmur2) partitioner, as every other client of these topics
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   async connect(): Promise<void> {
@@ -92,7 +96,13 @@ export class DemoProducer {
       if (this.seenIds.has(event.eventId)) resent += 1;
       else this.seenIds.add(event.eventId);
       if (event.type === 'contact_updated') {
-        const value: ContactUpdatedValue = { eventId: event.eventId, contactId: event.contactId, occurredAt: event.occurredAt, properties: event.properties, source: SOURCE };
+        const value: ContactUpdatedValue = {
+          eventId: event.eventId,
+          contactId: event.contactId,
+          occurredAt: event.occurredAt,
+          properties: event.properties,
+          source: SOURCE,
+        };
         contactUpdates.push({ key: event.contactId, value: await this.codec.encode('contactUpdates', value) });
       } else {
         const value: BehaviouralEventValue = { ...event, source: SOURCE };

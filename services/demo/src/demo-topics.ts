@@ -16,7 +16,8 @@ export async function provisionDemoTopics(kafka: Kafka, topics: TopicNames, regi
   try {
     const existing = new Set(await admin.listTopics());
     const missing = TOPIC_KINDS.map((kind) => topics[kind]).filter((topic) => !existing.has(topic));
-    if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })) });
+    if (missing.length > 0)
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })) });
   } finally {
     await admin.disconnect();
   }

@@ -53,13 +53,19 @@ export function renderFrame(view: ViewSnapshot, width: number, ansi = true): str
   const state = view.stopping ? 'stopping: waiting for the scorer…' : 'Ctrl-C to stop';
   lines.push(paint(BOLD, `leadscore demo · ${view.prefix}.* · ${formatElapsed(view.elapsedMs)} · ${state}`));
   line('─'.repeat(Math.min(width, 78)));
-  line(`events produced  ${pad(`${n(view.produced)} / ${n(view.totalEvents)}`, 17)} ${pad(stream, 15)} ${n(view.resent)} exact re-sends`);
+  line(
+    `events produced  ${pad(`${n(view.produced)} / ${n(view.totalEvents)}`, 17)} ${pad(stream, 16)} ${n(view.resent)} exact re-sends`,
+  );
   line(`scorer           ${scorerText(view.scorer)}`);
-  line(`score changes    ${pad(n(view.scoreChanges), 17)} ${pad(`${n(view.changesPerSecond)}/s`, 15)} ${n(view.contactsScored)} contacts scored`);
+  line(
+    `score changes    ${pad(n(view.scoreChanges), 17)} ${pad(`${n(view.changesPerSecond)}/s`, 16)} ${n(view.contactsScored)} contacts scored`,
+  );
   line(`MQL crossings    ${n(view.upCrossings)} up · ${n(view.downCrossings)} down`);
   line();
   lines.push(paint(BOLD, ' #  contact       score  last change'));
-  view.top.forEach((c, i) => line(`${pad(String(i + 1), 2, true)}  ${pad(c.contactId, 10)} ${pad(n(c.score), 7, true)}  ${c.lastChange}`));
+  view.top.forEach((c, i) =>
+    line(`${pad(String(i + 1), 2, true)}  ${pad(c.contactId, 10)} ${pad(n(c.score), 7, true)}  ${c.lastChange}`),
+  );
   if (view.top.length === 0) lines.push(paint(DIM, '    (waiting for the first score changes)'));
   line();
   lines.push(paint(BOLD, 'latest MQL crossings'));

@@ -62,7 +62,8 @@ export class LiveView {
       eachMessage: async ({ topic, message }) => {
         this.lastMessageAt = Date.now();
         try {
-          if (topic === topics.scoreChanged) this.board.applyScoreChanged(await codec.decode<ScoreChangedValue>('scoreChanged', message.value));
+          if (topic === topics.scoreChanged)
+            this.board.applyScoreChanged(await codec.decode<ScoreChangedValue>('scoreChanged', message.value));
           else this.board.applyThresholdCrossed(await codec.decode<ThresholdCrossedValue>('thresholdCrossed', message.value));
         } catch {
           this.undecodable += 1; // not ours to fix here; the view goes on

@@ -42,7 +42,11 @@ async function main(): Promise<number> {
   }
 
   const topics = topicNames(config.prefix);
-  const kafka = new Kafka({ clientId: `${config.prefix}-demo`, brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `${config.prefix}-demo`,
+    brokers: [...endpoints.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
   let codec: AvroCodec;
   try {
     codec = await provisionDemoTopics(kafka, topics, endpoints.schemaRegistryUrl);
@@ -105,7 +109,15 @@ async function main(): Promise<number> {
     });
     say(`streaming ${config.events} events for ${config.contacts} contacts at ${config.rate}/s (seed ${config.seed})`);
     await view.start();
-    producer.start(syntheticEvents({ seed: config.seed, contacts: config.contacts, events: config.events, now: config.now, days: config.days }));
+    producer.start(
+      syntheticEvents({
+        seed: config.seed,
+        contacts: config.contacts,
+        events: config.events,
+        now: config.now,
+        days: config.days,
+      }),
+    );
   } catch (error) {
     view?.restoreScreen();
     say(`could not start streaming: ${(error as Error).message}`);

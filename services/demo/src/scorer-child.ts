@@ -73,7 +73,8 @@ export class ScorerChild {
   async waitReady(timeoutMs: number, aborted: () => boolean = () => false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !aborted()) {
-      if (this.exitedWith) throw new Error(`the scorer exited during start-up (${describeExit(this.exitedWith)}):\n${this.logTail()}`);
+      if (this.exitedWith)
+        throw new Error(`the scorer exited during start-up (${describeExit(this.exitedWith)}):\n${this.logTail()}`);
       try {
         const response = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(1_000) });
         if (response.status === 200) return;

@@ -15,7 +15,9 @@ export async function startLocalStack(repoRoot: string): Promise<Endpoints> {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);
     child.on('exit', (code, signal) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${script} start failed (${signal ?? `exit ${code}`}); see its messages above`)),
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${script} start failed (${signal ?? `exit ${code}`}); see its messages above`)),
     );
   });
   const exported = new Map<string, string>();
@@ -23,6 +25,7 @@ export async function startLocalStack(repoRoot: string): Promise<Endpoints> {
   const brokers = exported.get('KAFKA_BROKERS');
   const registry = exported.get('SCHEMA_REGISTRY_URL');
   const redis = exported.get('REDIS_URL');
-  if (!brokers || !registry || !redis) throw new Error(`${script} start printed no endpoints (expected export KAFKA_BROKERS=… lines)`);
+  if (!brokers || !registry || !redis)
+    throw new Error(`${script} start printed no endpoints (expected export KAFKA_BROKERS=… lines)`);
   return { kafkaBrokers: brokers.split(','), schemaRegistryUrl: registry, redisUrl: redis };
 }

@@ -1,4 +1,11 @@
-import { PERSONAS, drawSignals, profileUpdate, type ContactMemory, type EventProperties, type Persona } from './contact-personas.js';
+import {
+  PERSONAS,
+  drawSignals,
+  profileUpdate,
+  type ContactMemory,
+  type EventProperties,
+  type Persona,
+} from './contact-personas.js';
 import { SeededRandom, WeightedTable, upperBound } from './seeded-random.js';
 
 const DAY_MS = 86_400_000;
@@ -59,7 +66,15 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
   for (let c = 0; c < contacts; c += 1) {
     const persona = population.draw(random);
     personas.push(persona);
-    memories.push({ persona: persona.name, profiled: false, phoneKnown: false, unsubscribed: false, webinarsRegistered: 0, emailsSent: 0, signals: drawSignals(random) });
+    memories.push({
+      persona: persona.name,
+      profiled: false,
+      phoneKnown: false,
+      unsubscribed: false,
+      webinarsRegistered: 0,
+      emailsSent: 0,
+      signals: drawSignals(random),
+    });
     activitySum += persona.activity;
     cumulativeActivity.push(activitySum);
   }
@@ -75,7 +90,10 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
       continue;
     }
     const progress = (i + 0.5) / total;
-    const arrived = Math.max(1, Math.ceil(contacts * (INITIAL_CONTACT_SHARE + (1 - INITIAL_CONTACT_SHARE) * Math.min(1, progress / LAST_ARRIVAL_AT))));
+    const arrived = Math.max(
+      1,
+      Math.ceil(contacts * (INITIAL_CONTACT_SHARE + (1 - INITIAL_CONTACT_SHARE) * Math.min(1, progress / LAST_ARRIVAL_AT))),
+    );
     const active = Math.min(contacts, arrived);
     const c = upperBound(cumulativeActivity, random.next() * cumulativeActivity[active - 1]!, active);
     const memory = memories[c]!;
@@ -83,7 +101,13 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
     const behaviour = memory.profiled ? persona.behaviours.draw(random)(random, memory) : profileUpdate(random, memory, persona);
     const jitter = Math.round((random.next() * 2 - 1) * JITTER_MS);
     const occurredAt = Math.min(now, Math.max(start, Math.floor(start + progress * (now - start)) + jitter));
-    const event: GeneratedEvent = { eventId: idPrefix + i.toString(36), contactId: contactIds[c]!, type: behaviour.type, occurredAt, properties: behaviour.properties };
+    const event: GeneratedEvent = {
+      eventId: idPrefix + i.toString(36),
+      contactId: contactIds[c]!,
+      type: behaviour.type,
+      occurredAt,
+      properties: behaviour.properties,
+    };
     if (recent.length < RECENT_EVENTS) recent.push(event);
     else recent[i % RECENT_EVENTS] = event;
     yield event;

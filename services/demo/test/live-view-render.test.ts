@@ -17,7 +17,17 @@ const VIEW: ViewSnapshot = {
   upCrossings: 41,
   downCrossings: 3,
   top: [{ contactId: 'c-00017', score: 4710, sequence: 9, lastChange: '+800 webinar-attendance' }],
-  crossings: [{ contactId: 'c-00231', threshold: 'MQL', direction: 'UP', score: 1000, sequence: 2, at: Date.UTC(2026, 2, 1, 12, 0, 41), cause: '+1000 high-velocity-asset' }],
+  crossings: [
+    {
+      contactId: 'c-00231',
+      threshold: 'MQL',
+      direction: 'UP',
+      score: 1000,
+      sequence: 2,
+      at: Date.UTC(2026, 2, 1, 12, 0, 41),
+      cause: '+1000 high-velocity-asset',
+    },
+  ],
   scorer: { scored: 8390, duplicates: 57, lag: 22 },
   scorerLogFile: '.stack/logs/demo-scorer.log',
 };
@@ -42,7 +52,9 @@ describe('live view rendering', () => {
   });
 
   it('prints a compact status line and a final summary', () => {
-    expect(renderStatusLine(VIEW)).toBe('demo 0:42 · events 8,412 (201/s) · scored 8,390 · score changes 2,113 · MQL 41 up 3 down · top c-00017 4,710');
+    expect(renderStatusLine(VIEW)).toBe(
+      'demo 0:42 · events 8,412 (201/s) · scored 8,390 · score changes 2,113 · MQL 41 up 3 down · top c-00017 4,710',
+    );
     const summary = renderSummary(VIEW, 'Ctrl-C');
     expect(summary).toMatch(/stopped after 0:42 \(Ctrl-C\)/);
     expect(summary).toMatch(/score changes +2,113 across 287 contacts/);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { describeChange, ScoreBoard } from '../src/score-board.js';
 
-function change(contactId: string, sequence: number, previousScore: number, score: number, rules: [string, number, number][] = []): ScoreChangedValue {
+function change(
+  contactId: string,
+  sequence: number,
+  previousScore: number,
+  score: number,
+  rules: [string, number, number][] = [],
+): ScoreChangedValue {
   return {
     id: `${contactId}-${sequence}`,
     contactId,
@@ -13,7 +19,13 @@ function change(contactId: string, sequence: number, previousScore: number, scor
     gridName: 'starter',
     gridVersion: 1,
     cause: { kind: 'EVENT', eventId: `e-${sequence}` },
-    changedContributions: rules.map(([ruleId, previousPoints, points]) => ({ ruleId, label: null, count: 1, points, previousPoints })),
+    changedContributions: rules.map(([ruleId, previousPoints, points]) => ({
+      ruleId,
+      label: null,
+      count: 1,
+      points,
+      previousPoints,
+    })),
     evaluatedAt: 1_000,
   };
 }
@@ -40,7 +52,12 @@ describe('ScoreBoard', () => {
     const board = new ScoreBoard();
     board.applyScoreChanged(change('c-1', 1, 0, 500, [['key-pages', 0, 500]]));
     board.applyScoreChanged(change('c-2', 1, 0, 1000, [['high-velocity-asset', 0, 1000]]));
-    board.applyScoreChanged(change('c-1', 2, 500, 1500, [['key-pages', 500, 1000], ['opt-out', 0, 0]]));
+    board.applyScoreChanged(
+      change('c-1', 2, 500, 1500, [
+        ['key-pages', 500, 1000],
+        ['opt-out', 0, 0],
+      ]),
+    );
     board.applyScoreChanged(change('c-1', 1, 0, 500)); // a stale redelivery
     board.applyThresholdCrossed(crossing('c-1', 2, 'UP', 1500));
     board.applyThresholdCrossed(crossing('c-3', 4, 'DOWN', 900));

@@ -56,7 +56,11 @@ describe('generateEvents', () => {
 
   it('exercises every rule of the starter grid, with a realistic share of MQLs and no bad events', async () => {
     const grid = compileGrid(STARTER);
-    const result = await replayEvents(grid, events.map((e) => JSON.stringify(e)), NOW);
+    const result = await replayEvents(
+      grid,
+      events.map((e) => JSON.stringify(e)),
+      NOW,
+    );
     expect(result.badLines).toEqual([]);
     expect(result.duplicates).toBeGreaterThan(0);
     const exercised = new Set(result.contacts.flatMap((c) => c.contributions.filter((r) => r.count > 0).map((r) => r.ruleId)));
@@ -68,11 +72,30 @@ describe('generateEvents', () => {
 
   it('uses the event types and properties the starter grid reads', () => {
     const has = (type: string, key?: string, value?: unknown) =>
-      events.some((e) => e.type === type && (key === undefined || (value === undefined ? key in e.properties : e.properties[key] === value)));
-    expect(has('page_viewed', 'path', '/pricing') && has('page_viewed', 'path', '/solutions') && has('page_viewed', 'path', '/careers')).toBe(true);
+      events.some(
+        (e) =>
+          e.type === type && (key === undefined || (value === undefined ? key in e.properties : e.properties[key] === value)),
+      );
+    expect(
+      has('page_viewed', 'path', '/pricing') &&
+        has('page_viewed', 'path', '/solutions') &&
+        has('page_viewed', 'path', '/careers'),
+    ).toBe(true);
     expect(has('asset_downloaded', 'velocity', 'high') && has('asset_downloaded', 'velocity', 'low')).toBe(true);
-    expect(has('form_submitted', 'formType', 'contact') && has('form_submitted', 'formType', 'demo') && has('form_submitted', 'formType', 'newsletter')).toBe(true);
-    for (const type of ['webinar_registered', 'webinar_attended', 'demo_requested', 'email_sent', 'email_opened', 'email_clicked', 'email_unsubscribed']) {
+    expect(
+      has('form_submitted', 'formType', 'contact') &&
+        has('form_submitted', 'formType', 'demo') &&
+        has('form_submitted', 'formType', 'newsletter'),
+    ).toBe(true);
+    for (const type of [
+      'webinar_registered',
+      'webinar_attended',
+      'demo_requested',
+      'email_sent',
+      'email_opened',
+      'email_clicked',
+      'email_unsubscribed',
+    ]) {
       expect(has(type), type).toBe(true);
     }
     expect(has('contact_updated', 'phone') && has('contact_updated', 'persona', 'job_seeker')).toBe(true);
