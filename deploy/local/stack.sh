@@ -4,7 +4,7 @@
 #
 #   deploy/local/stack.sh fetch    download Kafka and Apicurio from Maven Central (cached)
 #   deploy/local/stack.sh start    fetch if needed, start what is not running, wait until ready
-#   deploy/local/stack.sh stop     stop what this script started
+#   deploy/local/stack.sh stop     stop what this script started (or one: stop kafka|registry|redis)
 #   deploy/local/stack.sh status   say what answers
 #   deploy/local/stack.sh env      print the endpoints as shell exports
 #
@@ -231,9 +231,11 @@ case "${1:-}" in
     print_env
     ;;
   stop)
-    stop_one registry
-    stop_one kafka
-    stop_one redis
+    case "${2:-all}" in
+      all) stop_one registry; stop_one kafka; stop_one redis ;;
+      kafka | registry | redis) stop_one "$2" ;;
+      *) die "unknown component $2 (kafka, registry or redis)" ;;
+    esac
     ;;
   status) status ;;
   env) print_env ;;

@@ -63,15 +63,16 @@ export class BatchScorer {
       else eventsByContact.set(decoded.event.contactId, [decoded.event]);
     }
 
-    let scored = 0;
-    let duplicates = 0;
+    // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
+    const duplicatesByContact = new Map<string, number>();
     const changes = await this.updater.update([...eventsByContact.keys()], now, deadLetterOutputs, (contactId, stored) => {
-      const events = eventsByContact.get(contactId)!;
-      const applied = applyEvents(this.deps.grid, stored, events, now);
-      scored += events.length;
-      duplicates += applied.duplicates;
+      const applied = applyEvents(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
+      duplicatesByContact.set(contactId, applied.duplicates);
       return applied;
     });
+    const scored = messages.length - deadLettered;
+    let duplicates = 0;
+    for (const n of duplicatesByContact.values()) duplicates += n;
     metrics.eventsScored.inc(scored);
     metrics.eventsDuplicate.inc(duplicates);
     return { scored, duplicates, deadLettered, scoreChanges: changes };

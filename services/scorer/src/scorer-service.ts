@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { Kafka, logLevel as KafkaLogLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
@@ -49,6 +49,8 @@ export class ScorerService {
 
   constructor(private readonly options: ScorerServiceOptions) {
     this.topics = topicNames(options.config.topicPrefix);
+    // Not ready until start() has provisioned, connected and joined: /readyz answers from the first moment.
+    this.readiness.set('startup', 'starting');
   }
 
   /** The port the ops server listens on (useful when configured as 0). */
@@ -71,7 +73,7 @@ export class ScorerService {
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, topics: this.topics, register: config.provision });
 
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
     this.readiness.set('producer', 'connecting');
     this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
     this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
@@ -107,6 +109,7 @@ export class ScorerService {
 
     this.sweeper = new DecaySweeper({ ...shared, batchSize: config.sweepBatchSize });
     this.sweepTimer = setInterval(() => this.sweepInBackground(), config.sweepIntervalMs);
+    this.readiness.set('startup', null);
     logger.info({ grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId }, 'scorer started');
   }
 
@@ -114,6 +117,7 @@ export class ScorerService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.readiness.set('startup', 'stopping');
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping?.catch(() => undefined);
     await this.consumer?.stop();
