@@ -69,7 +69,7 @@ export function splitCsvLine(line: string): string[] | undefined {
  */
 export function parseOutcomes(text: string, file: string): OutcomesParse {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  let headerIndex = lines.findIndex((l) => l.trim() !== '');
+  const headerIndex = lines.findIndex((l) => l.trim() !== '');
   if (headerIndex === -1) {
     throw new CalibrationError(CalibrationErrorCode.BadOutcomesFile, `${file}: empty file; expected a header line "contactId,converted,convertedAt"`);
   }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { ExitCode, type CliIo } from './cli-io.js';
 import { registerGridCommands } from './commands/grid-validate.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerBacktestCommand } from './commands/backtest.js';
+import { registerLearnCommand } from './commands/learn.js';
 
 /**
  * Builds the `leadscore` command tree without running it. Each subcommand registers itself;
@@ -14,6 +16,8 @@ export function buildProgram(io: CliIo, done: (code: ExitCode) => void): Command
     .showHelpAfterError();
   registerGridCommands(program, io, done);
   registerReplayCommand(program, io, done);
+  registerBacktestCommand(program, io, done);
+  registerLearnCommand(program, io, done);
   return program;
 }
 
