@@ -116,17 +116,23 @@ export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topics
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let behind = 0;
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        for (const end of ends) {
-          const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-          const committedOffset = Number(done) < 0 ? 0 : Number(done);
-          behind += Math.max(0, Number(end.high) - committedOffset);
+      try {
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          for (const end of ends) {
+            const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+            const committedOffset = Number(done) < 0 ? 0 : Number(done);
+            behind += Math.max(0, Number(end.high) - committedOffset);
+          }
         }
+      } catch (error) {
+        // e.g. a broker just restarted: "not the correct coordinator"; ask again until the deadline
+        if (Date.now() > deadline) throw error;
+        behind = -1;
       }
       if (behind === 0) return;
-      if (Date.now() > deadline) throw new Error(`group ${groupId} still ${behind} messages behind after ${timeoutMs} ms`);
+      if (Date.now() > deadline && behind > 0) throw new Error(`group ${groupId} still ${behind} messages behind after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250)); // poll interval
     }
   } finally {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { ScorerMetrics } from './metrics.js';
+import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 
 /** Bump when a Lua script changes: two versions of the code never run each other's scripts. */
 const SCRIPT_VERSION = 'v1';
@@ -120,6 +121,8 @@ export class ContactStateStore {
     const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
     try {
       return await (this.redis as unknown as Scripted)[CLAIM_DUE](this.decayIndexKey(), now, count, leaseMs);
+    } catch (error) {
+      throw redisUnavailable('claim', error);
     } finally {
       stop?.();
     }
@@ -133,10 +136,17 @@ export class ContactStateStore {
         if (error) throw error;
         return value;
       });
+    } catch (error) {
+      throw redisUnavailable(operation, error);
     } finally {
       stop?.();
     }
   }
+}
+
+/** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
+function redisUnavailable(operation: string, error: unknown): ScorerError {
+  return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, { cause: error });
 }
 
 function asString(value: unknown): string {
