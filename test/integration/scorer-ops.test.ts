@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DeadLetterValue, ScoreChangedValue } from '@leadscore/contracts';
 import { scorerEnv } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector } from '../support/streams.js';
+import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
 const run = promisify(execFile);
