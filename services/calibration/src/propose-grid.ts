@@ -215,8 +215,8 @@ export function gridYaml(grid: Grid, explanations: readonly ProposedRuleExplanat
   if (grid.thresholds !== undefined && grid.thresholds.length > 0) {
     out.push('', 'thresholds:');
     for (const t of grid.thresholds) {
-      if (t.description !== undefined) out.push(...wrap(t.description, '  '));
-      out.push(`  - { name: ${q(t.name)}, at: ${t.at} }`);
+      out.push(`  - name: ${q(t.name)}`, `    at: ${t.at}`);
+      if (t.description !== undefined) out.push(`    description: ${q(t.description)}`);
     }
   }
   out.push('', 'rules:');

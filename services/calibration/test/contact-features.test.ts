@@ -1,0 +1,61 @@
+import { loadGrid } from '@leadscore/engine';
+import { describe, expect, it } from 'vitest';
+import { contactRows, featureColumns, learnGrid, parseOutcomes, readEventHistory, syntheticHistory } from '../src/index.js';
+
+const grid = loadGrid(
+  `name: t
+version: 1
+rules:
+  - { id: pricing, on: page_viewed, where: { path: /pricing }, points: 100, limit: 100 }
+  - { id: opens, on: email_opened, within: 7d, points: 10 }
+  - { id: demo, on: demo_requested, points: 0 }
+  - { id: asked, when: { rule: demo, gte: 1 }, points: 500 }
+`,
+  't.yaml',
+);
+const event = (id: string, contactId: string, type: string, at: string, properties = {}) =>
+  JSON.stringify({ eventId: id, contactId, type, occurredAt: at, properties });
+
+describe('per-contact features through the engine', () => {
+  it('converters are scored at convertedAt from earlier events only; others at --at', async () => {
+    const lines = [
+      event('1', 'a', 'page_viewed', '2026-01-01T00:00:00Z', { path: '/pricing' }),
+      event('2', 'a', 'page_viewed', '2026-01-02T00:00:00Z', { path: '/pricing' }),
+      event('3', 'a', 'demo_requested', '2026-01-10T00:00:00Z'),
+      event('3', 'a', 'demo_requested', '2026-01-10T00:00:00Z'),
+      event('4', 'a', 'email_opened', '2026-01-09T00:00:00Z'),
+      event('5', 'b', 'demo_requested', '2026-01-20T00:00:00Z'),
+      event('6', 'b', 'email_opened', '2026-01-01T00:00:00Z'),
+      'not json',
+      event('7', 'zzz', 'email_opened', '2026-01-01T00:00:00Z'),
+    ];
+    const history = await readEventHistory(lines, Date.parse('2026-02-01T00:00:00Z'), 'e.ndjson');
+    expect(history.badLines.map((b) => b.line)).toEqual([8]);
+    const { outcomes } = parseOutcomes('contactId,converted,convertedAt\na,1,2026-01-10T00:00:00Z\nb,0,\nnobody,0,\n', 'o.csv');
+    const result = contactRows(grid, history, outcomes, Date.parse('2026-02-01T00:00:00Z'), 'o.csv');
+    const [a, b] = result.rows;
+    // a: the demo request at convertedAt itself does not count; the open of 9 Jan is within 7 days of 10 Jan
+    expect(a).toMatchObject({ contactId: 'a', score: 110, features: [2, 1, 0, 0], evaluatedAt: Date.parse('2026-01-10T00:00:00Z') });
+    // b: at 1 Feb the open of 1 Jan is out of the 7-day window; the demo request holds the condition
+    expect(b).toMatchObject({ contactId: 'b', score: 500, features: [0, 0, 1, 1] });
+    expect(result.unknownContacts).toEqual([{ file: 'o.csv', line: 4, message: expect.stringMatching(/^contact "nobody" has no events/) }]);
+    expect(result).toMatchObject({ eventsAfterCutoff: 2, unlabelledContacts: 1, unlabelledEvents: 1 });
+  });
+
+  it('count levels become columns only with enough contacts on each side', () => {
+    const features = [...Array.from({ length: 10 }, () => [3, 0, 0, 0]), ...Array.from({ length: 10 }, () => [0, 0, 0, 1])];
+    expect(featureColumns(grid, features, { minSupport: 5 }).map((c) => `${c.ruleId}>=${c.level}`)).toEqual(['pricing>=1', 'pricing>=2', 'pricing>=3', 'asked>=1']);
+  });
+
+  it('a counter read by a condition is kept (0 points) even when it has no weight of its own', async () => {
+    const history = syntheticHistory({ seed: 5, contacts: 400, end: Date.parse('2026-03-01T00:00:00Z') });
+    const events = await readEventHistory(history.events.map((e) => JSON.stringify(e)), Date.parse('2026-03-01T00:00:00Z'), 'e');
+    const outcomes = history.outcomes.map((o, i) => ({ ...o, line: i + 2 }));
+    const rows = contactRows(grid, events, outcomes, Date.parse('2026-03-01T00:00:00Z'), 'o.csv');
+    const report = learnGrid(grid, 'grid', rows.rows, { seed: 1 });
+    const ids = report.proposedGrid.rules.map((r) => r.id);
+    expect(ids).toContain('asked');
+    expect(ids).toContain('demo');
+    loadGrid(report.proposedYaml, 'p.yaml');
+  });
+});
