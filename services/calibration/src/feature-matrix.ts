@@ -6,6 +6,11 @@ export interface FeatureColumn {
   readonly ruleId: string;
   readonly kind: 'counting' | 'condition' | 'property';
   readonly level: number;
+  /**
+   * Rules whose column was identical on every contact (e.g. a 0-point counter and the
+   * condition reading it): kept once, here, since a model cannot tell them apart.
+   */
+  readonly alsoCovers: readonly string[];
 }
 
 export interface FeatureMatrixOptions {
@@ -25,18 +30,29 @@ export interface FeatureMatrixOptions {
 export function featureColumns(grid: Grid, features: readonly (readonly number[])[], options: FeatureMatrixOptions = {}): FeatureColumn[] {
   const maxLevel = options.maxLevel ?? 3;
   const minSupport = options.minSupport ?? Math.max(3, Math.ceil(features.length * 0.005));
-  const columns: FeatureColumn[] = [];
+  const columns: (FeatureColumn & { alsoCovers: string[]; signature: string; scores: boolean })[] = [];
   grid.rules.forEach((rule, ruleIndex) => {
+    const scores = 'on' in rule ? (rule.points ?? 0) !== 0 || rule.tiers !== undefined : rule.points !== 0;
     const kind = 'on' in rule ? 'counting' : 'when' in rule ? 'condition' : 'property';
     const top = kind === 'counting' ? maxLevel : 1;
     for (let level = 1; level <= top; level += 1) {
       let above = 0;
       for (const row of features) if ((row[ruleIndex] ?? 0) >= level) above += 1;
       if (above < minSupport || features.length - above < minSupport) break;
-      columns.push({ ruleIndex, ruleId: rule.id, kind, level });
+      const signature = features.map((row) => ((row[ruleIndex] ?? 0) >= level ? '1' : '0')).join('');
+      const twin = columns.findIndex((c) => c.signature === signature);
+      if (twin === -1) {
+        columns.push({ ruleIndex, ruleId: rule.id, kind, level, alsoCovers: [], signature, scores });
+        continue;
+      }
+      // identical columns: keep the one of a rule that gives points in the grid (the first on a tie)
+      const kept = columns[twin]!;
+      if (!kept.scores && scores) {
+        columns[twin] = { ruleIndex, ruleId: rule.id, kind, level, alsoCovers: [...kept.alsoCovers, kept.ruleId], signature, scores };
+      } else kept.alsoCovers.push(rule.id);
     }
   });
-  return columns;
+  return columns.map(({ signature: _s, scores: _p, ...column }) => column);
 }
 
 export function designMatrix(columns: readonly FeatureColumn[], features: readonly (readonly number[])[]): number[][] {

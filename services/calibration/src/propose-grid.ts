@@ -116,11 +116,17 @@ export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: 
       const what = status === 'counter' ? 'kept as a 0-point counter (a condition reads it)' : 'removed';
       explanations.push({ ruleId: rule.id, label, status, steps, ...(firing && { firing }), explanation: `${why}: ${what}.${evidence}` });
     };
+    const twin = columns.find((c) => c.alsoCovers.includes(rule.id));
+    const twinNote = twin === undefined ? '' : `Fires exactly when ${twin.ruleId} does on these contacts, so that effect is learned there. `;
+    if (steps.length === 0 && twin !== undefined) {
+      keep(referenced.has(rule.id) ? 'counter' : 'removed', twinNote.slice(0, -2));
+      return;
+    }
     if (steps.length === 0) {
       keep(referenced.has(rule.id) ? 'counter' : 'removed', 'Too few contacts on one side of it to learn anything (never or always fired)');
       return;
     }
-    const described = steps
+    const described = twinNote + steps
       .map((s, k) => {
         const head = 'on' in rule ? `${s.level}+ event${s.level === 1 ? '' : 's'}` : 'while it holds';
         const more = k === 0 ? '' : ' more';

@@ -43,7 +43,7 @@ describe('per-contact features through the engine', () => {
   });
 
   it('count levels become columns only with enough contacts on each side', () => {
-    const features = [...Array.from({ length: 10 }, () => [3, 0, 0, 0]), ...Array.from({ length: 10 }, () => [0, 0, 0, 1])];
+    const features = [0, 1, 2, 3].flatMap((n) => Array.from({ length: 6 }, (_, i) => [n, 0, 0, i % 2]));
     expect(featureColumns(grid, features, { minSupport: 5 }).map((c) => `${c.ruleId}>=${c.level}`)).toEqual(['pricing>=1', 'pricing>=2', 'pricing>=3', 'asked>=1']);
   });
 
@@ -54,8 +54,10 @@ describe('per-contact features through the engine', () => {
     const rows = contactRows(grid, events, outcomes, Date.parse('2026-03-01T00:00:00Z'), 'o.csv');
     const report = learnGrid(grid, 'grid', rows.rows, { seed: 1 });
     const ids = report.proposedGrid.rules.map((r) => r.id);
-    expect(ids).toContain('asked');
-    expect(ids).toContain('demo');
+    // demo ≥ 1 and asked are the same column: learned once, on the rule that gives points
+    expect(report.rules.map((r) => `${r.ruleId}:${r.status}`)).toEqual(['pricing:scored', 'opens:scored', 'demo:counter', 'asked:scored']);
+    expect(report.rules.find((r) => r.ruleId === 'demo')?.explanation).toMatch(/Fires exactly when asked does/);
+    expect(ids).toEqual(['pricing', 'opens', 'demo', 'asked']);
     loadGrid(report.proposedYaml, 'p.yaml');
   });
 });
