@@ -17,4 +17,6 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'events.ndjson'), syntheticEventsNdjson(history.events));
 writeFileSync(join(dir, 'outcomes.csv'), syntheticOutcomesCsv(history.outcomes));
 writeFileSync(join(dir, 'miscalibrated.yaml'), MISCALIBRATED_GRID_YAML);
-process.stdout.write(`${history.events.length} events, ${history.outcomes.length} contacts (${history.outcomes.filter((o) => o.converted).length} converted) in ${dir}\n`);
+process.stdout.write(
+  `${history.events.length} events, ${history.outcomes.length} contacts (${history.outcomes.filter((o) => o.converted).length} converted) in ${dir}\n`,
+);

@@ -98,7 +98,12 @@ export function backtest(grid: Grid, rows: readonly ContactRow[], at: number, op
     },
     topContacts: order.slice(0, options.topContacts ?? 10).map((i) => {
       const row = rows[i]!;
-      return { contactId: row.contactId, score: row.score, converted: row.converted, contributions: row.contributions.filter((c) => c.points !== 0 || c.count !== 0) };
+      return {
+        contactId: row.contactId,
+        score: row.score,
+        converted: row.converted,
+        contributions: row.contributions.filter((c) => c.points !== 0 || c.count !== 0),
+      };
     }),
     deciles: deciles(scores, converted),
     gridThresholds: (grid.thresholds ?? []).map((t) => ({ name: t.name, ...thresholdStats(scores, converted, t.at) })),

@@ -1,4 +1,13 @@
-import { applyEvent, compileGrid, emptyState, scoreAt, type CompiledGrid, type Contribution, type Grid, type LeadEvent } from '@leadscore/engine';
+import {
+  applyEvent,
+  compileGrid,
+  emptyState,
+  scoreAt,
+  type CompiledGrid,
+  type Contribution,
+  type Grid,
+  type LeadEvent,
+} from '@leadscore/engine';
 import type { LineError } from './calibration-error.js';
 import type { EventHistory } from './event-history.js';
 import { featureGrid } from './feature-grid.js';
@@ -41,7 +50,13 @@ export interface ContactRows {
  * events that occurred at or before `at`. Windowed rules are evaluated at that same instant.
  * Returns the grid's score and breakdown and the rules' feature values. Pure.
  */
-export function contactRows(grid: Grid, history: EventHistory, outcomes: readonly Outcome[], at: number, outcomesFile: string): ContactRows {
+export function contactRows(
+  grid: Grid,
+  history: EventHistory,
+  outcomes: readonly Outcome[],
+  at: number,
+  outcomesFile: string,
+): ContactRows {
   const scoring = compileGrid(grid);
   const features = compileGrid(featureGrid(grid));
   const rows: ContactRow[] = [];

@@ -27,7 +27,11 @@ export interface FeatureMatrixOptions {
  * kept only when enough contacts are on each side of it. Uses no outcome, so choosing the
  * columns on all contacts leaks nothing into cross-validation.
  */
-export function featureColumns(grid: Grid, features: readonly (readonly number[])[], options: FeatureMatrixOptions = {}): FeatureColumn[] {
+export function featureColumns(
+  grid: Grid,
+  features: readonly (readonly number[])[],
+  options: FeatureMatrixOptions = {},
+): FeatureColumn[] {
   const maxLevel = options.maxLevel ?? 3;
   const minSupport = options.minSupport ?? Math.max(3, Math.ceil(features.length * 0.005));
   const columns: (FeatureColumn & { alsoCovers: string[]; signature: string; scores: boolean })[] = [];
@@ -48,7 +52,15 @@ export function featureColumns(grid: Grid, features: readonly (readonly number[]
       // identical columns: keep the one of a rule that gives points in the grid (the first on a tie)
       const kept = columns[twin]!;
       if (!kept.scores && scores) {
-        columns[twin] = { ruleIndex, ruleId: rule.id, kind, level, alsoCovers: [...kept.alsoCovers, kept.ruleId], signature, scores };
+        columns[twin] = {
+          ruleIndex,
+          ruleId: rule.id,
+          kind,
+          level,
+          alsoCovers: [...kept.alsoCovers, kept.ruleId],
+          signature,
+          scores,
+        };
       } else kept.alsoCovers.push(rule.id);
     }
   });

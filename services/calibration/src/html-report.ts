@@ -17,9 +17,15 @@ const auc = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(3));
 const time = (ms: number): string => new Date(ms).toISOString();
 const COLORS = ['#1f6fb2', '#e67e22', '#27ae60', '#8e44ad'];
 
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], numeric: readonly boolean[] = []): string {
+function table(
+  head: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  numeric: readonly boolean[] = [],
+): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('\n');
+  const tr = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${escapeHtml(String(c))}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
 }
 
@@ -65,12 +71,18 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
     ),
   );
 
-  sections.push('<h2>Lift by decile</h2><p>Contacts ranked by score, cut into ten equal groups; lift 3 means the group converts three times as often as the average contact.</p>');
+  sections.push(
+    '<h2>Lift by decile</h2><p>Contacts ranked by score, cut into ten equal groups; lift 3 means the group converts three times as often as the average contact.</p>',
+  );
   sections.push(
     barChart(
       'lift',
       'Conversion rate by score decile',
-      b.deciles.map((d) => ({ label: `D${d.decile}`, value: d.conversionRate, tooltip: `decile ${d.decile} (scores ${d.minScore}..${d.maxScore}): ${pct(d.conversionRate)}, lift ${d.lift.toFixed(2)}` })),
+      b.deciles.map((d) => ({
+        label: `D${d.decile}`,
+        value: d.conversionRate,
+        tooltip: `decile ${d.decile} (scores ${d.minScore}..${d.maxScore}): ${pct(d.conversionRate)}, lift ${d.lift.toFixed(2)}`,
+      })),
       'decile (D1 = top 10 % of scores)',
       'conversion rate',
       { reference: { value: b.conversionRate, label: `average ${pct(b.conversionRate)}` }, format: (v) => pct(v) },
@@ -79,16 +91,34 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
   sections.push(
     table(
       ['decile', 'scores', 'contacts', 'converted', 'rate', 'lift', 'cumulative recall'],
-      b.deciles.map((d) => [d.decile, `${d.minScore}..${d.maxScore}`, d.contacts, d.converters, pct(d.conversionRate), d.lift.toFixed(2), pct(d.cumulativeRecall)]),
+      b.deciles.map((d) => [
+        d.decile,
+        `${d.minScore}..${d.maxScore}`,
+        d.contacts,
+        d.converters,
+        pct(d.conversionRate),
+        d.lift.toFixed(2),
+        pct(d.cumulativeRecall),
+      ]),
       [false, false, true, true, true, true, true],
     ),
   );
 
   const curves: Curve[] = [
-    { name: `${b.grid.name} v${b.grid.version} (AUC ${auc(b.roc.auc)})`, color: COLORS[0]!, points: b.roc.points.map((p) => [p.falsePositiveRate, p.truePositiveRate] as const) },
-    ...(input.compare ?? []).map((c, i) => ({ name: `${c.name} (AUC ${auc(c.roc.auc)})`, color: COLORS[(i + 1) % COLORS.length]!, points: c.roc.points.map((p) => [p.falsePositiveRate, p.truePositiveRate] as const) })),
+    {
+      name: `${b.grid.name} v${b.grid.version} (AUC ${auc(b.roc.auc)})`,
+      color: COLORS[0]!,
+      points: b.roc.points.map((p) => [p.falsePositiveRate, p.truePositiveRate] as const),
+    },
+    ...(input.compare ?? []).map((c, i) => ({
+      name: `${c.name} (AUC ${auc(c.roc.auc)})`,
+      color: COLORS[(i + 1) % COLORS.length]!,
+      points: c.roc.points.map((p) => [p.falsePositiveRate, p.truePositiveRate] as const),
+    })),
   ];
-  sections.push('<h2>ROC curve</h2><p>Each point is a threshold: how many converters it finds against how many non-converters it lets through.</p>');
+  sections.push(
+    '<h2>ROC curve</h2><p>Each point is a threshold: how many converters it finds against how many non-converters it lets through.</p>',
+  );
   sections.push(rocChart('ROC curve', curves));
 
   sections.push('<h2>Thresholds</h2>');
@@ -96,7 +126,16 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
   sections.push(
     table(
       ['threshold', 'at', 'MQLs', 'precision', 'recall', 'F1', 'false positives', 'false negatives'],
-      [...b.gridThresholds, ...best].map((t) => [t.name, t.threshold, t.selected, pct(t.precision), pct(t.recall), t.f1.toFixed(3), t.falsePositives, t.falseNegatives]),
+      [...b.gridThresholds, ...best].map((t) => [
+        t.name,
+        t.threshold,
+        t.selected,
+        pct(t.precision),
+        pct(t.recall),
+        t.f1.toFixed(3),
+        t.falsePositives,
+        t.falseNegatives,
+      ]),
       [false, true, true, true, true, true, true, true],
     ),
   );
@@ -108,7 +147,12 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
     sections.push(
       table(
         ['contact', 'score', 'converted', 'breakdown'],
-        b.topContacts.map((c) => [c.contactId, c.score, c.converted ? 'yes' : 'no', c.contributions.map((x) => `${x.ruleId} ${x.points} (${x.count})`).join(', ')]),
+        b.topContacts.map((c) => [
+          c.contactId,
+          c.score,
+          c.converted ? 'yes' : 'no',
+          c.contributions.map((x) => `${x.ruleId} ${x.points} (${x.count})`).join(', '),
+        ]),
         [false, true, false, false],
       ),
     );
@@ -117,7 +161,13 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
   sections.push(
     table(
       ['rule', 'label', 'converters', 'non-converters', 'ratio'],
-      b.rules.map((r) => [r.ruleId, r.label, pct(r.convertersRate), pct(r.nonConvertersRate), r.ratio === null ? '–' : r.ratio.toFixed(2)]),
+      b.rules.map((r) => [
+        r.ruleId,
+        r.label,
+        pct(r.convertersRate),
+        pct(r.nonConvertersRate),
+        r.ratio === null ? '–' : r.ratio.toFixed(2),
+      ]),
       [false, false, true, true, true],
     ),
   );

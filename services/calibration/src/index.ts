@@ -9,7 +9,15 @@ export { backtest, type BacktestReport, type BacktestOptions, type TopContact, t
 export { fitLogistic, predictLogOdds, type LogisticFit, type LogisticOptions } from './logistic-regression.js';
 export { featureColumns, designMatrix, type FeatureColumn } from './feature-matrix.js';
 export { stratifiedFolds } from './cross-validation.js';
-export { proposeGrid, withThreshold, scoreFromFeatures, gridYaml, type ProposedGrid, type ProposedRuleExplanation, type LearnedStep } from './propose-grid.js';
+export {
+  proposeGrid,
+  withThreshold,
+  scoreFromFeatures,
+  gridYaml,
+  type ProposedGrid,
+  type ProposedRuleExplanation,
+  type LearnedStep,
+} from './propose-grid.js';
 export { learnGrid, type LearnReport, type LearnOptions, type FoldResult } from './learn.js';
 export { renderHtmlReport, type HtmlReportInput } from './html-report.js';
 export {

@@ -5,7 +5,14 @@ import { stratifiedFolds } from './cross-validation.js';
 import { designMatrix, featureColumns, type FeatureColumn } from './feature-matrix.js';
 import { fitLogistic, type LogisticFit } from './logistic-regression.js';
 import { auc, bestF1, ruleFiring, thresholdSweep, type ThresholdStats } from './metrics.js';
-import { gridYaml, proposeGrid, scoreFromFeatures, withThreshold, type ProposedGrid, type ProposedRuleExplanation } from './propose-grid.js';
+import {
+  gridYaml,
+  proposeGrid,
+  scoreFromFeatures,
+  withThreshold,
+  type ProposedGrid,
+  type ProposedRuleExplanation,
+} from './propose-grid.js';
 
 export interface LearnOptions {
   /** Points of the strongest rule (default 1000). */
@@ -65,8 +72,19 @@ const mean = (xs: readonly (number | null)[]): number | null => {
  * same rounding), so the cross-validated AUC is that of a grid file, not of the raw model.
  * Pure and deterministic (seeded folds).
  */
-export function learnGrid(base: Grid, basis: 'grid' | 'event-types', rows: readonly ContactRow[], options: LearnOptions = {}): LearnReport {
-  const settings = { scale: options.scale ?? 1000, l2: options.l2 ?? 1, folds: options.folds ?? 5, seed: options.seed ?? 1, maxLevel: options.maxLevel ?? 3 };
+export function learnGrid(
+  base: Grid,
+  basis: 'grid' | 'event-types',
+  rows: readonly ContactRow[],
+  options: LearnOptions = {},
+): LearnReport {
+  const settings = {
+    scale: options.scale ?? 1000,
+    l2: options.l2 ?? 1,
+    folds: options.folds ?? 5,
+    seed: options.seed ?? 1,
+    maxLevel: options.maxLevel ?? 3,
+  };
   if (!Number.isInteger(settings.scale) || settings.scale < 10) {
     throw new CalibrationError(CalibrationErrorCode.BadOption, `scale must be a whole number ≥ 10, got ${settings.scale}`);
   }
@@ -115,7 +133,13 @@ export function learnGrid(base: Grid, basis: 'grid' | 'event-types', rows: reado
         test.map((i) => scoreFromFeatures(proposed.compiled, ruleIds, features[i]!)),
         testLabels,
       ),
-      currentAuc: basis === 'grid' ? auc(test.map((i) => rows[i]!.score), testLabels) : null,
+      currentAuc:
+        basis === 'grid'
+          ? auc(
+              test.map((i) => rows[i]!.score),
+              testLabels,
+            )
+          : null,
     });
   }
 
@@ -142,7 +166,8 @@ export function learnGrid(base: Grid, basis: 'grid' | 'event-types', rows: reado
     `Proposed by \`leadscore learn\` from ${rows.length} contacts (${positives} converted).`,
     `Weights are log-odds from an L2-regularised logistic regression (λ = ${settings.l2}): +0.69 doubles the odds of converting, −0.69 halves them, other rules being equal. ` +
       `${proposed.pointsPerLogOdds.toFixed(0)} points per unit of log-odds, so the strongest rule is worth ${settings.scale} points; points are rounded to multiples of ${proposed.granularity}.`,
-    `Cross-validated AUC (${settings.folds} folds, held-out contacts): proposed ${fmt(cvProposed)}` + (basis === 'grid' ? `, current ${fmt(cvCurrent)}.` : '.'),
+    `Cross-validated AUC (${settings.folds} folds, held-out contacts): proposed ${fmt(cvProposed)}` +
+      (basis === 'grid' ? `, current ${fmt(cvCurrent)}.` : '.'),
     'Review every rule before deploying: the model learns correlation in this history, not cause.',
   ];
   return {
@@ -157,7 +182,16 @@ export function learnGrid(base: Grid, basis: 'grid' | 'event-types', rows: reado
     proposedYaml: gridYaml(proposed.grid, proposed.rules, header),
     threshold,
     crossValidation: { folds, proposedAuc: cvProposed, currentAuc: cvCurrent },
-    inSample: { proposedAuc: auc(scores, converted), currentAuc: basis === 'grid' ? auc(rows.map((r) => r.score), converted) : null },
+    inSample: {
+      proposedAuc: auc(scores, converted),
+      currentAuc:
+        basis === 'grid'
+          ? auc(
+              rows.map((r) => r.score),
+              converted,
+            )
+          : null,
+    },
     proposedScores: scores,
   };
 }

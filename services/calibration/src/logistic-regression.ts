@@ -29,7 +29,11 @@ const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.e
  * `rows[i]` are contact i's feature values, `y[i]` whether it converted. Pure, deterministic.
  * @throws CalibrationError (NotEnoughData) when both classes are not present.
  */
-export function fitLogistic(rows: readonly (readonly number[])[], y: readonly boolean[], options: LogisticOptions = {}): LogisticFit {
+export function fitLogistic(
+  rows: readonly (readonly number[])[],
+  y: readonly boolean[],
+  options: LogisticOptions = {},
+): LogisticFit {
   const l2 = options.l2 ?? 1;
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-8;

@@ -33,7 +33,12 @@ export function histogram(scores: readonly number[], converted: readonly boolean
   const width = niceStep((max - min) / bins);
   const start = Math.floor(min / width) * width;
   const count = Math.max(1, Math.floor((max - start) / width) + 1);
-  const result = Array.from({ length: count }, (_, i) => ({ from: start + i * width, to: start + (i + 1) * width, contacts: 0, converters: 0 }));
+  const result = Array.from({ length: count }, (_, i) => ({
+    from: start + i * width,
+    to: start + (i + 1) * width,
+    contacts: 0,
+    converters: 0,
+  }));
   scores.forEach((s, i) => {
     const bin = result[Math.min(count - 1, Math.floor((s - start) / width))]!;
     bin.contacts += 1;
@@ -129,7 +134,17 @@ export function thresholdStats(scores: readonly number[], converted: readonly bo
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  return { threshold, selected: tp + fp, truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn, precision, recall, f1 };
+  return {
+    threshold,
+    selected: tp + fp,
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    trueNegatives: tn,
+    precision,
+    recall,
+    f1,
+  };
 }
 
 /** Every threshold that selects a different set: each distinct score, ascending. */
@@ -153,7 +168,17 @@ export function thresholdSweep(scores: readonly number[], converted: readonly bo
     const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
     const recall = total === 0 ? 0 : tp / total;
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    result.push({ threshold: t, selected: tp + fp, truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: n - total - fp, precision, recall, f1 });
+    result.push({
+      threshold: t,
+      selected: tp + fp,
+      truePositives: tp,
+      falsePositives: fp,
+      falseNegatives: fn,
+      trueNegatives: n - total - fp,
+      precision,
+      recall,
+      f1,
+    });
   }
   return result.reverse();
 }
@@ -240,6 +265,12 @@ export function ruleFiring(
     });
     const convertersRate = positives === 0 ? 0 : onPositives / positives;
     const nonConvertersRate = negatives === 0 ? 0 : onNegatives / negatives;
-    return { ruleId: rule.ruleId, label: rule.label, convertersRate, nonConvertersRate, ratio: nonConvertersRate === 0 ? null : convertersRate / nonConvertersRate };
+    return {
+      ruleId: rule.ruleId,
+      label: rule.label,
+      convertersRate,
+      nonConvertersRate,
+      ratio: nonConvertersRate === 0 ? null : convertersRate / nonConvertersRate,
+    };
   });
 }

@@ -71,7 +71,10 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '');
   if (headerIndex === -1) {
-    throw new CalibrationError(CalibrationErrorCode.BadOutcomesFile, `${file}: empty file; expected a header line "contactId,converted,convertedAt"`);
+    throw new CalibrationError(
+      CalibrationErrorCode.BadOutcomesFile,
+      `${file}: empty file; expected a header line "contactId,converted,convertedAt"`,
+    );
   }
   const header = splitCsvLine(lines[headerIndex]!) ?? [];
   const columns = header.map((h) => h.trim());
@@ -87,7 +90,11 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
         `expected a header with ${KNOWN.join(', ')} (convertedAt optional), got ${JSON.stringify(columns.join(','))}`,
     );
   }
-  const at = { contactId: columns.indexOf('contactId'), converted: columns.indexOf('converted'), convertedAt: columns.indexOf('convertedAt') };
+  const at = {
+    contactId: columns.indexOf('contactId'),
+    converted: columns.indexOf('converted'),
+    convertedAt: columns.indexOf('convertedAt'),
+  };
   const outcomes: Outcome[] = [];
   const errors: LineError[] = [];
   const seen = new Map<string, number>();
@@ -121,7 +128,9 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
     if (atText !== '') {
       convertedAt = /^[0-9]+$/.test(atText) ? Number(atText) : parseIsoInstant(atText);
       if (convertedAt === undefined || !Number.isSafeInteger(convertedAt)) {
-        bad(`convertedAt ${JSON.stringify(atText)} is not a time; expected ISO-8601 with a zone (2026-03-01T10:00:00Z) or epoch milliseconds`);
+        bad(
+          `convertedAt ${JSON.stringify(atText)} is not a time; expected ISO-8601 with a zone (2026-03-01T10:00:00Z) or epoch milliseconds`,
+        );
         continue;
       }
       if (!converted) {

@@ -71,7 +71,12 @@ function conditionRules(condition: Condition, into: Set<string>): Set<string> {
  * or rounding to 0) are removed, or kept as 0-point counters when a condition reads them.
  * Thresholds are left to the caller (see withThreshold). Pure.
  */
-export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: LogisticFit, options: ProposeOptions = {}): ProposedGrid {
+export function proposeGrid(
+  base: Grid,
+  columns: readonly FeatureColumn[],
+  fit: LogisticFit,
+  options: ProposeOptions = {},
+): ProposedGrid {
   const scale = options.scale ?? 1000;
   const granularity = niceStep(scale / 100);
   const minZ = options.minZ ?? 2;
@@ -99,7 +104,10 @@ export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: 
   base.rules.forEach((rule, r) => {
     const label = rule.label ?? rule.id;
     const firing = options.firing?.[r];
-    const evidence = firing === undefined ? '' : ` Fired for ${pct(firing.convertersRate)} of converters vs ${pct(firing.nonConvertersRate)} of non-converters.`;
+    const evidence =
+      firing === undefined
+        ? ''
+        : ` Fired for ${pct(firing.convertersRate)} of converters vs ${pct(firing.nonConvertersRate)} of non-converters.`;
     const steps: LearnedStep[] = cumulative[r]!.map((s) => ({
       level: s.level,
       weight: s.weight,
@@ -114,28 +122,42 @@ export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: 
         rules.push({ ...matching, points: 0 });
       }
       const what = status === 'counter' ? 'kept as a 0-point counter (a condition reads it)' : 'removed';
-      explanations.push({ ruleId: rule.id, label, status, steps, ...(firing && { firing }), explanation: `${why}: ${what}.${evidence}` });
+      explanations.push({
+        ruleId: rule.id,
+        label,
+        status,
+        steps,
+        ...(firing && { firing }),
+        explanation: `${why}: ${what}.${evidence}`,
+      });
     };
     const twin = columns.find((c) => c.alsoCovers.includes(rule.id));
-    const twinNote = twin === undefined ? '' : `Fires exactly when ${twin.ruleId} does on these contacts, so that effect is learned there. `;
+    const twinNote =
+      twin === undefined ? '' : `Fires exactly when ${twin.ruleId} does on these contacts, so that effect is learned there. `;
     if (steps.length === 0 && twin !== undefined) {
       keep(referenced.has(rule.id) ? 'counter' : 'removed', twinNote.slice(0, -2));
       return;
     }
     if (steps.length === 0) {
-      keep(referenced.has(rule.id) ? 'counter' : 'removed', 'Too few contacts on one side of it to learn anything (never or always fired)');
+      keep(
+        referenced.has(rule.id) ? 'counter' : 'removed',
+        'Too few contacts on one side of it to learn anything (never or always fired)',
+      );
       return;
     }
-    const described = twinNote + steps
-      .map((s, k) => {
-        const head = 'on' in rule ? `${s.level}+ event${s.level === 1 ? '' : 's'}` : 'while it holds';
-        const more = k === 0 ? '' : ' more';
-        const effect = s.weight >= 0 ? `odds ×${s.oddsRatio.toFixed(2)}` : `lowers the odds ×${s.oddsRatio.toFixed(2)}`;
-        const estimate = `log-odds ${signed(s.weight)}${more} ±${s.standardError.toFixed(2)}`;
-        if (!s.significant) return `${head}: ${estimate}, not distinguishable from noise → ${s.points} points${k === 0 ? '' : ' in total'}`;
-        return `${head}: ${estimate} (${effect}) → ${s.points} points${k === 0 ? '' : ' in total'}`;
-      })
-      .join('; ');
+    const described =
+      twinNote +
+      steps
+        .map((s, k) => {
+          const head = 'on' in rule ? `${s.level}+ event${s.level === 1 ? '' : 's'}` : 'while it holds';
+          const more = k === 0 ? '' : ' more';
+          const effect = s.weight >= 0 ? `odds ×${s.oddsRatio.toFixed(2)}` : `lowers the odds ×${s.oddsRatio.toFixed(2)}`;
+          const estimate = `log-odds ${signed(s.weight)}${more} ±${s.standardError.toFixed(2)}`;
+          if (!s.significant)
+            return `${head}: ${estimate}, not distinguishable from noise → ${s.points} points${k === 0 ? '' : ' in total'}`;
+          return `${head}: ${estimate} (${effect}) → ${s.points} points${k === 0 ? '' : ' in total'}`;
+        })
+        .join('; ');
     if ('on' in rule) {
       const { tiers: _t, limit: _l, points: _p, ...matching } = rule;
       const tiers: Tier[] = [];
@@ -150,7 +172,11 @@ export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: 
         return;
       }
       const only = tiers[0]!;
-      rules.push(tiers.length === 1 && only.atLeast === 1 ? { ...matching, points: only.points, limit: Math.abs(only.points) } : { ...matching, tiers });
+      rules.push(
+        tiers.length === 1 && only.atLeast === 1
+          ? { ...matching, points: only.points, limit: Math.abs(only.points) }
+          : { ...matching, tiers },
+      );
     } else {
       const points = steps[0]!.points;
       if (points === 0) {
@@ -159,7 +185,14 @@ export function proposeGrid(base: Grid, columns: readonly FeatureColumn[], fit: 
       }
       rules.push({ ...rule, points });
     }
-    explanations.push({ ruleId: rule.id, label, status: 'scored', steps, ...(firing && { firing }), explanation: `${described}.${evidence}` });
+    explanations.push({
+      ruleId: rule.id,
+      label,
+      status: 'scored',
+      steps,
+      ...(firing && { firing }),
+      explanation: `${described}.${evidence}`,
+    });
   });
   if (rules.length === 0) {
     // a grid needs a rule; keep the strongest-looking one as a counter so the file stays valid

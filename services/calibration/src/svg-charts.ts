@@ -47,7 +47,14 @@ export interface Bar {
 }
 
 /** Vertical bars (stacked highlight), with an optional horizontal reference line. */
-export function barChart(kind: string, title: string, bars: readonly Bar[], xLabel: string, yLabel: string, options: { reference?: { value: number; label: string }; format?: (v: number) => string } = {}): string {
+export function barChart(
+  kind: string,
+  title: string,
+  bars: readonly Bar[],
+  xLabel: string,
+  yLabel: string,
+  options: { reference?: { value: number; label: string }; format?: (v: number) => string } = {},
+): string {
   const format = options.format ?? ((v: number) => String(Math.round(v)));
   const max = Math.max(1e-9, ...bars.map((b) => b.value), options.reference?.value ?? 0) * 1.05;
   const slot = PW / Math.max(1, bars.length);
@@ -56,10 +63,14 @@ export function barChart(kind: string, title: string, bars: readonly Bar[], xLab
     const x = M.left + i * slot + slot * 0.1;
     const w = slot * 0.8;
     const h = (PH * bar.value) / max;
-    body.push(`<rect class="bar" x="${n(x)}" y="${n(M.top + PH - h)}" width="${n(w)}" height="${n(h)}" fill="#9ec5e8"><title>${escapeHtml(bar.tooltip)}</title></rect>`);
+    body.push(
+      `<rect class="bar" x="${n(x)}" y="${n(M.top + PH - h)}" width="${n(w)}" height="${n(h)}" fill="#9ec5e8"><title>${escapeHtml(bar.tooltip)}</title></rect>`,
+    );
     if (bar.highlight !== undefined && bar.highlight > 0) {
       const hh = (PH * bar.highlight) / max;
-      body.push(`<rect x="${n(x)}" y="${n(M.top + PH - hh)}" width="${n(w)}" height="${n(hh)}" fill="#1f6fb2"><title>${escapeHtml(bar.tooltip)}</title></rect>`);
+      body.push(
+        `<rect x="${n(x)}" y="${n(M.top + PH - hh)}" width="${n(w)}" height="${n(hh)}" fill="#1f6fb2"><title>${escapeHtml(bar.tooltip)}</title></rect>`,
+      );
     }
     if (bars.length <= 12 || i % Math.ceil(bars.length / 12) === 0) {
       body.push(`<text x="${n(x + w / 2)}" y="${M.top + PH + 14}" text-anchor="middle">${escapeHtml(bar.label)}</text>`);
@@ -68,7 +79,9 @@ export function barChart(kind: string, title: string, bars: readonly Bar[], xLab
   if (options.reference !== undefined) {
     const y = M.top + PH - (PH * options.reference.value) / max;
     body.push(`<line x1="${M.left}" y1="${n(y)}" x2="${M.left + PW}" y2="${n(y)}" stroke="#c0392b" stroke-dasharray="5 3"/>`);
-    body.push(`<text x="${M.left + PW - 4}" y="${n(y - 4)}" text-anchor="end" fill="#c0392b">${escapeHtml(options.reference.label)}</text>`);
+    body.push(
+      `<text x="${M.left + PW - 4}" y="${n(y - 4)}" text-anchor="end" fill="#c0392b">${escapeHtml(options.reference.label)}</text>`,
+    );
   }
   return frame(kind, title, body, xLabel, yLabel);
 }
@@ -85,11 +98,14 @@ export function rocChart(title: string, curves: readonly Curve[]): string {
   const px = (x: number): string => n(M.left + x * PW);
   const py = (y: number): string => n(M.top + PH - y * PH);
   const body = [...yTicks(1, (v) => v.toFixed(2))];
-  for (let k = 0; k <= 4; k += 1) body.push(`<text x="${px(k / 4)}" y="${M.top + PH + 14}" text-anchor="middle">${(k / 4).toFixed(2)}</text>`);
+  for (let k = 0; k <= 4; k += 1)
+    body.push(`<text x="${px(k / 4)}" y="${M.top + PH + 14}" text-anchor="middle">${(k / 4).toFixed(2)}</text>`);
   body.push(`<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#999" stroke-dasharray="4 4"/>`);
   curves.forEach((curve, i) => {
     const d = curve.points.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${px(x)} ${py(y)}`).join(' ');
-    body.push(`<path class="curve" d="${d}" fill="none" stroke="${curve.color}" stroke-width="2"><title>${escapeHtml(curve.name)}</title></path>`);
+    body.push(
+      `<path class="curve" d="${d}" fill="none" stroke="${curve.color}" stroke-width="2"><title>${escapeHtml(curve.name)}</title></path>`,
+    );
     body.push(`<rect x="${M.left + PW - 190}" y="${M.top + PH - 20 - i * 16}" width="10" height="10" fill="${curve.color}"/>`);
     body.push(`<text x="${M.left + PW - 175}" y="${M.top + PH - 11 - i * 16}">${escapeHtml(curve.name)}</text>`);
   });

@@ -20,14 +20,62 @@ export interface TrueBehaviour {
  * contacts are enough to recover their order.
  */
 export const TRUE_BEHAVIOURS: readonly TrueBehaviour[] = [
-  { ruleId: 'demo-requests', description: 'asks for a demo', reach: 0.12, effect: 2.2, event: { type: 'demo_requested', properties: {} } },
-  { ruleId: 'pricing-visits', description: 'visits the pricing page', reach: 0.35, effect: 1.4, event: { type: 'page_viewed', properties: { path: '/pricing' } } },
-  { ruleId: 'webinar-attendance', description: 'attends a webinar', reach: 0.2, effect: 0.9, event: { type: 'webinar_attended', properties: {} } },
-  { ruleId: 'white-papers', description: 'downloads a white paper', reach: 0.3, effect: 0.45, event: { type: 'asset_downloaded', properties: { velocity: 'low' } } },
-  { ruleId: 'blog-visits', description: 'reads the blog (no effect)', reach: 0.6, effect: 0, event: { type: 'page_viewed', properties: { path: '/blog/post' } } },
-  { ruleId: 'careers-visits', description: 'visits the careers page', reach: 0.15, effect: -0.9, event: { type: 'page_viewed', properties: { path: '/careers' } } },
-  { ruleId: 'unsubscribed', description: 'unsubscribes from emails', reach: 0.15, effect: -1.5, event: { type: 'email_unsubscribed', properties: {} } },
-  { ruleId: 'job-seeker', description: 'has the job-seeker persona', reach: 0.1, effect: -2.1, event: { type: 'contact_updated', properties: { persona: 'job_seeker' } } },
+  {
+    ruleId: 'demo-requests',
+    description: 'asks for a demo',
+    reach: 0.12,
+    effect: 2.2,
+    event: { type: 'demo_requested', properties: {} },
+  },
+  {
+    ruleId: 'pricing-visits',
+    description: 'visits the pricing page',
+    reach: 0.35,
+    effect: 1.4,
+    event: { type: 'page_viewed', properties: { path: '/pricing' } },
+  },
+  {
+    ruleId: 'webinar-attendance',
+    description: 'attends a webinar',
+    reach: 0.2,
+    effect: 0.9,
+    event: { type: 'webinar_attended', properties: {} },
+  },
+  {
+    ruleId: 'white-papers',
+    description: 'downloads a white paper',
+    reach: 0.3,
+    effect: 0.45,
+    event: { type: 'asset_downloaded', properties: { velocity: 'low' } },
+  },
+  {
+    ruleId: 'blog-visits',
+    description: 'reads the blog (no effect)',
+    reach: 0.6,
+    effect: 0,
+    event: { type: 'page_viewed', properties: { path: '/blog/post' } },
+  },
+  {
+    ruleId: 'careers-visits',
+    description: 'visits the careers page',
+    reach: 0.15,
+    effect: -0.9,
+    event: { type: 'page_viewed', properties: { path: '/careers' } },
+  },
+  {
+    ruleId: 'unsubscribed',
+    description: 'unsubscribes from emails',
+    reach: 0.15,
+    effect: -1.5,
+    event: { type: 'email_unsubscribed', properties: {} },
+  },
+  {
+    ruleId: 'job-seeker',
+    description: 'has the job-seeker persona',
+    reach: 0.1,
+    effect: -2.1,
+    event: { type: 'contact_updated', properties: { persona: 'job_seeker' } },
+  },
 ];
 
 /** Log-odds of converting for a contact who does none of the behaviours. */
@@ -192,6 +240,8 @@ export function syntheticEventsNdjson(events: readonly SyntheticEvent[]): string
 
 /** The outcomes as CSV with a header. */
 export function syntheticOutcomesCsv(outcomes: readonly SyntheticOutcome[]): string {
-  const lines = outcomes.map((o) => `${o.contactId},${o.converted ? 1 : 0},${o.convertedAt === undefined ? '' : new Date(o.convertedAt).toISOString()}`);
+  const lines = outcomes.map(
+    (o) => `${o.contactId},${o.converted ? 1 : 0},${o.convertedAt === undefined ? '' : new Date(o.convertedAt).toISOString()}`,
+  );
   return `contactId,converted,convertedAt\n${lines.join('\n')}\n`;
 }

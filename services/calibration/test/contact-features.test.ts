@@ -35,27 +35,48 @@ describe('per-contact features through the engine', () => {
     const result = contactRows(grid, history, outcomes, Date.parse('2026-02-01T00:00:00Z'), 'o.csv');
     const [a, b] = result.rows;
     // a: the demo request at convertedAt itself does not count; the open of 9 Jan is within 7 days of 10 Jan
-    expect(a).toMatchObject({ contactId: 'a', score: 110, features: [2, 1, 0, 0], evaluatedAt: Date.parse('2026-01-10T00:00:00Z') });
+    expect(a).toMatchObject({
+      contactId: 'a',
+      score: 110,
+      features: [2, 1, 0, 0],
+      evaluatedAt: Date.parse('2026-01-10T00:00:00Z'),
+    });
     // b: at 1 Feb the open of 1 Jan is out of the 7-day window; the demo request holds the condition
     expect(b).toMatchObject({ contactId: 'b', score: 500, features: [0, 0, 1, 1] });
-    expect(result.unknownContacts).toEqual([{ file: 'o.csv', line: 4, message: expect.stringMatching(/^contact "nobody" has no events/) }]);
+    expect(result.unknownContacts).toEqual([
+      { file: 'o.csv', line: 4, message: expect.stringMatching(/^contact "nobody" has no events/) },
+    ]);
     expect(result).toMatchObject({ eventsAfterCutoff: 2, unlabelledContacts: 1, unlabelledEvents: 1 });
   });
 
   it('count levels become columns only with enough contacts on each side', () => {
     const features = [0, 1, 2, 3].flatMap((n) => Array.from({ length: 6 }, (_, i) => [n, 0, 0, i % 2]));
-    expect(featureColumns(grid, features, { minSupport: 5 }).map((c) => `${c.ruleId}>=${c.level}`)).toEqual(['pricing>=1', 'pricing>=2', 'pricing>=3', 'asked>=1']);
+    expect(featureColumns(grid, features, { minSupport: 5 }).map((c) => `${c.ruleId}>=${c.level}`)).toEqual([
+      'pricing>=1',
+      'pricing>=2',
+      'pricing>=3',
+      'asked>=1',
+    ]);
   });
 
   it('a counter read by a condition is kept (0 points) even when it has no weight of its own', async () => {
     const history = syntheticHistory({ seed: 5, contacts: 400, end: Date.parse('2026-03-01T00:00:00Z') });
-    const events = await readEventHistory(history.events.map((e) => JSON.stringify(e)), Date.parse('2026-03-01T00:00:00Z'), 'e');
+    const events = await readEventHistory(
+      history.events.map((e) => JSON.stringify(e)),
+      Date.parse('2026-03-01T00:00:00Z'),
+      'e',
+    );
     const outcomes = history.outcomes.map((o, i) => ({ ...o, line: i + 2 }));
     const rows = contactRows(grid, events, outcomes, Date.parse('2026-03-01T00:00:00Z'), 'o.csv');
     const report = learnGrid(grid, 'grid', rows.rows, { seed: 1 });
     const ids = report.proposedGrid.rules.map((r) => r.id);
     // demo ≥ 1 and asked are the same column: learned once, on the rule that gives points
-    expect(report.rules.map((r) => `${r.ruleId}:${r.status}`)).toEqual(['pricing:scored', 'opens:scored', 'demo:counter', 'asked:scored']);
+    expect(report.rules.map((r) => `${r.ruleId}:${r.status}`)).toEqual([
+      'pricing:scored',
+      'opens:scored',
+      'demo:counter',
+      'asked:scored',
+    ]);
     expect(report.rules.find((r) => r.ruleId === 'demo')?.explanation).toMatch(/Fires exactly when asked does/);
     expect(ids).toEqual(['pricing', 'opens', 'demo', 'asked']);
     loadGrid(report.proposedYaml, 'p.yaml');

@@ -50,7 +50,8 @@ describe('learn on a history with a known ground truth', async () => {
   it('the proposed grid is a valid grid file whose comments explain every rule', () => {
     const reloaded = loadGrid(report.proposedYaml, 'proposed.yaml');
     expect(reloaded).toEqual(report.proposedGrid);
-    for (const rule of reloaded.rules) expect(report.proposedYaml).toMatch(new RegExp(`# .*\\n(  # .*\\n)*  - id: ${rule.id}\\n`));
+    for (const rule of reloaded.rules)
+      expect(report.proposedYaml).toMatch(new RegExp(`# .*\\n(  # .*\\n)*  - id: ${rule.id}\\n`));
     expect(report.proposedYaml).toMatch(/log-odds/);
     expect(reloaded.thresholds?.[0]?.name).toBe('MQL');
   });
@@ -60,7 +61,10 @@ describe('learn on a history with a known ground truth', async () => {
     const heldOut = await labelledContacts(12, 1500);
     const proposedRows = contactRows(report.proposedGrid, heldOut.events, heldOut.outcomes, END, 'outcomes.csv');
     const labels = heldOut.rows.rows.map((r) => r.converted);
-    const current = auc(heldOut.rows.rows.map((r) => r.score), labels)!;
+    const current = auc(
+      heldOut.rows.rows.map((r) => r.score),
+      labels,
+    )!;
     const proposed = backtest(report.proposedGrid, proposedRows.rows, END).roc.auc!;
     expect(proposed).toBeGreaterThan(0.72);
     expect(proposed).toBeGreaterThan(current + 0.15);

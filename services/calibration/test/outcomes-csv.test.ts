@@ -3,7 +3,8 @@ import { CalibrationError, formatLineError, parseOutcomes, splitCsvLine } from '
 
 describe('outcomes CSV', () => {
   it('parses rows in any column order, convertedAt optional, extra columns ignored', () => {
-    const text = 'converted,contactId,convertedAt,owner\n1,c-1,2026-03-01T10:00:00Z,ann\n0,c-2,,bob\r\n\n1,"c,3",1767225600000,x\n';
+    const text =
+      'converted,contactId,convertedAt,owner\n1,c-1,2026-03-01T10:00:00Z,ann\n0,c-2,,bob\r\n\n1,"c,3",1767225600000,x\n';
     const { outcomes, errors } = parseOutcomes(text, 'o.csv');
     expect(errors).toEqual([]);
     expect(outcomes).toEqual([

@@ -1,5 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import { eventTypeGrid, contactRows, formatLineError, parseOutcomes, readEventHistory, type ContactRows } from '@leadscore/calibration';
+import {
+  eventTypeGrid,
+  contactRows,
+  formatLineError,
+  parseOutcomes,
+  readEventHistory,
+  type ContactRows,
+} from '@leadscore/calibration';
 import type { Grid } from '@leadscore/engine';
 import { CliError, CliErrorCode } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
@@ -35,7 +42,10 @@ export async function readCalibrationInput(
   const history = await readEventHistory(readLines(options.events), Math.max(at, io.now()), options.events);
   const grid = given ?? eventTypeGrid([...history.byContact.values()].flatMap((events) => events.map((e) => e.type)));
   if (grid.rules.length === 0) {
-    throw new CliError(CliErrorCode.BadOption, `${options.events}: no behavioural events to learn from (only contact updates, or no valid line)`);
+    throw new CliError(
+      CliErrorCode.BadOption,
+      `${options.events}: no behavioural events to learn from (only contact updates, or no valid line)`,
+    );
   }
   const contacts = contactRows(grid, history, outcomes.outcomes, at, options.outcomes);
   const bad = [...outcomes.errors, ...history.badLines, ...contacts.unknownContacts];
@@ -44,7 +54,9 @@ export async function readCalibrationInput(
     `read ${plural(history.events, 'event')} (${plural(history.badLines.length, 'bad line')}) and ` +
       `${plural(outcomes.outcomes.length, 'outcome')} (${plural(outcomes.errors.length, 'bad line')}, ${plural(contacts.unknownContacts.length, 'unknown contact')}); ` +
       `${plural(contacts.eventsAfterCutoff, 'event')} after a cut-off (convertedAt or --at) left out` +
-      (contacts.unlabelledContacts > 0 ? `; ${plural(contacts.unlabelledEvents, 'event')} of ${plural(contacts.unlabelledContacts, 'contact')} without an outcome ignored` : ''),
+      (contacts.unlabelledContacts > 0
+        ? `; ${plural(contacts.unlabelledEvents, 'event')} of ${plural(contacts.unlabelledContacts, 'contact')} without an outcome ignored`
+        : ''),
   );
   return { grid, basis: given === undefined ? 'event-types' : 'grid', at, contacts, badLines: bad.length };
 }
@@ -59,11 +71,20 @@ export async function writeOutputFile(file: string, text: string): Promise<void>
 }
 
 /** Plain-text table: columns padded, numeric ones right-aligned. */
-export function textTable(head: readonly string[], rows: readonly (readonly (string | number)[])[], numeric: readonly boolean[] = []): string {
+export function textTable(
+  head: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  numeric: readonly boolean[] = [],
+): string {
   const cells = [head, ...rows].map((r) => r.map(String));
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
-    .map((r) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .map((line) => `  ${line}`)
     .join('\n');
 }

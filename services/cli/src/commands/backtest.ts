@@ -29,7 +29,16 @@ function sampleSweep(sweep: readonly ThresholdStats[], count: number): Threshold
   return [...picked];
 }
 
-const thresholdRow = (name: string, t: ThresholdStats) => [name, t.threshold, t.selected, percent(t.precision), percent(t.recall), t.f1.toFixed(3), t.falsePositives, t.falseNegatives];
+const thresholdRow = (name: string, t: ThresholdStats) => [
+  name,
+  t.threshold,
+  t.selected,
+  percent(t.precision),
+  percent(t.recall),
+  t.f1.toFixed(3),
+  t.falsePositives,
+  t.falseNegatives,
+];
 const THRESHOLD_HEAD = ['threshold', 'at', 'MQLs', 'precision', 'recall', 'F1', 'false pos.', 'false neg.'];
 const THRESHOLD_NUMERIC = [false, true, true, true, true, true, true, true];
 
@@ -43,7 +52,13 @@ export function backtestTable(report: BacktestReport): string {
     'Score distribution',
     textTable(
       ['score', 'contacts', 'converted', 'rate', ''],
-      r.histogram.map((b) => [`${b.from}..${b.to}`, b.contacts, b.converters, b.contacts === 0 ? '–' : percent(b.converters / b.contacts), '#'.repeat(Math.round((40 * b.contacts) / r.contacts))]),
+      r.histogram.map((b) => [
+        `${b.from}..${b.to}`,
+        b.contacts,
+        b.converters,
+        b.contacts === 0 ? '–' : percent(b.converters / b.contacts),
+        '#'.repeat(Math.round((40 * b.contacts) / r.contacts)),
+      ]),
       [false, true, true, true, false],
     ),
     '',
@@ -53,14 +68,27 @@ export function backtestTable(report: BacktestReport): string {
     `Top ${r.topContacts.length} contacts`,
     textTable(
       ['contact', 'score', 'converted', 'breakdown (rule points (count))'],
-      r.topContacts.map((c) => [c.contactId, c.score, c.converted ? 'yes' : 'no', c.contributions.map((x) => `${x.ruleId} ${x.points} (${x.count})`).join(', ')]),
+      r.topContacts.map((c) => [
+        c.contactId,
+        c.score,
+        c.converted ? 'yes' : 'no',
+        c.contributions.map((x) => `${x.ruleId} ${x.points} (${x.count})`).join(', '),
+      ]),
       [false, true, false, false],
     ),
     '',
     'Lift by decile (1 = top 10 % of scores)',
     textTable(
       ['decile', 'scores', 'contacts', 'converted', 'rate', 'lift', 'cum. recall'],
-      r.deciles.map((d) => [d.decile, `${d.minScore}..${d.maxScore}`, d.contacts, d.converters, percent(d.conversionRate), d.lift.toFixed(2), percent(d.cumulativeRecall)]),
+      r.deciles.map((d) => [
+        d.decile,
+        `${d.minScore}..${d.maxScore}`,
+        d.contacts,
+        d.converters,
+        percent(d.conversionRate),
+        d.lift.toFixed(2),
+        percent(d.cumulativeRecall),
+      ]),
       [true, false, true, true, true, true, true],
     ),
     '',
@@ -78,7 +106,12 @@ export function backtestTable(report: BacktestReport): string {
     'Rules: share of converters and of non-converters for whom each rule fired',
     textTable(
       ['rule', 'converters', 'non-conv.', 'ratio'],
-      r.rules.map((x) => [x.ruleId, percent(x.convertersRate), percent(x.nonConvertersRate), x.ratio === null ? '–' : x.ratio.toFixed(2)]),
+      r.rules.map((x) => [
+        x.ruleId,
+        percent(x.convertersRate),
+        percent(x.nonConvertersRate),
+        x.ratio === null ? '–' : x.ratio.toFixed(2),
+      ]),
       [false, true, true, true],
     ),
   );
@@ -97,7 +130,10 @@ export async function backtestCommand(options: BacktestCommandOptions, io: CliIo
     const report = backtest(input.grid, input.contacts.rows, input.at);
     io.out(format === 'json' ? backtestJson(report) : backtestTable(report));
     if (options.html !== undefined) {
-      await writeOutputFile(options.html, renderHtmlReport({ title: `Backtest of ${report.grid.name} v${report.grid.version}`, backtest: report }));
+      await writeOutputFile(
+        options.html,
+        renderHtmlReport({ title: `Backtest of ${report.grid.name} v${report.grid.version}`, backtest: report }),
+      );
       io.err(`HTML report written to ${options.html}`);
     }
     return input.badLines > 0 ? ExitCode.BadInput : ExitCode.Ok;
@@ -111,7 +147,9 @@ export async function backtestCommand(options: BacktestCommandOptions, io: CliIo
 export function registerBacktestCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   program
     .command('backtest')
-    .description('score contacts with a grid as of their conversion (or --at) and compare with what converted: distribution, lift, thresholds, ROC AUC, rules')
+    .description(
+      'score contacts with a grid as of their conversion (or --at) and compare with what converted: distribution, lift, thresholds, ROC AUC, rules',
+    )
     .option('--grid <file>', 'grid file (YAML or JSON)', DEFAULT_GRID_FILE)
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .requiredOption('--outcomes <file>', 'CSV with contactId, converted (0/1) and optionally convertedAt')

@@ -33,17 +33,28 @@ export function learnTable(report: LearnReport, gridOut: string | undefined): st
   const out = [
     `learned from ${report.contacts} contacts (${report.converters} converted) on ${report.basis === 'grid' ? "the grid's rules" : 'event types'}: ` +
       `L2 logistic regression (λ = ${report.options.l2}), ${report.options.folds}-fold cross-validation (seed ${report.options.seed}), scale ${report.options.scale}`,
-    `cross-validated ROC AUC on held-out contacts: proposed ${aucText(cv.proposedAuc)}` + (report.basis === 'grid' ? `, current ${aucText(cv.currentAuc)}` : ''),
+    `cross-validated ROC AUC on held-out contacts: proposed ${aucText(cv.proposedAuc)}` +
+      (report.basis === 'grid' ? `, current ${aucText(cv.currentAuc)}` : ''),
     textTable(
       ['fold', 'contacts', 'converted', 'proposed AUC', ...(report.basis === 'grid' ? ['current AUC'] : [])],
-      cv.folds.map((f) => [f.fold, f.contacts, f.converters, aucText(f.proposedAuc), ...(report.basis === 'grid' ? [aucText(f.currentAuc)] : [])]),
+      cv.folds.map((f) => [
+        f.fold,
+        f.contacts,
+        f.converters,
+        aucText(f.proposedAuc),
+        ...(report.basis === 'grid' ? [aucText(f.currentAuc)] : []),
+      ]),
       [true, true, true, true, true],
     ),
     '',
     'Proposed weights (log-odds ± standard error; points are totals at 1+, 2+, 3+ events)',
     textTable(
       ['rule', 'status', ...Array.from({ length: levels }, (_, k) => (levels === 1 ? 'points' : `${k + 1}+`))],
-      report.rules.map((r) => [r.ruleId, r.status, ...Array.from({ length: levels }, (_, k) => (r.steps[k] === undefined ? '' : String(r.steps[k]!.points)))]),
+      report.rules.map((r) => [
+        r.ruleId,
+        r.status,
+        ...Array.from({ length: levels }, (_, k) => (r.steps[k] === undefined ? '' : String(r.steps[k]!.points))),
+      ]),
       [false, false, ...Array.from({ length: levels }, () => true)],
     ),
     '',
@@ -52,9 +63,17 @@ export function learnTable(report: LearnReport, gridOut: string | undefined): st
   ];
   if (report.threshold !== undefined) {
     const t = report.threshold;
-    out.push('', `proposed threshold ${report.proposedGrid.thresholds?.[0]?.name ?? 'MQL'} at ${t.threshold} (best F1): precision ${percent(t.precision)}, recall ${percent(t.recall)}, ${t.selected} MQLs`);
+    out.push(
+      '',
+      `proposed threshold ${report.proposedGrid.thresholds?.[0]?.name ?? 'MQL'} at ${t.threshold} (best F1): precision ${percent(t.precision)}, recall ${percent(t.recall)}, ${t.selected} MQLs`,
+    );
   }
-  out.push('', gridOut === undefined ? `proposed grid (write it to a file with --out):\n\n${report.proposedYaml}` : `proposed grid written to ${gridOut}`);
+  out.push(
+    '',
+    gridOut === undefined
+      ? `proposed grid (write it to a file with --out):\n\n${report.proposedYaml}`
+      : `proposed grid written to ${gridOut}`,
+  );
   return out.join('\n');
 }
 
@@ -74,11 +93,33 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
     } else io.out(learnTable(report, options.out));
     if (options.html !== undefined) {
       const rows = input.contacts.rows.map((r, i) => ({ ...r, score: report.proposedScores[i]!, contributions: [] }));
-      const proposed = backtest({ ...input.grid, name: report.proposedGrid.name, version: report.proposedGrid.version, thresholds: report.proposedGrid.thresholds ?? [] }, rows, input.at);
-      const compare = input.basis === 'grid' ? [{ name: `current ${input.grid.name} v${input.grid.version}`, roc: backtest(input.grid, input.contacts.rows, input.at).roc }] : [];
+      const proposed = backtest(
+        {
+          ...input.grid,
+          name: report.proposedGrid.name,
+          version: report.proposedGrid.version,
+          thresholds: report.proposedGrid.thresholds ?? [],
+        },
+        rows,
+        input.at,
+      );
+      const compare =
+        input.basis === 'grid'
+          ? [
+              {
+                name: `current ${input.grid.name} v${input.grid.version}`,
+                roc: backtest(input.grid, input.contacts.rows, input.at).roc,
+              },
+            ]
+          : [];
       await writeOutputFile(
         options.html,
-        renderHtmlReport({ title: `Learned grid ${report.proposedGrid.name} v${report.proposedGrid.version}`, backtest: proposed, compare, learn: report }),
+        renderHtmlReport({
+          title: `Learned grid ${report.proposedGrid.name} v${report.proposedGrid.version}`,
+          backtest: proposed,
+          compare,
+          learn: report,
+        }),
       );
       io.err(`HTML report written to ${options.html}`);
     }
@@ -93,8 +134,13 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
 export function registerLearnCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   program
     .command('learn')
-    .description("fit a logistic regression on the grid's rules (or on event types) against outcomes and propose a grid, with cross-validated AUC")
-    .option('--grid <file>', 'current grid: its rules are the features, its AUC the baseline (default: one feature per event type)')
+    .description(
+      "fit a logistic regression on the grid's rules (or on event types) against outcomes and propose a grid, with cross-validated AUC",
+    )
+    .option(
+      '--grid <file>',
+      'current grid: its rules are the features, its AUC the baseline (default: one feature per event type)',
+    )
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .requiredOption('--outcomes <file>', 'CSV with contactId, converted (0/1) and optionally convertedAt')
     .option('--at <time>', 'evaluation time for non-converters (ISO-8601 or epoch ms; default: now)')

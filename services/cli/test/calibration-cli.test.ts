@@ -1,0 +1,204 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadGrid } from '@leadscore/engine';
+import { MISCALIBRATED_GRID_YAML, syntheticEventsNdjson, syntheticHistory, syntheticOutcomesCsv } from '@leadscore/calibration';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'services/cli/bin/leadscore.js');
+const AT = '2026-03-01T00:00:00Z';
+
+function leadscore(args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'leadscore-calibration-cli-'));
+const file = (name: string, text: string): string => {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+};
+const history = syntheticHistory({ seed: 31, contacts: 1200, end: Date.parse(AT) });
+const EVENTS = file('events.ndjson', syntheticEventsNdjson(history.events));
+const OUTCOMES = file('outcomes.csv', syntheticOutcomesCsv(history.outcomes));
+const GRID = file('miscalibrated.yaml', MISCALIBRATED_GRID_YAML);
+
+describe('leadscore backtest', () => {
+  it('table output: AUC, distribution, lift, thresholds, rules; HTML report written', () => {
+    const html = join(tmp, 'report.html');
+    const { code, stdout, stderr } = leadscore([
+      'backtest',
+      '--grid',
+      GRID,
+      '--events',
+      EVENTS,
+      '--outcomes',
+      OUTCOMES,
+      '--at',
+      AT,
+      '--html',
+      html,
+    ]);
+    expect(stderr).toMatch(/read \d+ events \(0 bad lines\) and 1200 outcomes/);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^backtest of grid miscalibrated v1 at 2026-03-01T00:00:00.000Z: 1200 contacts, \d+ converted \(.* %\); ROC AUC 0\.\d{3}$/m,
+    );
+    for (const heading of ['Score distribution', 'Top 20 %', 'Top 10 contacts', 'Lift by decile', 'Thresholds', 'Rules:'])
+      expect(stdout).toContain(heading);
+    expect(stdout).toMatch(/^\s+MQL\s+1000\s/m);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/data-chart="histogram"[\s\S]*data-chart="lift"[\s\S]*data-chart="roc"/);
+    expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('json output is one parseable report', () => {
+    const { code, stdout } = leadscore([
+      'backtest',
+      '--grid',
+      GRID,
+      '--events',
+      EVENTS,
+      '--outcomes',
+      OUTCOMES,
+      '--at',
+      AT,
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      contacts: number;
+      roc: { auc: number; points: { threshold: number | null }[] };
+      deciles: unknown[];
+      topContacts: unknown[];
+    };
+    expect(report.contacts).toBe(1200);
+    expect(report.deciles).toHaveLength(10);
+    expect(report.topContacts).toHaveLength(10);
+    expect(report.roc.points[0]!.threshold).toBeNull();
+    expect(report.roc.auc).toBeGreaterThan(0.3);
+  });
+
+  it('bad lines of both files are reported with line numbers, the rest is used: exit 2', () => {
+    const events = file(
+      'bad-events.ndjson',
+      `${readFileSync(EVENTS, 'utf8').split('\n').slice(0, 2000).join('\n')}\n{"eventId":\nnot json\n{"eventId":"x","contactId":"h-00001","type":"Bad Type","occurredAt":"2026-01-01T00:00:00Z"}\n`,
+    );
+    const outcomes = file('bad-outcomes.csv', `${readFileSync(OUTCOMES, 'utf8').trimEnd()}\nh-00002,yes,\nnobody,0,\n`);
+    const { code, stdout, stderr } = leadscore([
+      'backtest',
+      '--grid',
+      GRID,
+      '--events',
+      events,
+      '--outcomes',
+      outcomes,
+      '--at',
+      AT,
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^backtest of grid/);
+    expect(stderr).toContain(`${outcomes} line 1202: converted must be 0 or 1, got "yes"`);
+    expect(stderr).toContain(`${outcomes} line 1203: contact "nobody" has no events in the event file`);
+    expect(stderr).toMatch(new RegExp(`${events} line 2001: not valid JSON`));
+    expect(stderr).toMatch(new RegExp(`${events} line 2002: not valid JSON`));
+    expect(stderr).toMatch(new RegExp(`${events} line 2003: type: `));
+  });
+
+  it('an outcomes file without the required columns: exit 1 and what is missing', () => {
+    const outcomes = file('no-columns.csv', 'id,won\nh-00001,1\n');
+    const { code, stdout, stderr } = leadscore([
+      'backtest',
+      '--grid',
+      GRID,
+      '--events',
+      EVENTS,
+      '--outcomes',
+      outcomes,
+      '--at',
+      AT,
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(new RegExp(`^leadscore: ${outcomes} line 1: missing columns "contactId", "converted"`));
+  });
+
+  it('usage errors: exit 1', () => {
+    expect(leadscore(['backtest', '--events', EVENTS]).code).toBe(1);
+    expect(leadscore(['backtest', '--events', EVENTS, '--outcomes', 'nope.csv']).stderr).toMatch(
+      /cannot read nope\.csv \(ENOENT\)/,
+    );
+    expect(leadscore(['backtest', '--events', EVENTS, '--outcomes', OUTCOMES, '--format', 'xml']).stderr).toMatch(
+      /--format "xml" is not known/,
+    );
+  });
+});
+
+describe('leadscore learn', () => {
+  it('proposes a valid, explained grid that beats the current one in cross-validation', () => {
+    const out = join(tmp, 'learned.yaml');
+    const { code, stdout } = leadscore([
+      'learn',
+      '--grid',
+      GRID,
+      '--events',
+      EVENTS,
+      '--outcomes',
+      OUTCOMES,
+      '--at',
+      AT,
+      '--out',
+      out,
+      '--scale',
+      '500',
+    ]);
+    expect(code).toBe(0);
+    const cv = /cross-validated ROC AUC on held-out contacts: proposed (0\.\d+), current (0\.\d+)/.exec(stdout);
+    expect(cv).not.toBeNull();
+    expect(Number(cv![1])).toBeGreaterThan(Number(cv![2]) + 0.1);
+    expect(stdout).toMatch(/^ {2}demo-requests: 1\+ event: log-odds \+\d\.\d\d ±\d\.\d\d \(odds ×\d+\.\d\d\) → 500 points/m);
+    expect(stdout).toContain(`proposed grid written to ${out}`);
+    const grid = loadGrid(readFileSync(out, 'utf8'), out);
+    expect(grid.version).toBe(2);
+    expect(leadscore(['grid', 'validate', out]).code).toBe(0);
+  });
+
+  it('without a grid, learns on event types; json output', () => {
+    const { code, stdout } = leadscore([
+      'learn',
+      '--events',
+      EVENTS,
+      '--outcomes',
+      OUTCOMES,
+      '--at',
+      AT,
+      '--format',
+      'json',
+      '--folds',
+      '3',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      basis: string;
+      rules: { ruleId: string }[];
+      proposedYaml: string;
+      crossValidation: { currentAuc: null; folds: unknown[] };
+    };
+    expect(report.basis).toBe('event-types');
+    expect(report.crossValidation.folds).toHaveLength(3);
+    expect(report.crossValidation.currentAuc).toBeNull();
+    expect(report.rules.map((r) => r.ruleId)).toContain('demo-requested');
+    loadGrid(report.proposedYaml, 'json');
+  });
+
+  it('bad options: exit 1', () => {
+    const { code, stderr } = leadscore(['learn', '--events', EVENTS, '--outcomes', OUTCOMES, '--scale', 'big']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--scale "big" is not valid; expected a whole number of points ≥ 10/);
+  });
+});
