@@ -1,0 +1,54 @@
+import { parseEvent, type LeadEvent } from '@leadscore/engine';
+import type { ErrorDetail } from './ingest-error.js';
+import { mapSegmentCall } from './segment-mapping.js';
+
+export type EventFormat = 'leadscore' | 'segment';
+
+export interface ValidatedBatch {
+  /** Valid events with their position in the request. */
+  readonly valid: readonly { index: number; event: LeadEvent }[];
+  readonly invalid: readonly ErrorDetail[];
+  /** Number of items in the request. */
+  readonly size: number;
+}
+
+/**
+ * The items of a request body: one event, or a batch (`{"events": [...]}` for our format,
+ * `{"batch": [...]}` as in Segment's HTTP API; a bare JSON array for either).
+ * Returns undefined when the body is neither.
+ */
+export function batchItems(body: unknown, format: EventFormat): unknown[] | undefined {
+  if (Array.isArray(body)) return body;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const field = format === 'segment' ? 'batch' : 'events';
+  const list = (body as Record<string, unknown>)[field];
+  if (list !== undefined) return Array.isArray(list) ? list : undefined;
+  return [body];
+}
+
+/**
+ * Validates every item exactly as the scorer will (`parseEvent`, same `now` rule), after the
+ * Segment mapping for Segment calls. Each problem names the item's index and the field path in
+ * the caller's own format.
+ */
+export function validateItems(items: readonly unknown[], format: EventFormat, segmentMap: Readonly<Record<string, string>>, now: number): ValidatedBatch {
+  const valid: { index: number; event: LeadEvent }[] = [];
+  const invalid: ErrorDetail[] = [];
+  items.forEach((item, index) => {
+    let raw: unknown = item;
+    let pathOf = (path: string) => path;
+    if (format === 'segment') {
+      const mapped = mapSegmentCall(item, segmentMap);
+      if (!mapped.ok) {
+        for (const e of mapped.errors) invalid.push({ index, path: e.path, message: e.message });
+        return;
+      }
+      raw = mapped.raw;
+      pathOf = mapped.pathOf;
+    }
+    const parsed = parseEvent(raw, now);
+    if (parsed.ok) valid.push({ index, event: parsed.event });
+    else for (const e of parsed.errors) invalid.push({ index, path: pathOf(e.path), message: e.message });
+  });
+  return { valid, invalid, size: items.length };
+}

@@ -1,0 +1,8 @@
+/** @leadscore/service-kit: small building blocks shared by the services (no business logic). */
+export { EnvReader, LOG_LEVELS } from './env-reader.js';
+export { Readiness } from './readiness.js';
+export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
+export { connectRedis, quitRedis } from './redis-connection.js';
+export { kafkaLogCreator } from './kafka-logging.js';
+export { provisionTopics } from './topic-provisioning.js';
+export { ServiceError, isRetriable, errorFields } from './service-error.js';
