@@ -13,8 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    // The rule engine is the functional core: no I/O, no clock, no logger (see docs/architecture.md).
-    files: ['services/engine/src/**/*.ts'],
+    // The rule engine and the calibration maths are the functional core: no I/O, no clock, no logger.
+    files: ['services/engine/src/**/*.ts', 'services/calibration/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
