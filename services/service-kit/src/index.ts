@@ -6,3 +6,5 @@ export { connectRedis, quitRedis } from './redis-connection.js';
 export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
 export { ServiceError, isRetriable, errorFields } from './service-error.js';
+export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
+export { deadLetterFor } from './dead-letters.js';

@@ -1,0 +1,50 @@
+import { hostname } from 'node:os';
+import type { LifecycleStage } from '@leadscore/contracts';
+import { EnvReader } from '@leadscore/service-kit';
+
+/** The lifecycle service's configuration: read once from the environment by `main`, then frozen. */
+export interface LifecycleConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaClientId: string;
+  readonly schemaRegistryUrl: string;
+  readonly redisUrl: string;
+  readonly topicPrefix: string;
+  readonly redisKeyPrefix: string;
+  readonly groupId: string;
+  /** The threshold (grid threshold name) whose up-crossings move contacts to the target stage. */
+  readonly threshold: string;
+  readonly targetStage: LifecycleStage;
+  /** History entries kept per contact (also the redelivery window: older crossing ids are forgotten). */
+  readonly historyLength: number;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  readonly chunkSize: number;
+  readonly sessionTimeoutMs: number;
+  readonly provision: boolean;
+  readonly topicPartitions: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
+export function loadLifecycleConfig(env: Env): LifecycleConfig {
+  const read = new EnvReader(env);
+  return read.done<LifecycleConfig>({
+    kafkaBrokers: read.kafkaBrokers(),
+    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-lifecycle-${hostname()}-${process.pid}`),
+    schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    topicPrefix: read.topicPrefix(),
+    redisKeyPrefix: read.redisKeyPrefix(),
+    groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),
+    threshold: read.text('LIFECYCLE_MQL_THRESHOLD', 'MQL'),
+    targetStage: 'MARKETING_QUALIFIED',
+    historyLength: read.int('LIFECYCLE_HISTORY_LENGTH', 100, 1, 10_000),
+    httpPort: read.int('HTTP_PORT', 9465, 0, 65535),
+    logLevel: read.logLevel(),
+    chunkSize: read.int('LIFECYCLE_CHUNK_SIZE', 500, 1, 100_000),
+    sessionTimeoutMs: read.int('LIFECYCLE_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+    provision: read.bool('PROVISION', true),
+    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
+  });
+}

@@ -1,0 +1,79 @@
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
+import type { AvroCodec, LifecycleStage, LifecycleStageChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
+import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
+import type { LifecycleMetrics } from './metrics.js';
+import type { CrossingInput, StageStore } from './stage-store.js';
+
+export interface LifecycleWorkflowOptions {
+  readonly codec: AvroCodec;
+  readonly producer: Producer;
+  readonly topics: TopicNames;
+  readonly store: StageStore;
+  readonly metrics: LifecycleMetrics;
+  /** The threshold whose crossings move contacts (MQL). */
+  readonly threshold: string;
+  /** The stage an up-crossing moves a contact to. */
+  readonly target: LifecycleStage;
+  readonly now: () => number;
+}
+
+/**
+ * Handles a chunk of threshold-crossed messages: applies them to the stages in Redis (one
+ * atomic script per crossing, idempotent by crossing id), then produces the stage changes —
+ * and, for a redelivered crossing that had moved the contact, the same change again (same id,
+ * same value) since its first produce may not have happened. Resolves only once produced:
+ * the caller resolves the offsets after that.
+ */
+export class LifecycleWorkflow {
+  constructor(private readonly options: LifecycleWorkflowOptions) {}
+
+  async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const { codec, store, metrics, threshold, target, topics } = this.options;
+    const now = this.options.now();
+    const crossings: CrossingInput[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of messages) {
+      let value: ThresholdCrossedValue;
+      try {
+        value = await codec.decode<ThresholdCrossedValue>('thresholdCrossed', message.value ?? null);
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        const e = error as { code?: string; message: string };
+        deadLetters.push(await deadLetterFor(codec, 'lifecycle', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, now));
+        continue;
+      }
+      if (value.threshold !== threshold) continue; // other thresholds do not drive the lifecycle
+      crossings.push({ contactId: value.contactId, crossingId: value.id, threshold: value.threshold, direction: value.direction, score: value.score });
+    }
+
+    const outcomes = await store.applyCrossings(crossings, target, now);
+    const changes: Message[] = [];
+    for (const { contactId, firstTime, entry } of outcomes) {
+      metrics.crossings.inc({ direction: entry.direction, outcome: firstTime ? entry.outcome : 'redelivered' });
+      if (entry.outcome !== 'moved' || entry.to === undefined || entry.changeId === undefined) continue;
+      const change: LifecycleStageChangedValue = {
+        id: entry.changeId,
+        contactId,
+        from: entry.from,
+        to: entry.to,
+        reason: entry.reason ?? `threshold ${entry.threshold} crossed up`,
+        causeId: entry.crossingId,
+        changedAt: entry.recordedAt,
+      };
+      changes.push({ key: contactId, value: await codec.encode('lifecycleStageChanged', change), headers: { 'x-change-id': change.id } });
+      metrics.stageChanges.inc({ to: entry.to });
+    }
+
+    const topicMessages = [
+      { topic: topics.lifecycleStageChanged, messages: changes },
+      { topic: topics.deadLetters, messages: deadLetters },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length === 0) return;
+    try {
+      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+    } catch (error) {
+      throw new ServiceError('PUBLISH_FAILED', `producing stage changes failed: ${(error as Error).message}`, true, { cause: error });
+    }
+    metrics.deadLettered.inc(deadLetters.length);
+  }
+}

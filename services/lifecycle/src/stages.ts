@@ -1,0 +1,15 @@
+import type { LifecycleStage } from '@leadscore/contracts';
+
+/** Lifecycle stages, lowest first. Automatic moves only go up this list. */
+export const LIFECYCLE_STAGES: readonly LifecycleStage[] = Object.freeze([
+  'SUBSCRIBER',
+  'LEAD',
+  'MARKETING_QUALIFIED',
+  'SALES_QUALIFIED',
+  'OPPORTUNITY',
+  'CUSTOMER',
+]);
+
+export function isLifecycleStage(value: unknown): value is LifecycleStage {
+  return typeof value === 'string' && (LIFECYCLE_STAGES as readonly string[]).includes(value);
+}

@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { EnvReader } from '@leadscore/service-kit';
+
+/** The read API's configuration: read once from the environment by `main`, then frozen. */
+export interface ReadApiConfig {
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  /** The grid the scorer runs: scores and breakdowns are computed with it at request time. */
+  readonly gridFile: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  /** Run the score-changed projection (recent changes, leaderboard) in this process. */
+  readonly projection: boolean;
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaClientId: string;
+  readonly schemaRegistryUrl: string;
+  readonly topicPrefix: string;
+  readonly groupId: string;
+  /** Recent score changes kept per contact. */
+  readonly recentLength: number;
+  readonly provision: boolean;
+  readonly topicPartitions: number;
+}
+
+const DEFAULT_GRID = fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url));
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
+export function loadReadApiConfig(env: Env): ReadApiConfig {
+  const read = new EnvReader(env);
+  const projection = read.bool('READ_API_PROJECTION', true);
+  return read.done<ReadApiConfig>({
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read.redisKeyPrefix(),
+    gridFile: read.text('GRID_FILE', DEFAULT_GRID),
+    httpHost: read.text('HTTP_HOST', '0.0.0.0'),
+    httpPort: read.int('HTTP_PORT', 8090, 0, 65535),
+    logLevel: read.logLevel(),
+    projection,
+    // Kafka and the registry are needed only by the projection
+    kafkaBrokers: projection ? read.kafkaBrokers() : [],
+    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-read-api-${hostname()}-${process.pid}`),
+    schemaRegistryUrl: projection ? read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']) : '',
+    topicPrefix: read.topicPrefix(),
+    groupId: read.text('READ_API_GROUP_ID', 'leadscore-read-api'),
+    recentLength: read.int('READ_API_RECENT_LENGTH', 50, 1, 10_000),
+    provision: read.bool('PROVISION', true),
+    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
+  });
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
+import type { AvroCodec, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
+import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
+import type { ReadApiMetrics } from './metrics.js';
+import type { ReadKeys } from './read-keys.js';
+
+/** Bump when the Lua script changes: two versions of the code never run each other's scripts. */
+const SCRIPT_VERSION = 'v1';
+const PROJECT = `leadscoreProjectScoreChange_${SCRIPT_VERSION}`;
+
+/** One recent score change of a contact, as the read API shows it. */
+export interface RecentScoreChange {
+  readonly id: string;
+  readonly sequence: number;
+  readonly previousScore: number;
+  readonly score: number;
+  readonly delta: number;
+  readonly cause: { readonly kind: 'EVENT' | 'DECAY' | 'GRID_CHANGE'; readonly eventId: string | null };
+  readonly changedRules: readonly { ruleId: string; label: string | null; count: number; points: number; previousPoints: number }[];
+  readonly grid: { readonly name: string; readonly version: number };
+  readonly evaluatedAt: number;
+}
+
+type Pipeline = { exec(): Promise<[Error | null, unknown][] | null>; zadd(key: string, score: number, member: string): unknown } & Record<
+  typeof PROJECT,
+  (recentKey: string, projectionKey: string, sequence: number, score: number, entry: string, keep: number) => unknown
+>;
+
+/**
+ * The read side's projection of score-changed: per contact a capped list of recent changes
+ * with their causes, and a leaderboard sorted set of latest scores. Idempotent: a change whose
+ * sequence is not above the last projected one is ignored, and the leaderboard entry is always
+ * (re)written with the latest projected score, so a crash between the two writes heals itself
+ * on redelivery.
+ */
+export class ScoreChangeProjection {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadKeys,
+    private readonly codec: AvroCodec,
+    private readonly producer: Producer,
+    private readonly topics: TopicNames,
+    private readonly metrics: ReadApiMetrics,
+    private readonly recentLength: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(PROJECT in redis)) {
+      redis.defineCommand(PROJECT, { numberOfKeys: 2, lua: readFileSync(new URL('./lua/project-score-change-2.lua', import.meta.url), 'utf8') });
+    }
+  }
+
+  async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const changes: ScoreChangedValue[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of messages) {
+      try {
+        changes.push(await this.codec.decode<ScoreChangedValue>('scoreChanged', message.value ?? null));
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        const e = error as { code?: string; message: string };
+        deadLetters.push(await deadLetterFor(this.codec, 'read-api', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, this.now()));
+      }
+    }
+    if (deadLetters.length > 0) {
+      try {
+        await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.topics.deadLetters, messages: deadLetters }] });
+      } catch (error) {
+        throw new ServiceError('PUBLISH_FAILED', `producing dead letters failed: ${(error as Error).message}`, true, { cause: error });
+      }
+      this.metrics.deadLettered.inc(deadLetters.length);
+    }
+    if (changes.length === 0) return;
+
+    const scripts = this.redis.pipeline() as unknown as Pipeline;
+    for (const c of changes) {
+      const entry: RecentScoreChange = {
+        id: c.id,
+        sequence: c.sequence,
+        previousScore: c.previousScore,
+        score: c.score,
+        delta: c.delta,
+        cause: c.cause,
+        changedRules: c.changedContributions,
+        grid: { name: c.gridName, version: c.gridVersion },
+        evaluatedAt: c.evaluatedAt,
+      };
+      scripts[PROJECT](this.keys.recent(c.contactId), this.keys.projection(c.contactId), c.sequence, c.score, JSON.stringify(entry), this.recentLength);
+    }
+    const results = await exec(scripts);
+    const latest = new Map<string, number>();
+    changes.forEach((c, i) => {
+      const [projected, score] = results[i] as [number, string | null];
+      this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
+      if (score !== null) latest.set(c.contactId, Number(score));
+    });
+    const board = this.redis.pipeline() as unknown as Pipeline;
+    for (const [contactId, score] of latest) board.zadd(this.keys.leaderboard(), score, contactId);
+    await exec(board);
+  }
+}
+
+async function exec(pipeline: Pipeline): Promise<unknown[]> {
+  let results: [Error | null, unknown][] | null;
+  try {
+    results = await pipeline.exec();
+  } catch (error) {
+    throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${(error as Error).message}`, true, { cause: error });
+  }
+  if (!results) throw new ServiceError('REDIS_UNAVAILABLE', 'Redis pipeline was discarded', true);
+  return results.map(([error, value]) => {
+    if (error) throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${error.message}`, true, { cause: error });
+    return value;
+  });
+}

@@ -1,0 +1,124 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Gauge, Histogram } from 'prom-client';
+import type { Readiness } from './readiness.js';
+import { errorFields, isRetriable } from './service-error.js';
+
+/** Handles one chunk of a partition's messages; resolves once its effects are durable. */
+export type ChunkHandler = (topic: string, partition: number, messages: readonly KafkaMessage[]) => Promise<void>;
+
+export interface ChunkedConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly chunkSize: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly sessionTimeoutMs: number;
+  /** Called when kafkajs gives up (a crash it will not restart from): the process must exit. */
+  readonly onFatal: (error: Error) => void;
+  readonly metrics?: {
+    readonly chunkDuration?: Histogram<string>;
+    readonly pausedPartitions?: Gauge<string>;
+  };
+}
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * A consumer-group loop for handlers that must be idempotent (see docs/doors.md): each fetched
+ * batch is handled in chunks, and a chunk's last offset is resolved only after its handler
+ * resolved (state written and outputs acknowledged). A retriable failure (Redis, the broker,
+ * the registry) pauses the partition without resolving anything; it resumes after a backoff
+ * (0.25 s doubling to 10 s) and refetches from the last resolved offset.
+ * (The scorer keeps its own copy of this loop, with its crash points for fault injection.)
+ */
+export class ChunkedConsumer {
+  private readonly consumer: Consumer;
+  private readonly backoff = new Map<string, number>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    kafka: Kafka,
+    private readonly handler: ChunkHandler,
+    private readonly options: ChunkedConsumerOptions,
+    private readonly readiness: Readiness,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 4 * 1024 * 1024,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+      retry: { retries: 10 },
+    });
+    const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
+    readiness.set('consumer', 'not in the consumer group yet');
+    this.consumer.on(GROUP_JOIN, () => readiness.set('consumer', null));
+    this.consumer.on(REBALANCING, () => readiness.set('consumer', 'rebalancing'));
+    this.consumer.on(DISCONNECT, () => readiness.set('consumer', 'disconnected'));
+    this.consumer.on(STOP, () => readiness.set('consumer', 'stopped'));
+    this.consumer.on(CRASH, (event) => {
+      const { error, restart } = event.payload;
+      readiness.set('consumer', `crashed: ${error.message}`);
+      if (restart) logger.warn(errorFields(error), 'consumer crashed; kafkajs restarts it');
+      else options.onFatal(error);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Leaves the group after the running batch: its resolved offsets are committed. */
+  async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
+    const partitionKey = `${batch.topic}:${batch.partition}`;
+    for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + this.options.chunkSize);
+      const stopTimer = this.options.metrics?.chunkDuration?.startTimer();
+      try {
+        await this.handler(batch.topic, batch.partition, chunk);
+      } catch (error) {
+        if (!isRetriable(error)) throw error;
+        this.pauseAfterFailure(partitionKey, pause, error as Error);
+        return;
+      } finally {
+        stopTimer?.();
+      }
+      this.backoff.delete(partitionKey);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private pauseAfterFailure(partitionKey: string, pause: () => () => void, error: Error): void {
+    const delay = Math.min(MAX_BACKOFF_MS, (this.backoff.get(partitionKey) ?? MIN_BACKOFF_MS / 2) * 2);
+    this.backoff.set(partitionKey, delay);
+    this.logger.warn({ partition: partitionKey, retryInMs: delay, ...errorFields(error) }, 'dependency failing; partition paused');
+    const resume = pause();
+    this.options.metrics?.pausedPartitions?.inc();
+    this.readiness.set(`paused:${partitionKey}`, error.message);
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      this.options.metrics?.pausedPartitions?.dec();
+      this.readiness.set(`paused:${partitionKey}`, null);
+      resume();
+    }, delay);
+    this.resumeTimers.add(timer);
+  }
+}
