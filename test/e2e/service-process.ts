@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/scorer-process.js';
+
+export const SERVICE_BINS = {
+  ingest: fileURLToPath(new URL('../../services/ingest/bin/ingest.js', import.meta.url)),
+  lifecycle: fileURLToPath(new URL('../../services/lifecycle/bin/lifecycle.js', import.meta.url)),
+  readApi: fileURLToPath(new URL('../../services/read-api/bin/read-api.js', import.meta.url)),
+} as const;
+
+/** A service bin running as its own OS process on a free port (HTTP_PORT), as in production. */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+  readonly port: Promise<number>;
+
+  constructor(
+    readonly name: string,
+    private readonly bin: string,
+    private readonly env: Record<string, string>,
+    private readonly logFile?: string,
+  ) {
+    this.port = freePort();
+  }
+
+  async start(): Promise<this> {
+    const port = await this.port;
+    const child = spawn(process.execPath, [this.bin], {
+      env: { ...process.env, ...this.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (this.logFile) {
+      const log = createWriteStream(this.logFile, { flags: 'a' });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+    } else {
+      child.stdout!.resume();
+      child.stderr!.resume();
+    }
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    return this;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async url(path: string): Promise<string> {
+    return `http://127.0.0.1:${await this.port}${path}`;
+  }
+
+  /** Polls /readyz until it answers 200 (bounded). */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const url = await this.url('/readyz');
+    for (;;) {
+      if (!this.running) throw new Error(`${this.name} exited before it was ready (code ${this.child?.exitCode})`);
+      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`${this.name} not ready in time`);
+      await new Promise((r) => setTimeout(r, 200)); // poll interval
+    }
+  }
+
+  /** SIGTERM, then the exit code (the graceful path). */
+  async stop(): Promise<number | null> {
+    if (!this.running) return this.child?.exitCode ?? null;
+    this.child?.kill('SIGTERM');
+    return this.exited ?? null;
+  }
+}
