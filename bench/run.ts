@@ -1,0 +1,201 @@
+/**
+ * `npm run bench [-- --quick] [-- --profile]`: every benchmark of issue 6 in one run, on the
+ * local stack (started if needed). Never part of the test suite.
+ *
+ *  1. ceiling        kafkajs consume-only rate of the pre-filled input topics
+ *  2. naive          eachMessage + a Redis round trip per step + one produce per output
+ *  3. scorer         the real scorer process, from the pre-filled topics until every output is produced
+ *  4. latency        produce → score-changed consumed, at 1 000 events/s and at half the measured maximum
+ *  5. memory         Redis bytes per contact (MEMORY USAGE), scorer peak RSS
+ *  6. scaling        1 and 2 scorer instances
+ *  +  the engine micro-benchmark
+ *
+ * Writes bench-results/<timestamp>/report.md and report.json (git-ignored), plus the scorer
+ * logs and, with --profile, a CPU profile of the single-instance scorer. Every topic, group and
+ * Redis key of the run carries the run id; the keys and topics are deleted at the end.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadGridFile } from '@leadscore/scorer';
+import { TOPIC_KINDS } from '@leadscore/contracts';
+import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEnd } from './bench-env.js';
+import { measureCeiling } from './ceiling.js';
+import { profileMarkdown, summariseProfile } from './cpu-profile-summary.js';
+import { runEngineMicroBench } from './engine-micro.js';
+import { measureLatency, type LatencyResult } from './latency.js';
+import { measureRedisMemory } from './memory.js';
+import { measureNaive } from './naive-consumer.js';
+import { createTopicSet, prefill } from './prefill.js';
+import { printSummary, writeReport, type BenchReport } from './report.js';
+import { ScorerFleet, type ThroughputResult } from './scorer-instances.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GRID = join(ROOT, 'deploy/grids/starter.yaml');
+const SEED = 20260601;
+
+/** Scorer tuning given to the benchmark's environment is passed on (and reported); else the scorer's defaults. */
+const TUNING = ['SCORER_CHUNK_SIZE', 'SCORER_PARTITIONS_CONCURRENCY'] as const;
+const scorerTuning: Record<string, string> = {};
+for (const name of TUNING) if (process.env[name]) scorerTuning[name] = process.env[name]!;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'skip-engine': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick!;
+const SIZES = quick
+  ? { contacts: 10_000, events: 60_000, naiveLimit: 3_000, naiveMaxMs: 20_000, latencySeconds: 10, engineEvents: 100_000 }
+  : { contacts: 100_000, events: 500_000, naiveLimit: 20_000, naiveMaxMs: 60_000, latencySeconds: 30, engineEvents: 1_000_000 };
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** Starts the native stack unless the endpoints are given; adopts its exports. */
+function ensureStack(): void {
+  if (process.env['KAFKA_BROKERS'] && process.env['SCHEMA_REGISTRY_URL'] && process.env['REDIS_URL']) return;
+  const out = execFileSync('bash', [join(ROOT, 'deploy/local/stack.sh'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const match of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[match[1]!] ??= match[2]!.replace(/^['"]|['"]$/g, '');
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadAverageAtStart = loadavg();
+  ensureStack();
+  const outDir = join(ROOT, 'bench-results', startedAt.toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(outDir, { recursive: true });
+  const env = benchEnv(outDir, quick);
+  const redis = connectRedis(env);
+  const grid = await loadGridFile(GRID);
+  const prefixes = { topics: `${env.runId}`, keys: `${env.runId}` };
+  log(`${quick ? 'quick' : 'full'} run ${env.runId}: ${SIZES.events} events over ${SIZES.contacts} contacts → ${outDir}`);
+
+  const set = await createTopicSet(env.kafka, env.schemaRegistryUrl, prefixes.topics);
+  const naiveOutput = `${prefixes.topics}.naive.score-changed`;
+  await createTopics(env.kafka, [naiveOutput], 6);
+  try {
+    const filled = await prefill(env.kafka, set, { seed: SEED, contacts: SIZES.contacts, events: SIZES.events, now: Date.now() });
+    log(`pre-filled ${filled.events} events in ${(filled.ms / 1000).toFixed(1)} s`);
+
+    const ceiling = await measureCeiling(env.kafka, `${env.runId}-ceiling`, set.inputTopics, filled.events);
+    log(`ceiling: ${ceiling.eventsPerSecond} events/s`);
+
+    const naive = await measureNaive(env.kafka, redis, set, grid, {
+      groupId: `${env.runId}-naive`,
+      keyPrefix: `${prefixes.keys}-naive`,
+      outputTopic: naiveOutput,
+      limit: SIZES.naiveLimit,
+      maxMs: SIZES.naiveMaxMs,
+    });
+    log(`naive: ${naive.eventsPerSecond} events/s over ${naive.events} events`);
+
+    // 3 + 4 + 5: one scorer instance, the default deployment.
+    const profileDir = values.profile ? join(outDir, 'profiles') : undefined;
+    const single = new ScorerFleet(env, {
+      set,
+      groupId: `${env.runId}-scorer-1`,
+      keyPrefix: `${prefixes.keys}-s1`,
+      instances: 1,
+      cpuProfileDir: profileDir,
+      extraEnv: scorerTuning,
+    });
+    let scorer: ThroughputResult;
+    const latency: LatencyResult[] = [];
+    let peak: number | undefined;
+    let redisMemory;
+    await single.start();
+    try {
+      scorer = await single.waitScored(filled.events, quick ? 300_000 : 900_000);
+      log(`scorer: ${scorer.eventsPerSecond} events/s (${(scorer.ms / 1000).toFixed(1)} s)`);
+      redisMemory = await measureRedisMemory(redis, `${prefixes.keys}-s1`, 5_000);
+      log(`redis: ${redisMemory.bytesPerContact} B per contact`);
+      for (const rate of [1_000, Math.max(100, Math.round(scorer.eventsPerSecond / 2))]) {
+        const result = await measureLatency(env.kafka, set, {
+          rate,
+          seconds: SIZES.latencySeconds,
+          seed: SEED + rate,
+          contacts: SIZES.contacts,
+          groupId: `${env.runId}-latency-${rate}`,
+          scorerGroupId: `${env.runId}-scorer-1`,
+        });
+        latency.push(result);
+        log(`latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`);
+      }
+      peak = single.peakRss()[0];
+    } finally {
+      await single.stop();
+    }
+
+    // 6: two instances over the same input (now including the latency phases' events), own group and keys.
+    const scaling: ThroughputResult[] = [scorer];
+    const all = await totalEnd(env.kafka, set.inputTopics);
+    const pair = new ScorerFleet(env, { set, groupId: `${env.runId}-scorer-2`, keyPrefix: `${prefixes.keys}-s2`, instances: 2, extraEnv: scorerTuning });
+    await pair.start();
+    try {
+      const two = await pair.waitScored(all, quick ? 300_000 : 900_000);
+      scaling.push(two);
+      log(`2 instances: ${two.eventsPerSecond} events/s over ${all} events`);
+    } finally {
+      await pair.stop();
+    }
+
+    let engineMicroBench = '(skipped)';
+    if (!values['skip-engine']) {
+      log('engine micro-benchmark');
+      engineMicroBench = await runEngineMicroBench(SIZES.engineEvents, SIZES.contacts);
+    }
+
+    const cpuProfiles = profileDir ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f)) : [];
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memGiB: Math.round(totalmem() / 2 ** 30),
+        loadAverageAtStart,
+      },
+      scorerSettings: {
+        ...Object.fromEntries(TUNING.map((name) => [name, scorerTuning[name] ?? 'default'])),
+        LOG_LEVEL: 'warn',
+        TOPIC_PARTITIONS: '6',
+      },
+      input: { ...filled, contacts: SIZES.contacts, seed: SEED },
+      ceiling,
+      naive,
+      scorer,
+      latency,
+      redis: redisMemory,
+      scorerPeakRssBytes: peak ?? null,
+      scaling,
+      engineMicroBench,
+      cpuProfiles: cpuProfiles.map((f) => f.slice(ROOT.length)),
+      // the tsx loader's worker thread writes a profile too: keep the busy ones
+      profileSummaries: cpuProfiles
+        .map((f) => [f, summariseProfile(f)] as const)
+        .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > 2_000)
+        .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary)),
+      durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    };
+    writeReport(outDir, report);
+    console.log('');
+    printSummary(report);
+    console.log(`\nreport: ${join(outDir, 'report.md')}`);
+  } finally {
+    const keys =
+      (await deleteKeys(redis, `${prefixes.keys}-naive:`)) + (await deleteKeys(redis, `${prefixes.keys}-s1:`)) + (await deleteKeys(redis, `${prefixes.keys}-s2:`));
+    log(`cleaned ${keys} Redis keys`);
+    await deleteTopics(env.kafka, [...TOPIC_KINDS.map((k) => set.topics[k]), naiveOutput]).catch((error: Error) => log(`topic clean-up failed: ${error.message}`));
+    redis.disconnect();
+  }
+}
+
+await main();
