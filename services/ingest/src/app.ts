@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorFields, readinessBody, type Readiness } from '@leadscore/service-kit';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
@@ -38,9 +38,9 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
   const keys = new ApiKeyVerifier(options.apiKeys);
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true, // our own access log below: no IP, no query, no body
     bodyLimit: options.maxBodyBytes,
-    requestIdLogLabel: 'reqId',
+    // our own access log (onResponse below): route pattern and status, no IP, no query, no body
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

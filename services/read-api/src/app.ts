@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { errorFields, isRetriable, readinessBody, type Readiness } from '@leadscore/service-kit';
 import { ApiError } from './api-error.js';
@@ -32,9 +32,9 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   const { reader } = options;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
     maxParamLength: 1024, // longer ids get our 400, not the router's 404
-    requestIdLogLabel: 'reqId',
+    // our own access log (onResponse below): route pattern and status, no IP, no query, no body
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -1,0 +1,76 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Readiness } from '@leadscore/service-kit';
+import { createReadApiApp, ReadApiMetrics, type ContactReader, type ContactView } from '../src/index.js';
+
+const view: ContactView = {
+  contactId: 'c-1',
+  score: 1500,
+  breakdown: [{ ruleId: 'key-pages', label: 'Visits of the main pages', count: 2, points: 1000 }],
+  thresholdsReached: [{ name: 'MQL', at: 1000 }],
+  lifecycle: { stage: null, history: [] },
+  recentChanges: [],
+  grid: { name: 'starter', version: 1 },
+  evaluatedAt: 0,
+};
+
+/** A reader over fixed data: the app's parameter handling without Redis. */
+const reader = {
+  contact: async (id: string) => (id === 'c-1' ? view : null),
+  exists: async (id: string) => id === 'c-1',
+  recentChanges: async () => [],
+  leaderboardSize: async () => 10,
+  leaderboard: async (limit: number) => ({ total: 10, contacts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, contactId: `c-${i}`, score: 100 - i })) }),
+} as unknown as ContactReader;
+
+function build() {
+  return createReadApiApp({ reader, metrics: new ReadApiMetrics(), readiness: new Readiness(), logger: pino({ level: 'silent' }) });
+}
+
+describe('read API app', () => {
+  it('answers a contact, and 404 with the parameter path for an unknown one', async () => {
+    const app = build();
+    const ok = await app.inject('/contacts/c-1');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual(view);
+    const missing = await app.inject('/contacts/c-2');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({ code: 'CONTACT_NOT_FOUND', details: [{ path: 'params.contactId' }] });
+    expect((await app.inject('/contacts/c-2/score-changes')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('answers 400 naming the parameter for bad limits, percentages, repeated or combined parameters', async () => {
+    const app = build();
+    const cases: [string, string][] = [
+      ['/leaderboard?limit=0', 'query.limit'],
+      ['/leaderboard?limit=1001', 'query.limit'],
+      ['/leaderboard?limit=2.5', 'query.limit'],
+      ['/leaderboard?limit=', 'query.limit'],
+      ['/leaderboard?limit=1&limit=2', 'query.limit'],
+      ['/leaderboard?top=abc', 'query.top'],
+      ['/leaderboard?top=101%25', 'query.top'],
+      ['/leaderboard?top=20%25&limit=3', 'query.top'],
+      ['/contacts/c-1/score-changes?limit=0', 'query.limit'],
+      [`/contacts/${'x'.repeat(129)}`, 'params.contactId'],
+    ];
+    for (const [url, path] of cases) {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.code, url).toBe('INVALID_REQUEST');
+      expect(res.json().error.details[0].path, url).toBe(path);
+    }
+    await app.close();
+  });
+
+  it('serves the top N and the top percentage of the leaderboard', async () => {
+    const app = build();
+    expect((await app.inject('/leaderboard')).json().contacts).toHaveLength(20); // the default limit (the fake ignores the total)
+    expect((await app.inject('/leaderboard?limit=3')).json().contacts.map((c: { rank: number }) => c.rank)).toEqual([1, 2, 3]);
+    const top = (await app.inject('/leaderboard?top=20%25')).json();
+    expect(top.top).toBe('20%');
+    expect(top.contacts).toHaveLength(2); // 20 % of 10 contacts
+    expect((await app.inject('/leaderboard?top=15')).json().contacts).toHaveLength(2); // ceil(1.5)
+    await app.close();
+  });
+});
