@@ -8,6 +8,16 @@ import type { NaiveResult } from './naive-consumer.js';
 import type { PrefillResult } from './prefill.js';
 import type { ThroughputResult } from './scorer-instances.js';
 
+/** The scorer's own view of a phase: chunks scored, mean chunk time, mean Redis round trip by operation (ms). */
+export interface ChunkTimings {
+  readonly chunks: number;
+  readonly meanChunkMs: number;
+  readonly meanRedisMs: Record<string, number>;
+}
+
+const timings = (t: ChunkTimings) =>
+  `${n(t.chunks)} chunks, ${t.meanChunkMs} ms each; Redis ${Object.entries(t.meanRedisMs).map(([op, v]) => `${op} ${v} ms`).join(', ')}`;
+
 export interface BenchReport {
   readonly startedAt: string;
   readonly mode: 'quick' | 'full';
@@ -16,8 +26,8 @@ export interface BenchReport {
   readonly input: PrefillResult & { readonly contacts: number; readonly seed: number };
   readonly ceiling: CeilingResult;
   readonly naive: NaiveResult;
-  readonly scorer: ThroughputResult;
-  readonly latency: readonly LatencyResult[];
+  readonly scorer: ThroughputResult & { readonly chunks: ChunkTimings };
+  readonly latency: readonly (LatencyResult & { readonly scorer: ChunkTimings })[];
   readonly redis: RedisMemoryResult;
   readonly scorerPeakRssBytes: number | null;
   readonly scaling: readonly ThroughputResult[];
@@ -106,13 +116,15 @@ ${rows}
 
 ## 3. Scorer end to end
 
-${n(r.scorer.events)} input messages scored in ${(r.scorer.ms / 1000).toFixed(1)} s from the first message consumed (${(r.scorer.wallMs / 1000).toFixed(1)} s from process start, tsx start-up and group join included): ${n(r.scorer.scoreChanges)} score changes, ${n(r.scorer.thresholdCrossings)} threshold crossings produced. "Done" = \`leadscore_events_scored_total\` + dead-lettered reached the input count (counted only after a chunk's states are committed and its outputs acknowledged), then the group's committed offsets reached the input end.
+${n(r.scorer.events)} input messages scored in ${(r.scorer.ms / 1000).toFixed(1)} s from the first message consumed (${(r.scorer.wallMs / 1000).toFixed(1)} s from process start, tsx start-up and group join included): ${n(r.scorer.scoreChanges)} score changes, ${n(r.scorer.thresholdCrossings)} threshold crossings produced. "Done" = \`leadscore_events_scored_total\` + dead-lettered reached the input count (counted only after a chunk's states are committed and its outputs acknowledged), then the group's committed offsets reached the input end. The scorer's own timings: ${timings(r.scorer.chunks)}.
 
 ## 4. Latency (event produced → score-changed consumed)
 
 | offered events/s | achieved | duration | samples | p50 | p95 | p99 | max | producer late by (max) |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${latency}
+
+The scorer meanwhile: ${r.latency.map((l) => `at ${n(l.offeredRate)}/s ${timings(l.scorer)}`).join('; ')}.
 
 ## 5. Memory
 

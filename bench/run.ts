@@ -31,7 +31,8 @@ import { measureRedisMemory } from './memory.js';
 import { measureNaive } from './naive-consumer.js';
 import { createTopicSet, prefill } from './prefill.js';
 import { printSummary, writeReport, type BenchReport } from './report.js';
-import { ScorerFleet, type ThroughputResult } from './scorer-instances.js';
+import { ScorerFleet, timingDelta, type ThroughputResult } from './scorer-instances.js';
+import type { ChunkTimings } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GRID = join(ROOT, 'deploy/grids/starter.yaml');
@@ -107,17 +108,21 @@ async function main(): Promise<void> {
       extraEnv: scorerTuning,
     });
     let scorer: ThroughputResult;
-    const latency: LatencyResult[] = [];
+    let scorerChunks: ChunkTimings;
+    const latency: (LatencyResult & { scorer: ChunkTimings })[] = [];
     let peak: number | undefined;
     let redisMemory;
     await single.start();
     try {
+      const atStart = await single.timings();
       scorer = await single.waitScored(filled.events, quick ? 300_000 : 900_000);
+      scorerChunks = timingDelta(atStart, await single.timings());
       log(`scorer: ${scorer.eventsPerSecond} events/s (${(scorer.ms / 1000).toFixed(1)} s)`);
       redisMemory = await measureRedisMemory(redis, `${prefixes.keys}-s1`, 5_000);
       log(`redis: ${redisMemory.bytesPerContact} B per contact`);
       for (const rate of [1_000, Math.max(100, Math.round(scorer.eventsPerSecond / 2))]) {
-        const result = await measureLatency(env.kafka, set, {
+        const before = await single.timings();
+        const measured = await measureLatency(env.kafka, set, {
           rate,
           seconds: SIZES.latencySeconds,
           seed: SEED + rate,
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
           groupId: `${env.runId}-latency-${rate}`,
           scorerGroupId: `${env.runId}-scorer-1`,
         });
+        const result = { ...measured, scorer: timingDelta(before, await single.timings()) };
         latency.push(result);
         log(`latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`);
       }
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
       input: { ...filled, contacts: SIZES.contacts, seed: SEED },
       ceiling,
       naive,
-      scorer,
+      scorer: { ...scorer, chunks: scorerChunks },
       latency,
       redis: redisMemory,
       scorerPeakRssBytes: peak ?? null,

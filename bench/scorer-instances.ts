@@ -89,6 +89,23 @@ export interface ThroughputResult {
   readonly stateConflicts: number;
 }
 
+export interface ScorerTimings {
+  readonly chunks: number;
+  readonly chunkSeconds: number;
+  readonly redis: Record<string, { count: number; seconds: number }>;
+}
+
+/** What happened between two timings: chunks, mean chunk time and mean Redis round trip (ms). */
+export function timingDelta(before: ScorerTimings, after: ScorerTimings): { chunks: number; meanChunkMs: number; meanRedisMs: Record<string, number> } {
+  const chunks = after.chunks - before.chunks;
+  const meanRedisMs: Record<string, number> = {};
+  for (const [op, t] of Object.entries(after.redis)) {
+    const count = t.count - (before.redis[op]?.count ?? 0);
+    meanRedisMs[op] = count > 0 ? Math.round(((t.seconds - (before.redis[op]?.seconds ?? 0)) / count) * 1e4) / 10 : 0;
+  }
+  return { chunks, meanChunkMs: chunks > 0 ? Math.round(((after.chunkSeconds - before.chunkSeconds) / chunks) * 1e4) / 10 : 0, meanRedisMs };
+}
+
 export class ScorerFleet {
   readonly processes: ScorerProcess[] = [];
   private startedAt = 0;
@@ -171,6 +188,21 @@ export class ScorerFleet {
       redelivered,
       stateConflicts: await this.sum('leadscore_state_conflicts_total'),
     };
+  }
+
+  /** Summed over instances: chunks scored and their total duration, Redis round trips and their time, by operation. */
+  async timings(): Promise<ScorerTimings> {
+    const texts = await this.metrics();
+    const sum = (name: string) => texts.reduce((s, t) => s + metricSum(t, name), 0);
+    const redis: Record<string, { count: number; seconds: number }> = {};
+    for (const op of ['read', 'commit', 'clear-outbox']) {
+      const label = `{operation="${op}"}`;
+      redis[op] = {
+        count: texts.reduce((s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_count${label}`, 'x_count'), 'x_count'), 0),
+        seconds: texts.reduce((s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_sum${label}`, 'x_sum'), 'x_sum'), 0),
+      };
+    }
+    return { chunks: sum('leadscore_batch_duration_seconds_count'), chunkSeconds: sum('leadscore_batch_duration_seconds_sum'), redis };
   }
 
   /** Peak RSS of each instance so far (bytes). */

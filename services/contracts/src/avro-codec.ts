@@ -93,7 +93,8 @@ export class AvroCodec {
       throw new ContractError('UNDECODABLE', 'value is not in the Confluent wire format (magic byte 0 + schema id)', false);
     }
     const writerId = buffer.readInt32BE(1);
-    const { reader, resolver } = await this.resolverFor(kind, writerId);
+    // The cached resolver is taken synchronously: an await per message costs a promise and a tick.
+    const { reader, resolver } = this.resolvers.get(`${kind}:${writerId}`) ?? (await this.resolverFor(kind, writerId));
     try {
       return reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as T;
     } catch (error) {

@@ -49,8 +49,12 @@ export class BatchScorer {
     const eventsByContact = new Map<string, LeadEvent[]>();
     let deadLettered = 0;
 
+    // Counted per topic once per chunk, not per message: a labelled inc costs a label lookup each time.
+    const consumedByTopic = new Map<string, number>();
+    for (const message of messages) consumedByTopic.set(message.topic, (consumedByTopic.get(message.topic) ?? 0) + 1);
+    for (const [topic, count] of consumedByTopic) metrics.eventsConsumed.inc({ topic }, count);
+
     for (const message of messages) {
-      metrics.eventsConsumed.inc({ topic: message.topic });
       const decoded = await decoder.decode(message, now);
       if (!decoded.ok) {
         addOutput(deadLetterOutputs, topics.deadLetters, await deadLetters.build(message, decoded.reason, decoded.message, now));
