@@ -32,7 +32,7 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   const { reader } = options;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    maxParamLength: 1024, // longer ids get our 400, not the router's 404
+    routerOptions: { maxParamLength: 1024 }, // longer ids get our 400, not the router's 404
     // our own access log (onResponse below): route pattern and status, no IP, no query, no body
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
