@@ -2,6 +2,7 @@
 export const CliErrorCode = {
   FileUnreadable: 'CLI_FILE_UNREADABLE',
   BadOption: 'CLI_BAD_OPTION',
+  BadEnvironment: 'CLI_BAD_ENVIRONMENT',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

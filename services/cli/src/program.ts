@@ -4,6 +4,8 @@ import { registerGridCommands } from './commands/grid-validate.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerBacktestCommand } from './commands/backtest.js';
 import { registerLearnCommand } from './commands/learn.js';
+import { registerDlqCommands } from './commands/dlq.js';
+import { registerRebuildCommand } from './commands/rebuild.js';
 
 /**
  * Builds the `leadscore` command tree without running it. Each subcommand registers itself;
@@ -18,6 +20,8 @@ export function buildProgram(io: CliIo, done: (code: ExitCode) => void): Command
   registerReplayCommand(program, io, done);
   registerBacktestCommand(program, io, done);
   registerLearnCommand(program, io, done);
+  registerDlqCommands(program, io, done);
+  registerRebuildCommand(program, io, done);
   return program;
 }
 

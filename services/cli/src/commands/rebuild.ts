@@ -1,0 +1,317 @@
+import type { Command } from 'commander';
+import { Kafka } from 'kafkajs';
+import { Cluster, Redis } from 'ioredis';
+import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
+import { nextExpiryAt, encodeState, type CompiledGrid, type LeadEvent } from '@leadscore/engine';
+import { ContactStateStore, EventDecoder, applyEvents, type InputMessage } from '@leadscore/scorer';
+import { CliError, CliErrorCode } from '../cli-error.js';
+import { ExitCode, type CliIo } from '../cli-io.js';
+import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
+import { readStreamEndpoints } from '../stream-env.js';
+import { QUIET_KAFKA, readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
+
+export interface RebuildOptions {
+  readonly topicPrefix: string;
+  readonly keyPrefix: string;
+  readonly grid: string;
+  readonly maxEventBytes: string;
+  readonly force?: boolean;
+  /** commander's negation of --no-sequence-floor */
+  readonly sequenceFloor: boolean;
+}
+
+export interface RebuildCounts {
+  messages: number;
+  applied: number;
+  duplicates: number;
+  skipped: Map<string, number>;
+  contacts: Set<string>;
+  /** contacts whose sequence was raised to the last one already emitted */
+  sequencesRaised: number;
+}
+
+/** How often a chunk may lose a compare-and-set before the rebuild gives up (someone else writes the prefix). */
+const MAX_CONFLICT_ROUNDS = 5;
+/** Messages applied per Redis round trip pair. */
+const CHUNK = 1000;
+
+/** True when no contact state and no decay index exist under the prefix (a SCAN of every primary's keyspace). */
+async function prefixIsEmpty(redis: Redis | Cluster, keyPrefix: string): Promise<boolean> {
+  if ((await redis.exists(`${keyPrefix}:decay`)) > 0) return false;
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${keyPrefix}:c:*`, 'COUNT', 1000);
+      if (keys.length > 0) return false;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return true;
+}
+
+function connectRedis(url: string, cluster: boolean): Redis | Cluster {
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true };
+  if (!cluster) return new Redis(url, options);
+  const seed = new URL(url);
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    redisOptions: {
+      maxRetriesPerRequest: 3,
+      ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+      ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  });
+}
+
+function toInput(read: ReadMessage): InputMessage {
+  const { message } = read;
+  return {
+    topic: read.topic,
+    partition: read.partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers ?? {},
+    timestamp: message.timestamp,
+  };
+}
+
+/**
+ * Applies one chunk of input messages to the states under the new prefix, exactly as the scorer
+ * does (the scorer's decoder, `applyEvents` and `ContactStateStore`), except that nothing is
+ * emitted: outboxes stay empty, so a rebuild never re-announces a score change or a crossing.
+ */
+async function applyChunk(
+  grid: CompiledGrid,
+  decoder: EventDecoder,
+  store: ContactStateStore,
+  messages: readonly ReadMessage[],
+  now: number,
+  counts: RebuildCounts,
+): Promise<void> {
+  const eventsByContact = new Map<string, LeadEvent[]>();
+  for (const read of messages) {
+    counts.messages += 1;
+    const decoded = await decoder.decode(toInput(read), now);
+    if (!decoded.ok) {
+      counts.skipped.set(decoded.reason, (counts.skipped.get(decoded.reason) ?? 0) + 1);
+      continue;
+    }
+    const list = eventsByContact.get(decoded.event.contactId);
+    if (list) list.push(decoded.event);
+    else eventsByContact.set(decoded.event.contactId, [decoded.event]);
+  }
+  let pending = [...eventsByContact.keys()];
+  for (let round = 0; pending.length > 0; round += 1) {
+    if (round >= MAX_CONFLICT_ROUNDS) {
+      throw new CliError(
+        CliErrorCode.BadOption,
+        `the states under the new prefix keep changing under the rebuild: is a scorer already writing it?`,
+      );
+    }
+    const stored = await store.read(pending);
+    const commits = [];
+    const duplicates = new Map<string, number>();
+    for (const contactId of pending) {
+      const current = stored.get(contactId)!;
+      const applied = applyEvents(grid, current, eventsByContact.get(contactId)!, now);
+      duplicates.set(contactId, applied.duplicates);
+      if (applied.state === null) continue;
+      commits.push({
+        contactId,
+        expected: current.raw,
+        encoded: encodeState(applied.state),
+        outbox: '',
+        nextExpiryAt: nextExpiryAt(grid, applied.state, now),
+      });
+    }
+    const conflicts = await store.commit(commits);
+    for (const contactId of pending) {
+      if (conflicts.has(contactId)) continue;
+      counts.applied += eventsByContact.get(contactId)!.length - duplicates.get(contactId)!;
+      counts.duplicates += duplicates.get(contactId)!;
+      counts.contacts.add(contactId);
+    }
+    pending = [...conflicts];
+  }
+}
+
+/** The highest score-changed sequence already emitted per contact (reads `<prefix>.score-changed` to its end). */
+async function emittedSequences(kafka: Kafka, codec: AvroCodec, topics: TopicNames): Promise<Map<string, number>> {
+  const last = new Map<string, number>();
+  await readTopicsToEnd(kafka, [topics.scoreChanged], 'leadscore-cli-rebuild-seq', async (batch) => {
+    for (const { message } of batch) {
+      const value = await codec.decode<ScoreChangedValue>('scoreChanged', message.value);
+      if (value.sequence > (last.get(value.contactId) ?? 0)) last.set(value.contactId, value.sequence);
+    }
+  });
+  return last;
+}
+
+/**
+ * Raises each rebuilt state's sequence to the last one its contact already emitted. Without
+ * this, a contact whose score once changed by decay (or by events whose windows have since
+ * closed) would restart below its old sequence, and consumers that dedupe by contact +
+ * sequence would drop its next changes. Only the sequence moves; the score is untouched.
+ */
+async function raiseSequences(
+  grid: CompiledGrid,
+  store: ContactStateStore,
+  floors: ReadonlyMap<string, number>,
+  now: number,
+  counts: RebuildCounts,
+): Promise<void> {
+  const ids = [...floors.keys()].filter((id) => counts.contacts.has(id));
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const stored = await store.read(ids.slice(i, i + CHUNK));
+    const commits = [];
+    for (const [contactId, current] of stored) {
+      const floor = floors.get(contactId)!;
+      if (current.raw === '' || current.state.sequence >= floor) continue;
+      const state = { ...current.state, sequence: floor };
+      commits.push({
+        contactId,
+        expected: current.raw,
+        encoded: encodeState(state),
+        outbox: '',
+        nextExpiryAt: nextExpiryAt(grid, state, now),
+      });
+    }
+    const conflicts = await store.commit(commits);
+    counts.sequencesRaised += commits.length - conflicts.size;
+    if (conflicts.size > 0)
+      throw new CliError(
+        CliErrorCode.BadOption,
+        'the states under the new prefix changed during the rebuild: is a scorer already writing it?',
+      );
+  }
+}
+
+/**
+ * `leadscore rebuild`: rebuilds every contact's state under a fresh Redis key prefix by reading
+ * the input topics from their beginning to their current end (Kafka is the system of record).
+ * Writes the same keys the scorer writes (`<prefix>:c:{contactId}` and `<prefix>:decay`).
+ */
+export async function rebuild(
+  options: RebuildOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo,
+): Promise<ExitCode> {
+  if (!options.keyPrefix || /[{}\s]/.test(options.keyPrefix)) {
+    throw new CliError(
+      CliErrorCode.BadOption,
+      '--key-prefix is required and may not contain braces or spaces (they would break hash tags)',
+    );
+  }
+  const maxEventBytes = Number(options.maxEventBytes);
+  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 256) {
+    throw new CliError(
+      CliErrorCode.BadOption,
+      `--max-event-bytes must be an integer of at least 256, got ${JSON.stringify(options.maxEventBytes)}`,
+    );
+  }
+  let topics: TopicNames;
+  try {
+    topics = topicNames(options.topicPrefix);
+  } catch (error) {
+    throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
+  }
+  const endpoints = readStreamEndpoints(env, true);
+  const grid = await readCompiledGrid(options.grid);
+  const now = io.now();
+
+  const redis = connectRedis(endpoints.redisUrl, endpoints.redisCluster);
+  try {
+    await redis.connect();
+    if (!(await prefixIsEmpty(redis, options.keyPrefix)) && !options.force) {
+      throw new CliError(
+        CliErrorCode.BadOption,
+        `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
+      );
+    }
+    const kafka = new Kafka({
+      clientId: 'leadscore-cli-rebuild',
+      brokers: [...endpoints.kafkaBrokers],
+      logLevel: QUIET_KAFKA,
+      retry: { retries: 3 },
+    });
+    const codec = await AvroCodec.connect({
+      registryUrl: endpoints.schemaRegistryUrl,
+      topics,
+      kinds: options.sequenceFloor
+        ? ['behaviouralEvents', 'contactUpdates', 'scoreChanged']
+        : ['behaviouralEvents', 'contactUpdates'],
+    });
+    const decoder = new EventDecoder(codec, topics, maxEventBytes);
+    // The scorer's own store: the same keys, encoding, compare-and-set script and decay index.
+    const store = new ContactStateStore(redis as ConstructorParameters<typeof ContactStateStore>[0], options.keyPrefix);
+    const counts: RebuildCounts = {
+      messages: 0,
+      applied: 0,
+      duplicates: 0,
+      skipped: new Map(),
+      contacts: new Set(),
+      sequencesRaised: 0,
+    };
+    const started = Date.now();
+    let lastReport = started;
+
+    const summary = await readTopicsToEnd(
+      kafka,
+      [topics.behaviouralEvents, topics.contactUpdates],
+      'leadscore-cli-rebuild',
+      async (batch) => {
+        for (let i = 0; i < batch.length; i += CHUNK)
+          await applyChunk(grid, decoder, store, batch.slice(i, i + CHUNK), now, counts);
+        if (Date.now() - lastReport > 5000) {
+          lastReport = Date.now();
+          io.err(`… ${counts.messages} messages, ${counts.contacts.size} contacts`);
+        }
+      },
+    );
+
+    if (options.sequenceFloor) await raiseSequences(grid, store, await emittedSequences(kafka, codec, topics), now, counts);
+
+    const skipped = [...counts.skipped].map(([reason, n]) => `${reason} ${n}`).join(', ');
+    const ends = [...summary.ends].map(([tp, end]) => `${tp}=${end}`).join(' ');
+    io.out(
+      `rebuilt ${counts.contacts.size} contact(s) under ${options.keyPrefix} with grid ${grid.name} v${grid.version} at ${new Date(now).toISOString()}: ` +
+        `${counts.messages} message(s) read, ${counts.applied} event(s) applied, ${counts.duplicates} duplicate(s), ` +
+        `${[...counts.skipped.values()].reduce((a, b) => a + b, 0)} skipped as dead letters${skipped ? ` (${skipped})` : ''}; ` +
+        `${options.sequenceFloor ? `${counts.sequencesRaised} sequence(s) raised to the last emitted; ` : ''}no outputs emitted`,
+    );
+    io.err(
+      `read up to (exclusive) ${ends || 'nothing: the input topics are empty'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return ExitCode.Ok;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function registerRebuildCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
+  program
+    .command('rebuild')
+    .description(
+      'rebuild every contact state under a fresh Redis key prefix from the input topics (after a Redis loss); emits nothing. ' +
+        'Needs KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL',
+    )
+    .option('--topic-prefix <prefix>', 'topic prefix (TOPIC_PREFIX of the scorer)', 'leadscore')
+    .requiredOption(
+      '--key-prefix <prefix>',
+      'the fresh Redis key prefix to write (REDIS_KEY_PREFIX of the scorers after the cut-over)',
+    )
+    .option('--grid <file>', 'the grid the scorers run (GRID_FILE)', DEFAULT_GRID_FILE)
+    .option(
+      '--max-event-bytes <n>',
+      'MAX_EVENT_BYTES of the scorers: larger values are skipped as they would be dead-lettered',
+      '65536',
+    )
+    .option('--force', 'apply even if the prefix already holds states')
+    .option(
+      '--no-sequence-floor',
+      "do not read <prefix>.score-changed to continue each contact's sequence after the last one emitted",
+    )
+    .action(async (options: RebuildOptions) => done(await rebuild(options, process.env, io)));
+}
