@@ -6,7 +6,11 @@ import { LifecycleService, loadLifecycleConfig, stageChangeId, StageStore } from
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
-describe('lifecycle workflow service', () => {
+// The lifecycle service and the read API speak to a single Redis (no Cluster client yet; see
+// docs/doors.md): in the clustered test topology these suites are skipped, not failed.
+const redisCluster = (testContext() as { redisCluster?: boolean }).redisCluster === true;
+
+describe.skipIf(redisCluster)('lifecycle workflow service', () => {
   const ctx = testContext();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
