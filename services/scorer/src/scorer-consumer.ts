@@ -31,6 +31,8 @@ export class ScorerConsumer {
   private readonly consumer: Consumer;
   private readonly backoff = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  /** Tail of the chunks queued per partition number (see `onePerPartitionNumber`). */
+  private readonly partitionTails = new Map<number, Promise<void>>();
 
   constructor(
     kafka: Kafka,
@@ -88,7 +90,7 @@ export class ScorerConsumer {
       const chunk = batch.messages.slice(start, start + this.options.chunkSize);
       const stopTimer = this.metrics.batchDuration.startTimer();
       try {
-        await this.scorer.score(chunk.map((m) => toInput(batch.topic, batch.partition, m)));
+        await this.onePerPartitionNumber(batch.partition, () => this.scorer.score(chunk.map((m) => toInput(batch.topic, batch.partition, m))));
       } catch (error) {
         if (!isRetriable(error)) throw error;
         this.pauseAfterFailure(partitionKey, pause, error as Error);
@@ -103,6 +105,28 @@ export class ScorerConsumer {
       await heartbeat();
     }
     this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  }
+
+  /**
+   * Runs chunks of the same partition number one at a time, whatever their topic. Both input
+   * topics are keyed by contactId with the same partitioner, so partition p of each holds the
+   * same contacts: scored at once, they would race on the same states and lose compare-and-sets
+   * (correct, but each loss is a re-read, a recompute and a round trip more). Only a scheduling
+   * choice: correctness never depends on it (topics with different partition counts still work).
+   */
+  private async onePerPartitionNumber<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.partitionTails.get(partition) ?? Promise.resolve();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => gate);
+    this.partitionTails.set(partition, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.partitionTails.get(partition) === tail) this.partitionTails.delete(partition);
+    }
   }
 
   private pauseAfterFailure(partitionKey: string, pause: () => () => void, error: Error): void {
