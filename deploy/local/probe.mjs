@@ -1,13 +1,14 @@
-// Readiness probe for deploy/local/stack.sh: exits 0 when the server answers a real request.
-//   node probe.mjs kafka HOST:PORT   -> broker metadata (describeCluster) answers
+// Readiness probe for deploy/local: exits 0 when the brokers answer a real request.
+//   node probe.mjs kafka HOST:PORT[,HOST:PORT...] [MIN_BROKERS]
+//     -> broker metadata (describeCluster) lists at least MIN_BROKERS brokers (default 1)
 import { Kafka, logLevel } from 'kafkajs';
 
-const [kind, address] = process.argv.slice(2);
+const [kind, addresses, minBrokers = '1'] = process.argv.slice(2);
 
-async function probeKafka(broker) {
+async function probeKafka(brokers, min) {
   const kafka = new Kafka({
     clientId: 'leadscore-stack-probe',
-    brokers: [broker],
+    brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 3000,
@@ -17,17 +18,17 @@ async function probeKafka(broker) {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error('no brokers in metadata');
+    if (cluster.brokers.length < min) throw new Error(`${cluster.brokers.length} of ${min} brokers in metadata`);
   } finally {
     await admin.disconnect().catch(() => {});
   }
 }
 
-if (kind !== 'kafka' || !address) {
-  console.error('usage: node probe.mjs kafka HOST:PORT');
+if (kind !== 'kafka' || !addresses) {
+  console.error('usage: node probe.mjs kafka HOST:PORT[,HOST:PORT...] [MIN_BROKERS]');
   process.exit(2);
 }
-probeKafka(address).then(
+probeKafka(addresses.split(','), Number(minBrokers)).then(
   () => process.exit(0),
   (error) => {
     console.error(String(error?.message ?? error));

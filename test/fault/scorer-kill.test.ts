@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
 import { eventMix, seededRandom, toNdjsonLines } from '../support/event-mix.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
-import { testContext } from '../support/test-context.js';
+import { getValues, testContext, testRedis } from '../support/test-context.js';
 
 const CONTACTS = 1_200;
 const EVENTS = 24_000;
@@ -114,9 +113,9 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     expect(replay.contacts.length).toBeGreaterThanOrEqual(1_000);
 
     // 1. Every contact's state scores what replay says.
-    const redis = new Redis(ctx.redisUrl);
+    const redis = testRedis();
     cleanup.push(() => redis.quit());
-    const raws = await redis.mget(replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
+    const raws = await getValues(redis, replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
     const mismatches = replay.contacts
       .map((c, i) => ({ contactId: c.contactId, replay: c.score, stream: raws[i] ? scoreAt(grid, decodeState(raws[i]!), evaluatedAt).score : 0 }))
       .filter((m) => m.replay !== m.stream);

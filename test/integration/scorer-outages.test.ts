@@ -67,7 +67,7 @@ describe('outages: the scorer pauses, commits nothing unapplied, reconnects and 
     const events = eventMix({ seed: 11, contacts: 200, events: 3_000, now: Date.now() }).map((e) => ({ ...e, onBehaviouralTopic: true }));
     const { topics, codec, kafka } = await freshTopics('redis-outage', 3);
     const keyPrefix = ctx.uniqueName('redis-outage');
-    const env: Record<string, string> = { ...scorerEnv(topics, keyPrefix), REDIS_URL: redisServer.url };
+    const env: Record<string, string> = { ...scorerEnv(topics, keyPrefix), REDIS_URL: redisServer.url, REDIS_CLUSTER: 'false' };
     const groupId = env.SCORER_GROUP_ID!;
     const scorer = await new ScorerProcess(env).start();
     cleanup.push(() => scorer.kill());

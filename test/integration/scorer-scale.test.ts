@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
@@ -8,7 +7,7 @@ import { eventMix, toNdjsonLines } from '../support/event-mix.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
-import { testContext } from '../support/test-context.js';
+import { getValues, testContext, testRedis } from '../support/test-context.js';
 
 describe('scale-out: instances share the partitions; stopping one rebalances', () => {
   const ctx = testContext();
@@ -62,9 +61,9 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
     const at = Date.now();
     const replay = await replayEvents(grid, toNdjsonLines(events), at);
-    const redis = new Redis(ctx.redisUrl);
+    const redis = testRedis();
     cleanup.push(() => redis.quit());
-    const raws = await redis.mget(replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
+    const raws = await getValues(redis, replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
     const wrong = replay.contacts.filter((c, i) => (raws[i] ? scoreAt(grid, decodeState(raws[i]!), at).score : 0) !== c.score);
     expect(wrong.map((c) => c.contactId)).toEqual([]);
 

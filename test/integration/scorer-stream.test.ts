@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, scoreAt } from '@leadscore/engine';
 import { readFileSync } from 'node:fs';
 import type { ScorerService } from '@leadscore/scorer';
 import { freshTopics, produceEvents, TopicCollector, type RawEvent } from '../support/streams.js';
 import { scorerEnv, startScorerInProcess, STARTER_GRID } from '../support/scorer-harness.js';
-import { testContext } from '../support/test-context.js';
+import { testContext, testRedis } from '../support/test-context.js';
 
 const DAY = 86_400_000;
 
@@ -53,7 +52,7 @@ describe('streaming scorer (real Kafka, registry, Redis)', () => {
     expect(up.map((c) => [c.value.threshold, c.value.direction, c.value.score, c.value.sequence])).toEqual([['MQL', 'UP', 1000, 2]]);
 
     // The Redis state scores the same as the engine says; the outbox is empty once produced.
-    const redis = new Redis(ctx.redisUrl);
+    const redis = testRedis();
     cleanup.push(() => redis.quit());
     const raw = await redis.get(`${keyPrefix}:c:{c-seed}`);
     const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));

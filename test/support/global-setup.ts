@@ -15,7 +15,9 @@ type Teardown = () => Promise<void>;
  *  1. KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL from the environment;
  *  2. testcontainers, when a Docker engine answers;
  *  3. the native stack (deploy/local/stack.sh start), which is idempotent and left running
- *     afterwards so the next run starts fast (stop it with `npm run stack:stop`).
+ *     afterwards so the next run starts fast (stop it with `npm run stack:stop`);
+ *     with LEADSCORE_TOPOLOGY=cluster, the clustered one (deploy/local/cluster.sh start:
+ *     three brokers, replication factor 3, and a three-node Redis Cluster).
  */
 export default async function setup(project: TestProject): Promise<Teardown | void> {
   const runId = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -29,27 +31,30 @@ export default async function setup(project: TestProject): Promise<Teardown | vo
     project.provide('endpoints', { ...endpoints, mode: 'testcontainers', runId });
     return stop;
   }
-  const { stdout } = await run('bash', [`${repoRoot}deploy/local/stack.sh`, 'start'], {
+  const clustered = process.env.LEADSCORE_TOPOLOGY === 'cluster';
+  const script = clustered ? 'cluster.sh' : 'stack.sh';
+  const { stdout } = await run('bash', [`${repoRoot}deploy/local/${script}`, 'start'], {
     cwd: repoRoot,
     env: process.env,
     maxBuffer: 10 * 1024 * 1024,
   }).catch((error: { stderr?: string; message: string }) => {
-    throw new Error(`the native stack did not start: ${error.stderr ?? error.message}`);
+    throw new Error(`the native ${clustered ? 'clustered topology' : 'stack'} did not start: ${error.stderr ?? error.message}`);
   });
   const exported = parseExports(stdout);
   project.provide('endpoints', {
     kafkaBrokers: splitBrokers(required(exported, 'KAFKA_BROKERS')),
     schemaRegistryUrl: required(exported, 'SCHEMA_REGISTRY_URL'),
     redisUrl: required(exported, 'REDIS_URL'),
-    mode: 'native',
+    redisCluster: exported['REDIS_CLUSTER'] === 'true',
+    mode: clustered ? 'native-cluster' : 'native',
     runId,
   });
 }
 
 function endpointsFromEnv(): Omit<TestEndpoints, 'mode' | 'runId'> | undefined {
-  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL } = process.env;
+  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, REDIS_CLUSTER } = process.env;
   if (!KAFKA_BROKERS || !SCHEMA_REGISTRY_URL || !REDIS_URL) return undefined;
-  return { kafkaBrokers: splitBrokers(KAFKA_BROKERS), schemaRegistryUrl: SCHEMA_REGISTRY_URL, redisUrl: REDIS_URL };
+  return { kafkaBrokers: splitBrokers(KAFKA_BROKERS), schemaRegistryUrl: SCHEMA_REGISTRY_URL, redisUrl: REDIS_URL, redisCluster: REDIS_CLUSTER === 'true' };
 }
 
 function dockerAnswers(): boolean {
@@ -107,6 +112,7 @@ async function startWithTestcontainers() {
       kafkaBrokers: ['localhost:19092'],
       schemaRegistryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8081)}`,
       redisUrl: `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`,
+      redisCluster: false,
     },
     stop: async () => {
       await Promise.allSettled([redis.stop(), registry.stop(), kafka.stop()]);

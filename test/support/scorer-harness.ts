@@ -12,6 +12,7 @@ export function scorerEnv(topics: TopicNames, keyPrefix: string, extra: Record<s
     KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
     REDIS_URL: ctx.redisUrl,
+    REDIS_CLUSTER: String(ctx.redisCluster),
     TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
     REDIS_KEY_PREFIX: keyPrefix,
     SCORER_GROUP_ID: `${keyPrefix}-scorer`,

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { AvroCodec, topicNames, type TopicKind, type TopicNames } from '@leadscore/contracts';
+import { AvroCodec, PartitionedSender, topicNames, type TopicKind, type TopicNames } from '@leadscore/contracts';
 import { createTopics, testContext } from './test-context.js';
 
 /** A fresh, isolated set of topics for one test (own prefix), created and with schemas registered. */
@@ -27,6 +27,7 @@ export interface RawEvent {
 
 /** Produces events as Avro to the behavioural-events topic (contact_updated ones to contact-updates). */
 export async function produceEvents(producer: Producer, codec: AvroCodec, topics: TopicNames, events: readonly RawEvent[]): Promise<void> {
+  const sender = new PartitionedSender(new Kafka({ clientId: 'test-sender', brokers: testContext().kafkaBrokers, logLevel: logLevel.NOTHING }), producer);
   const messages: { topic: string; key: string; value: Buffer }[] = [];
   for (const e of events) {
     if (e.type === 'contact_updated' && !e.onBehaviouralTopic) {
@@ -41,8 +42,9 @@ export async function produceEvents(producer: Producer, codec: AvroCodec, topics
     const slice = messages.slice(i, i + 2000);
     const byTopic = new Map<string, { key: string; value: Buffer }[]>();
     for (const m of slice) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+    await sender.sendBatch([...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })));
   }
+  await sender.close();
 }
 
 export interface Collected<T> {

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import type { TestEndpoints } from './endpoints.js';
 
@@ -26,4 +27,17 @@ export async function createTopics(admin: Admin, topics: string[], numPartitions
     waitForLeaders: true,
     topics: topics.map((topic) => ({ topic, numPartitions })), // replication: the broker default
   });
+}
+
+/** A Redis client for the run's Redis (a Cluster client in the clustered topology). */
+export function testRedis(): Redis | Cluster {
+  const { redisUrl, redisCluster } = inject('endpoints');
+  if (!redisCluster) return new Redis(redisUrl);
+  const seed = new URL(redisUrl);
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port) }]);
+}
+
+/** GET of many keys (one per contact, so possibly in different cluster slots), in order. */
+export async function getValues(redis: Redis | Cluster, keys: readonly string[]): Promise<(string | null)[]> {
+  return Promise.all(keys.map((key) => redis.get(key)));
 }

@@ -4,3 +4,4 @@ export * from './contract-error.js';
 export * from './registry-admin.js';
 export * from './avro-codec.js';
 export * from './event-shapes.js';
+export * from './partitioned-sender.js';

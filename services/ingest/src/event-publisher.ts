@@ -1,5 +1,4 @@
-import type { Producer } from 'kafkajs';
-import type { AvroCodec, BehaviouralEventValue, ContactUpdatedValue, TopicNames } from '@leadscore/contracts';
+import type { AvroCodec, BehaviouralEventValue, ContactUpdatedValue, PartitionedSender, TopicNames } from '@leadscore/contracts';
 import { CONTACT_UPDATED, type LeadEvent } from '@leadscore/engine';
 
 /** Publishes validated events; resolves only once the broker acknowledged every one of them. */
@@ -10,11 +9,12 @@ export interface EventPublisher {
 /**
  * kafkajs implementation: Avro (Confluent wire format) keyed by contactId, behavioural events
  * to `<prefix>.behavioural-events` and contact_updated to `<prefix>.contact-updates`; one
- * sendBatch per request with acks from all in-sync replicas through an idempotent producer.
+ * batch per request, one produce call per partition (PartitionedSender: kafkajs' sendBatch can
+ * drop partitions whose leader died mid-send), acks from all in-sync replicas, idempotent producer.
  */
 export class KafkaEventPublisher implements EventPublisher {
   constructor(
-    private readonly producer: Producer,
+    private readonly sender: PartitionedSender,
     private readonly codec: AvroCodec,
     private readonly topics: TopicNames,
   ) {}
@@ -36,6 +36,6 @@ export class KafkaEventPublisher implements EventPublisher {
       { topic: this.topics.behaviouralEvents, messages: behavioural },
       { topic: this.topics.contactUpdates, messages: updates },
     ].filter((t) => t.messages.length > 0);
-    await this.producer.sendBatch({ acks: -1, topicMessages });
+    await this.sender.sendBatch(topicMessages);
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
+import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { kafkaLogCreator, provisionTopics, Readiness } from '@leadscore/service-kit';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
@@ -60,7 +60,7 @@ export class IngestService {
     this.app = createIngestApp({
       apiKeys: config.apiKeys,
       segmentEventMap,
-      publisher: new KafkaEventPublisher(this.producer, codec, this.topics),
+      publisher: new KafkaEventPublisher(new PartitionedSender(kafka, this.producer), codec, this.topics),
       metrics: this.metrics,
       readiness: this.readiness,
       logger,

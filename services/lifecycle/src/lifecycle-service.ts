@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
+import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, kafkaLogCreator, listen, provisionTopics, quitRedis, Readiness } from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
 import { LifecycleWorkflow } from './lifecycle-workflow.js';
@@ -60,7 +60,7 @@ export class LifecycleService {
 
     const workflow = new LifecycleWorkflow({
       codec,
-      producer: this.producer,
+      sender: new PartitionedSender(kafka, this.producer),
       topics: this.topics,
       store: new StageStore(this.redis, config.redisKeyPrefix, config.historyLength),
       metrics: this.metrics,

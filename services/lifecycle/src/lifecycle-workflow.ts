@@ -1,12 +1,13 @@
-import type { KafkaMessage, Message, Producer } from 'kafkajs';
-import type { AvroCodec, LifecycleStage, LifecycleStageChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { AvroCodec, LifecycleStage, LifecycleStageChangedValue, PartitionedSender, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
 import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
 import type { LifecycleMetrics } from './metrics.js';
 import type { CrossingInput, StageStore } from './stage-store.js';
 
 export interface LifecycleWorkflowOptions {
   readonly codec: AvroCodec;
-  readonly producer: Producer;
+  /** one produce call per partition: see PartitionedSender */
+  readonly sender: PartitionedSender;
   readonly topics: TopicNames;
   readonly store: StageStore;
   readonly metrics: LifecycleMetrics;
@@ -70,7 +71,7 @@ export class LifecycleWorkflow {
     ].filter((t) => t.messages.length > 0);
     if (topicMessages.length === 0) return;
     try {
-      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+      await this.options.sender.sendBatch(topicMessages);
     } catch (error) {
       throw new ServiceError('PUBLISH_FAILED', `producing stage changes failed: ${(error as Error).message}`, true, { cause: error });
     }

@@ -9,6 +9,8 @@ export interface ScorerConfig {
   readonly kafkaClientId: string;
   readonly schemaRegistryUrl: string;
   readonly redisUrl: string;
+  /** REDIS_URL is a seed node of a Redis Cluster */
+  readonly redisCluster: boolean;
   readonly gridFile: string;
   readonly topicPrefix: string;
   readonly redisKeyPrefix: string;
@@ -101,6 +103,7 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     kafkaClientId: text('KAFKA_CLIENT_ID', `leadscore-scorer-${hostname()}-${process.pid}`),
     schemaRegistryUrl: url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    redisCluster: bool('REDIS_CLUSTER', false),
     gridFile: text('GRID_FILE', DEFAULT_GRID),
     topicPrefix,
     redisKeyPrefix,

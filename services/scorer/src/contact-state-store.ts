@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { ScorerMetrics } from './metrics.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
@@ -34,20 +34,29 @@ export interface StateCommit {
 }
 
 type Scripted = {
-  [COMMIT](stateKey: string, outboxKey: string, expected: string, value: string, outbox: string): unknown;
-  [CLEAR_OUTBOX](outboxKey: string, expected: string): unknown;
+  [COMMIT](stateKey: string, outboxKey: string, expected: string, value: string, outbox: string): Promise<number>;
+  [CLEAR_OUTBOX](outboxKey: string, expected: string): Promise<number>;
   [CLAIM_DUE](key: string, now: number, count: number, leaseMs: number): Promise<string[]>;
 };
+
+/** A standalone Redis or a Redis Cluster, created with auto-pipelining (see connectRedis). */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Per-contact scoring state in Redis: one string per contact (the engine's compact encoding)
  * at `<prefix>:c:{<contactId>}`, a transient outbox at `<prefix>:o:{<contactId>}` (same hash
  * slot, so the commit script works on Redis Cluster), and a sorted set `<prefix>:decay` of when
- * each contact's windows next expire. Every method costs one round trip, whatever the count.
+ * each contact's windows next expire.
+ *
+ * Every method issues all its commands in one tick and awaits them together: with
+ * auto-pipelining that is one write and one round trip per Redis node, whatever the count, and
+ * it works unchanged on Redis Cluster (an explicit pipeline there must stay within one slot).
  */
 export class ContactStateStore {
+  private readonly scripted: Scripted;
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly metrics?: ScorerMetrics,
   ) {
@@ -56,6 +65,7 @@ export class ContactStateStore {
       redis.defineCommand(CLEAR_OUTBOX, { numberOfKeys: 1, lua: lua('clear-outbox-1.lua') });
       redis.defineCommand(CLAIM_DUE, { numberOfKeys: 1, lua: lua('claim-due-contacts-1.lua') });
     }
+    this.scripted = redis as unknown as Scripted;
   }
 
   stateKey(contactId: string): string {
@@ -74,9 +84,10 @@ export class ContactStateStore {
   async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
     const out = new Map<string, StoredState>();
     if (contactIds.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const id of contactIds) pipeline.get(this.stateKey(id)).get(this.outboxKey(id));
-    const replies = await this.exec('read', pipeline);
+    const replies = await this.all(
+      'read',
+      contactIds.flatMap((id) => [this.redis.get(this.stateKey(id)), this.redis.get(this.outboxKey(id))]),
+    );
     contactIds.forEach((id, i) => {
       const raw = asString(replies[2 * i]);
       out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox: asString(replies[2 * i + 1]) });
@@ -91,16 +102,17 @@ export class ContactStateStore {
   async commit(commits: readonly StateCommit[]): Promise<Set<string>> {
     const conflicts = new Set<string>();
     if (commits.length === 0) return conflicts;
-    const pipeline = this.redis.pipeline();
-    const scripted = pipeline as unknown as Scripted;
-    for (const c of commits) {
-      scripted[COMMIT](this.stateKey(c.contactId), this.outboxKey(c.contactId), c.expected, c.encoded, c.outbox);
-      // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
-      // makes the sweeper re-evaluate a contact for nothing.
-      if (c.nextExpiryAt === null) pipeline.zrem(this.decayIndexKey(), c.contactId);
-      else pipeline.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId);
-    }
-    const replies = await this.exec('commit', pipeline);
+    const replies = await this.all(
+      'commit',
+      commits.flatMap((c) => [
+        this.scripted[COMMIT](this.stateKey(c.contactId), this.outboxKey(c.contactId), c.expected, c.encoded, c.outbox),
+        // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
+        // makes the sweeper re-evaluate a contact for nothing.
+        c.nextExpiryAt === null
+          ? this.redis.zrem(this.decayIndexKey(), c.contactId)
+          : this.redis.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId),
+      ]),
+    );
     commits.forEach((c, i) => {
       if (replies[2 * i] !== 1) conflicts.add(c.contactId);
     });
@@ -110,17 +122,17 @@ export class ContactStateStore {
   /** Clears outboxes whose outputs were produced (each only if unchanged since). */
   async clearOutboxes(produced: ReadonlyMap<string, string>): Promise<void> {
     if (produced.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    const scripted = pipeline as unknown as Scripted;
-    for (const [contactId, outbox] of produced) scripted[CLEAR_OUTBOX](this.outboxKey(contactId), outbox);
-    await this.exec('clear-outbox', pipeline);
+    await this.all(
+      'clear-outbox',
+      [...produced].map(([contactId, outbox]) => this.scripted[CLEAR_OUTBOX](this.outboxKey(contactId), outbox)),
+    );
   }
 
   /** Claims up to `count` contacts whose windows expire by `now` (see claim-due-contacts-1.lua). */
   async claimDue(now: number, count: number, leaseMs: number): Promise<string[]> {
     const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
     try {
-      return await (this.redis as unknown as Scripted)[CLAIM_DUE](this.decayIndexKey(), now, count, leaseMs);
+      return await this.scripted[CLAIM_DUE](this.decayIndexKey(), now, count, leaseMs);
     } catch (error) {
       throw redisUnavailable('claim', error);
     } finally {
@@ -128,20 +140,18 @@ export class ContactStateStore {
     }
   }
 
-  private async exec(operation: string, pipeline: ChainableCommander): Promise<unknown[]> {
+  /** Awaits commands issued together (one auto-pipelined round trip), timed as one operation. */
+  private async all(operation: string, replies: Promise<unknown>[]): Promise<unknown[]> {
     const stop = this.metrics?.redisDuration.startTimer({ operation });
     try {
-      const results = (await pipeline.exec()) ?? [];
-      return results.map(([error, value]) => {
-        if (error) throw error;
-        return value;
-      });
+      return await Promise.all(replies);
     } catch (error) {
       throw redisUnavailable(operation, error);
     } finally {
       stop?.();
     }
   }
+
 }
 
 /** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { PartitionedSender } from '@leadscore/contracts';
 import type { OutputBatch } from './input-message.js';
 
 /** Produces a batch of outputs and resolves once the broker acknowledged all of them. */
@@ -6,18 +6,17 @@ export interface OutputProducer {
   send(batch: OutputBatch): Promise<void>;
 }
 
-/** kafkajs implementation: one sendBatch per call, acks from all in-sync replicas. */
+/** Kafka implementation: acks from all in-sync replicas, one produce call per partition (see PartitionedSender). */
 export class KafkaOutputProducer implements OutputProducer {
-  constructor(private readonly producer: Producer) {}
+  constructor(private readonly sender: PartitionedSender) {}
 
   async send(batch: OutputBatch): Promise<void> {
     if (batch.size === 0) return;
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...batch].map(([topic, messages]) => ({
+    await this.sender.sendBatch(
+      [...batch].map(([topic, messages]) => ({
         topic,
         messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
-    });
+    );
   }
 }

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
+import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
 import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
-import { ContactStateStore } from './contact-state-store.js';
+import { ContactStateStore, type RedisClient } from './contact-state-store.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { DecaySweeper } from './decay-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
@@ -38,8 +38,9 @@ export class ScorerService {
   readonly metrics = new ScorerMetrics({ defaultMetrics: true });
   readonly readiness = new Readiness();
   readonly topics: TopicNames;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private producer?: Producer;
+  private sender?: PartitionedSender;
   private consumer?: ScorerConsumer;
   private sweeper?: DecaySweeper;
   private sweepTimer?: NodeJS.Timeout;
@@ -66,7 +67,7 @@ export class ScorerService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness);
+    this.redis = await connectRedis(config.redisUrl, config.redisCluster, this.readiness);
     await checkEvictionPolicy(this.redis, logger);
 
     const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
@@ -80,7 +81,8 @@ export class ScorerService {
     await this.producer.connect();
 
     const store = new ContactStateStore(this.redis, config.redisKeyPrefix, this.metrics);
-    const producer = new KafkaOutputProducer(this.producer);
+    this.sender = new PartitionedSender(kafka, this.producer);
+    const producer = new KafkaOutputProducer(this.sender);
     const scoreWriter = new ScoreOutputWriter(codec);
     const crashPoint = crashPoints(config.crashPoints);
     const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now, crashPoint };
@@ -122,6 +124,7 @@ export class ScorerService {
     await this.sweeping?.catch(() => undefined);
     await this.consumer?.stop();
     await this.producer?.disconnect();
+    await this.sender?.close();
     await this.redis?.quit().catch(() => this.redis?.disconnect());
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('scorer stopped');
@@ -142,14 +145,35 @@ export class ScorerService {
   }
 }
 
-async function connectRedis(url: string, readiness: Readiness): Promise<Redis> {
-  const redis = new Redis(url, {
+async function connectRedis(url: string, cluster: boolean, readiness: Readiness): Promise<RedisClient> {
+  const options: RedisOptions = {
     lazyConnect: true,
     // fail fast while disconnected: the consumer pauses instead of queueing work in memory
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // commands issued in one tick go out as one pipeline (per node, on a cluster)
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  };
+  let redis: RedisClient;
+  if (cluster) {
+    const seed = new URL(url);
+    const { lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy: _r, ...nodeOptions } = options;
+    redis = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+      lazyConnect,
+      enableOfflineQueue,
+      enableAutoPipelining,
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      redisOptions: {
+        ...nodeOptions,
+        ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+        ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+        ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    });
+  } else {
+    redis = new Redis(url, options);
+  }
   readiness.set('redis', 'connecting');
   redis.on('ready', () => readiness.set('redis', null));
   redis.on('end', () => readiness.set('redis', 'disconnected'));
@@ -165,7 +189,7 @@ async function connectRedis(url: string, readiness: Readiness): Promise<Redis> {
 }
 
 /** Scoring state must never be evicted: refuse a Redis that would. */
-async function checkEvictionPolicy(redis: Redis, logger: Logger): Promise<void> {
+async function checkEvictionPolicy(redis: RedisClient, logger: Logger): Promise<void> {
   let policy: string | undefined;
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
