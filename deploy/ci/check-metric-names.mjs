@@ -46,7 +46,8 @@ for (const file of process.argv.slice(2)) {
   for (const expr of exprs) {
     // Metric names: leadscore_* tokens, and any identifier directly followed by a selector.
     for (const m of expr.matchAll(/\bleadscore_[a-z0-9_]+\b/g)) used.add(m[0]);
-    for (const m of expr.matchAll(/\b([a-zA-Z_][a-zA-Z0-9_]*)\s*\{/g)) if (!/^(by|without|on|ignoring|group_left|group_right)$/.test(m[1])) used.add(m[1]);
+    for (const m of expr.matchAll(/\b([a-zA-Z_][a-zA-Z0-9_]*)\s*\{/g))
+      if (!/^(by|without|on|ignoring|group_left|group_right)$/.test(m[1])) used.add(m[1]);
   }
   const unknown = [...used].filter((name) => !defined.has(name) && !foreignAllowed.has(name));
   for (const name of unknown) console.error(`${file}: ${name} is not a metric any service defines`);
