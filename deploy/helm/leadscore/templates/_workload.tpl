@@ -22,11 +22,17 @@ spec:
     matchLabels:
       {{- include "leadscore.selectorLabels" $sel | nindent 6 }}
   strategy:
+    {{- if eq $v.updateStrategy "Recreate" }}
+    # All old pods stop before new ones start: one rebalance instead of one per pod, and never
+    # two grid versions writing the same contact states (see docs/operations.md).
+    type: Recreate
+    {{- else }}
     type: RollingUpdate
     rollingUpdate:
-      # One instance at a time: each replacement is one consumer-group rebalance.
+      # One instance at a time: for a consumer, each replacement is one group rebalance.
       maxSurge: 1
       maxUnavailable: 0
+    {{- end }}
   template:
     metadata:
       labels:
