@@ -1,16 +1,11 @@
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeadLetterValue, LifecycleStageChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { LifecycleService, loadLifecycleConfig, stageChangeId, StageStore } from '@leadscore/lifecycle';
 import { freshTopics, TopicCollector } from '../support/streams.js';
-import { testContext } from '../support/test-context.js';
+import { testContext, testRedis } from '../support/test-context.js';
 
-// The lifecycle service and the read API speak to a single Redis (no Cluster client yet; see
-// docs/doors.md): in the clustered test topology these suites are skipped, not failed.
-const redisCluster = (testContext() as { redisCluster?: boolean }).redisCluster === true;
-
-describe.skipIf(redisCluster)('lifecycle workflow service', () => {
+describe('lifecycle workflow service', () => {
   const ctx = testContext();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
@@ -24,6 +19,7 @@ describe.skipIf(redisCluster)('lifecycle workflow service', () => {
       KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
       REDIS_URL: ctx.redisUrl,
+      REDIS_CLUSTER: String(ctx.redisCluster),
       TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
       REDIS_KEY_PREFIX: keyPrefix,
       LIFECYCLE_GROUP_ID: `${keyPrefix}-group`,
@@ -33,7 +29,7 @@ describe.skipIf(redisCluster)('lifecycle workflow service', () => {
     const service = new LifecycleService({ config, logger: pino({ level: 'silent' }) });
     cleanup.push(() => service.stop());
     await service.start();
-    const redis = new Redis(ctx.redisUrl);
+    const redis = testRedis();
     cleanup.push(() => redis.quit());
     const store = new StageStore(redis, keyPrefix);
     await store.setStage('c-sql', 'SALES_QUALIFIED', Date.now(), 'synced from the CRM');

@@ -8,6 +8,8 @@ export interface LifecycleConfig {
   readonly kafkaClientId: string;
   readonly schemaRegistryUrl: string;
   readonly redisUrl: string;
+  /** REDIS_URL is a seed node of a Redis Cluster */
+  readonly redisCluster: boolean;
   readonly topicPrefix: string;
   readonly redisKeyPrefix: string;
   readonly groupId: string;
@@ -34,6 +36,7 @@ export function loadLifecycleConfig(env: Env): LifecycleConfig {
     kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-lifecycle-${hostname()}-${process.pid}`),
     schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisCluster: read.bool('REDIS_CLUSTER', false),
     topicPrefix: read.topicPrefix(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, kafkaLogCreator, listen, provisionTopics, quitRedis, Readiness } from '@leadscore/service-kit';
+import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, kafkaLogCreator, listen, provisionTopics, quitRedis, Readiness, type RedisClient } from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
 import { LifecycleWorkflow } from './lifecycle-workflow.js';
 import { LifecycleMetrics } from './metrics.js';
@@ -22,7 +21,7 @@ export class LifecycleService {
   readonly metrics = new LifecycleMetrics({ defaultMetrics: true });
   readonly readiness = new Readiness();
   readonly topics: TopicNames;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private producer?: Producer;
   private consumer?: ChunkedConsumer;
   private server?: Server;
@@ -43,7 +42,7 @@ export class LifecycleService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     this.port = await listen(this.server, config.httpPort);
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness);
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
     const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import type { LifecycleStage } from '@leadscore/contracts';
-import { ServiceError } from '@leadscore/service-kit';
+import { redisAll, type RedisClient } from '@leadscore/service-kit';
 import { isLifecycleStage, LIFECYCLE_STAGES } from './stages.js';
 
 /** Bump when the Lua script changes: two versions of the code never run each other's scripts. */
@@ -48,7 +47,7 @@ export interface CrossingOutcome {
 }
 
 type Scripted = {
-  [APPLY](stageKey: string, historyKey: string, ...argv: (string | number)[]): unknown;
+  [APPLY](stageKey: string, historyKey: string, ...argv: (string | number)[]): Promise<unknown>;
 };
 
 /** The id of the stage change a crossing causes: the same crossing always gives the same id. */
@@ -63,7 +62,7 @@ export function stageChangeId(crossingId: string, to: LifecycleStage): string {
  */
 export class StageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly historyLength = 100,
   ) {
@@ -83,24 +82,26 @@ export class StageStore {
   /** Applies many crossings (in order) in one round trip. */
   async applyCrossings(crossings: readonly CrossingInput[], target: LifecycleStage, now: number): Promise<CrossingOutcome[]> {
     if (crossings.length === 0) return [];
-    const pipeline = this.redis.pipeline() as unknown as Scripted & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (const c of crossings) {
-      pipeline[APPLY](
-        this.stageKey(c.contactId),
-        this.historyKey(c.contactId),
-        c.crossingId,
-        c.direction,
-        target,
-        LIFECYCLE_STAGES.join(','),
-        stageChangeId(c.crossingId, target),
-        now,
-        c.threshold,
-        c.score,
-        this.historyLength,
-        `threshold ${c.threshold} crossed up`,
-      );
-    }
-    const replies = await this.exec(pipeline);
+    const scripted = this.redis as unknown as Scripted;
+    // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
+    const replies = await redisAll(
+      crossings.map((c) =>
+        scripted[APPLY](
+          this.stageKey(c.contactId),
+          this.historyKey(c.contactId),
+          c.crossingId,
+          c.direction,
+          target,
+          LIFECYCLE_STAGES.join(','),
+          stageChangeId(c.crossingId, target),
+          now,
+          c.threshold,
+          c.score,
+          this.historyLength,
+          `threshold ${c.threshold} crossed up`,
+        ),
+      ),
+    );
     return crossings.map((c, i) => {
       const [status, raw] = replies[i] as [number, string];
       return { contactId: c.contactId, firstTime: status !== 2, entry: JSON.parse(raw) as StageHistoryEntry };
@@ -131,17 +132,4 @@ export class StageStore {
     return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
   }
 
-  private async exec(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch (error) {
-      throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${(error as Error).message}`, true, { cause: error });
-    }
-    if (!results) throw new ServiceError('REDIS_UNAVAILABLE', 'Redis pipeline was discarded', true);
-    return results.map(([error, value]) => {
-      if (error) throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${error.message}`, true, { cause: error });
-      return value;
-    });
-  }
 }

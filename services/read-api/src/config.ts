@@ -5,6 +5,8 @@ import { EnvReader } from '@leadscore/service-kit';
 /** The read API's configuration: read once from the environment by `main`, then frozen. */
 export interface ReadApiConfig {
   readonly redisUrl: string;
+  /** REDIS_URL is a seed node of a Redis Cluster */
+  readonly redisCluster: boolean;
   readonly redisKeyPrefix: string;
   /** The grid the scorer runs: scores and breakdowns are computed with it at request time. */
   readonly gridFile: string;
@@ -34,6 +36,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
   const projection = read.bool('READ_API_PROJECTION', true);
   return read.done<ReadApiConfig>({
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisCluster: read.bool('REDIS_CLUSTER', false),
     redisKeyPrefix: read.redisKeyPrefix(),
     gridFile: read.text('GRID_FILE', DEFAULT_GRID),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),

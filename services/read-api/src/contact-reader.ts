@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, scoreAt, type CompiledGrid, type Contribution } from '@leadscore/engine';
 import { StageStore, type ContactStage, type StageHistoryEntry } from '@leadscore/lifecycle';
 import type { RecentScoreChange } from './score-change-projection.js';
@@ -33,7 +33,7 @@ export class ContactReader {
   private readonly stages: StageStore;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ReadKeys,
     private readonly grid: CompiledGrid,
   ) {

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
-import { ChunkedConsumer, connectRedis, kafkaLogCreator, provisionTopics, quitRedis, Readiness, ServiceError } from '@leadscore/service-kit';
+import { ChunkedConsumer, connectRedis, kafkaLogCreator, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
@@ -36,7 +35,7 @@ export class ReadApiService {
   readonly metrics = new ReadApiMetrics({ defaultMetrics: true });
   readonly readiness = new Readiness();
   readonly topics: TopicNames;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private producer?: Producer;
   private consumer?: ChunkedConsumer;
   private app?: FastifyInstance;
@@ -58,7 +57,7 @@ export class ReadApiService {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
-    this.redis = await connectRedis(config.redisUrl, this.readiness);
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
     const keys = new ReadKeys(config.redisKeyPrefix);
 
     if (config.projection) {

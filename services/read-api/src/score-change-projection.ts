@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import type { AvroCodec, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
-import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
+import { deadLetterFor, isRetriable, redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
 import type { ReadApiMetrics } from './metrics.js';
 import type { ReadKeys } from './read-keys.js';
 
@@ -23,9 +22,9 @@ export interface RecentScoreChange {
   readonly evaluatedAt: number;
 }
 
-type Pipeline = { exec(): Promise<[Error | null, unknown][] | null>; zadd(key: string, score: number, member: string): unknown } & Record<
+type Scripted = Record<
   typeof PROJECT,
-  (recentKey: string, projectionKey: string, sequence: number, score: number, entry: string, keep: number) => unknown
+  (recentKey: string, projectionKey: string, sequence: number, score: number, entry: string, keep: number) => Promise<unknown>
 >;
 
 /**
@@ -37,7 +36,7 @@ type Pipeline = { exec(): Promise<[Error | null, unknown][] | null>; zadd(key: s
  */
 export class ScoreChangeProjection {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ReadKeys,
     private readonly codec: AvroCodec,
     private readonly producer: Producer,
@@ -73,7 +72,9 @@ export class ScoreChangeProjection {
     }
     if (changes.length === 0) return;
 
-    const scripts = this.redis.pipeline() as unknown as Pipeline;
+    const scripted = this.redis as unknown as Scripted;
+    // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
+    const projected: Promise<unknown>[] = [];
     for (const c of changes) {
       const entry: RecentScoreChange = {
         id: c.id,
@@ -86,31 +87,15 @@ export class ScoreChangeProjection {
         grid: { name: c.gridName, version: c.gridVersion },
         evaluatedAt: c.evaluatedAt,
       };
-      scripts[PROJECT](this.keys.recent(c.contactId), this.keys.projection(c.contactId), c.sequence, c.score, JSON.stringify(entry), this.recentLength);
+      projected.push(scripted[PROJECT](this.keys.recent(c.contactId), this.keys.projection(c.contactId), c.sequence, c.score, JSON.stringify(entry), this.recentLength));
     }
-    const results = await exec(scripts);
+    const results = await redisAll(projected);
     const latest = new Map<string, number>();
     changes.forEach((c, i) => {
       const [projected, score] = results[i] as [number, string | null];
       this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
       if (score !== null) latest.set(c.contactId, Number(score));
     });
-    const board = this.redis.pipeline() as unknown as Pipeline;
-    for (const [contactId, score] of latest) board.zadd(this.keys.leaderboard(), score, contactId);
-    await exec(board);
+    await redisAll([...latest].map(([contactId, score]) => this.redis.zadd(this.keys.leaderboard(), score, contactId)));
   }
-}
-
-async function exec(pipeline: Pipeline): Promise<unknown[]> {
-  let results: [Error | null, unknown][] | null;
-  try {
-    results = await pipeline.exec();
-  } catch (error) {
-    throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${(error as Error).message}`, true, { cause: error });
-  }
-  if (!results) throw new ServiceError('REDIS_UNAVAILABLE', 'Redis pipeline was discarded', true);
-  return results.map(([error, value]) => {
-    if (error) throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${error.message}`, true, { cause: error });
-    return value;
-  });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { ScorerMetrics } from './metrics.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
@@ -39,8 +39,6 @@ type Scripted = {
   [CLAIM_DUE](key: string, now: number, count: number, leaseMs: number): Promise<string[]>;
 };
 
-/** A standalone Redis or a Redis Cluster, created with auto-pipelining (see connectRedis). */
-export type RedisClient = Redis | Cluster;
 
 /**
  * Per-contact scoring state in Redis: one string per contact (the engine's compact encoding)

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BatchScorer } from './batch-scorer.js';
 import type { InputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
-import type { Readiness } from './readiness.js';
+import type { Readiness } from '@leadscore/service-kit';
 import type { CrashPoint } from './crash-points.js';
 import { isRetriable } from './scorer-error.js';
 

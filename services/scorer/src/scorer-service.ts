@@ -1,19 +1,17 @@
 import type { Server } from 'node:http';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
 import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
-import { ContactStateStore, type RedisClient } from './contact-state-store.js';
+import { ContactStateStore } from './contact-state-store.js';
+import { connectRedis, createOpsServer, Readiness, type RedisClient } from '@leadscore/service-kit';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { DecaySweeper } from './decay-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
-import { createOpsServer } from './http-server.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
-import { Readiness } from './readiness.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerConsumer } from './scorer-consumer.js';
 import { crashPoints } from './crash-points.js';
@@ -67,7 +65,7 @@ export class ScorerService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
 
-    this.redis = await connectRedis(config.redisUrl, config.redisCluster, this.readiness);
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
     await checkEvictionPolicy(this.redis, logger);
 
     const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
@@ -143,49 +141,6 @@ export class ScorerService {
       .catch((error: Error) => this.options.logger.warn({ err: { name: error.name, message: error.message } }, 'decay sweep failed; retried next interval'))
       .finally(() => (this.sweeping = undefined));
   }
-}
-
-async function connectRedis(url: string, cluster: boolean, readiness: Readiness): Promise<RedisClient> {
-  const options: RedisOptions = {
-    lazyConnect: true,
-    // fail fast while disconnected: the consumer pauses instead of queueing work in memory
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // commands issued in one tick go out as one pipeline (per node, on a cluster)
-    enableAutoPipelining: true,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  };
-  let redis: RedisClient;
-  if (cluster) {
-    const seed = new URL(url);
-    const { lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy: _r, ...nodeOptions } = options;
-    redis = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
-      lazyConnect,
-      enableOfflineQueue,
-      enableAutoPipelining,
-      clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      redisOptions: {
-        ...nodeOptions,
-        ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
-        ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
-        ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
-      },
-    });
-  } else {
-    redis = new Redis(url, options);
-  }
-  readiness.set('redis', 'connecting');
-  redis.on('ready', () => readiness.set('redis', null));
-  redis.on('end', () => readiness.set('redis', 'disconnected'));
-  redis.on('reconnecting', () => readiness.set('redis', 'reconnecting'));
-  redis.on('error', () => undefined); // surfaced through readiness and failing commands
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    throw new ScorerError(ScorerErrorCode.RedisUnavailable, `cannot connect to Redis: ${(error as Error).message}`, true, { cause: error });
-  }
-  return redis;
 }
 
 /** Scoring state must never be evicted: refuse a Redis that would. */

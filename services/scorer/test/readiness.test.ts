@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { compileGrid, loadGrid } from '@leadscore/engine';
 import { loadScorerConfig } from '../src/config.js';
-import { Readiness } from '../src/readiness.js';
+import { Readiness } from '@leadscore/service-kit';
 import { ScorerService } from '../src/scorer-service.js';
 
 describe('readiness', () => {

@@ -2,7 +2,7 @@
 export { EnvReader, LOG_LEVELS } from './env-reader.js';
 export { Readiness } from './readiness.js';
 export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
-export { connectRedis, quitRedis } from './redis-connection.js';
+export { connectRedis, quitRedis, redisAll, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
 export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
 export { ServiceError, isRetriable, errorFields } from './service-error.js';
