@@ -108,8 +108,11 @@ describe('the doors, end to end', () => {
     expect(view.lifecycle.history).toHaveLength(1);
     expect(view.lifecycle.history[0]).toMatchObject({ direction: 'UP', outcome: 'moved', from: null, to: 'MARKETING_QUALIFIED' });
     // why is this lead hot: each change with its cause, newest first; the retried batch added none
+    // (the identify goes to the contact-updates topic, so it may be scored before or after the
+    // webinar of the same Segment batch: compare the causes, not their order across topics)
     const causes = (view.recentChanges as { cause: { eventId: string } }[]).map((c) => c.cause.eventId).reverse();
-    expect(causes).toEqual([`${contactId}-1`, `${contactId}-2`, `${contactId}-3`, `${contactId}-s1`, `${contactId}-s2`]);
+    expect(causes.slice(0, 3)).toEqual([`${contactId}-1`, `${contactId}-2`, `${contactId}-3`]);
+    expect(causes.slice(3).sort()).toEqual([`${contactId}-s1`, `${contactId}-s2`]);
 
     const board = await json(await fetch(await readApi.url('/leaderboard?limit=5')));
     expect(board.contacts[0]).toEqual({ rank: 1, contactId, score: expected.score });
