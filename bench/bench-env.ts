@@ -145,3 +145,9 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function rate(events: number, ms: number): number {
   return ms > 0 ? Math.round((events / ms) * 1000) : 0;
 }
+
+/** CPU seconds (user + system) this process used since `start` (a process.cpuUsage() reading). */
+export function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return Math.round((used.user + used.system) / 1e4) / 100;
+}

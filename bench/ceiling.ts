@@ -5,12 +5,14 @@
  * message (group join excluded).
  */
 import type { Kafka } from 'kafkajs';
-import { rate } from './bench-env.js';
+import { cpuSince, rate } from './bench-env.js';
 
 export interface CeilingResult {
   readonly events: number;
   readonly ms: number;
   readonly eventsPerSecond: number;
+  /** CPU seconds (user + system) this process used meanwhile: the consumer's cost, whatever else runs on the machine. */
+  readonly cpuSeconds: number;
 }
 
 export async function measureCeiling(kafka: Kafka, groupId: string, topics: readonly string[], expected: number): Promise<CeilingResult> {
@@ -21,6 +23,7 @@ export async function measureCeiling(kafka: Kafka, groupId: string, topics: read
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   await consumer.connect();
+  const cpuAtStart = process.cpuUsage();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
@@ -38,5 +41,5 @@ export async function measureCeiling(kafka: Kafka, groupId: string, topics: read
   } finally {
     await consumer.disconnect();
   }
-  return { events: count, ms: last - first, eventsPerSecond: rate(count, last - first) };
+  return { events: count, ms: last - first, eventsPerSecond: rate(count, last - first), cpuSeconds: cpuSince(cpuAtStart) };
 }

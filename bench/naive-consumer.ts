@@ -11,13 +11,15 @@ import type { Redis } from 'ioredis';
 import { CONTACT_UPDATED, applyEvent, decodeState, emptyState, encodeState, parseEvent, type CompiledGrid } from '@leadscore/engine';
 import { ScoreOutputWriter } from '@leadscore/scorer';
 import type { TopicSet } from './prefill.js';
-import { rate } from './bench-env.js';
+import { cpuSince, rate } from './bench-env.js';
 
 export interface NaiveResult {
   readonly events: number;
   readonly outputs: number;
   readonly ms: number;
   readonly eventsPerSecond: number;
+  /** CPU seconds (user + system) this process used meanwhile: the consumer's cost, whatever else runs on the machine. */
+  readonly cpuSeconds: number;
 }
 
 export async function measureNaive(
@@ -38,6 +40,7 @@ export async function measureNaive(
   const finished = new Promise<void>((resolve) => (done = resolve));
   const timer = setTimeout(() => done(), options.maxMs);
   await Promise.all([consumer.connect(), producer.connect()]);
+  const cpuAtStart = process.cpuUsage();
   try {
     await consumer.subscribe({ topics: [...set.inputTopics], fromBeginning: true });
     await consumer.run({
@@ -72,5 +75,5 @@ export async function measureNaive(
     await consumer.disconnect();
     await producer.disconnect();
   }
-  return { events, outputs, ms: last - first, eventsPerSecond: rate(events, last - first) };
+  return { events, outputs, ms: last - first, eventsPerSecond: rate(events, last - first), cpuSeconds: cpuSince(cpuAtStart) };
 }

@@ -10,18 +10,19 @@ import type { ThroughputResult } from './scorer-instances.js';
 
 /** The scorer's own view of a phase: chunks scored, mean chunk time, mean Redis round trip by operation (ms). */
 export interface ChunkTimings {
+  readonly cpuSeconds: number;
   readonly chunks: number;
   readonly meanChunkMs: number;
   readonly meanRedisMs: Record<string, number>;
 }
 
 const timings = (t: ChunkTimings) =>
-  `${n(t.chunks)} chunks, ${t.meanChunkMs} ms each; Redis ${Object.entries(t.meanRedisMs).map(([op, v]) => `${op} ${v} ms`).join(', ')}`;
+  `${t.cpuSeconds} s of scorer CPU, ${n(t.chunks)} chunks, ${t.meanChunkMs} ms each; Redis ${Object.entries(t.meanRedisMs).map(([op, v]) => `${op} ${v} ms`).join(', ')}`;
 
 export interface BenchReport {
   readonly startedAt: string;
   readonly mode: 'quick' | 'full';
-  readonly machine: { readonly node: string; readonly cpus: number; readonly cpuModel: string; readonly memGiB: number; readonly loadAverageAtStart: readonly number[] };
+  readonly machine: { readonly node: string; readonly cpus: number; readonly cpuModel: string; readonly memGiB: number; readonly loadAverageAtStart: readonly number[]; readonly loadByPhase: Record<string, number> };
   readonly scorerSettings: Record<string, string>;
   readonly input: PrefillResult & { readonly contacts: number; readonly seed: number };
   readonly ceiling: CeilingResult;
@@ -51,12 +52,13 @@ export interface SummaryRow {
 export function summaryRows(r: BenchReport): SummaryRow[] {
   const ofCeiling = r.scorer.eventsPerSecond / Math.max(1, r.ceiling.eventsPerSecond);
   const ofNaive = r.scorer.eventsPerSecond / Math.max(1, r.naive.eventsPerSecond);
+  const us = (cpuSeconds: number, events: number) => `${n((cpuSeconds / Math.max(1, events)) * 1e6)} µs CPU/event`;
   const rows: SummaryRow[] = [
-    { measure: '1. ceiling: kafkajs consume-only', value: `${n(r.ceiling.eventsPerSecond)} events/s`, target: '', status: '' },
-    { measure: `2. naive consumer (first ${n(r.naive.events)} events)`, value: `${n(r.naive.eventsPerSecond)} events/s`, target: '', status: '' },
+    { measure: '1. ceiling: kafkajs consume-only', value: `${n(r.ceiling.eventsPerSecond)} events/s (${us(r.ceiling.cpuSeconds, r.ceiling.events)})`, target: '', status: '' },
+    { measure: `2. naive consumer (first ${n(r.naive.events)} events)`, value: `${n(r.naive.eventsPerSecond)} events/s (${us(r.naive.cpuSeconds, r.naive.events)})`, target: '', status: '' },
     {
       measure: `3. scorer end to end (${n(r.scorer.events)} events, ${n(r.input.contacts)} contacts)`,
-      value: `${n(r.scorer.eventsPerSecond)} events/s`,
+      value: `${n(r.scorer.eventsPerSecond)} events/s (${us(r.scorer.cpuSeconds, r.scorer.events)})`,
       target: '',
       status: '',
     },
@@ -82,7 +84,7 @@ export function summaryRows(r: BenchReport): SummaryRow[] {
     { measure: '   scorer peak RSS', value: r.scorerPeakRssBytes === null ? 'n/a' : `${n(r.scorerPeakRssBytes / 2 ** 20)} MiB`, target: '', status: '' },
   );
   for (const s of r.scaling) {
-    rows.push({ measure: `6. scaling: ${s.instances} instance${s.instances > 1 ? 's' : ''}`, value: `${n(s.eventsPerSecond)} events/s`, target: '', status: '' });
+    rows.push({ measure: `6. scaling: ${s.instances} instance${s.instances > 1 ? 's' : ''}`, value: `${n(s.eventsPerSecond)} events/s (${us(s.cpuSeconds, s.events)})`, target: '', status: '' });
   }
   return rows;
 }
@@ -100,12 +102,13 @@ export function renderMarkdown(r: BenchReport): string {
   const scaling = r.scaling
     .map(
       (s) =>
-        `| ${s.instances} | ${n(s.events)} | ${(s.ms / 1000).toFixed(1)} s | ${n(s.eventsPerSecond)} | ${(s.wallMs / 1000).toFixed(1)} s | ${n(s.redelivered)} | ${n(s.stateConflicts)} |`,
+        `| ${s.instances} | ${n(s.events)} | ${(s.ms / 1000).toFixed(1)} s | ${n(s.eventsPerSecond)} | ${s.cpuSeconds.toFixed(1)} s | ${(s.wallMs / 1000).toFixed(1)} s | ${n(s.redelivered)} | ${n(s.stateConflicts)} |`,
     )
     .join('\n');
   return `# leadscore benchmark, ${r.startedAt} (${r.mode})
 
-${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}.
+${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}; 1-min load after each phase: ${Object.entries(r.machine.loadByPhase).map(([phase, load]) => `${phase} ${load}`).join(', ')}.
+CPU per event is the consumer's own CPU time (user + system) over the events it handled: unlike events/s it hardly depends on what else runs on the cores.
 Broker, registry, Redis, the scorer(s) and this load generator all share these cores.
 Input: ${n(r.input.events)} synthetic events (seed ${r.input.seed}; ${n(r.input.behavioural)} behavioural, ${n(r.input.contactUpdates)} contact updates) over ${n(r.input.contacts)} contacts, 6 partitions per topic, pre-filled in ${(r.input.ms / 1000).toFixed(1)} s.
 Scorer settings: ${Object.entries(r.scorerSettings).map(([k, v]) => `${k}=${v}`).join(', ')}.
@@ -132,8 +135,8 @@ Redis: ${n(r.redis.contacts)} contacts with a state; MEMORY USAGE over ${n(r.red
 
 ## 6. Scaling
 
-| instances | events | scoring time | events/s | wall (incl. start-up) | scored twice | state conflicts |
-|---:|---:|---:|---:|---:|---:|---:|
+| instances | events | scoring time | events/s | scorer CPU | wall (incl. start-up) | scored twice | state conflicts |
+|---:|---:|---:|---:|---:|---:|---:|---:|
 ${scaling}
 
 ## Engine micro-benchmark

@@ -55,7 +55,11 @@ const SIZES = quick
   ? { contacts: 10_000, events: 60_000, naiveLimit: 3_000, naiveMaxMs: 20_000, latencySeconds: 10, engineEvents: 100_000 }
   : { contacts: 100_000, events: 500_000, naiveLimit: 20_000, naiveMaxMs: 60_000, latencySeconds: 30, engineEvents: 1_000_000 };
 
-function log(message: string): void {
+/** 1-minute load average after each phase: the cores are shared, and a busy neighbour shows here. */
+const loadByPhase: Record<string, number> = {};
+
+function log(message: string, phase?: string): void {
+  if (phase) loadByPhase[phase] = Math.round(loadavg()[0]! * 100) / 100;
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
     log(`pre-filled ${filled.events} events in ${(filled.ms / 1000).toFixed(1)} s`);
 
     const ceiling = await measureCeiling(env.kafka, `${env.runId}-ceiling`, set.inputTopics, filled.events);
-    log(`ceiling: ${ceiling.eventsPerSecond} events/s`);
+    log(`ceiling: ${ceiling.eventsPerSecond} events/s`, 'ceiling');
 
     const naive = await measureNaive(env.kafka, redis, set, grid, {
       groupId: `${env.runId}-naive`,
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
       limit: SIZES.naiveLimit,
       maxMs: SIZES.naiveMaxMs,
     });
-    log(`naive: ${naive.eventsPerSecond} events/s over ${naive.events} events`);
+    log(`naive: ${naive.eventsPerSecond} events/s over ${naive.events} events`, 'naive');
 
     // 3 + 4 + 5: one scorer instance, the default deployment.
     const profileDir = values.profile ? join(outDir, 'profiles') : undefined;
@@ -117,7 +121,7 @@ async function main(): Promise<void> {
       const atStart = await single.timings();
       scorer = await single.waitScored(filled.events, quick ? 300_000 : 900_000);
       scorerChunks = timingDelta(atStart, await single.timings());
-      log(`scorer: ${scorer.eventsPerSecond} events/s (${(scorer.ms / 1000).toFixed(1)} s)`);
+      log(`scorer: ${scorer.eventsPerSecond} events/s (${(scorer.ms / 1000).toFixed(1)} s)`, 'scorer');
       redisMemory = await measureRedisMemory(redis, `${prefixes.keys}-s1`, 5_000);
       log(`redis: ${redisMemory.bytesPerContact} B per contact`);
       for (const rate of [1_000, Math.max(100, Math.round(scorer.eventsPerSecond / 2))]) {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
         });
         const result = { ...measured, scorer: timingDelta(before, await single.timings()) };
         latency.push(result);
-        log(`latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`);
+        log(`latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`, `latency ${rate}/s`);
       }
       peak = single.peakRss()[0];
     } finally {
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
     try {
       const two = await pair.waitScored(all, quick ? 300_000 : 900_000);
       scaling.push(two);
-      log(`2 instances: ${two.eventsPerSecond} events/s over ${all} events`);
+      log(`2 instances: ${two.eventsPerSecond} events/s over ${all} events`, '2 instances');
     } finally {
       await pair.stop();
     }
@@ -168,6 +172,7 @@ async function main(): Promise<void> {
         cpuModel: cpus()[0]?.model ?? 'unknown',
         memGiB: Math.round(totalmem() / 2 ** 30),
         loadAverageAtStart,
+        loadByPhase,
       },
       scorerSettings: {
         ...Object.fromEntries(TUNING.map((name) => [name, scorerTuning[name] ?? 'default'])),

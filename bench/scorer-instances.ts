@@ -81,6 +81,8 @@ export interface ThroughputResult {
   /** From the first message consumed (any instance) to the last one scored. */
   readonly ms: number;
   readonly eventsPerSecond: number;
+  /** CPU seconds the instances used over `ms` (prom-client's process_cpu_seconds_total; ±1 poll). */
+  readonly cpuSeconds: number;
   /** From process start (tsx start-up, Redis/Kafka connect, group join included). */
   readonly wallMs: number;
   readonly scoreChanges: number;
@@ -90,20 +92,25 @@ export interface ThroughputResult {
 }
 
 export interface ScorerTimings {
+  /** CPU seconds (user + system) the instances have used. */
+  readonly cpuSeconds: number;
   readonly chunks: number;
   readonly chunkSeconds: number;
   readonly redis: Record<string, { count: number; seconds: number }>;
 }
 
 /** What happened between two timings: chunks, mean chunk time and mean Redis round trip (ms). */
-export function timingDelta(before: ScorerTimings, after: ScorerTimings): { chunks: number; meanChunkMs: number; meanRedisMs: Record<string, number> } {
+export function timingDelta(
+  before: ScorerTimings,
+  after: ScorerTimings,
+): { cpuSeconds: number; chunks: number; meanChunkMs: number; meanRedisMs: Record<string, number> } {
   const chunks = after.chunks - before.chunks;
   const meanRedisMs: Record<string, number> = {};
   for (const [op, t] of Object.entries(after.redis)) {
     const count = t.count - (before.redis[op]?.count ?? 0);
     meanRedisMs[op] = count > 0 ? Math.round(((t.seconds - (before.redis[op]?.seconds ?? 0)) / count) * 1e4) / 10 : 0;
   }
-  return { chunks, meanChunkMs: chunks > 0 ? Math.round(((after.chunkSeconds - before.chunkSeconds) / chunks) * 1e4) / 10 : 0, meanRedisMs };
+  return { cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100, chunks, meanChunkMs: chunks > 0 ? Math.round(((after.chunkSeconds - before.chunkSeconds) / chunks) * 1e4) / 10 : 0, meanRedisMs };
 }
 
 export class ScorerFleet {
@@ -149,6 +156,8 @@ export class ScorerFleet {
     const deadline = performance.now() + timeoutMs;
     let first = 0;
     let end = 0;
+    let cpuAtFirst = 0;
+    let cpuAtEnd = 0;
     for (;;) {
       for (const p of this.processes) if (!p.running) throw new Error(`scorer ${p.pid} exited during the benchmark`);
       const texts = await this.metrics();
@@ -158,9 +167,13 @@ export class ScorerFleet {
         (s, t) => s + metricSum(t, 'leadscore_events_scored_total') + metricSum(t, 'leadscore_events_dead_lettered_total'),
         0,
       );
-      if (first === 0 && consumed > 0) first = now - POLL_MS / 2;
+      if (first === 0 && consumed > 0) {
+        first = now - POLL_MS / 2;
+        cpuAtFirst = texts.reduce((s, t) => s + metricSum(t, 'leadscore_scorer_process_cpu_seconds_total'), 0);
+      }
       if (scored >= expected) {
         end = now;
+        cpuAtEnd = texts.reduce((s, t) => s + metricSum(t, 'leadscore_scorer_process_cpu_seconds_total'), 0);
         break;
       }
       if (now > deadline) throw new Error(`scorers scored ${scored} of ${expected} messages in ${timeoutMs} ms`);
@@ -182,6 +195,7 @@ export class ScorerFleet {
       events: expected,
       ms,
       eventsPerSecond: rate(expected, ms),
+      cpuSeconds: Math.round((cpuAtEnd - cpuAtFirst) * 100) / 100,
       wallMs: end - this.startedAt,
       scoreChanges: await this.sum('leadscore_score_changes_total'),
       thresholdCrossings: await this.sum('leadscore_threshold_crossings_total'),
@@ -202,7 +216,9 @@ export class ScorerFleet {
         seconds: texts.reduce((s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_sum${label}`, 'x_sum'), 'x_sum'), 0),
       };
     }
-    return { chunks: sum('leadscore_batch_duration_seconds_count'), chunkSeconds: sum('leadscore_batch_duration_seconds_sum'), redis };
+    return {
+      cpuSeconds: sum('leadscore_scorer_process_cpu_seconds_total'),
+      chunks: sum('leadscore_batch_duration_seconds_count'), chunkSeconds: sum('leadscore_batch_duration_seconds_sum'), redis };
   }
 
   /** Peak RSS of each instance so far (bytes). */
