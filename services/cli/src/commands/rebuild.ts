@@ -245,7 +245,7 @@ export async function rebuild(
     });
     const decoder = new EventDecoder(codec, topics, maxEventBytes);
     // The scorer's own store: the same keys, encoding, compare-and-set script and decay index.
-    const store = new ContactStateStore(redis as ConstructorParameters<typeof ContactStateStore>[0], options.keyPrefix);
+    const store = new ContactStateStore(redis, options.keyPrefix);
     const counts: RebuildCounts = {
       messages: 0,
       applied: 0,
