@@ -53,7 +53,11 @@ export class ScorerConsumer {
     });
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
     readiness.set('consumer', 'not in the consumer group yet');
-    this.consumer.on(GROUP_JOIN, () => readiness.set('consumer', null));
+    this.consumer.on(GROUP_JOIN, () => {
+      readiness.set('consumer', null);
+      // partitions may have moved: report lag only for what this instance now fetches
+      metrics.consumerLag.reset();
+    });
     this.consumer.on(REBALANCING, () => readiness.set('consumer', 'rebalancing'));
     this.consumer.on(DISCONNECT, () => readiness.set('consumer', 'disconnected'));
     this.consumer.on(STOP, () => readiness.set('consumer', 'stopped'));
