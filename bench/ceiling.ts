@@ -15,7 +15,12 @@ export interface CeilingResult {
   readonly cpuSeconds: number;
 }
 
-export async function measureCeiling(kafka: Kafka, groupId: string, topics: readonly string[], expected: number): Promise<CeilingResult> {
+export async function measureCeiling(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  expected: number,
+): Promise<CeilingResult> {
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 512 * 1024, maxBytes: 4 * 1024 * 1024 });
   let count = 0;
   let first = 0;

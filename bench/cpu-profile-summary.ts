@@ -80,7 +80,12 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
 }
 
 export function profileMarkdown(file: string, summary: ProfileSummary): string {
-  const lines = [`Profile \`${file}\` (${summary.totalMs} ms sampled; shares are of non-idle time)`, '', '| area | self ms | share |', '|---|---:|---:|'];
+  const lines = [
+    `Profile \`${file}\` (${summary.totalMs} ms sampled; shares are of non-idle time)`,
+    '',
+    '| area | self ms | share |',
+    '|---|---:|---:|',
+  ];
   for (const a of summary.byArea.slice(0, 12)) lines.push(`| ${a.area} | ${a.selfMs} | ${a.share} % |`);
   lines.push('', '| function | where | self ms | share |', '|---|---|---:|---:|');
   for (const f of summary.topFunctions) lines.push(`| \`${f.name}\` | ${f.where} | ${f.selfMs} | ${f.share} % |`);

@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 const ENGINE_BENCH = fileURLToPath(new URL('../services/engine/bench/engine.bench.ts', import.meta.url));
 
 export async function runEngineMicroBench(events: number, contacts: number): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENGINE_BENCH, '--events', String(events), '--contacts', String(contacts)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ENGINE_BENCH, '--events', String(events), '--contacts', String(contacts)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();

@@ -40,7 +40,11 @@ export async function measureLatency(
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   let joined!: () => void;
   const groupJoined = new Promise<void>((resolve) => (joined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, () => joined());
@@ -95,10 +99,12 @@ export async function measureLatency(
     const phaseMs = performance.now() - started;
     // Let the scorer finish what was offered, then the outputs reach the consumer.
     const deadline = performance.now() + 120_000;
-    while ((await groupBehind(kafka, options.scorerGroupId, set.inputTopics)) > 0 && performance.now() < deadline) await sleep(250);
+    while ((await groupBehind(kafka, options.scorerGroupId, set.inputTopics)) > 0 && performance.now() < deadline)
+      await sleep(250);
     await sleep(1_500);
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
+    const pct = (p: number) =>
+      latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
     return {
       offeredRate: rate,
       achievedRate: Math.round((produced / phaseMs) * 1000),

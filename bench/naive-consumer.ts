@@ -8,7 +8,15 @@
  */
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { CONTACT_UPDATED, applyEvent, decodeState, emptyState, encodeState, parseEvent, type CompiledGrid } from '@leadscore/engine';
+import {
+  CONTACT_UPDATED,
+  applyEvent,
+  decodeState,
+  emptyState,
+  encodeState,
+  parseEvent,
+  type CompiledGrid,
+} from '@leadscore/engine';
 import { ScoreOutputWriter } from '@leadscore/scorer';
 import type { TopicSet } from './prefill.js';
 import { cpuSince, rate } from './bench-env.js';
@@ -30,7 +38,11 @@ export async function measureNaive(
   options: { groupId: string; keyPrefix: string; outputTopic: string; limit: number; maxMs: number },
 ): Promise<NaiveResult> {
   const consumer = kafka.consumer({ groupId: options.groupId });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   const writer = new ScoreOutputWriter(set.codec);
   let events = 0;
   let outputs = 0;
@@ -49,7 +61,10 @@ export async function measureNaive(
         if (first === 0) first = performance.now();
         const now = Date.now();
         const contactUpdate = topic === set.topics.contactUpdates;
-        const raw = await set.codec.decode<Record<string, unknown>>(contactUpdate ? 'contactUpdates' : 'behaviouralEvents', message.value);
+        const raw = await set.codec.decode<Record<string, unknown>>(
+          contactUpdate ? 'contactUpdates' : 'behaviouralEvents',
+          message.value,
+        );
         const parsed = parseEvent(contactUpdate ? { ...raw, type: CONTACT_UPDATED } : raw, now);
         if (parsed.ok) {
           const key = `${options.keyPrefix}:c:{${parsed.event.contactId}}`;

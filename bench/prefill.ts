@@ -35,7 +35,13 @@ export async function createTopicSet(kafka: Kafka, registryUrl: string, prefix: 
 /** One event as the (topic, key, value) a marketing platform would produce. */
 export async function encodeEvent(set: TopicSet, event: GeneratedEvent): Promise<{ topic: string; key: string; value: Buffer }> {
   if (event.type === 'contact_updated') {
-    const value = { eventId: event.eventId, contactId: event.contactId, occurredAt: event.occurredAt, properties: event.properties, source: SOURCE };
+    const value = {
+      eventId: event.eventId,
+      contactId: event.contactId,
+      occurredAt: event.occurredAt,
+      properties: event.properties,
+      source: SOURCE,
+    };
     return { topic: set.topics.contactUpdates, key: event.contactId, value: await set.codec.encode('contactUpdates', value) };
   }
   const value = { ...event, source: SOURCE };

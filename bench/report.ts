@@ -17,12 +17,21 @@ export interface ChunkTimings {
 }
 
 const timings = (t: ChunkTimings) =>
-  `${t.cpuSeconds} s of scorer CPU, ${n(t.chunks)} chunks, ${t.meanChunkMs} ms each; Redis ${Object.entries(t.meanRedisMs).map(([op, v]) => `${op} ${v} ms`).join(', ')}`;
+  `${t.cpuSeconds} s of scorer CPU, ${n(t.chunks)} chunks, ${t.meanChunkMs} ms each; Redis ${Object.entries(t.meanRedisMs)
+    .map(([op, v]) => `${op} ${v} ms`)
+    .join(', ')}`;
 
 export interface BenchReport {
   readonly startedAt: string;
   readonly mode: 'quick' | 'full';
-  readonly machine: { readonly node: string; readonly cpus: number; readonly cpuModel: string; readonly memGiB: number; readonly loadAverageAtStart: readonly number[]; readonly loadByPhase: Record<string, number> };
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memGiB: number;
+    readonly loadAverageAtStart: readonly number[];
+    readonly loadByPhase: Record<string, number>;
+  };
   readonly scorerSettings: Record<string, string>;
   readonly input: PrefillResult & { readonly contacts: number; readonly seed: number };
   readonly ceiling: CeilingResult;
@@ -54,15 +63,30 @@ export function summaryRows(r: BenchReport): SummaryRow[] {
   const ofNaive = r.scorer.eventsPerSecond / Math.max(1, r.naive.eventsPerSecond);
   const us = (cpuSeconds: number, events: number) => `${n((cpuSeconds / Math.max(1, events)) * 1e6)} µs CPU/event`;
   const rows: SummaryRow[] = [
-    { measure: '1. ceiling: kafkajs consume-only', value: `${n(r.ceiling.eventsPerSecond)} events/s (${us(r.ceiling.cpuSeconds, r.ceiling.events)})`, target: '', status: '' },
-    { measure: `2. naive consumer (first ${n(r.naive.events)} events)`, value: `${n(r.naive.eventsPerSecond)} events/s (${us(r.naive.cpuSeconds, r.naive.events)})`, target: '', status: '' },
+    {
+      measure: '1. ceiling: kafkajs consume-only',
+      value: `${n(r.ceiling.eventsPerSecond)} events/s (${us(r.ceiling.cpuSeconds, r.ceiling.events)})`,
+      target: '',
+      status: '',
+    },
+    {
+      measure: `2. naive consumer (first ${n(r.naive.events)} events)`,
+      value: `${n(r.naive.eventsPerSecond)} events/s (${us(r.naive.cpuSeconds, r.naive.events)})`,
+      target: '',
+      status: '',
+    },
     {
       measure: `3. scorer end to end (${n(r.scorer.events)} events, ${n(r.input.contacts)} contacts)`,
       value: `${n(r.scorer.eventsPerSecond)} events/s (${us(r.scorer.cpuSeconds, r.scorer.events)})`,
       target: '',
       status: '',
     },
-    { measure: '   scorer / ceiling', value: `${(ofCeiling * 100).toFixed(0)} %`, target: '≥ 60 %', status: mark(ofCeiling >= 0.6) },
+    {
+      measure: '   scorer / ceiling',
+      value: `${(ofCeiling * 100).toFixed(0)} %`,
+      target: '≥ 60 %',
+      status: mark(ofCeiling >= 0.6),
+    },
     { measure: '   scorer / naive', value: `${ofNaive.toFixed(1)}×`, target: '≥ 10×', status: mark(ofNaive >= 10) },
   ];
   for (const l of r.latency) {
@@ -81,10 +105,20 @@ export function summaryRows(r: BenchReport): SummaryRow[] {
       target: '≤ 200 B',
       status: mark(r.redis.bytesPerContact <= 200),
     },
-    { measure: '   scorer peak RSS', value: r.scorerPeakRssBytes === null ? 'n/a' : `${n(r.scorerPeakRssBytes / 2 ** 20)} MiB`, target: '', status: '' },
+    {
+      measure: '   scorer peak RSS',
+      value: r.scorerPeakRssBytes === null ? 'n/a' : `${n(r.scorerPeakRssBytes / 2 ** 20)} MiB`,
+      target: '',
+      status: '',
+    },
   );
   for (const s of r.scaling) {
-    rows.push({ measure: `6. scaling: ${s.instances} instance${s.instances > 1 ? 's' : ''}`, value: `${n(s.eventsPerSecond)} events/s (${us(s.cpuSeconds, s.events)})`, target: '', status: '' });
+    rows.push({
+      measure: `6. scaling: ${s.instances} instance${s.instances > 1 ? 's' : ''}`,
+      value: `${n(s.eventsPerSecond)} events/s (${us(s.cpuSeconds, s.events)})`,
+      target: '',
+      status: '',
+    });
   }
   return rows;
 }
@@ -107,11 +141,17 @@ export function renderMarkdown(r: BenchReport): string {
     .join('\n');
   return `# leadscore benchmark, ${r.startedAt} (${r.mode})
 
-${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}; 1-min load after each phase: ${Object.entries(r.machine.loadByPhase).map(([phase, load]) => `${phase} ${load}`).join(', ')}.
+${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}; 1-min load after each phase: ${Object.entries(
+    r.machine.loadByPhase,
+  )
+    .map(([phase, load]) => `${phase} ${load}`)
+    .join(', ')}.
 CPU per event is the consumer's own CPU time (user + system) over the events it handled: unlike events/s it hardly depends on what else runs on the cores.
 Broker, registry, Redis, the scorer(s) and this load generator all share these cores.
 Input: ${n(r.input.events)} synthetic events (seed ${r.input.seed}; ${n(r.input.behavioural)} behavioural, ${n(r.input.contactUpdates)} contact updates) over ${n(r.input.contacts)} contacts, 6 partitions per topic, pre-filled in ${(r.input.ms / 1000).toFixed(1)} s.
-Scorer settings: ${Object.entries(r.scorerSettings).map(([k, v]) => `${k}=${v}`).join(', ')}.
+Scorer settings: ${Object.entries(r.scorerSettings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}.
 
 | measure | value | target | status |
 |---|---|---|---|
@@ -157,5 +197,8 @@ export function writeReport(outDir: string, report: BenchReport): void {
 export function printSummary(report: BenchReport): void {
   const rows = summaryRows(report);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => [r.measure, r.value, r.target][i]!.length)));
-  for (const r of rows) console.log(`${r.measure.padEnd(w[0]!)}  ${r.value.padEnd(w[1]!)}  ${r.target.padEnd(w[2]!)}  ${r.status.replace(/\*/g, '')}`);
+  for (const r of rows)
+    console.log(
+      `${r.measure.padEnd(w[0]!)}  ${r.value.padEnd(w[1]!)}  ${r.target.padEnd(w[2]!)}  ${r.status.replace(/\*/g, '')}`,
+    );
 }

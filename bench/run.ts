@@ -66,7 +66,10 @@ function log(message: string, phase?: string): void {
 /** Starts the native stack unless the endpoints are given; adopts its exports. */
 function ensureStack(): void {
   if (process.env['KAFKA_BROKERS'] && process.env['SCHEMA_REGISTRY_URL'] && process.env['REDIS_URL']) return;
-  const out = execFileSync('bash', [join(ROOT, 'deploy/local/stack.sh'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [join(ROOT, 'deploy/local/stack.sh'), 'start'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   for (const match of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[match[1]!] ??= match[2]!.replace(/^['"]|['"]$/g, '');
 }
 
@@ -136,7 +139,10 @@ async function main(): Promise<void> {
         });
         const result = { ...measured, scorer: timingDelta(before, await single.timings()) };
         latency.push(result);
-        log(`latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`, `latency ${rate}/s`);
+        log(
+          `latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`,
+          `latency ${rate}/s`,
+        );
       }
       peak = single.peakRss()[0];
     } finally {
@@ -146,7 +152,13 @@ async function main(): Promise<void> {
     // 6: two instances over the same input (now including the latency phases' events), own group and keys.
     const scaling: ThroughputResult[] = [scorer];
     const all = await totalEnd(env.kafka, set.inputTopics);
-    const pair = new ScorerFleet(env, { set, groupId: `${env.runId}-scorer-2`, keyPrefix: `${prefixes.keys}-s2`, instances: 2, extraEnv: scorerTuning });
+    const pair = new ScorerFleet(env, {
+      set,
+      groupId: `${env.runId}-scorer-2`,
+      keyPrefix: `${prefixes.keys}-s2`,
+      instances: 2,
+      extraEnv: scorerTuning,
+    });
     await pair.start();
     try {
       const two = await pair.waitScored(all, quick ? 300_000 : 900_000);
@@ -162,7 +174,11 @@ async function main(): Promise<void> {
       engineMicroBench = await runEngineMicroBench(SIZES.engineEvents, SIZES.contacts);
     }
 
-    const cpuProfiles = profileDir ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f)) : [];
+    const cpuProfiles = profileDir
+      ? readdirSync(profileDir)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(profileDir, f))
+      : [];
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
       mode: quick ? 'quick' : 'full',
@@ -202,9 +218,13 @@ async function main(): Promise<void> {
     console.log(`\nreport: ${join(outDir, 'report.md')}`);
   } finally {
     const keys =
-      (await deleteKeys(redis, `${prefixes.keys}-naive:`)) + (await deleteKeys(redis, `${prefixes.keys}-s1:`)) + (await deleteKeys(redis, `${prefixes.keys}-s2:`));
+      (await deleteKeys(redis, `${prefixes.keys}-naive:`)) +
+      (await deleteKeys(redis, `${prefixes.keys}-s1:`)) +
+      (await deleteKeys(redis, `${prefixes.keys}-s2:`));
     log(`cleaned ${keys} Redis keys`);
-    await deleteTopics(env.kafka, [...TOPIC_KINDS.map((k) => set.topics[k]), naiveOutput]).catch((error: Error) => log(`topic clean-up failed: ${error.message}`));
+    await deleteTopics(env.kafka, [...TOPIC_KINDS.map((k) => set.topics[k]), naiveOutput]).catch((error: Error) =>
+      log(`topic clean-up failed: ${error.message}`),
+    );
     redis.disconnect();
   }
 }

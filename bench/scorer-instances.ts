@@ -110,7 +110,12 @@ export function timingDelta(
     const count = t.count - (before.redis[op]?.count ?? 0);
     meanRedisMs[op] = count > 0 ? Math.round(((t.seconds - (before.redis[op]?.seconds ?? 0)) / count) * 1e4) / 10 : 0;
   }
-  return { cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100, chunks, meanChunkMs: chunks > 0 ? Math.round(((after.chunkSeconds - before.chunkSeconds) / chunks) * 1e4) / 10 : 0, meanRedisMs };
+  return {
+    cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
+    chunks,
+    meanChunkMs: chunks > 0 ? Math.round(((after.chunkSeconds - before.chunkSeconds) / chunks) * 1e4) / 10 : 0,
+    meanRedisMs,
+  };
 }
 
 export class ScorerFleet {
@@ -182,7 +187,8 @@ export class ScorerFleet {
     let committedAt = 0;
     const commitDeadline = performance.now() + 30_000;
     while (committedAt === 0) {
-      if ((await groupBehind(this.env.kafka, this.options.groupId, this.options.set.inputTopics)) === 0) committedAt = performance.now();
+      if ((await groupBehind(this.env.kafka, this.options.groupId, this.options.set.inputTopics)) === 0)
+        committedAt = performance.now();
       else if (performance.now() > commitDeadline) throw new Error(`group ${this.options.groupId} did not commit the input end`);
       else await sleep(POLL_MS);
     }
@@ -212,13 +218,22 @@ export class ScorerFleet {
     for (const op of ['read', 'commit', 'clear-outbox']) {
       const label = `{operation="${op}"}`;
       redis[op] = {
-        count: texts.reduce((s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_count${label}`, 'x_count'), 'x_count'), 0),
-        seconds: texts.reduce((s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_sum${label}`, 'x_sum'), 'x_sum'), 0),
+        count: texts.reduce(
+          (s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_count${label}`, 'x_count'), 'x_count'),
+          0,
+        ),
+        seconds: texts.reduce(
+          (s, t) => s + metricSum(t.replaceAll(`leadscore_redis_duration_seconds_sum${label}`, 'x_sum'), 'x_sum'),
+          0,
+        ),
       };
     }
     return {
       cpuSeconds: sum('leadscore_scorer_process_cpu_seconds_total'),
-      chunks: sum('leadscore_batch_duration_seconds_count'), chunkSeconds: sum('leadscore_batch_duration_seconds_sum'), redis };
+      chunks: sum('leadscore_batch_duration_seconds_count'),
+      chunkSeconds: sum('leadscore_batch_duration_seconds_sum'),
+      redis,
+    };
   }
 
   /** Peak RSS of each instance so far (bytes). */
