@@ -6,10 +6,12 @@
 #   deploy/local/cluster.sh start           start what is not running, wait until ready, print the env
 #   deploy/local/cluster.sh stop [broker-N] stop everything (or one broker: broker-1|broker-2|broker-3)
 #   deploy/local/cluster.sh start broker-N  start one broker again
+#   deploy/local/cluster.sh kill broker-N   SIGKILL one broker (fault tests)
 #   deploy/local/cluster.sh env             print the endpoints as shell exports
 #
 # Environment: CLUSTER_KAFKA_BASE_PORT=19092 (brokers on 19092-19094, controllers on +100),
-# CLUSTER_REDIS_BASE_PORT=17001 (17001-17003), plus the settings of stack.sh (KAFKA_HEAP, ...).
+# CLUSTER_REDIS_BASE_PORT=17001 (17001-17003; Redis also takes each port + 10000 for the cluster
+# bus), plus the settings of stack.sh (KAFKA_HEAP, ...).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +30,12 @@ voters() { echo "1@127.0.0.1:$(controller_port 1),2@127.0.0.1:$(controller_port 
 
 cluster_kafka_ready() { node "$here/probe.mjs" kafka "$(brokers)" 3 >/dev/null 2>&1; }
 broker_ready() { node "$here/probe.mjs" kafka "127.0.0.1:$(broker_port "$1")" 1 >/dev/null 2>&1; }
+redis_nodes_ready() {
+  local i
+  for i in 1 2 3; do
+    [ "$(redis-cli -p "$(redis_port "$i")" ping 2>/dev/null)" = "PONG" ] || return 1
+  done
+}
 redis_cluster_ready() {
   local i
   for i in 1 2 3; do
@@ -54,9 +62,7 @@ start_redis_cluster() {
         --pidfile "$run_dir/redis-$i.pid"
     fi
   done
-  for i in 1 2 3; do
-    until [ "$(redis-cli -p "$(redis_port "$i")" ping 2>/dev/null)" = "PONG" ]; do sleep 0.2; done # poll
-  done
+  wait_ready redis-nodes redis_nodes_ready
   if ! redis-cli -p "$(redis_port 1)" cluster info | grep -q '^cluster_known_nodes:3'; then
     redis-cli --cluster create "127.0.0.1:$(redis_port 1)" "127.0.0.1:$(redis_port 2)" "127.0.0.1:$(redis_port 3)" \
       --cluster-replicas 0 --cluster-yes >"$log_dir/redis-cluster-create.out" 2>&1 \
@@ -101,6 +107,18 @@ case "${1:-}" in
         ;;
       broker-[123]) stop_one "$2" ;;
       *) die "unknown component $2 (broker-1, broker-2 or broker-3)" ;;
+    esac
+    ;;
+  kill)
+    # SIGKILL one broker, as a crash would (for fault tests); finds it by its config if the pid file is stale
+    case "${2:-}" in
+      broker-[123])
+        pids="$(cat "$run_dir/$2.pid" 2>/dev/null || true) $(pgrep -f "$STACK_DIR/$2/server.properties" || true)"
+        for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+        while pgrep -f "$STACK_DIR/$2/server.properties" >/dev/null; do sleep 0.1; done # until it is gone
+        say "$2 killed"
+        ;;
+      *) die "kill takes broker-1, broker-2 or broker-3" ;;
     esac
     ;;
   env) print_cluster_env ;;
