@@ -95,6 +95,20 @@ wait_ready() {
   say "$name ready"
 }
 
+# kafka_listener_config CLIENT_PORT CONTROLLER_PORT -> the listener part of a node's config:
+# plaintext on loopback. deploy/local/secure.sh redefines it (SASL/SCRAM and TLS listeners).
+kafka_listener_config() {
+  cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$1,CONTROLLER://127.0.0.1:$2
+advertised.listeners=PLAINTEXT://127.0.0.1:$1
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+EOF
+}
+# Extra arguments of `StorageTool format` (secure.sh adds the SCRAM users with --add-scram).
+KAFKA_FORMAT_ARGS=()
+
 # launch_kafka_node NAME NODE_ID CLIENT_PORT CONTROLLER_PORT VOTERS REPLICAS
 # Writes the node's config, formats its KRaft storage once (all nodes of a cluster share the
 # cluster id in $STACK_DIR/kafka-cluster-id) and starts it in the background.
@@ -110,11 +124,7 @@ launch_kafka_node() {
 process.roles=broker,controller
 node.id=$node_id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+$(kafka_listener_config "$port" "$controller_port")
 log.dirs=$data/logs
 num.partitions=3
 auto.create.topics.enable=false
@@ -136,7 +146,7 @@ EOF
     if [ ! -s "$STACK_DIR/kafka-cluster-id" ]; then
       "$java" -cp "$kafka_libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1 >"$STACK_DIR/kafka-cluster-id"
     fi
-    "$java" -cp "$kafka_libs/*" kafka.tools.StorageTool format -t "$(cat "$STACK_DIR/kafka-cluster-id")" -c "$conf" \
+    "$java" -cp "$kafka_libs/*" kafka.tools.StorageTool format -t "$(cat "$STACK_DIR/kafka-cluster-id")" -c "$conf" "${KAFKA_FORMAT_ARGS[@]}" \
       >"$log_dir/$name-format.out" 2>&1 \
       || { cat "$log_dir/$name-format.out" >&2; die "could not format the KRaft storage of $name"; }
   fi

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/scorer-process.js';
 
 export const SERVICE_BINS = {
+  scorer: fileURLToPath(new URL('../../services/scorer/bin/scorer.js', import.meta.url)),
   ingest: fileURLToPath(new URL('../../services/ingest/bin/ingest.js', import.meta.url)),
   lifecycle: fileURLToPath(new URL('../../services/lifecycle/bin/lifecycle.js', import.meta.url)),
   readApi: fileURLToPath(new URL('../../services/read-api/bin/read-api.js', import.meta.url)),
@@ -13,6 +14,7 @@ export const SERVICE_BINS = {
 export class ServiceProcess {
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
+  private stderrText = '';
   readonly port: Promise<number>;
 
   constructor(
@@ -38,6 +40,7 @@ export class ServiceProcess {
       child.stdout!.resume();
       child.stderr!.resume();
     }
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderrText = (this.stderrText + chunk).slice(-20_000)));
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     return this;
@@ -64,6 +67,27 @@ export class ServiceProcess {
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`${this.name} not ready in time`);
       await new Promise((r) => setTimeout(r, 200)); // poll interval
+    }
+  }
+
+  /** What the process wrote on stderr so far (the last 20 kB). */
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /** The exit code once the process ends on its own; throws (and kills it) after `timeoutMs`. */
+  async exitCode(timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child?.kill('SIGKILL');
+        reject(new Error(`${this.name} still running after ${timeoutMs} ms; stderr: ${this.stderrText}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited!, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

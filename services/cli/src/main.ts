@@ -1,5 +1,7 @@
 import { CommanderError } from 'commander';
+import { ContractError } from '@leadscore/contracts';
 import { GridValidationError, formatIssue } from '@leadscore/engine';
+import { ServiceError } from '@leadscore/service-kit';
 import { CliError } from './cli-error.js';
 import { ExitCode, type CliIo } from './cli-io.js';
 import { buildProgram } from './program.js';
@@ -26,6 +28,10 @@ try {
     exitCode = ExitCode.Failure;
   } else if (error instanceof CliError) {
     io.err(`leadscore: ${error.message}`);
+    exitCode = ExitCode.Failure;
+  } else if (error instanceof ServiceError || error instanceof ContractError) {
+    // a server refused or could not be reached (credentials, TLS, registry): the reason, no stack
+    io.err(`leadscore: ${error.code}: ${error.message}`);
     exitCode = ExitCode.Failure;
   } else {
     throw error;

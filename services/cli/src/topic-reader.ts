@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { logLevel, type Kafka, type KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 
 /** A message read by `readTopicsToEnd`, with where it came from. */
 export interface ReadMessage {
@@ -96,6 +96,3 @@ export async function readTopicsToEnd(
   }
   return { messages: count, ends };
 }
-
-/** kafkajs logs errors only; the CLI reports what matters itself. */
-export const QUIET_KAFKA = logLevel.ERROR;

@@ -2,7 +2,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { ContractError } from './contract-error.js';
 import { avroSchemaText } from './avro-schemas.js';
-import { registerTopicSchemas } from './registry-admin.js';
+import { registerTopicSchemas, type RegistryAuth } from './registry-admin.js';
 import { valueSubject, type TopicKind, type TopicNames } from './topics.js';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary payload. */
@@ -16,6 +16,8 @@ export interface AvroCodecOptions {
   register?: boolean;
   /** only these topic kinds are needed by the caller */
   kinds?: readonly TopicKind[];
+  /** HTTP basic credentials, when the registry asks for them */
+  auth?: RegistryAuth | undefined;
 }
 
 /**
@@ -38,19 +40,28 @@ export class AvroCodec {
     // avsc options are fixed here, once: the library caches a schema by id forever and ignores
     // later per-call options. Longs map to JS numbers (safe below 2^53: epoch ms and scores).
     const registry = new SchemaRegistry(
-      { host: options.registryUrl.replace(/\/+$/, ''), retry: { retries: 3 } },
+      { host: options.registryUrl.replace(/\/+$/, ''), retry: { retries: 3 }, ...(options.auth ? { auth: { ...options.auth } } : {}) },
       { [SchemaType.AVRO]: {} },
     );
     const kinds = options.kinds ?? (Object.keys(options.topics) as TopicKind[]);
     let ids: Partial<Record<TopicKind, number>>;
     if (options.register) {
-      ids = (await registerTopicSchemas(options.registryUrl, options.topics, kinds)).ids;
+      ids = (await registerTopicSchemas(options.registryUrl, options.topics, kinds, options.auth)).ids;
     } else {
       ids = {};
       for (const kind of kinds) {
         try {
           ids[kind] = await registry.getLatestSchemaId(valueSubject(options.topics[kind]));
         } catch (error) {
+          const status = (error as { status?: unknown }).status;
+          if (status === 401 || status === 403) {
+            throw new ContractError(
+              'REGISTRY_AUTH_FAILED',
+              `schema registry refused ${options.auth ? `user "${options.auth.username}"` : 'an anonymous request'} (${status}). Check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD.`,
+              false,
+              { cause: error },
+            );
+          }
           throw new ContractError(
             'UNKNOWN_SCHEMA',
             `no schema registered under ${valueSubject(options.topics[kind])}; run schema registration first`,

@@ -16,14 +16,28 @@ export interface RegisteredSchemas {
   readonly ids: Readonly<Record<TopicKind, number>>;
 }
 
+/** HTTP basic credentials of the schema registry (SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD). */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
-async function registryCall(url: string, init: RequestInit): Promise<unknown> {
+export function basicAuthorization(auth: RegistryAuth): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+
+async function registryCall(url: string, init: RequestInit, auth: RegistryAuth | undefined): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, {
       ...init,
-      headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
+      headers: {
+        'content-type': CONTENT_TYPE,
+        accept: CONTENT_TYPE,
+        ...(auth ? { authorization: basicAuthorization(auth) } : {}),
+      },
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
@@ -33,6 +47,13 @@ async function registryCall(url: string, init: RequestInit): Promise<unknown> {
   const body: unknown = text ? safeJson(text) : undefined;
   if (response.ok) return body;
   const detail = typeof body === 'object' && body && 'message' in body ? String(body.message) : text.slice(0, 300);
+  if (response.status === 401 || response.status === 403) {
+    throw new ContractError(
+      'REGISTRY_AUTH_FAILED',
+      `schema registry refused ${auth ? `user "${auth.username}"` : 'an anonymous request'} (${response.status}) at ${url}: ${detail}. Check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD.`,
+      false,
+    );
+  }
   if (response.status === 409) {
     throw new ContractError('SCHEMA_INCOMPATIBLE', `schema registry refused an incompatible schema: ${detail}`, false);
   }
@@ -52,11 +73,11 @@ function safeJson(text: string): unknown {
 }
 
 /** Registers (or finds, if identical) a schema under a subject; returns its global id. */
-export async function registerSchema(registryUrl: string, subject: string, schema: string): Promise<number> {
+export async function registerSchema(registryUrl: string, subject: string, schema: string, auth?: RegistryAuth): Promise<number> {
   const body = await registryCall(`${trimSlash(registryUrl)}/subjects/${encodeURIComponent(subject)}/versions`, {
     method: 'POST',
     body: JSON.stringify({ schema, schemaType: 'AVRO' }),
-  });
+  }, auth);
   const id = (body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'number') {
     throw new ContractError('REGISTRY_REJECTED', `schema registry gave no id for subject ${subject}`, false);
@@ -64,15 +85,15 @@ export async function registerSchema(registryUrl: string, subject: string, schem
   return id;
 }
 
-export async function setSubjectCompatibility(registryUrl: string, subject: string, level: Compatibility): Promise<void> {
+export async function setSubjectCompatibility(registryUrl: string, subject: string, level: Compatibility, auth?: RegistryAuth): Promise<void> {
   await registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, {
     method: 'PUT',
     body: JSON.stringify({ compatibility: level }),
-  });
+  }, auth);
 }
 
-export async function getSubjectCompatibility(registryUrl: string, subject: string): Promise<string | undefined> {
-  const body = (await registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, { method: 'GET' })) as
+export async function getSubjectCompatibility(registryUrl: string, subject: string, auth?: RegistryAuth): Promise<string | undefined> {
+  const body = (await registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, { method: 'GET' }, auth)) as
     | { compatibilityLevel?: string; compatibility?: string }
     | undefined;
   return body?.compatibilityLevel ?? body?.compatibility;
@@ -86,12 +107,13 @@ export async function registerTopicSchemas(
   registryUrl: string,
   topics: TopicNames,
   kinds: readonly TopicKind[] = TOPIC_KINDS,
+  auth?: RegistryAuth,
 ): Promise<RegisteredSchemas> {
   const ids = {} as Record<TopicKind, number>;
   for (const kind of kinds) {
     const subject = valueSubject(topics[kind]);
-    ids[kind] = await registerSchema(registryUrl, subject, avroSchemaText(kind));
-    await setSubjectCompatibility(registryUrl, subject, 'BACKWARD');
+    ids[kind] = await registerSchema(registryUrl, subject, avroSchemaText(kind), auth);
+    await setSubjectCompatibility(registryUrl, subject, 'BACKWARD', auth);
   }
   return { ids };
 }

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
-import { EnvReader } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSecurity, type RegistryAuth } from '@leadscore/service-kit';
 
 /** The ingest gateway's configuration: read once from the environment by `main`, then frozen. */
 export interface IngestConfig {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaClientId: string;
+  readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
+  readonly schemaRegistryAuth: RegistryAuth | undefined;
   readonly topicPrefix: string;
   /** Accepted API keys (INGEST_API_KEYS, comma-separated). Never logged. */
   readonly apiKeys: readonly string[];
@@ -33,7 +35,9 @@ export function loadIngestConfig(env: Env): IngestConfig {
   return read.done<IngestConfig>({
     kafkaBrokers: read.kafkaBrokers(),
     kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-ingest-${hostname()}-${process.pid}`),
+    kafkaSecurity: read.kafkaSecurity(),
     schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
+    schemaRegistryAuth: read.registryAuth(),
     topicPrefix: read.topicPrefix(),
     apiKeys,
     segmentEventMapFile: read.raw('INGEST_SEGMENT_EVENT_MAP') ?? null,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { kafkaLogCreator, provisionTopics, Readiness } from '@leadscore/service-kit';
+import { createKafka, provisionTopics, Readiness, verifyKafkaAccess } from '@leadscore/service-kit';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
 import { KafkaEventPublisher } from './event-publisher.js';
@@ -41,10 +41,13 @@ export class IngestService {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const segmentEventMap = config.segmentEventMapFile ? await loadSegmentEventMap(config.segmentEventMapFile) : DEFAULT_SEGMENT_EVENT_MAP;
-    const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
+    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
+    const kafka = createKafka(kafkaOptions);
+    await verifyKafkaAccess(kafka, kafkaOptions);
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,
+      auth: config.schemaRegistryAuth,
       topics: this.topics,
       register: config.provision,
       kinds: ['behaviouralEvents', 'contactUpdates'],

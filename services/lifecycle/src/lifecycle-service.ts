@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, kafkaLogCreator, listen, provisionTopics, quitRedis, Readiness, type RedisClient } from '@leadscore/service-kit';
+import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, createKafka, listen, provisionTopics, quitRedis, Readiness, verifyKafkaAccess, type RedisClient } from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
 import { LifecycleWorkflow } from './lifecycle-workflow.js';
 import { LifecycleMetrics } from './metrics.js';
@@ -42,11 +42,14 @@ export class LifecycleService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     this.port = await listen(this.server, config.httpPort);
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
-    const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
+    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
+    const kafka = createKafka(kafkaOptions);
+    await verifyKafkaAccess(kafka, kafkaOptions);
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,
+      auth: config.schemaRegistryAuth,
       topics: this.topics,
       register: config.provision,
       kinds: ['thresholdCrossed', 'lifecycleStageChanged', 'deadLetters'],

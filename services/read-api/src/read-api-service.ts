@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
-import { ChunkedConsumer, connectRedis, kafkaLogCreator, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError } from '@leadscore/service-kit';
+import { ChunkedConsumer, connectRedis, createKafka, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError, verifyKafkaAccess } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
@@ -57,13 +57,15 @@ export class ReadApiService {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
     const keys = new ReadKeys(config.redisKeyPrefix);
 
     if (config.projection) {
-      const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
+      const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
+      const kafka = createKafka(kafkaOptions);
+      await verifyKafkaAccess(kafka, kafkaOptions);
       if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
-      const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, topics: this.topics, register: config.provision, kinds: ['scoreChanged', 'deadLetters'] });
+      const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, auth: config.schemaRegistryAuth, topics: this.topics, register: config.provision, kinds: ['scoreChanged', 'deadLetters'] });
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
       const projection = new ScoreChangeProjection(this.redis, keys, codec, this.producer, this.topics, this.metrics, config.recentLength, now);

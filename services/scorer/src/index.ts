@@ -10,6 +10,5 @@ export { ScoreOutputWriter } from './score-output-writer.js';
 export { KafkaOutputProducer, type OutputProducer } from './output-producer.js';
 export { ScorerMetrics } from './metrics.js';
 export { loadGridFile } from './grid-source.js';
-export { provisionTopics } from './topic-provisioning.js';
 export { ScorerError, ScorerErrorCode } from './scorer-error.js';
 export type { InputMessage } from './input-message.js';

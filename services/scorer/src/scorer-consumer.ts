@@ -5,7 +5,7 @@ import type { InputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import type { Readiness } from '@leadscore/service-kit';
 import type { CrashPoint } from './crash-points.js';
-import { isRetriable } from './scorer-error.js';
+import { isRetriable } from '@leadscore/service-kit';
 
 export interface ScorerConsumerOptions {
   readonly groupId: string;

@@ -1,3 +1,5 @@
+import { ServiceError } from '@leadscore/service-kit';
+
 /** The scorer's error catalogue. Codes are stable; `retriable` says whether trying again can help. */
 export const ScorerErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
@@ -9,23 +11,10 @@ export const ScorerErrorCode = {
 } as const;
 export type ScorerErrorCode = (typeof ScorerErrorCode)[keyof typeof ScorerErrorCode];
 
-export class ScorerError extends Error {
-  constructor(
-    readonly code: ScorerErrorCode,
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class ScorerError extends ServiceError<ScorerErrorCode> {
+  constructor(code: ScorerErrorCode, message: string, retriable: boolean, options?: { cause?: unknown }) {
+    super(code, message, retriable, options);
     this.name = 'ScorerError';
   }
 }
 
-/** Whether an error from any layer is worth retrying (infrastructure), not a bug or bad input. */
-export function isRetriable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { retriable?: unknown; name?: unknown };
-  if (e.retriable === true) return true;
-  // kafkajs marks its own errors; ioredis connection/timeouts surface as these names
-  return typeof e.name === 'string' && /^KafkaJS|MaxRetriesPerRequestError|ConnectionError|AbortError/.test(e.name);
-}

@@ -1,12 +1,20 @@
 import type { Server } from 'node:http';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
 import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
 import { ContactStateStore } from './contact-state-store.js';
-import { connectRedis, createOpsServer, Readiness, type RedisClient } from '@leadscore/service-kit';
+import {
+  connectRedis,
+  createKafka,
+  createOpsServer,
+  provisionTopics,
+  Readiness,
+  verifyKafkaAccess,
+  type RedisClient,
+} from '@leadscore/service-kit';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { DecaySweeper } from './decay-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
@@ -16,7 +24,6 @@ import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerConsumer } from './scorer-consumer.js';
 import { crashPoints } from './crash-points.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
-import { provisionTopics } from './topic-provisioning.js';
 
 export interface ScorerServiceOptions {
   readonly config: ScorerConfig;
@@ -65,12 +72,19 @@ export class ScorerService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
     await checkEvictionPolicy(this.redis, logger);
 
-    const kafka = new Kafka({ clientId: config.kafkaClientId, brokers: [...config.kafkaBrokers], logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(logger) });
+    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
+    const kafka = createKafka(kafkaOptions);
+    await verifyKafkaAccess(kafka, kafkaOptions);
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
-    const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, topics: this.topics, register: config.provision });
+    const codec = await AvroCodec.connect({
+      registryUrl: config.schemaRegistryUrl,
+      auth: config.schemaRegistryAuth,
+      topics: this.topics,
+      register: config.provision,
+    });
 
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
     this.readiness.set('producer', 'connecting');
@@ -160,15 +174,4 @@ async function checkEvictionPolicy(redis: RedisClient, logger: Logger): Promise<
       false,
     );
   }
-}
-
-function kafkaLogCreator(logger: Logger) {
-  return () =>
-    ({ level, log }: { level: number; log: { message: string; [key: string]: unknown } }) => {
-      const { message, timestamp: _t, logger: _l, ...extra } = log;
-      const fields = { kafka: extra };
-      if (level <= KafkaLogLevel.ERROR) logger.error(fields, message);
-      else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
-      else logger.debug(fields, message);
-    };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScorerConfig } from '../src/config.js';
-import { ScorerError } from '../src/scorer-error.js';
+import { ServiceError } from '@leadscore/service-kit';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -22,9 +22,9 @@ describe('scorer configuration', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ScorerError);
-    const message = (error as ScorerError).message;
-    expect((error as ScorerError).code).toBe('CONFIG_INVALID');
+    expect(error).toBeInstanceOf(ServiceError);
+    const message = (error as ServiceError).message;
+    expect((error as ServiceError).code).toBe('CONFIG_INVALID');
     for (const fragment of [
       'KAFKA_BROKERS entries must be host:port, got "b"',
       'SCHEMA_REGISTRY_URL is required',

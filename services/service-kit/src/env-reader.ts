@@ -1,3 +1,12 @@
+import { readFileSync } from 'node:fs';
+import {
+  KAFKA_SASL_MECHANISMS,
+  type KafkaSaslMechanism,
+  type KafkaSecurity,
+  type RedisSecurity,
+  type RegistryAuth,
+  type TlsMaterial,
+} from './connection-security.js';
 import { ServiceError } from './service-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -95,6 +104,114 @@ export class EnvReader {
       this.problems.push(`${name} must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(level)}`);
     }
     return level;
+  }
+
+  /**
+   * A secret from NAME, or from the file NAME_FILE names (a mounted Kubernetes Secret); undefined
+   * when neither is set. The value never appears in a problem message.
+   */
+  secret(name: string): string | undefined {
+    const inline = this.env[name];
+    const file = this.raw(`${name}_FILE`);
+    if (inline && file) {
+      this.problems.push(`set ${name} or ${name}_FILE, not both`);
+      return undefined;
+    }
+    if (!file) return inline || undefined;
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      this.problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  }
+
+  /** The text of a PEM file whose path is in NAME; undefined when unset. */
+  pemFile(name: string): string | undefined {
+    const path = this.raw(name);
+    if (!path) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      this.problems.push(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+    if (!text.includes('-----BEGIN ')) this.problems.push(`${name}: ${path} is not a PEM file`);
+    return text;
+  }
+
+  /** TLS material from PREFIX_CA_FILE, PREFIX_CERT_FILE and PREFIX_KEY_FILE (a client certificate needs both). */
+  tlsMaterial(prefix: string): { material: TlsMaterial; given: boolean } {
+    const ca = this.pemFile(`${prefix}_CA_FILE`);
+    const cert = this.pemFile(`${prefix}_CERT_FILE`);
+    const key = this.pemFile(`${prefix}_KEY_FILE`);
+    if (Boolean(this.raw(`${prefix}_CERT_FILE`)) !== Boolean(this.raw(`${prefix}_KEY_FILE`))) {
+      this.problems.push(`${prefix}_CERT_FILE and ${prefix}_KEY_FILE go together (a client certificate and its key)`);
+    }
+    const given = ['CA', 'CERT', 'KEY'].some((part) => this.raw(`${prefix}_${part}_FILE`));
+    return { material: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }, given };
+  }
+
+  /**
+   * KAFKA_SASL_MECHANISM (plain | scram-sha-256 | scram-sha-512) with KAFKA_SASL_USERNAME and
+   * KAFKA_SASL_PASSWORD[_FILE]; KAFKA_TLS=true, implied by any of KAFKA_TLS_CA_FILE,
+   * KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE.
+   */
+  kafkaSecurity(): KafkaSecurity {
+    const mechanism = this.raw('KAFKA_SASL_MECHANISM')?.toLowerCase();
+    const username = this.raw('KAFKA_SASL_USERNAME');
+    const password = this.secret('KAFKA_SASL_PASSWORD');
+    let sasl: KafkaSecurity['sasl'];
+    if (mechanism) {
+      if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+        this.problems.push(`KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}; got ${JSON.stringify(mechanism)}`);
+      }
+      if (!username) this.problems.push(`KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM`);
+      if (!password) this.problems.push(`KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) is required with KAFKA_SASL_MECHANISM`);
+      sasl = { mechanism: mechanism as KafkaSaslMechanism, username: username ?? '', password: password ?? '' };
+    } else if (username || password) {
+      this.problems.push('KAFKA_SASL_MECHANISM is required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD (plain, scram-sha-256 or scram-sha-512)');
+    }
+    const { material, given } = this.tlsMaterial('KAFKA_TLS');
+    const tlsOn = this.bool('KAFKA_TLS', given);
+    if (!tlsOn && given) this.problems.push('KAFKA_TLS is false but KAFKA_TLS_*_FILE is set');
+    if (sasl?.mechanism === 'plain' && !tlsOn) {
+      this.problems.push('KAFKA_SASL_MECHANISM=plain sends the password in clear: it needs KAFKA_TLS');
+    }
+    return { ...(tlsOn ? { tls: material } : {}), ...(sasl ? { sasl } : {}) };
+  }
+
+  /**
+   * REDIS_USERNAME and REDIS_PASSWORD[_FILE] (they override the user:password of REDIS_URL);
+   * TLS when REDIS_URL is rediss://, with REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE.
+   */
+  redisSecurity(redisUrl: string, urlName = 'REDIS_URL'): RedisSecurity {
+    let url: URL | undefined;
+    try {
+      url = redisUrl ? new URL(redisUrl) : undefined;
+    } catch {
+      url = undefined; // reported by url()
+    }
+    const username = this.raw('REDIS_USERNAME') ?? (url?.username ? decodeURIComponent(url.username) : undefined);
+    const password = this.secret('REDIS_PASSWORD') ?? (url?.password ? decodeURIComponent(url.password) : undefined);
+    if (username && !password) this.problems.push('REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is required with REDIS_USERNAME');
+    const { material, given } = this.tlsMaterial('REDIS_TLS');
+    const tlsOn = url?.protocol === 'rediss:';
+    if (given && url && !tlsOn) this.problems.push(`REDIS_TLS_*_FILE is set but ${urlName} is redis://; use rediss:// for TLS`);
+    return { ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tlsOn ? { tls: material } : {}) };
+  }
+
+  /** SCHEMA_REGISTRY_USERNAME with SCHEMA_REGISTRY_PASSWORD[_FILE]: HTTP basic auth; undefined when unset. */
+  registryAuth(): RegistryAuth | undefined {
+    const username = this.raw('SCHEMA_REGISTRY_USERNAME');
+    const password = this.secret('SCHEMA_REGISTRY_PASSWORD');
+    if (!username && !password) return undefined;
+    if (!username || !password) {
+      this.problems.push('SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or _FILE) go together');
+      return undefined;
+    }
+    return { username, password };
   }
 
   /** @throws ServiceError CONFIG_INVALID with every problem, one per line. */

@@ -2,9 +2,21 @@
 export { EnvReader, LOG_LEVELS } from './env-reader.js';
 export { Readiness } from './readiness.js';
 export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
-export { connectRedis, quitRedis, redisAll, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
+export { connectRedis, redisConnectError, quitRedis, redisAll, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
 export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
 export { ServiceError, isRetriable, errorFields } from './service-error.js';
 export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
 export { deadLetterFor } from './dead-letters.js';
+export {
+  KAFKA_SASL_MECHANISMS,
+  tlsOptions,
+  describeKafkaSecurity,
+  type KafkaSaslMechanism,
+  type KafkaSecurity,
+  type RedisSecurity,
+  type RegistryAuth,
+  type TlsMaterial,
+} from './connection-security.js';
+export { createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
+export { runService, exitCodeFor, EXIT_CODES, type RunnableService, type RunServiceOptions } from './run-service.js';

@@ -1,4 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { tlsOptions, type RedisSecurity } from './connection-security.js';
+import { errorChain, TLS_CODES, TLS_FAILURE } from './kafka-connection.js';
 import type { Readiness } from './readiness.js';
 import { ServiceError } from './service-error.js';
 
@@ -8,6 +10,8 @@ export type RedisClient = Redis | Cluster;
 export interface RedisConnectionOptions {
   /** `url` is a seed node of a Redis Cluster (REDIS_CLUSTER=true) */
   readonly cluster?: boolean;
+  /** ACL user, password and TLS; they take precedence over the user:password of `url`. */
+  readonly security?: RedisSecurity;
 }
 
 /**
@@ -17,10 +21,16 @@ export interface RedisConnectionOptions {
  * commands issued in one tick as one pipeline per node: issue a batch's commands together and
  * await them with `redisAll` — that is one round trip, and unlike an explicit pipeline it works
  * across cluster slots.
- * @throws ServiceError REDIS_UNAVAILABLE (retriable) when the first connection fails
+ * @throws ServiceError REDIS_AUTH_FAILED or REDIS_TLS_FAILED (not retriable) when Redis refuses
+ *   the credentials or the certificate is not trusted, REDIS_UNAVAILABLE (retriable) when the
+ *   first connection fails otherwise
  */
 export async function connectRedis(url: string, readiness: Readiness, options: RedisConnectionOptions = {}): Promise<RedisClient> {
+  const security = options.security ?? {};
   const base: RedisOptions = {
+    ...(security.username ? { username: security.username } : {}),
+    ...(security.password ? { password: security.password } : {}),
+    ...(security.tls ? { tls: tlsOptions(security.tls) } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -37,10 +47,10 @@ export async function connectRedis(url: string, readiness: Readiness, options: R
       enableAutoPipelining,
       clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
       redisOptions: {
-        ...nodeOptions,
         ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
         ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
         ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+        ...nodeOptions,
       },
     });
   } else {
@@ -50,14 +60,61 @@ export async function connectRedis(url: string, readiness: Readiness, options: R
   redis.on('ready', () => readiness.set('redis', null));
   redis.on('end', () => readiness.set('redis', 'disconnected'));
   redis.on('reconnecting', () => readiness.set('redis', 'reconnecting'));
-  redis.on('error', () => undefined); // surfaced through readiness and failing commands
+  // The reason a first connection fails (refused password, untrusted certificate) arrives as an
+  // error event; connect() itself only rejects with "Connection is closed".
+  let lastError: unknown;
+  const remember = (error: unknown) => (lastError = error);
+  redis.on('error', remember);
+  redis.on('node error', remember);
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new ServiceError('REDIS_UNAVAILABLE', `cannot connect to Redis: ${(error as Error).message}`, true, { cause: error });
+    throw redisConnectError(lastError ?? error, url, security);
+  } finally {
+    redis.off('error', remember);
+    redis.off('node error', remember);
   }
+  redis.on('error', () => undefined); // surfaced through readiness and failing commands
   return redis;
+}
+
+/** Turns the reason a first Redis connection failed into an error that says what to check. */
+export function redisConnectError(error: unknown, url: string, security: RedisSecurity): ServiceError {
+  const where = `Redis at ${redisAddress(url)}${security.username ? ` (user "${security.username}")` : ''}`;
+  const chain = errorChain(error);
+  const reason = chain.map((e) => e.message).find(Boolean) ?? String(error);
+  if (chain.some((e) => /^(WRONGPASS|NOAUTH)\b/.test(e.message))) {
+    return new ServiceError(
+      'REDIS_AUTH_FAILED',
+      `${where} refused the login: ${reason} Check REDIS_USERNAME and REDIS_PASSWORD (or the user:password of REDIS_URL).`,
+      false,
+      { cause: error },
+    );
+  }
+  if (chain.some((e) => /^NOPERM\b/.test(e.message))) {
+    return new ServiceError('REDIS_AUTH_FAILED', `${where} denied a command at start-up: ${reason} Check the user's ACL.`, false, { cause: error });
+  }
+  const tlsFailure = chain.find((e) => TLS_CODES.has(e.code ?? '') || TLS_FAILURE.test(e.message));
+  if (tlsFailure) {
+    return new ServiceError(
+      'REDIS_TLS_FAILED',
+      `TLS with ${where} failed: ${tlsFailure.message}. Check REDIS_TLS_CA_FILE (the authority that signed the server's certificate) and that REDIS_URL is rediss:// only for a TLS port.`,
+      false,
+      { cause: error },
+    );
+  }
+  return new ServiceError('REDIS_UNAVAILABLE', `cannot connect to ${where}: ${reason}`, true, { cause: error });
+}
+
+/** host:port of a Redis URL, without the credentials it may carry. */
+function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || 6379}`;
+  } catch {
+    return '(invalid REDIS_URL)';
+  }
 }
 
 /** Awaits commands issued together; any failure is REDIS_UNAVAILABLE (retriable). */

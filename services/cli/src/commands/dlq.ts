@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { Kafka, type IHeaders } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
+import { createKafka, verifyKafkaAccess } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type DeadLetterValue, type TopicNames } from '@leadscore/contracts';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { readStreamEndpoints, type StreamEndpoints } from '../stream-env.js';
-import { QUIET_KAFKA, readTopicsToEnd } from '../topic-reader.js';
+import { readTopicsToEnd } from '../topic-reader.js';
 
 /** One message of the dead-letter topic, decoded (or, when its value does not decode, from its headers). */
 export interface DeadLetterEntry {
@@ -109,13 +110,15 @@ async function connect(endpoints: StreamEndpoints, topicPrefix: string): Promise
   } catch (error) {
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
-  const kafka = new Kafka({
-    clientId: 'leadscore-cli',
-    brokers: [...endpoints.kafkaBrokers],
-    logLevel: QUIET_KAFKA,
-    retry: { retries: 3 },
+  const kafkaOptions = { clientId: 'leadscore-cli', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity };
+  const kafka = createKafka(kafkaOptions);
+  await verifyKafkaAccess(kafka, kafkaOptions);
+  const codec = await AvroCodec.connect({
+    registryUrl: endpoints.schemaRegistryUrl,
+    auth: endpoints.schemaRegistryAuth,
+    topics,
+    kinds: ['deadLetters'],
   });
-  const codec = await AvroCodec.connect({ registryUrl: endpoints.schemaRegistryUrl, topics, kinds: ['deadLetters'] });
   return { kafka, codec, topics };
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { Kafka } from 'kafkajs';
-import { Cluster, Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { Cluster } from 'ioredis';
+import { connectRedis, createKafka, Readiness, verifyKafkaAccess, type RedisClient } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid, type LeadEvent } from '@leadscore/engine';
 import { ContactStateStore, EventDecoder, applyEvents, type InputMessage } from '@leadscore/scorer';
@@ -8,7 +9,7 @@ import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
 import { readStreamEndpoints } from '../stream-env.js';
-import { QUIET_KAFKA, readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
+import { readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
 
 export interface RebuildOptions {
   readonly topicPrefix: string;
@@ -36,7 +37,7 @@ const MAX_CONFLICT_ROUNDS = 5;
 const CHUNK = 1000;
 
 /** True when no contact state and no decay index exist under the prefix (a SCAN of every primary's keyspace). */
-async function prefixIsEmpty(redis: Redis | Cluster, keyPrefix: string): Promise<boolean> {
+async function prefixIsEmpty(redis: RedisClient, keyPrefix: string): Promise<boolean> {
   if ((await redis.exists(`${keyPrefix}:decay`)) > 0) return false;
   for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
     let cursor = '0';
@@ -47,21 +48,6 @@ async function prefixIsEmpty(redis: Redis | Cluster, keyPrefix: string): Promise
     } while (cursor !== '0');
   }
   return true;
-}
-
-function connectRedis(url: string, cluster: boolean): Redis | Cluster {
-  const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true };
-  if (!cluster) return new Redis(url, options);
-  const seed = new URL(url);
-  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
-    lazyConnect: true,
-    enableAutoPipelining: true,
-    redisOptions: {
-      maxRetriesPerRequest: 3,
-      ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
-      ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
-    },
-  });
 }
 
 function toInput(read: ReadMessage): InputMessage {
@@ -221,23 +207,20 @@ export async function rebuild(
   const grid = await readCompiledGrid(options.grid);
   const now = io.now();
 
-  const redis = connectRedis(endpoints.redisUrl, endpoints.redisCluster);
+  const redis = await connectRedis(endpoints.redisUrl, new Readiness(), { cluster: endpoints.redisCluster, security: endpoints.redisSecurity });
   try {
-    await redis.connect();
     if (!(await prefixIsEmpty(redis, options.keyPrefix)) && !options.force) {
       throw new CliError(
         CliErrorCode.BadOption,
         `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
       );
     }
-    const kafka = new Kafka({
-      clientId: 'leadscore-cli-rebuild',
-      brokers: [...endpoints.kafkaBrokers],
-      logLevel: QUIET_KAFKA,
-      retry: { retries: 3 },
-    });
+    const kafkaOptions = { clientId: 'leadscore-cli-rebuild', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity };
+    const kafka = createKafka(kafkaOptions);
+    await verifyKafkaAccess(kafka, kafkaOptions);
     const codec = await AvroCodec.connect({
       registryUrl: endpoints.schemaRegistryUrl,
+      auth: endpoints.schemaRegistryAuth,
       topics,
       kinds: options.sequenceFloor
         ? ['behaviouralEvents', 'contactUpdates', 'scoreChanged']
