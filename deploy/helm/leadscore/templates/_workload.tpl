@@ -1,12 +1,16 @@
 {{/*
 A component's Deployment, Service and PodDisruptionBudget.
 Call with (dict "root" $ "component" "scorer" "values" .Values.scorer "env" <extra env YAML> "redis" true "grid" true).
+With kafka.sasl, kafka.tls, redis.username/passwordSecret/tls or schemaRegistry.auth set, also the
+secure-connection env and the read-only secrets volume (leadscore.connectionSecurityEnv, _helpers.tpl).
 */}}
 {{- define "leadscore.workload" -}}
 {{- $root := .root -}}
 {{- $v := .values -}}
 {{- $name := include "leadscore.componentName" . -}}
 {{- $sel := dict "root" $root "component" .component -}}
+{{- $security := dict "root" $root "redis" .redis -}}
+{{- $secretSources := include "leadscore.connectionSecretSources" $security | trim -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -86,6 +90,9 @@ spec:
             {{- if .redis }}
             {{- include "leadscore.redisEnv" $root | nindent 12 }}
             {{- end }}
+            {{- with include "leadscore.connectionSecurityEnv" $security | trim }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- if .grid }}
             - name: GRID_FILE
               value: /etc/leadscore/grid/grid.yaml
@@ -127,6 +134,11 @@ spec:
               mountPath: /etc/leadscore/grid
               readOnly: true
             {{- end }}
+            {{- if $secretSources }}
+            - name: connection-secrets
+              mountPath: {{ include "leadscore.secretsDir" $root }}
+              readOnly: true
+            {{- end }}
       volumes:
         # tsx keeps its compile cache in the temp directory; the root filesystem is read-only.
         - name: tmp
@@ -138,6 +150,15 @@ spec:
             items:
               - key: {{ $root.Values.grid.key }}
                 path: grid.yaml
+        {{- end }}
+        {{- with $secretSources }}
+        # Passwords, CAs and client certificates of the secure connections, from existing Secrets.
+        - name: connection-secrets
+          projected:
+            # 0440: readable by the service through the pod's fsGroup, by nobody else.
+            defaultMode: 288
+            sources:
+              {{- . | nindent 14 }}
         {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
