@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
+import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
 import { ChunkedConsumer, connectRedis, createKafka, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError, verifyKafkaAccess } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
@@ -68,7 +68,7 @@ export class ReadApiService {
       const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, auth: config.schemaRegistryAuth, topics: this.topics, register: config.provision, kinds: ['scoreChanged', 'deadLetters'] });
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
-      const projection = new ScoreChangeProjection(this.redis, keys, codec, this.producer, this.topics, this.metrics, config.recentLength, now);
+      const projection = new ScoreChangeProjection(this.redis, keys, codec, new PartitionedSender(kafka, this.producer), this.topics, this.metrics, config.recentLength, now);
       this.consumer = new ChunkedConsumer(
         kafka,
         (topic, partition, messages) => projection.handle(topic, partition, messages),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { KafkaMessage, Message, Producer } from 'kafkajs';
-import type { AvroCodec, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { AvroCodec, PartitionedSender, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
 import { deadLetterFor, isRetriable, redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
 import type { ReadApiMetrics } from './metrics.js';
 import type { ReadKeys } from './read-keys.js';
@@ -39,7 +39,7 @@ export class ScoreChangeProjection {
     private readonly redis: RedisClient,
     private readonly keys: ReadKeys,
     private readonly codec: AvroCodec,
-    private readonly producer: Producer,
+    private readonly sender: PartitionedSender,
     private readonly topics: TopicNames,
     private readonly metrics: ReadApiMetrics,
     private readonly recentLength: number,
@@ -64,7 +64,7 @@ export class ScoreChangeProjection {
     }
     if (deadLetters.length > 0) {
       try {
-        await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.topics.deadLetters, messages: deadLetters }] });
+        await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
       } catch (error) {
         throw new ServiceError('PUBLISH_FAILED', `producing dead letters failed: ${(error as Error).message}`, true, { cause: error });
       }

@@ -52,8 +52,9 @@ export async function runService<Config extends { readonly logLevel: string }>(o
     const exitCode = exitCodeFor(error);
     const code = error instanceof ServiceError ? error.code : (error as { code?: unknown })?.code;
     const message = (error as Error)?.message ?? String(error);
-    logger?.fatal({ ...errorFields(error), exitCode }, `${options.name} failed to start`);
-    console.error(`${prefix}: failed to start${typeof code === 'string' ? ` (${code})` : ''}: ${message}`);
+    const what = exitCode === EXIT_CODES.invalidConfig ? 'refusing to start' : 'failed to start';
+    logger?.fatal({ ...errorFields(error), exitCode }, `${options.name} ${what}`);
+    console.error(`${prefix}: ${what}${typeof code === 'string' ? ` (${code})` : ''}: ${message}`);
     process.exit(exitCode);
   };
 
