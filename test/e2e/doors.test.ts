@@ -8,7 +8,7 @@ import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
-import { SERVICE_BINS, ServiceProcess } from './service-process.js';
+import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
 
 const API_KEY = 'e2e-key-0123456789abcdef';
 

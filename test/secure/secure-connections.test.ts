@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGrid, loadGrid, replayEvents } from '@leadscore/engine';
-import { SERVICE_BINS, ServiceProcess } from '../e2e/service-process.js';
+import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
 import { STARTER_GRID } from '../support/scorer-harness.js';
 import { testContext } from '../support/test-context.js';
 

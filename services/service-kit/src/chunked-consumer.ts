@@ -18,7 +18,17 @@ export interface ChunkedConsumerOptions {
   readonly metrics?: {
     readonly chunkDuration?: Histogram<string>;
     readonly pausedPartitions?: Gauge<string>;
+    /** labels topic, partition: set after each batch, reset when the group rebalances */
+    readonly consumerLag?: Gauge<string>;
   };
+  /**
+   * Handle chunks of the same partition number one at a time, whatever their topic. For topics
+   * keyed alike with the same partitioner (partition p of each holds the same keys), handled at
+   * once they would race on the same state. A scheduling choice: correctness must not depend on it.
+   */
+  readonly onePerPartitionNumber?: boolean;
+  /** Fault injection for tests: called between a chunk's handling and the resolve of its offset. */
+  readonly beforeOffsetResolve?: () => void;
 }
 
 const MIN_BACKOFF_MS = 250;
@@ -30,12 +40,13 @@ const MAX_BACKOFF_MS = 10_000;
  * resolved (state written and outputs acknowledged). A retriable failure (Redis, the broker,
  * the registry) pauses the partition without resolving anything; it resumes after a backoff
  * (0.25 s doubling to 10 s) and refetches from the last resolved offset.
- * (The scorer keeps its own copy of this loop, with its crash points for fault injection.)
  */
 export class ChunkedConsumer {
   private readonly consumer: Consumer;
   private readonly backoff = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  /** Tail of the chunks queued per partition number (`onePerPartitionNumber`). */
+  private readonly partitionTails = new Map<number, Promise<void>>();
 
   constructor(
     kafka: Kafka,
@@ -46,6 +57,7 @@ export class ChunkedConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
+      // bounded fetches: a batch must finish well inside the session timeout
       maxBytesPerPartition: 512 * 1024,
       maxBytes: 4 * 1024 * 1024,
       sessionTimeout: options.sessionTimeoutMs,
@@ -54,7 +66,11 @@ export class ChunkedConsumer {
     });
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
     readiness.set('consumer', 'not in the consumer group yet');
-    this.consumer.on(GROUP_JOIN, () => readiness.set('consumer', null));
+    this.consumer.on(GROUP_JOIN, () => {
+      readiness.set('consumer', null);
+      // partitions may have moved: report lag only for what this instance now fetches
+      options.metrics?.consumerLag?.reset();
+    });
     this.consumer.on(REBALANCING, () => readiness.set('consumer', 'rebalancing'));
     this.consumer.on(DISCONNECT, () => readiness.set('consumer', 'disconnected'));
     this.consumer.on(STOP, () => readiness.set('consumer', 'stopped'));
@@ -91,7 +107,8 @@ export class ChunkedConsumer {
       const chunk = batch.messages.slice(start, start + this.options.chunkSize);
       const stopTimer = this.options.metrics?.chunkDuration?.startTimer();
       try {
-        await this.handler(batch.topic, batch.partition, chunk);
+        if (this.options.onePerPartitionNumber) await this.onePerPartitionNumber(batch.partition, () => this.handler(batch.topic, batch.partition, chunk));
+        else await this.handler(batch.topic, batch.partition, chunk);
       } catch (error) {
         if (!isRetriable(error)) throw error;
         this.pauseAfterFailure(partitionKey, pause, error as Error);
@@ -100,9 +117,26 @@ export class ChunkedConsumer {
         stopTimer?.();
       }
       this.backoff.delete(partitionKey);
+      this.options.beforeOffsetResolve?.();
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
+    }
+    this.options.metrics?.consumerLag?.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  }
+
+  private async onePerPartitionNumber<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.partitionTails.get(partition) ?? Promise.resolve();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => gate);
+    this.partitionTails.set(partition, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.partitionTails.get(partition) === tail) this.partitionTails.delete(partition);
     }
   }
 

@@ -1,7 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/scorer-process.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 export const SERVICE_BINS = {
   scorer: fileURLToPath(new URL('../../services/scorer/bin/scorer.js', import.meta.url)),
@@ -15,6 +26,8 @@ export class ServiceProcess {
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
   private stderrText = '';
+  /** set by a test before it kills this process on purpose (a supervisor must not restart it) */
+  killedByTest = false;
   readonly port: Promise<number>;
 
   constructor(
@@ -44,6 +57,10 @@ export class ServiceProcess {
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     return this;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   get running(): boolean {
@@ -91,10 +108,18 @@ export class ServiceProcess {
     }
   }
 
+  async metrics(): Promise<string> {
+    return (await fetch(await this.url('/metrics'))).text();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    this.child?.kill(signal);
+    return this.exited ?? Promise.resolve(null);
+  }
+
   /** SIGTERM, then the exit code (the graceful path). */
   async stop(): Promise<number | null> {
     if (!this.running) return this.child?.exitCode ?? null;
-    this.child?.kill('SIGTERM');
-    return this.exited ?? null;
+    return this.kill('SIGTERM');
   }
 }
