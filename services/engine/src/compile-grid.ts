@@ -1,5 +1,5 @@
 import { GridValidationError } from './errors.js';
-import { fingerprint } from './hash.js';
+import { cyrb53, fingerprint, toBase64Digits } from './hash.js';
 import type {
   Comparator,
   Condition,
@@ -283,4 +283,14 @@ function saturationNeeds(grid: Grid): Map<string, number> {
     }
   }
   return needs;
+}
+
+/**
+ * Identifies a grid's content (not only its name and version): two grids with the same
+ * fingerprint score every contact the same. The scorer compares it with the one it last ran to
+ * decide whether every contact needs a grid-change re-evaluation.
+ */
+export function gridFingerprint(compiled: CompiledGrid): string {
+  const text = JSON.stringify(compiled.grid);
+  return toBase64Digits(cyrb53(text, 11), 9) + toBase64Digits(cyrb53(text, 13), 9);
 }

@@ -12,6 +12,7 @@ export type * from './grid-types.js';
 export { loadGrid, validateGrid, type GridValidation } from './load-grid.js';
 export {
   compileGrid,
+  gridFingerprint,
   CONTACT_UPDATED,
   type CompiledGrid,
   type CompiledRule,

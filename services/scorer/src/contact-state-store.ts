@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { ScorerMetrics } from './metrics.js';
@@ -78,6 +79,11 @@ export class ContactStateStore {
     return `${this.keyPrefix}:decay`;
   }
 
+  /** Contacts owed a grid-change re-evaluation (a sorted set like the decay index, all due at once). */
+  regradeIndexKey(): string {
+    return `${this.keyPrefix}:regrade`;
+  }
+
   /** Reads the states (and outboxes) of many contacts; absent contacts get the empty state. */
   async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
     const out = new Map<string, StoredState>();
@@ -126,15 +132,55 @@ export class ContactStateStore {
     );
   }
 
-  /** Claims up to `count` contacts whose windows expire by `now` (see claim-due-contacts-1.lua). */
-  async claimDue(now: number, count: number, leaseMs: number): Promise<string[]> {
+  /**
+   * Claims up to `count` contacts due by `now` (see claim-due-contacts-1.lua): from the decay
+   * index (windows expiring), or from the grid-change index.
+   */
+  async claimDue(now: number, count: number, leaseMs: number, index: 'decay' | 'regrade' = 'decay'): Promise<string[]> {
     const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
     try {
-      return await this.scripted[CLAIM_DUE](this.decayIndexKey(), now, count, leaseMs);
+      return await this.scripted[CLAIM_DUE](index === 'decay' ? this.decayIndexKey() : this.regradeIndexKey(), now, count, leaseMs);
     } catch (error) {
       throw redisUnavailable('claim', error);
     } finally {
       stop?.();
+    }
+  }
+
+  /** Queues contacts for a grid-change re-evaluation (those already queued keep their place). */
+  async queueRegrade(contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.all('regrade-queue', [this.redis.zadd(this.regradeIndexKey(), 'NX', ...contactIds.flatMap((id) => [0, id]))]);
+  }
+
+  /** Takes re-evaluated contacts off the grid-change index. */
+  async doneRegrade(contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.all('regrade-done', [this.redis.zrem(this.regradeIndexKey(), ...contactIds)]);
+  }
+
+  /** How many contacts still wait for a grid-change re-evaluation. */
+  async regradePending(): Promise<number> {
+    return Number((await this.all('regrade-count', [this.redis.zcard(this.regradeIndexKey())]))[0]);
+  }
+
+  /**
+   * Every contact with a stored state, in pages (a SCAN of each primary's keyspace: on a Redis
+   * Cluster the states are spread over the nodes). A contact may be listed twice; none is missed.
+   */
+  async *contactIdPages(pageSize = 1000): AsyncGenerator<string[]> {
+    const prefix = `${this.keyPrefix}:c:{`;
+    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(this.keyPrefix)}:c:*`, 'COUNT', pageSize).catch((error: unknown) => {
+          throw redisUnavailable('scan', error);
+        });
+        cursor = next;
+        const ids = keys.filter((key) => key.startsWith(prefix) && key.endsWith('}')).map((key) => key.slice(prefix.length, -1));
+        if (ids.length > 0) yield ids;
+      } while (cursor !== '0');
     }
   }
 
@@ -155,6 +201,11 @@ export class ContactStateStore {
 /** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
 function redisUnavailable(operation: string, error: unknown): ScorerError {
   return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, { cause: error });
+}
+
+/** A key prefix as a literal in a SCAN MATCH pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 function asString(value: unknown): string {

@@ -75,6 +75,16 @@ export class ScorerMetrics {
     help: 'Contacts re-evaluated by the decay sweeper.',
     registers: [this.registry],
   });
+  readonly gridChangeEvaluations = new Counter({
+    name: 'leadscore_grid_change_evaluations_total',
+    help: 'Contacts re-evaluated because the grid changed (taken off the grid-change index).',
+    registers: [this.registry],
+  });
+  readonly gridChangePending = new Gauge({
+    name: 'leadscore_grid_change_pending',
+    help: 'Contacts still waiting for a grid-change re-evaluation, as of the last sweep.',
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'leadscore_scorer_' });

@@ -10,6 +10,7 @@ import {
   connectRedis,
   createKafka,
   createOpsServer,
+  errorFields,
   provisionTopics,
   Readiness,
   verifyKafkaAccess,
@@ -17,6 +18,8 @@ import {
 } from '@leadscore/service-kit';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { DecaySweeper } from './decay-sweeper.js';
+import { GridSwitch } from './grid-switch.js';
+import { RegradeSweeper } from './regrade-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
@@ -48,6 +51,10 @@ export class ScorerService {
   private sender?: PartitionedSender;
   private consumer?: ScorerConsumer;
   private sweeper?: DecaySweeper;
+  private regrade?: RegradeSweeper;
+  private gridSwitch?: GridSwitch;
+  /** The grid switch was recorded (and its queueing done, or left to another scorer). */
+  private gridSwitched = false;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<unknown>;
   private server?: Server;
@@ -122,6 +129,12 @@ export class ScorerService {
     await this.consumer.start();
 
     this.sweeper = new DecaySweeper({ ...shared, batchSize: config.sweepBatchSize });
+    this.regrade = new RegradeSweeper({ ...shared, batchSize: config.sweepBatchSize });
+    this.gridSwitch = new GridSwitch(this.redis, config.redisKeyPrefix, store, config.kafkaClientId);
+    // a new grid re-evaluates every contact now, in the background (retried each interval if Redis fails)
+    this.sweeping = this.regradeContacts()
+      .catch((error: unknown) => logger.warn(errorFields(error), 'grid-change re-evaluation failed; retried next interval'))
+      .finally(() => (this.sweeping = undefined));
     this.sweepTimer = setInterval(() => this.sweepInBackground(), config.sweepIntervalMs);
     this.readiness.set('startup', null);
     logger.info({ grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId }, 'scorer started');
@@ -148,12 +161,38 @@ export class ScorerService {
     return (await this.sweeper?.sweepAll()) ?? [];
   }
 
+  /** Waits for the start-up grid-change re-evaluation (and any sweep in progress) to end. */
+  async settled(): Promise<void> {
+    while (this.sweeping) await this.sweeping;
+  }
+
   private sweepInBackground(): void {
     if (this.sweeping || !this.sweeper) return;
-    this.sweeping = this.sweeper
-      .sweepAll(50)
-      .catch((error: Error) => this.options.logger.warn({ err: { name: error.name, message: error.message } }, 'decay sweep failed; retried next interval'))
+    const sweeper = this.sweeper;
+    this.sweeping = this.regradeContacts()
+      .then(() => sweeper.sweepAll(50))
+      .catch((error: unknown) => this.options.logger.warn(errorFields(error), 'sweep failed; retried next interval'))
       .finally(() => (this.sweeping = undefined));
+  }
+
+  /**
+   * Records the running grid; when it is new, queues every contact (GridSwitch) and drains the
+   * grid-change index: also what other scorers queued, and what a failed round left.
+   */
+  private async regradeContacts(): Promise<void> {
+    const { grid, logger } = this.options;
+    if (!this.regrade || !this.gridSwitch) return;
+    if (!this.gridSwitched) {
+      const outcome = await this.gridSwitch.apply(grid, (this.options.now ?? Date.now)());
+      this.regrade.setPreviousGrid(outcome.previousGrid);
+      this.gridSwitched = true;
+      if (outcome.status !== 'same') {
+        logger.info({ grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued }, 'grid switch: contacts queued for re-evaluation');
+      }
+    }
+    const changes = await this.regrade.sweepAll(() => !this.stopping);
+    if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
+    if (this.redis) this.metrics.gridChangePending.set(await new ContactStateStore(this.redis, this.options.config.redisKeyPrefix).regradePending());
   }
 }
 
