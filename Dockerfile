@@ -10,9 +10,9 @@
 # point GRID_FILE at it, e.g. -v ./deploy/grids/starter.yaml:/etc/leadscore/grid.yaml:ro -e GRID_FILE=/etc/leadscore/grid.yaml
 # (the starter grid stays in the image as the services' fallback default).
 #
-# The services run their TypeScript sources through tsx (no build step): the runtime image has the
-# production dependencies of the workspaces plus tsx and esbuild (pinned to the lock file's
-# versions), no compiler, linter or test runner. It runs as the unprivileged `node` user (uid 1000).
+# The services run their TypeScript sources through tsx (no build step; tsx is a dependency of
+# every service with a bin): the runtime image has the production dependencies of the
+# workspaces, no compiler, linter or test runner. It runs as the unprivileged `node` user (uid 1000).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -21,13 +21,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY services ./services
 # Production dependencies of every workspace (the services import each other's workspaces).
-RUN npm ci --omit=dev --no-audit --no-fund \
- && TSX="$(node -p "require('./package-lock.json').packages['node_modules/tsx'].version")" \
- && ESBUILD="$(node -p "require('./package-lock.json').packages['node_modules/esbuild'].version")" \
- && mkdir /tmp/tsx && cd /tmp/tsx && echo '{"private":true}' > package.json \
- && npm install --no-audit --no-fund --no-package-lock "tsx@${TSX}" "esbuild@${ESBUILD}" \
- && cp -rn node_modules/. /app/node_modules/ \
- && rm -rf /tmp/tsx && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE=scorer
