@@ -82,7 +82,7 @@ describe('secure connections', () => {
     const scorer = service('scorer', { ...env, ...group('scorer') });
     const ingest = service('ingest', env);
     const lifecycle = service('lifecycle', { ...env, ...group('lifecycle') });
-    const readApi = service('readApi', { ...env, ...group('read-api') });
+    const readApi = service('readApi', { ...env, ...group('read-api'), READ_API_KEYS: API_KEY });
     const all = [scorer, ingest, lifecycle, readApi];
     await Promise.all(all.map((p) => p.start()));
     await Promise.all(all.map((p) => p.waitReady()));
@@ -106,10 +106,11 @@ describe('secure connections', () => {
     expect(posted.status).toBe(202);
 
     const contactUrl = await readApi.url(`/contacts/${encodeURIComponent(contactId)}`);
+    expect((await fetch(contactUrl)).status).toBe(401); // READ_API_KEYS: no key, no data
     let view: Json = {};
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await fetch(contactUrl);
+      const res = await fetch(contactUrl, { headers: { authorization: `Bearer ${API_KEY}` } });
       if (res.status === 200) {
         view = await res.json();
         if (view.lifecycle?.stage?.stage === 'MARKETING_QUALIFIED' && view.score === expected.score) break;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorFields, readinessBody, type Readiness } from '@leadscore/service-kit';
-import { ApiKeyVerifier, presentedKey } from './api-keys.js';
+import { ApiKeyVerifier, presentedKey } from '@leadscore/service-kit';
 import { batchItems, validateItems, type EventFormat } from './event-batch.js';
 import type { EventPublisher } from './event-publisher.js';
 import { HttpError, IngestErrorCode } from './ingest-error.js';

@@ -1,7 +1,7 @@
 export { loadIngestConfig, type IngestConfig } from './config.js';
 export { IngestService, type IngestServiceOptions } from './ingest-service.js';
 export { createIngestApp, type IngestAppOptions } from './app.js';
-export { ApiKeyVerifier, presentedKey } from './api-keys.js';
+export { ApiKeyVerifier, presentedKey } from '@leadscore/service-kit';
 export { DEFAULT_SEGMENT_EVENT_MAP, loadSegmentEventMap, mapSegmentCall } from './segment-mapping.js';
 export { batchItems, validateItems, type EventFormat } from './event-batch.js';
 export { KafkaEventPublisher, type EventPublisher } from './event-publisher.js';

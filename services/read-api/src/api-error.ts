@@ -8,7 +8,7 @@ export interface ApiErrorDetail {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: 'INVALID_REQUEST' | 'CONTACT_NOT_FOUND' | 'NOT_FOUND' | 'UNAVAILABLE' | 'INTERNAL',
+    readonly code: 'INVALID_REQUEST' | 'UNAUTHORIZED' | 'CONTACT_NOT_FOUND' | 'NOT_FOUND' | 'UNAVAILABLE' | 'INTERNAL',
     message: string,
     readonly details: readonly ApiErrorDetail[] = [],
   ) {

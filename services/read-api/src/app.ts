@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { errorFields, isRetriable, readinessBody, type Readiness } from '@leadscore/service-kit';
+import { ApiKeyVerifier, errorFields, isRetriable, presentedKey, readinessBody, type Readiness } from '@leadscore/service-kit';
 import { ApiError } from './api-error.js';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
@@ -12,7 +12,12 @@ export interface ReadApiAppOptions {
   readonly readiness: Readiness;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Keys a request must present (READ_API_KEYS); none: the API answers anyone who reaches it. */
+  readonly apiKeys?: readonly string[];
 }
+
+/** Routes an orchestrator and Prometheus call without credentials. */
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_LEADERBOARD = 1000;
@@ -25,7 +30,10 @@ type Query = Record<string, string | string[] | undefined>;
  *   GET /contacts/:contactId               score, breakdown, thresholds reached, stage, recent changes (404 unknown)
  *   GET /contacts/:contactId/score-changes ?limit=1..50 (default 20)
  *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%
- *   GET /healthz /readyz /metrics
+ *   GET /healthz /readyz /metrics          (never behind the API keys)
+ *
+ * With API keys configured, every other route needs `Authorization: Bearer <key>` or
+ * `X-API-Key: <key>` (401 UNAUTHORIZED otherwise).
  */
 export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   const now = options.now ?? Date.now;
@@ -41,8 +49,14 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
     },
   });
 
+  const keys = options.apiKeys && options.apiKeys.length > 0 ? new ApiKeyVerifier(options.apiKeys) : undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (keys && !OPEN_ROUTES.has(request.routeOptions.url ?? '') && !keys.verify(presentedKey(request.headers))) {
+      throw new ApiError(401, 'UNAUTHORIZED', 'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', [
+        { path: 'headers.authorization', message: 'missing or not a known key' },
+      ]);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

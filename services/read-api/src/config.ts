@@ -25,6 +25,8 @@ export interface ReadApiConfig {
   readonly groupId: string;
   /** Recent score changes kept per contact. */
   readonly recentLength: number;
+  /** Keys a request must present (READ_API_KEYS, comma-separated); empty: no authentication. Never logged. */
+  readonly apiKeys: readonly string[];
   readonly provision: boolean;
   readonly topicPartitions: number;
 }
@@ -38,6 +40,8 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
   const read = new EnvReader(env);
   const projection = read.bool('READ_API_PROJECTION', true);
   const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
+  const apiKeys = read.list('READ_API_KEYS', false);
+  if (apiKeys.some((key) => key.length < 16)) read.problems.push('READ_API_KEYS entries must be at least 16 characters long');
   return read.done<ReadApiConfig>({
     redisUrl,
     redisCluster: read.bool('REDIS_CLUSTER', false),
@@ -57,6 +61,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     topicPrefix: read.topicPrefix(),
     groupId: read.text('READ_API_GROUP_ID', 'leadscore-read-api'),
     recentLength: read.int('READ_API_RECENT_LENGTH', 50, 1, 10_000),
+    apiKeys,
     provision: read.bool('PROVISION', true),
     topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
   });

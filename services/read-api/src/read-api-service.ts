@@ -87,7 +87,15 @@ export class ReadApiService {
       await this.consumer.start();
     }
 
-    this.app = createReadApiApp({ reader: new ContactReader(this.redis, keys, this.grid), metrics: this.metrics, readiness: this.readiness, logger, now });
+    this.app = createReadApiApp({
+      reader: new ContactReader(this.redis, keys, this.grid),
+      metrics: this.metrics,
+      readiness: this.readiness,
+      logger,
+      now,
+      apiKeys: config.apiKeys,
+    });
+    if (config.apiKeys.length === 0) logger.warn('READ_API_KEYS is not set: the read API answers anyone who can reach it');
     await this.app.listen({ port: config.httpPort, host: config.httpHost });
     this.readiness.set('startup', null);
     logger.info({ port: this.httpPort, grid: this.grid.name, gridVersion: this.grid.version, projection: config.projection }, 'read API started');

@@ -74,3 +74,30 @@ describe('read API app', () => {
     await app.close();
   });
 });
+
+describe('read API keys', () => {
+  const KEY = 'read-key-0123456789abcdef';
+  const secured = () =>
+    createReadApiApp({ reader, metrics: new ReadApiMetrics(), readiness: new Readiness(), logger: pino({ level: 'silent' }), apiKeys: [KEY] });
+
+  it('refuses the data routes without a known key (401 with the header path), answers with one', async () => {
+    const app = secured();
+    for (const url of ['/contacts/c-1', '/contacts/c-1/score-changes', '/leaderboard', '/no-such-route']) {
+      const refused = await app.inject(url);
+      expect(refused.statusCode, url).toBe(401);
+      expect(refused.json().error).toMatchObject({ code: 'UNAUTHORIZED', details: [{ path: 'headers.authorization' }] });
+      expect((await app.inject({ url, headers: { authorization: 'Bearer wrong-key-0123456789abc' } })).statusCode, url).toBe(401);
+    }
+    expect((await app.inject({ url: '/contacts/c-1', headers: { authorization: `Bearer ${KEY}` } })).json()).toEqual(view);
+    expect((await app.inject({ url: '/leaderboard', headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('keeps /healthz, /readyz and /metrics open for probes and Prometheus', async () => {
+    const app = secured();
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    expect((await app.inject('/metrics')).statusCode).toBe(200);
+    await app.close();
+  });
+});

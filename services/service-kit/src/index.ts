@@ -20,3 +20,4 @@ export {
 } from './connection-security.js';
 export { createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
 export { runService, exitCodeFor, EXIT_CODES, type RunnableService, type RunServiceOptions } from './run-service.js';
+export { ApiKeyVerifier, presentedKey } from './api-keys.js';
