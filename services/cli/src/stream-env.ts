@@ -1,19 +1,8 @@
-import { EnvReader, type KafkaSecurity, type RedisSecurity, type RegistryAuth } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 import { CliError, CliErrorCode } from './cli-error.js';
 
 /** Where the streaming commands (dlq, rebuild) find the servers: the same variables as the scorer. */
-export interface StreamEndpoints {
-  readonly kafkaBrokers: readonly string[];
-  /** KAFKA_SASL_*, KAFKA_TLS* as for the services */
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly schemaRegistryUrl: string;
-  readonly schemaRegistryAuth: RegistryAuth | undefined;
-  /** Only when asked for (rebuild); '' otherwise. */
-  readonly redisUrl: string;
-  /** REDIS_CLUSTER: REDIS_URL is a seed node of a Redis Cluster (as for the scorer). */
-  readonly redisCluster: boolean;
-  readonly redisSecurity: RedisSecurity;
-}
+export interface StreamEndpoints extends KafkaSettings, RegistrySettings, RedisSettings {}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,15 +13,11 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function readStreamEndpoints(env: Env, needsRedis: boolean): StreamEndpoints {
   const read = new EnvReader(env);
-  const redisUrl = needsRedis ? read.url('REDIS_URL', ['redis:', 'rediss:']) : '';
   const endpoints: StreamEndpoints = {
-    kafkaBrokers: read.kafkaBrokers(),
-    kafkaSecurity: read.kafkaSecurity(),
-    schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
-    schemaRegistryAuth: read.registryAuth(),
-    redisUrl,
-    redisCluster: read.bool('REDIS_CLUSTER', false),
-    redisSecurity: needsRedis ? read.redisSecurity(redisUrl) : {},
+    ...read.kafkaSettings('cli'),
+    ...read.registrySettings(),
+    // REDIS_URL only when asked for (rebuild): '' otherwise
+    ...(needsRedis ? read.redisSettings() : { redisUrl: '', redisCluster: false, redisSecurity: {} }),
   };
   if (read.problems.length > 0) {
     throw new CliError(CliErrorCode.BadEnvironment, `the environment is not usable:\n  - ${read.problems.join('\n  - ')}`);

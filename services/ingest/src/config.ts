@@ -1,13 +1,7 @@
-import { hostname } from 'node:os';
-import { EnvReader, type KafkaSecurity, type RegistryAuth } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RegistrySettings } from '@leadscore/service-kit';
 
 /** The ingest gateway's configuration: read once from the environment by `main`, then frozen. */
-export interface IngestConfig {
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly schemaRegistryUrl: string;
-  readonly schemaRegistryAuth: RegistryAuth | undefined;
+export interface IngestConfig extends KafkaSettings, RegistrySettings {
   readonly topicPrefix: string;
   /** Accepted API keys (INGEST_API_KEYS, comma-separated). Never logged. */
   readonly apiKeys: readonly string[];
@@ -33,11 +27,8 @@ export function loadIngestConfig(env: Env): IngestConfig {
   const apiKeys = read.list('INGEST_API_KEYS', true);
   if (apiKeys.some((key) => key.length < 16)) read.problems.push('INGEST_API_KEYS entries must be at least 16 characters long');
   return read.done<IngestConfig>({
-    kafkaBrokers: read.kafkaBrokers(),
-    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-ingest-${hostname()}-${process.pid}`),
-    kafkaSecurity: read.kafkaSecurity(),
-    schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
-    schemaRegistryAuth: read.registryAuth(),
+    ...read.kafkaSettings('ingest'),
+    ...read.registrySettings(),
     topicPrefix: read.topicPrefix(),
     apiKeys,
     segmentEventMapFile: read.raw('INGEST_SEGMENT_EVENT_MAP') ?? null,

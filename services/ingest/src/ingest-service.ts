@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { createKafka, provisionTopics, Readiness, verifyKafkaAccess } from '@leadscore/service-kit';
+import { connectKafka, provisionTopics, Readiness } from '@leadscore/service-kit';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
 import { KafkaEventPublisher } from './event-publisher.js';
@@ -41,9 +41,7 @@ export class IngestService {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const segmentEventMap = config.segmentEventMapFile ? await loadSegmentEventMap(config.segmentEventMapFile) : DEFAULT_SEGMENT_EVENT_MAP;
-    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
-    const kafka = createKafka(kafkaOptions);
-    await verifyKafkaAccess(kafka, kafkaOptions);
+    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,

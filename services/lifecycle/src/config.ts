@@ -1,18 +1,8 @@
-import { hostname } from 'node:os';
 import type { LifecycleStage } from '@leadscore/contracts';
-import { EnvReader, type KafkaSecurity, type RedisSecurity, type RegistryAuth } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 
 /** The lifecycle service's configuration: read once from the environment by `main`, then frozen. */
-export interface LifecycleConfig {
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly schemaRegistryUrl: string;
-  readonly schemaRegistryAuth: RegistryAuth | undefined;
-  readonly redisUrl: string;
-  /** REDIS_URL is a seed node of a Redis Cluster */
-  readonly redisCluster: boolean;
-  readonly redisSecurity: RedisSecurity;
+export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisSettings {
   readonly topicPrefix: string;
   readonly redisKeyPrefix: string;
   readonly groupId: string;
@@ -34,16 +24,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
 export function loadLifecycleConfig(env: Env): LifecycleConfig {
   const read = new EnvReader(env);
-  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
   return read.done<LifecycleConfig>({
-    kafkaBrokers: read.kafkaBrokers(),
-    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-lifecycle-${hostname()}-${process.pid}`),
-    kafkaSecurity: read.kafkaSecurity(),
-    schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
-    schemaRegistryAuth: read.registryAuth(),
-    redisUrl,
-    redisCluster: read.bool('REDIS_CLUSTER', false),
-    redisSecurity: read.redisSecurity(redisUrl),
+    ...read.kafkaSettings('lifecycle'),
+    ...read.registrySettings(),
+    ...read.redisSettings(),
     topicPrefix: read.topicPrefix(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, createKafka, listen, provisionTopics, quitRedis, Readiness, verifyKafkaAccess, type RedisClient } from '@leadscore/service-kit';
+import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, connectKafka, listen, provisionTopics, quitRedis, Readiness, type RedisClient } from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
 import { LifecycleWorkflow } from './lifecycle-workflow.js';
 import { LifecycleMetrics } from './metrics.js';
@@ -43,9 +43,7 @@ export class LifecycleService {
     this.port = await listen(this.server, config.httpPort);
 
     this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
-    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
-    const kafka = createKafka(kafkaOptions);
-    await verifyKafkaAccess(kafka, kafkaOptions);
+    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,

@@ -1,13 +1,8 @@
-import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EnvReader, type KafkaSecurity, type RedisSecurity, type RegistryAuth } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 
 /** The read API's configuration: read once from the environment by `main`, then frozen. */
-export interface ReadApiConfig {
-  readonly redisUrl: string;
-  /** REDIS_URL is a seed node of a Redis Cluster */
-  readonly redisCluster: boolean;
-  readonly redisSecurity: RedisSecurity;
+export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSettings {
   readonly redisKeyPrefix: string;
   /** The grid the scorer runs: scores and breakdowns are computed with it at request time. */
   readonly gridFile: string;
@@ -16,11 +11,6 @@ export interface ReadApiConfig {
   readonly logLevel: string;
   /** Run the score-changed projection (recent changes, leaderboard) in this process. */
   readonly projection: boolean;
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly schemaRegistryUrl: string;
-  readonly schemaRegistryAuth: RegistryAuth | undefined;
   readonly topicPrefix: string;
   readonly groupId: string;
   /** Recent score changes kept per contact. */
@@ -39,13 +29,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadReadApiConfig(env: Env): ReadApiConfig {
   const read = new EnvReader(env);
   const projection = read.bool('READ_API_PROJECTION', true);
-  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
   const apiKeys = read.list('READ_API_KEYS', false);
   if (apiKeys.some((key) => key.length < 16)) read.problems.push('READ_API_KEYS entries must be at least 16 characters long');
   return read.done<ReadApiConfig>({
-    redisUrl,
-    redisCluster: read.bool('REDIS_CLUSTER', false),
-    redisSecurity: read.redisSecurity(redisUrl),
+    ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
     gridFile: read.text('GRID_FILE', DEFAULT_GRID),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
@@ -53,11 +40,9 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     logLevel: read.logLevel(),
     projection,
     // Kafka and the registry are needed only by the projection
-    kafkaBrokers: projection ? read.kafkaBrokers() : [],
-    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-read-api-${hostname()}-${process.pid}`),
-    kafkaSecurity: projection ? read.kafkaSecurity() : {},
-    schemaRegistryUrl: projection ? read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']) : '',
-    schemaRegistryAuth: projection ? read.registryAuth() : undefined,
+    ...(projection
+      ? { ...read.kafkaSettings('read-api'), ...read.registrySettings() }
+      : { kafkaBrokers: [], kafkaClientId: '', kafkaSecurity: {}, schemaRegistryUrl: '', schemaRegistryAuth: undefined }),
     topicPrefix: read.topicPrefix(),
     groupId: read.text('READ_API_GROUP_ID', 'leadscore-read-api'),
     recentLength: read.int('READ_API_RECENT_LENGTH', 50, 1, 10_000),

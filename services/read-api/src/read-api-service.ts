@@ -4,7 +4,7 @@ import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
-import { ChunkedConsumer, connectRedis, createKafka, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError, verifyKafkaAccess } from '@leadscore/service-kit';
+import { ChunkedConsumer, connectRedis, connectKafka, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
@@ -61,9 +61,7 @@ export class ReadApiService {
     const keys = new ReadKeys(config.redisKeyPrefix);
 
     if (config.projection) {
-      const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
-      const kafka = createKafka(kafkaOptions);
-      await verifyKafkaAccess(kafka, kafkaOptions);
+      const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
       if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
       const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, auth: config.schemaRegistryAuth, topics: this.topics, register: config.provision, kinds: ['scoreChanged', 'deadLetters'] });
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });

@@ -1,21 +1,9 @@
-import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { EnvReader, type KafkaSecurity, type RedisSecurity, type RegistryAuth } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 import { CRASH_POINT_NAMES, type CrashPointName } from './crash-points.js';
 
 /** The scorer's configuration: read once from the environment by `main`, then frozen. */
-export interface ScorerConfig {
-  readonly kafkaBrokers: readonly string[];
-  readonly kafkaClientId: string;
-  /** SASL login and TLS (KAFKA_SASL_*, KAFKA_TLS*) */
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly schemaRegistryUrl: string;
-  readonly schemaRegistryAuth: RegistryAuth | undefined;
-  readonly redisUrl: string;
-  /** REDIS_URL is a seed node of a Redis Cluster */
-  readonly redisCluster: boolean;
-  /** ACL user, password and TLS (REDIS_USERNAME, REDIS_PASSWORD, rediss://, REDIS_TLS_*) */
-  readonly redisSecurity: RedisSecurity;
+export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSettings {
   readonly gridFile: string;
   readonly topicPrefix: string;
   readonly redisKeyPrefix: string;
@@ -53,16 +41,10 @@ export function loadScorerConfig(env: Env): ScorerConfig {
       read.problems.push(`SCORER_CRASH_POINTS entries must be <${CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`);
     } else crashPoints.set(name as CrashPointName, probability);
   }
-  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
   return read.done<ScorerConfig>({
-    kafkaBrokers: read.kafkaBrokers(),
-    kafkaClientId: read.text('KAFKA_CLIENT_ID', `leadscore-scorer-${hostname()}-${process.pid}`),
-    kafkaSecurity: read.kafkaSecurity(),
-    schemaRegistryUrl: read.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']),
-    schemaRegistryAuth: read.registryAuth(),
-    redisUrl,
-    redisCluster: read.bool('REDIS_CLUSTER', false),
-    redisSecurity: read.redisSecurity(redisUrl),
+    ...read.kafkaSettings('scorer'),
+    ...read.registrySettings(),
+    ...read.redisSettings(),
     gridFile: read.text('GRID_FILE', DEFAULT_GRID),
     topicPrefix: read.topicPrefix(),
     redisKeyPrefix: read.redisKeyPrefix(),

@@ -8,12 +8,11 @@ import type { ScorerConfig } from './config.js';
 import { ContactStateStore } from './contact-state-store.js';
 import {
   connectRedis,
-  createKafka,
+  connectKafka,
   createOpsServer,
   errorFields,
   provisionTopics,
   Readiness,
-  verifyKafkaAccess,
   type RedisClient,
 } from '@leadscore/service-kit';
 import { DeadLetterWriter } from './dead-letter-writer.js';
@@ -82,9 +81,7 @@ export class ScorerService {
     this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
     await checkEvictionPolicy(this.redis, logger);
 
-    const kafkaOptions = { clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger };
-    const kafka = createKafka(kafkaOptions);
-    await verifyKafkaAccess(kafka, kafkaOptions);
+    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,

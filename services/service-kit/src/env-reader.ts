@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import {
   KAFKA_SASL_MECHANISMS,
   type KafkaSaslMechanism,
@@ -10,6 +11,27 @@ import {
 import { ServiceError } from './service-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The connection settings every service reads the same way (spread into its config). */
+export interface KafkaSettings {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaClientId: string;
+  /** SASL login and TLS (KAFKA_SASL_*, KAFKA_TLS*) */
+  readonly kafkaSecurity: KafkaSecurity;
+}
+
+export interface RegistrySettings {
+  readonly schemaRegistryUrl: string;
+  readonly schemaRegistryAuth: RegistryAuth | undefined;
+}
+
+export interface RedisSettings {
+  readonly redisUrl: string;
+  /** REDIS_URL is a seed node of a Redis Cluster */
+  readonly redisCluster: boolean;
+  /** ACL user, password and TLS (REDIS_USERNAME, REDIS_PASSWORD, rediss://, REDIS_TLS_*) */
+  readonly redisSecurity: RedisSecurity;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -212,6 +234,26 @@ export class EnvReader {
       return undefined;
     }
     return { username, password };
+  }
+
+  /** KAFKA_BROKERS, KAFKA_CLIENT_ID (default leadscore-<service>-<host>-<pid>) and the Kafka security settings. */
+  kafkaSettings(service: string): KafkaSettings {
+    return {
+      kafkaBrokers: this.kafkaBrokers(),
+      kafkaClientId: this.text('KAFKA_CLIENT_ID', `leadscore-${service}-${hostname()}-${process.pid}`),
+      kafkaSecurity: this.kafkaSecurity(),
+    };
+  }
+
+  /** SCHEMA_REGISTRY_URL and its credentials. */
+  registrySettings(): RegistrySettings {
+    return { schemaRegistryUrl: this.url('SCHEMA_REGISTRY_URL', ['http:', 'https:']), schemaRegistryAuth: this.registryAuth() };
+  }
+
+  /** REDIS_URL, REDIS_CLUSTER and the Redis security settings. */
+  redisSettings(): RedisSettings {
+    const redisUrl = this.url('REDIS_URL', ['redis:', 'rediss:']);
+    return { redisUrl, redisCluster: this.bool('REDIS_CLUSTER', false), redisSecurity: this.redisSecurity(redisUrl) };
   }
 
   /** @throws ServiceError CONFIG_INVALID with every problem, one per line. */

@@ -1,5 +1,5 @@
 /** @leadscore/service-kit: small building blocks shared by the services (no business logic). */
-export { EnvReader, LOG_LEVELS } from './env-reader.js';
+export { EnvReader, LOG_LEVELS, type KafkaSettings, type RedisSettings, type RegistrySettings } from './env-reader.js';
 export { Readiness } from './readiness.js';
 export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
 export { connectRedis, redisConnectError, quitRedis, redisAll, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
@@ -18,6 +18,6 @@ export {
   type RegistryAuth,
   type TlsMaterial,
 } from './connection-security.js';
-export { createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
+export { connectKafka, createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
 export { runService, exitCodeFor, EXIT_CODES, type RunnableService, type RunServiceOptions } from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';

@@ -25,6 +25,13 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   return new Kafka(config);
 }
 
+/** A kafkajs client whose login the cluster has just accepted (createKafka, then verifyKafkaAccess). */
+export async function connectKafka(options: KafkaConnectionOptions): Promise<Kafka> {
+  const kafka = createKafka(options);
+  await verifyKafkaAccess(kafka, options);
+  return kafka;
+}
+
 /**
  * Logs in to the cluster once and reads its metadata, so that refused credentials or an
  * untrusted certificate stop the service at start-up with the reason, instead of surfacing later

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { createKafka, verifyKafkaAccess } from '@leadscore/service-kit';
+import { connectKafka } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type DeadLetterValue, type TopicNames } from '@leadscore/contracts';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
@@ -110,9 +110,7 @@ async function connect(endpoints: StreamEndpoints, topicPrefix: string): Promise
   } catch (error) {
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
-  const kafkaOptions = { clientId: 'leadscore-cli', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity };
-  const kafka = createKafka(kafkaOptions);
-  await verifyKafkaAccess(kafka, kafkaOptions);
+  const kafka = await connectKafka({ clientId: 'leadscore-cli', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity });
   const codec = await AvroCodec.connect({
     registryUrl: endpoints.schemaRegistryUrl,
     auth: endpoints.schemaRegistryAuth,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import { Cluster } from 'ioredis';
-import { connectRedis, createKafka, Readiness, verifyKafkaAccess, type RedisClient } from '@leadscore/service-kit';
+import { connectRedis, connectKafka, Readiness, type RedisClient } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid, type LeadEvent } from '@leadscore/engine';
 import { ContactStateStore, EventDecoder, applyEvents, type InputMessage } from '@leadscore/scorer';
@@ -215,9 +215,7 @@ export async function rebuild(
         `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
       );
     }
-    const kafkaOptions = { clientId: 'leadscore-cli-rebuild', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity };
-    const kafka = createKafka(kafkaOptions);
-    await verifyKafkaAccess(kafka, kafkaOptions);
+    const kafka = await connectKafka({ clientId: 'leadscore-cli-rebuild', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity });
     const codec = await AvroCodec.connect({
       registryUrl: endpoints.schemaRegistryUrl,
       auth: endpoints.schemaRegistryAuth,
