@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileGrid, loadGrid, replayEvents } from '@leadscore/engine';
-import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { scorerEnv, serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
@@ -34,12 +34,7 @@ describe('the doors, end to end', () => {
     const keyPrefix = ctx.uniqueName('doors');
     const logs = await mkdtemp(join(tmpdir(), 'leadscore-doors-'));
     const common = {
-      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_CLUSTER: String(ctx.redisCluster),
-      TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
-      REDIS_KEY_PREFIX: keyPrefix,
+      ...serviceEnv(topics, keyPrefix),
       LOG_LEVEL: 'info',
       PROVISION: 'true',
     };

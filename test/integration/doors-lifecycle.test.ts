@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeadLetterValue, LifecycleStageChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { LifecycleService, loadLifecycleConfig, stageChangeId, StageStore } from '@leadscore/lifecycle';
+import { serviceEnv } from '../support/scorer-harness.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
@@ -16,12 +17,7 @@ describe('lifecycle workflow service', () => {
     const { topics, codec, kafka } = await freshTopics('lifecycle', 2);
     const keyPrefix = ctx.uniqueName('lifecycle');
     const config = loadLifecycleConfig({
-      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_CLUSTER: String(ctx.redisCluster),
-      TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
-      REDIS_KEY_PREFIX: keyPrefix,
+      ...serviceEnv(topics, keyPrefix),
       LIFECYCLE_GROUP_ID: `${keyPrefix}-group`,
       HTTP_PORT: '0',
       PROVISION: 'false',

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeadLetterValue, ScoreChangedValue } from '@leadscore/contracts';
 import { loadGridFile, loadReadApiConfig, ReadApiService } from '@leadscore/read-api';
-import { STARTER_GRID } from '../support/scorer-harness.js';
+import { serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
@@ -17,12 +17,7 @@ describe('read API projection of score changes', () => {
     const { topics, codec, kafka } = await freshTopics('read-api', 2);
     const keyPrefix = ctx.uniqueName('read-api');
     const config = loadReadApiConfig({
-      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_CLUSTER: String(ctx.redisCluster),
-      TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
-      REDIS_KEY_PREFIX: keyPrefix,
+      ...serviceEnv(topics, keyPrefix),
       READ_API_GROUP_ID: `${keyPrefix}-group`,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',

@@ -5,8 +5,8 @@ import { testContext } from './test-context.js';
 
 export const STARTER_GRID = new URL('../../deploy/grids/starter.yaml', import.meta.url).pathname;
 
-/** The scorer's environment for a test: real servers, the test's own topics, group and key prefix. */
-export function scorerEnv(topics: TopicNames, keyPrefix: string, extra: Record<string, string> = {}): Record<string, string> {
+/** Any service's environment for a test: the run's servers, the test's own topics and key prefix. */
+export function serviceEnv(topics: TopicNames, keyPrefix: string): Record<string, string> {
   const ctx = testContext();
   return {
     KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
@@ -15,6 +15,13 @@ export function scorerEnv(topics: TopicNames, keyPrefix: string, extra: Record<s
     REDIS_CLUSTER: String(ctx.redisCluster),
     TOPIC_PREFIX: topics.behaviouralEvents.replace(/\.behavioural-events$/, ''),
     REDIS_KEY_PREFIX: keyPrefix,
+  };
+}
+
+/** The scorer's environment for a test: real servers, the test's own topics, group and key prefix. */
+export function scorerEnv(topics: TopicNames, keyPrefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...serviceEnv(topics, keyPrefix),
     SCORER_GROUP_ID: `${keyPrefix}-scorer`,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
