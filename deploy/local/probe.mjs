@@ -2,7 +2,8 @@
 //   node probe.mjs kafka HOST:PORT[,HOST:PORT...] [MIN_BROKERS]
 //     -> broker metadata (describeCluster) lists at least MIN_BROKERS brokers (default 1)
 // A secured listener is probed with the services' own variables: KAFKA_SASL_MECHANISM,
-// KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_TLS_CA_FILE (see deploy/local/secure.sh).
+// KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE and
+// KAFKA_TLS_KEY_FILE (see deploy/local/secure.sh).
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -10,7 +11,11 @@ const [kind, addresses, minBrokers = '1'] = process.argv.slice(2);
 
 function securityFromEnv(env) {
   const security = {};
-  if (env.KAFKA_TLS_CA_FILE) security.ssl = { ca: [readFileSync(env.KAFKA_TLS_CA_FILE, 'utf8')] };
+  if (env.KAFKA_TLS_CA_FILE) {
+    security.ssl = { ca: [readFileSync(env.KAFKA_TLS_CA_FILE, 'utf8')] };
+    if (env.KAFKA_TLS_CERT_FILE) security.ssl.cert = readFileSync(env.KAFKA_TLS_CERT_FILE, 'utf8');
+    if (env.KAFKA_TLS_KEY_FILE) security.ssl.key = readFileSync(env.KAFKA_TLS_KEY_FILE, 'utf8');
+  }
   if (env.KAFKA_SASL_MECHANISM) {
     security.sasl = { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD };
   }

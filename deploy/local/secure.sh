@@ -34,26 +34,32 @@ keystore_password=leadscore-local
 
 secret() { cat "$STACK_DIR/$1-password"; }
 
-# make_secrets: a local CA, a server certificate for 127.0.0.1/localhost signed by it (PEM for
-# Redis and the clients, PKCS12 for the broker) and one random password per server; made once.
+# make_secrets: a local CA; a server certificate for 127.0.0.1/localhost signed by it (PEM for
+# Redis, PKCS12 for the broker); a client certificate signed by it (client.crt, client.key: both
+# servers verify a client certificate when one is presented); one random password per server.
+# Made once.
 make_secrets() {
-  [ -f "$tls_dir/server.p12" ] && return 0
   command -v openssl >/dev/null || die "openssl is needed to make the local CA"
   mkdir -p "$tls_dir"
-  (
-    cd "$tls_dir"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 365 -subj "/CN=leadscore local CA" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 365 -extfile server.ext 2>/dev/null
-    openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name broker -out server.p12 -passout "pass:$keystore_password"
-    chmod 600 ca.key server.key server.p12
-  ) || die "openssl could not make the local CA and server certificate"
+  if [ ! -f "$tls_dir/client.crt" ]; then
+    (
+      cd "$tls_dir"
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 365 -subj "/CN=leadscore local CA" 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 365 -extfile server.ext 2>/dev/null
+      openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name broker -out server.p12 -passout "pass:$keystore_password"
+      openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=leadscore" 2>/dev/null
+      printf 'extendedKeyUsage=clientAuth\n' >client.ext
+      openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 365 -extfile client.ext 2>/dev/null
+      chmod 600 ca.key server.key server.p12 client.key
+    ) || die "openssl could not make the local CA and certificates"
+    say "made a local CA ($tls_dir/ca.crt), a server and a client certificate"
+  fi
   local name
   for name in kafka redis; do
-    (umask 077 && openssl rand -hex 16 >"$STACK_DIR/$name-password")
+    [ -s "$STACK_DIR/$name-password" ] || (umask 077 && openssl rand -hex 16 >"$STACK_DIR/$name-password")
   done
-  say "made a local CA ($tls_dir/ca.crt) and random passwords"
 }
 
 # The broker: SASL_SSL for clients, SASL_PLAINTEXT for clients and between brokers, SCRAM only.
@@ -76,13 +82,18 @@ ssl.keystore.type=PKCS12
 ssl.keystore.location=$tls_dir/server.p12
 ssl.keystore.password=$keystore_password
 ssl.key.password=$keystore_password
-ssl.client.auth=none
+# mutual TLS: a client must also present a certificate signed by the CA (SCRAM stays the login);
+# on a SASL_SSL listener only the listener-prefixed setting counts (KIP-684)
+listener.name.sasl_ssl.ssl.client.auth=required
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls_dir/ca.crt
 EOF
 }
 
 secure_kafka_ready() {
   KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME="$user" KAFKA_SASL_PASSWORD="$(secret kafka)" \
-    KAFKA_TLS_CA_FILE="$tls_dir/ca.crt" node "$here/probe.mjs" kafka "127.0.0.1:$SECURE_KAFKA_PORT" >/dev/null 2>&1
+    KAFKA_TLS_CA_FILE="$tls_dir/ca.crt" KAFKA_TLS_CERT_FILE="$tls_dir/client.crt" KAFKA_TLS_KEY_FILE="$tls_dir/client.key" \
+    node "$here/probe.mjs" kafka "127.0.0.1:$SECURE_KAFKA_PORT" >/dev/null 2>&1
 }
 
 start_secure_kafka() {
@@ -108,7 +119,7 @@ start_secure_redis() {
   # (CONFIG, FLUSHALL, DEBUG, ...) and only touches keys matching SECURE_REDIS_KEYS.
   redis-server --daemonize yes --bind 127.0.0.1 --port "$SECURE_REDIS_PORT" --tls-port "$redis_tls_port" \
     --tls-cert-file "$tls_dir/server.crt" --tls-key-file "$tls_dir/server.key" --tls-ca-cert-file "$tls_dir/ca.crt" \
-    --tls-auth-clients no --save "" --appendonly no --maxmemory-policy noeviction \
+    --tls-auth-clients yes --save "" --appendonly no --maxmemory-policy noeviction \
     --user default off --user "$user" on ">$(secret redis)" "~$SECURE_REDIS_KEYS" '&*' '+@all' '-@dangerous' '+info' \
     --dir "$STACK_DIR/redis" --logfile "$log_dir/redis.log" --pidfile "$run_dir/redis.pid"
   wait_ready redis secure_redis_ready
@@ -121,11 +132,15 @@ export KAFKA_SASL_MECHANISM=scram-sha-512
 export KAFKA_SASL_USERNAME=$user
 export KAFKA_SASL_PASSWORD_FILE=$STACK_DIR/kafka-password
 export KAFKA_TLS_CA_FILE=$tls_dir/ca.crt
+export KAFKA_TLS_CERT_FILE=$tls_dir/client.crt
+export KAFKA_TLS_KEY_FILE=$tls_dir/client.key
 export SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 export REDIS_URL=rediss://127.0.0.1:$redis_tls_port
 export REDIS_USERNAME=$user
 export REDIS_PASSWORD_FILE=$STACK_DIR/redis-password
 export REDIS_TLS_CA_FILE=$tls_dir/ca.crt
+export REDIS_TLS_CERT_FILE=$tls_dir/client.crt
+export REDIS_TLS_KEY_FILE=$tls_dir/client.key
 ENV
 }
 

@@ -74,7 +74,7 @@ describe('secure connections', () => {
     return process;
   };
 
-  it('the doors score and qualify a lead over SCRAM + TLS to Kafka and an ACL user + TLS to Redis', async () => {
+  it('the doors score and qualify a lead over SCRAM + mutual TLS to Kafka and an ACL user + mutual TLS to Redis', async () => {
     expect(secure['KAFKA_SASL_MECHANISM']).toBe('scram-sha-512');
     expect(secure['REDIS_URL']).toMatch(/^rediss:/);
     const env = envFor('doors');
@@ -124,14 +124,18 @@ describe('secure connections', () => {
 
   it('the secured servers refuse what the services must not do: no anonymous clients, no keys outside the ACL', async () => {
     const password = (await readFile(secure['REDIS_PASSWORD_FILE']!, 'utf8')).trim();
-    const ca = await readFile(secure['REDIS_TLS_CA_FILE']!, 'utf8');
-    const anonymous = new Redis(secure['REDIS_URL']!, { tls: { ca: [ca] }, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const tls = {
+      ca: [await readFile(secure['REDIS_TLS_CA_FILE']!, 'utf8')],
+      cert: await readFile(secure['REDIS_TLS_CERT_FILE']!, 'utf8'),
+      key: await readFile(secure['REDIS_TLS_KEY_FILE']!, 'utf8'),
+    };
+    const anonymous = new Redis(secure['REDIS_URL']!, { tls, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     anonymous.on('error', () => undefined);
     await anonymous.connect();
     await expect(anonymous.get('ls-anything')).rejects.toThrow(/NOAUTH/);
     anonymous.disconnect();
 
-    const user = new Redis(secure['REDIS_URL']!, { username: secure['REDIS_USERNAME']!, password, tls: { ca: [ca] } });
+    const user = new Redis(secure['REDIS_URL']!, { username: secure['REDIS_USERNAME']!, password, tls });
     await expect(user.set('ls-secure-check', '1', 'EX', 60)).resolves.toBe('OK');
     await expect(user.set('other-app:key', '1')).rejects.toThrow(/NOPERM/);
     await expect(user.flushall()).rejects.toThrow(/NOPERM/);
@@ -200,6 +204,13 @@ describe('secure connections', () => {
         env: envFor('no-kafka-ca', { KAFKA_TLS_CA_FILE: '', KAFKA_TLS: 'true' }),
         code: 'KAFKA_TLS_FAILED',
         says: ['self-signed certificate', 'Check KAFKA_TLS_CA_FILE'],
+      },
+      {
+        // the broker requires mutual TLS (secure.sh): no client certificate, no connection
+        name: 'scorer' as const,
+        env: envFor('no-client-cert', { KAFKA_TLS_CERT_FILE: '', KAFKA_TLS_KEY_FILE: '' }),
+        code: 'KAFKA_TLS_FAILED',
+        says: ["The broker refused this client's certificate", 'check KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE'],
       },
     ];
     const started = cases.map((c) => ({ ...c, process: service(c.name, c.env) }));

@@ -67,12 +67,10 @@ export function kafkaAccessError(error: unknown, options: Pick<KafkaConnectionOp
   }
   const tlsFailure = chain.find((e) => TLS_FAILURE.test(e.message) || TLS_CODES.has(e.code ?? ''));
   if (tlsFailure) {
-    return new ServiceError(
-      'KAFKA_TLS_FAILED',
-      `TLS with ${where} failed: ${tlsFailure.message}. Check KAFKA_TLS_CA_FILE (the authority that signed the brokers' certificates) and the broker addresses.`,
-      false,
-      { cause: error },
-    );
+    const check = refusedOurCertificate(tlsFailure)
+      ? "The broker refused this client's certificate: check KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE (a certificate signed by an authority the brokers trust)"
+      : "Check KAFKA_TLS_CA_FILE (the authority that signed the brokers' certificates) and the broker addresses";
+    return new ServiceError('KAFKA_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}.`, false, { cause: error });
   }
   const hint = chain.some((e) => e.name === 'KafkaJSConnectionClosedError')
     ? ' The broker closed the connection at once: does its listener expect SASL or TLS (KAFKA_SASL_MECHANISM, KAFKA_TLS)?'
@@ -90,6 +88,11 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
+
+/** A TLS alert from the server about our certificate (bad, unknown, missing), not our verdict on its certificate. */
+export function refusedOurCertificate(link: { message: string; code?: string }): boolean {
+  return /ALERT_(BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|UNKNOWN_CA)/.test(link.code ?? '') || /alert (bad certificate|certificate unknown|certificate required|unknown ca)/i.test(link.message);
+}
 
 interface ChainLink {
   name: string;

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { tlsOptions, type RedisSecurity } from './connection-security.js';
-import { errorChain, TLS_CODES, TLS_FAILURE } from './kafka-connection.js';
+import { errorChain, refusedOurCertificate, TLS_CODES, TLS_FAILURE } from './kafka-connection.js';
 import type { Readiness } from './readiness.js';
 import { ServiceError } from './service-error.js';
 
@@ -97,14 +97,17 @@ export function redisConnectError(error: unknown, url: string, security: RedisSe
   }
   const tlsFailure = chain.find((e) => TLS_CODES.has(e.code ?? '') || TLS_FAILURE.test(e.message));
   if (tlsFailure) {
-    return new ServiceError(
-      'REDIS_TLS_FAILED',
-      `TLS with ${where} failed: ${tlsFailure.message}. Check REDIS_TLS_CA_FILE (the authority that signed the server's certificate) and that REDIS_URL is rediss:// only for a TLS port.`,
-      false,
-      { cause: error },
-    );
+    const check = refusedOurCertificate(tlsFailure)
+      ? "Redis refused this client's certificate: check REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE (a certificate signed by an authority the server trusts)."
+      : "Check REDIS_TLS_CA_FILE (the authority that signed the server's certificate) and that REDIS_URL is rediss:// only for a TLS port.";
+    return new ServiceError('REDIS_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}`, false, { cause: error });
   }
-  return new ServiceError('REDIS_UNAVAILABLE', `cannot connect to ${where}: ${reason}`, true, { cause: error });
+  // Redis drops a TLS client without a certificate it accepts by closing the connection
+  const hint =
+    security.tls && chain.some((e) => e.code === 'ECONNRESET')
+      ? ' Redis closed the TLS connection at once: does it require a client certificate (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE)?'
+      : '';
+  return new ServiceError('REDIS_UNAVAILABLE', `cannot connect to ${where}: ${reason}${hint}`, true, { cause: error });
 }
 
 /** host:port of a Redis URL, without the credentials it may carry. */

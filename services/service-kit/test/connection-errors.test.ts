@@ -31,6 +31,16 @@ describe('what a refused Kafka connection says', () => {
     expect(exitCodeFor(error)).toBe(EXIT_CODES.refused);
   });
 
+  it("a broker refusing the client's own certificate points at KAFKA_TLS_CERT_FILE, not at the CA", () => {
+    const alert = kafkajsError('KafkaJSConnectionError', 'Connection error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate', {
+      code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+    });
+    const error = kafkaAccessError(kafkajsError('KafkaJSNumberOfRetriesExceeded', alert.message, { cause: alert }), { brokers, security: { tls: {} } });
+    expect(error.code).toBe('KAFKA_TLS_FAILED');
+    expect(error.message).toContain("The broker refused this client's certificate: check KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE");
+    expect(error.message).not.toContain('KAFKA_TLS_CA_FILE');
+  });
+
   it('a broker that hangs up at once hints at a listener expecting SASL or TLS; unreachable is retriable', () => {
     const closed = kafkaAccessError(kafkajsError('KafkaJSConnectionClosedError', 'Closed connection'), { brokers, security: {} });
     expect(closed.code).toBe('KAFKA_UNAVAILABLE');
@@ -53,6 +63,14 @@ describe('what a refused Redis connection says', () => {
       expect(error.message).toContain('Redis at rediss://redis:6380 (user "leadscore") refused the login');
       expect(error.message).not.toContain('url-password');
     }
+  });
+
+  it('a TLS connection Redis drops at once hints at a missing client certificate', () => {
+    const reset = redisConnectError(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' }), 'rediss://redis:6380', { tls: {} });
+    expect(reset.code).toBe('REDIS_UNAVAILABLE');
+    expect(reset.message).toContain('does it require a client certificate (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE)?');
+    const plain = redisConnectError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'redis://redis:6379', {});
+    expect(plain.message).not.toContain('client certificate');
   });
 
   it('an untrusted certificate is REDIS_TLS_FAILED; anything else stays retriable REDIS_UNAVAILABLE', () => {
