@@ -21,3 +21,4 @@ export {
 export { connectKafka, createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
 export { runService, exitCodeFor, EXIT_CODES, type RunnableService, type RunServiceOptions } from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';
+export { ServiceMetrics, CHUNK_BUCKETS } from './service-metrics.js';
