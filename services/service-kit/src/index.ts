@@ -19,6 +19,6 @@ export {
   type TlsMaterial,
 } from './connection-security.js';
 export { connectKafka, createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
-export { runService, exitCodeFor, EXIT_CODES, type RunnableService, type RunServiceOptions } from './run-service.js';
+export { runService, exitCodeFor, EXIT_CODES, LOG_REDACT_PATHS, type RunnableService, type RunServiceOptions } from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';
 export { ServiceMetrics, CHUNK_BUCKETS } from './service-metrics.js';

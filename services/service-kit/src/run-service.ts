@@ -26,6 +26,9 @@ export function exitCodeFor(error: unknown): number {
   return EXIT_CODES.failed;
 }
 
+/** Decoded events and secrets are never logged; these paths only guard against accidents. */
+export const LOG_REDACT_PATHS: readonly string[] = ['*.password', '*.authorization', '*.email', '*.phone', '*.name', '*.properties', 'value'];
+
 export interface RunServiceOptions<Config extends { readonly logLevel: string }> {
   /** Short name: the `service` field of every log line and the prefix of console messages. */
   readonly name: string;
@@ -67,8 +70,7 @@ export async function runService<Config extends { readonly logLevel: string }>(o
   const logger = pino({
     level: config.logLevel,
     base: { service: options.name },
-    // Decoded events and secrets are never logged; these paths only guard against accidents.
-    redact: ['*.password', '*.authorization', '*.email', '*.phone', '*.name', '*.properties', 'value', ...options.redact],
+    redact: [...LOG_REDACT_PATHS, ...options.redact],
   });
 
   let service: RunnableService | undefined;

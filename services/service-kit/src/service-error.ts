@@ -23,12 +23,16 @@ export function isRetriable(error: unknown): boolean {
   return typeof e.name === 'string' && /^KafkaJS|MaxRetriesPerRequestError|ConnectionError|AbortError/.test(e.name);
 }
 
-/** What may be logged of an error: its name and message, never the objects it carries. */
-export function errorFields(error: unknown): { err: { name: string; message: string; code?: string } } {
+/**
+ * What may be logged of an error: its class (`type`), message and code, never the objects it
+ * carries. Not under pino's `err` key with a `name` field: the logs redact every `*.name` (a
+ * guard against contact names), which hid the class of every logged error.
+ */
+export function errorFields(error: unknown): { error: { type: string; message: string; code?: string } } {
   const e = error as { name?: string; message?: string; code?: unknown };
   return {
-    err: {
-      name: String(e?.name ?? 'Error'),
+    error: {
+      type: String(e?.name ?? 'Error'),
       message: String(e?.message ?? error),
       ...(typeof e?.code === 'string' ? { code: e.code } : {}),
     },

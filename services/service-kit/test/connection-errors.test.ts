@@ -1,5 +1,6 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, EXIT_CODES, kafkaAccessError, redisConnectError, ServiceError } from '../src/index.js';
+import { errorFields, exitCodeFor, EXIT_CODES, kafkaAccessError, LOG_REDACT_PATHS, redisConnectError, ServiceError } from '../src/index.js';
 
 const brokers = ['kafka-0.kafka:9093'];
 const scram = { sasl: { mechanism: 'scram-sha-512' as const, username: 'leadscore', password: 'the-password' }, tls: {} };
@@ -90,5 +91,17 @@ describe('exit codes', () => {
     expect(exitCodeFor(Object.assign(new Error('registry'), { code: 'REGISTRY_AUTH_FAILED' }))).toBe(3);
     expect(exitCodeFor(new ServiceError('REDIS_UNAVAILABLE', 'x', true))).toBe(1);
     expect(exitCodeFor(new Error('bug'))).toBe(1);
+  });
+});
+
+describe('logged errors', () => {
+  it("keep their class, message and code through the services' redaction, and hide a contact's name", () => {
+    const lines: string[] = [];
+    const logger = pino({ redact: [...LOG_REDACT_PATHS] }, { write: (line: string) => void lines.push(line) });
+    const error = new ServiceError('KAFKA_AUTH_FAILED', 'refused the login', false);
+    logger.error({ ...errorFields(error), contact: { name: 'Ada Lovelace' } }, 'failed');
+    const logged = JSON.parse(lines[0]!) as { error: unknown; contact: unknown };
+    expect(logged.error).toEqual({ type: 'ServiceError', message: 'refused the login', code: 'KAFKA_AUTH_FAILED' });
+    expect(logged.contact).toEqual({ name: '[Redacted]' });
   });
 });
