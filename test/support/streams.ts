@@ -61,6 +61,8 @@ export interface Collected<T> {
  */
 export class TopicCollector<T> {
   readonly items: Collected<T>[] = [];
+  /** Distinct offsets read, per partition: proves every message was read, not only the last. */
+  readonly offsetsRead = new Map<number, Set<string>>();
   private consumer?: Consumer;
   private waiters: { until: (items: Collected<T>[]) => boolean; resolve: () => void }[] = [];
 
@@ -81,6 +83,9 @@ export class TopicCollector<T> {
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
         const value = (this.codec ? await this.codec.decode(this.kind, message.value) : message.value) as T;
         this.items.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value });
+        const read = this.offsetsRead.get(partition) ?? new Set<string>();
+        read.add(message.offset);
+        this.offsetsRead.set(partition, read);
         this.waiters = this.waiters.filter((w) => {
           if (!w.until(this.items)) return true;
           w.resolve();
@@ -153,18 +158,16 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
   }
 }
 
-/** Waits until a collector has read every message up to the topic's current end. */
+/**
+ * Waits until a collector has read every message up to the topic's current end: as many distinct
+ * offsets per partition as the partition holds (our producers are not transactional, so offsets
+ * are contiguous from 0). A consumer that skipped messages times out here, naming the partitions.
+ */
 export async function waitForCollectorAtEnd<T>(kafka: Kafka, collector: TopicCollector<T>, topic: string, timeoutMs = 60_000): Promise<void> {
   const ends = await endOffsets(kafka, topic);
-  await collector.waitFor(
-    (items) => {
-      for (const [partition, end] of ends) {
-        if (end === 0) continue;
-        if (!items.some((i) => i.partition === partition && Number(i.offset) >= end - 1)) return false;
-      }
-      return true;
-    },
-    timeoutMs,
-    `every message up to the end of ${topic}`,
-  );
+  const short = () =>
+    [...ends].filter(([partition, end]) => (collector.offsetsRead.get(partition)?.size ?? 0) < end).map(([p, end]) => `${p}: ${collector.offsetsRead.get(p)?.size ?? 0}/${end}`);
+  await collector.waitFor(() => short().length === 0, timeoutMs, `every message up to the end of ${topic}`).catch((error: Error) => {
+    throw new Error(`${error.message}; partitions read short (read/end): ${short().join(', ')}`);
+  });
 }
