@@ -11,7 +11,8 @@ const COMMIT = `leadscoreCommitState_${SCRIPT_VERSION}`;
 const CLEAR_OUTBOX = `leadscoreClearOutbox_${SCRIPT_VERSION}`;
 const CLAIM_DUE = `leadscoreClaimDue_${SCRIPT_VERSION}`;
 
-function lua(name: string): string {
+/** The text of one of the scorer's Lua scripts (src/lua), for defineCommand. */
+export function lua(name: string): string {
   return readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
 }
 
@@ -199,7 +200,7 @@ export class ContactStateStore {
 }
 
 /** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
-function redisUnavailable(operation: string, error: unknown): ScorerError {
+export function redisUnavailable(operation: string, error: unknown): ScorerError {
   return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, { cause: error });
 }
 

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { compileGrid, gridFingerprint, type CompiledGrid, type Grid } from '@leadscore/engine';
 import type { RedisClient } from '@leadscore/service-kit';
-import type { ContactStateStore } from './contact-state-store.js';
-import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { lua, redisUnavailable, type ContactStateStore } from './contact-state-store.js';
 
 const SWITCH = 'leadscoreSwitchGrid_v1';
 const MARK_QUEUED = 'leadscoreMarkGridQueued_v1';
 
 type Scripted = {
-  [SWITCH](key: string, fingerprint: string, name: string, version: number, definition: string, now: number): Promise<[string, string]>;
+  [SWITCH](key: string, fingerprint: string, name: string, version: number, definition: string, now: number): Promise<[GridSwitchOutcome['status'], string]>;
   [MARK_QUEUED](key: string, fingerprint: string): Promise<number>;
 };
 
@@ -63,7 +61,7 @@ export class GridSwitch {
     const previousGrid = previousDefinition ? compilePrevious(previousDefinition) : undefined;
     if (status === 'same') return { status, queued: 0, previousGrid };
     const locked = await this.redisCall('grid-lock', () => this.redis.set(this.lockKey(), this.owner, 'PX', lockMs, 'NX'));
-    if (locked !== 'OK') return { status: status as GridSwitchOutcome['status'], queued: 0, previousGrid };
+    if (locked !== 'OK') return { status, queued: 0, previousGrid };
     try {
       let queued = 0;
       for await (const page of this.store.contactIdPages()) {
@@ -71,7 +69,7 @@ export class GridSwitch {
         queued += page.length;
       }
       await this.redisCall('grid-queued', () => this.scripted[MARK_QUEUED](this.recordKey(), fingerprint));
-      return { status: status as GridSwitchOutcome['status'], queued, previousGrid };
+      return { status, queued, previousGrid };
     } finally {
       await this.redis.del(this.lockKey()).catch(() => undefined);
     }
@@ -81,7 +79,7 @@ export class GridSwitch {
     try {
       return await call();
     } catch (error) {
-      throw new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, { cause: error });
+      throw redisUnavailable(operation, error);
     }
   }
 }
@@ -93,8 +91,4 @@ function compilePrevious(definition: string): CompiledGrid | undefined {
   } catch {
     return undefined;
   }
-}
-
-function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
 }

@@ -51,6 +51,7 @@ export class ScorerService {
   private consumer?: ScorerConsumer;
   private sweeper?: DecaySweeper;
   private regrade?: RegradeSweeper;
+  private store?: ContactStateStore;
   private gridSwitch?: GridSwitch;
   /** The grid switch was recorded (and its queueing done, or left to another scorer). */
   private gridSwitched = false;
@@ -97,6 +98,7 @@ export class ScorerService {
     await this.producer.connect();
 
     const store = new ContactStateStore(this.redis, config.redisKeyPrefix, this.metrics);
+    this.store = store;
     this.sender = new PartitionedSender(kafka, this.producer);
     const producer = new KafkaOutputProducer(this.sender);
     const scoreWriter = new ScoreOutputWriter(codec);
@@ -189,7 +191,7 @@ export class ScorerService {
     }
     const changes = await this.regrade.sweepAll(() => !this.stopping);
     if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
-    if (this.redis) this.metrics.gridChangePending.set(await new ContactStateStore(this.redis, this.options.config.redisKeyPrefix).regradePending());
+    if (this.store) this.metrics.gridChangePending.set(await this.store.regradePending());
   }
 }
 

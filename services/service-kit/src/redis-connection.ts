@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { tlsOptions, type RedisSecurity } from './connection-security.js';
-import { errorChain, refusedOurCertificate, TLS_CODES, TLS_FAILURE } from './kafka-connection.js';
+import { errorChain, refusedOurCertificate, TLS_CODES, TLS_FAILURE } from './connection-errors.js';
 import type { Readiness } from './readiness.js';
 import { ServiceError } from './service-error.js';
 
