@@ -125,12 +125,16 @@ export class ScorerService {
       this.readiness,
       logger,
     );
-    await this.consumer.start();
-
     this.sweeper = new DecaySweeper({ ...shared, batchSize: config.sweepBatchSize });
     this.regrade = new RegradeSweeper({ ...shared, batchSize: config.sweepBatchSize });
     this.gridSwitch = new GridSwitch(this.redis, config.redisKeyPrefix, store, config.kafkaClientId);
-    // a new grid re-evaluates every contact now, in the background (retried each interval if Redis fails)
+    // Record the grid (and queue every contact when it is new) before this instance scores
+    // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
+    // failure here is retried by the background sweep, as the draining is.
+    await this.switchGrid().catch((error: unknown) => logger.warn(errorFields(error), 'grid switch failed; retried next interval'));
+    await this.consumer.start();
+
+    // a new grid re-evaluates every queued contact now, in the background
     this.sweeping = this.regradeContacts()
       .catch((error: unknown) => logger.warn(errorFields(error), 'grid-change re-evaluation failed; retried next interval'))
       .finally(() => (this.sweeping = undefined));
@@ -178,17 +182,22 @@ export class ScorerService {
    * Records the running grid; when it is new, queues every contact (GridSwitch) and drains the
    * grid-change index: also what other scorers queued, and what a failed round left.
    */
-  private async regradeContacts(): Promise<void> {
+  /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
+  private async switchGrid(): Promise<void> {
     const { grid, logger } = this.options;
-    if (!this.regrade || !this.gridSwitch) return;
-    if (!this.gridSwitched) {
-      const outcome = await this.gridSwitch.apply(grid, (this.options.now ?? Date.now)());
-      this.regrade.setPreviousGrid(outcome.previousGrid);
-      this.gridSwitched = true;
-      if (outcome.status !== 'same') {
-        logger.info({ grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued }, 'grid switch: contacts queued for re-evaluation');
-      }
+    if (this.gridSwitched || !this.regrade || !this.gridSwitch) return;
+    const outcome = await this.gridSwitch.apply(grid, (this.options.now ?? Date.now)());
+    this.regrade.setPreviousGrid(outcome.previousGrid);
+    this.gridSwitched = true;
+    if (outcome.status !== 'same') {
+      logger.info({ grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued }, 'grid switch: contacts queued for re-evaluation');
     }
+  }
+
+  private async regradeContacts(): Promise<void> {
+    const { logger } = this.options;
+    if (!this.regrade) return;
+    await this.switchGrid();
     const changes = await this.regrade.sweepAll(() => !this.stopping);
     if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
     if (this.store) this.metrics.gridChangePending.set(await this.store.regradePending());
