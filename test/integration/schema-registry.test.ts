@@ -23,6 +23,21 @@ describe('schema registry (real registry, Confluent API)', () => {
     }
   });
 
+  it('services provisioning the same new subjects at the same moment all succeed, with the same ids', async () => {
+    // Every service registers its schemas at start-up (PROVISION=true); started together, they
+    // write each new subject's compatibility at once, and Apicurio answers the losers of its
+    // rule creation with 409. Each round is a fresh set of subjects written by 4 "services".
+    const ctx = testContext();
+    for (let round = 0; round < 5; round += 1) {
+      const topics = topicNames(ctx.uniqueName(`race-${round}`));
+      const results = await Promise.all([1, 2, 3, 4].map(() => registerTopicSchemas(ctx.schemaRegistryUrl, topics)));
+      for (const result of results) expect(result.ids).toEqual(results[0]!.ids);
+      for (const topic of Object.values(topics)) {
+        expect(await getSubjectCompatibility(ctx.schemaRegistryUrl, valueSubject(topic))).toBe('BACKWARD');
+      }
+    }
+  });
+
   it('refuses an incompatible change of a registered schema, accepts a compatible one', async () => {
     const ctx = testContext();
     const topics = topicNames(ctx.uniqueName('compat'));

@@ -76,13 +76,15 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     const url = await this.url('/readyz');
     for (;;) {
-      if (!this.running) throw new Error(`${this.name} exited before it was ready (code ${this.child?.exitCode})`);
+      if (!this.running) {
+        throw new Error(`${this.name} exited before it was ready (code ${this.child?.exitCode}); stderr: ${this.stderrText.slice(-2000)}`);
+      }
       const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
         (r) => r.status === 200,
         () => false,
       );
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready in time`);
+      if (Date.now() > deadline) throw new Error(`${this.name} not ready in time; stderr: ${this.stderrText.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200)); // poll interval
     }
   }

@@ -28,7 +28,18 @@ export function basicAuthorization(auth: RegistryAuth): string {
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
 }
 
-async function registryCall(url: string, init: RequestInit, auth: RegistryAuth | undefined): Promise<unknown> {
+/**
+ * What a 409 means depends on the call: on a schema registration the registry refused an
+ * incompatible schema; on a config write it is a write conflict (REGISTRY_CONFLICT).
+ */
+type ConflictMeaning = 'SCHEMA_INCOMPATIBLE' | 'REGISTRY_CONFLICT';
+
+async function registryCall(
+  url: string,
+  init: RequestInit,
+  auth: RegistryAuth | undefined,
+  conflict: ConflictMeaning = 'SCHEMA_INCOMPATIBLE',
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -54,8 +65,11 @@ async function registryCall(url: string, init: RequestInit, auth: RegistryAuth |
       false,
     );
   }
-  if (response.status === 409) {
+  if (response.status === 409 && conflict === 'SCHEMA_INCOMPATIBLE') {
     throw new ContractError('SCHEMA_INCOMPATIBLE', `schema registry refused an incompatible schema: ${detail}`, false);
+  }
+  if (response.status === 409) {
+    throw new ContractError('REGISTRY_CONFLICT', `schema registry answered 409 to ${init.method ?? 'GET'} ${url}: ${detail}`, true);
   }
   throw new ContractError(
     'REGISTRY_REJECTED',
@@ -86,10 +100,21 @@ export async function registerSchema(registryUrl: string, subject: string, schem
 }
 
 export async function setSubjectCompatibility(registryUrl: string, subject: string, level: Compatibility, auth?: RegistryAuth): Promise<void> {
-  await registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, {
-    method: 'PUT',
-    body: JSON.stringify({ compatibility: level }),
-  }, auth);
+  const put = () =>
+    registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      body: JSON.stringify({ compatibility: level }),
+    }, auth, 'REGISTRY_CONFLICT');
+  try {
+    await put();
+  } catch (error) {
+    // Apicurio creates a subject's COMPATIBILITY rule on its first config PUT. Services that
+    // provision the same new subject at the same moment race on that creation, and the losers get
+    // 409 "A rule named 'COMPATIBILITY' already exists". The rule exists now, so a second PUT
+    // is an update and sets the level this caller asked for.
+    if (!(error instanceof ContractError && error.code === 'REGISTRY_CONFLICT')) throw error;
+    await put();
+  }
 }
 
 export async function getSubjectCompatibility(registryUrl: string, subject: string, auth?: RegistryAuth): Promise<string | undefined> {

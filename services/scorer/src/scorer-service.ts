@@ -158,10 +158,15 @@ export class ScorerService {
     this.options.logger.info('scorer stopped');
   }
 
-  /** Runs the decay sweeper now, until nothing is due (after any sweep in progress); returns the changes it emitted. */
+  /**
+   * Runs the decay sweeper now, until nothing is due, after any sweep in progress; returns the
+   * changes this sweep emitted. It holds the sweep slot, so no background sweep runs beside it.
+   */
   async sweepNow(): Promise<ScoreChange[]> {
-    await this.sweeping;
-    return (await this.sweeper?.sweepAll()) ?? [];
+    while (this.sweeping) await this.sweeping.catch(() => undefined);
+    const sweep = this.sweeper?.sweepAll() ?? Promise.resolve([]);
+    this.sweeping = sweep.catch(() => undefined).finally(() => (this.sweeping = undefined));
+    return sweep;
   }
 
   /** Waits for the start-up grid-change re-evaluation (and any sweep in progress) to end. */
