@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { loadGridFile, loadScorerConfig, ScorerService } from '@leadscore/scorer';
+import { loadGridFile, loadScorerConfig, ScorerService, type ScorerServiceOptions } from '@leadscore/scorer';
 import type { TopicNames } from '@leadscore/contracts';
 import { testContext } from './test-context.js';
 
@@ -32,10 +32,14 @@ export function scorerEnv(topics: TopicNames, keyPrefix: string, extra: Record<s
 }
 
 /** Starts a scorer in this process (for tests that need to inject a clock or inspect it). */
-export async function startScorerInProcess(env: Record<string, string>, now?: () => number): Promise<ScorerService> {
+export async function startScorerInProcess(
+  env: Record<string, string>,
+  now?: () => number,
+  options: Pick<ScorerServiceOptions, 'crashPoint'> = {},
+): Promise<ScorerService> {
   const config = loadScorerConfig(env);
   const grid = await loadGridFile(config.gridFile);
-  const service = new ScorerService({ config, grid, logger: pino({ level: 'silent' }), ...(now ? { now } : {}) });
+  const service = new ScorerService({ config, grid, logger: pino({ level: 'silent' }), ...(now ? { now } : {}), ...options });
   await service.start();
   return service;
 }

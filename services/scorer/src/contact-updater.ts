@@ -30,12 +30,14 @@ const MAX_CONFLICT_ROUNDS = 5;
 
 /**
  * Read → compute → commit state + outbox → produce → clear outbox, for a set of contacts.
- * Shared by the batch scorer (events) and the decay sweeper (time). The order is what makes
- * every failure safe:
+ * Shared by the batch scorer (events) and the re-evaluation sweepers (decay, grid change). The
+ * order is what makes every failure safe:
  *
  *  - a crash before the commit leaves nothing behind: redelivery recomputes the same thing;
  *  - a crash after the commit, before the produce, leaves the outbox: the next writer of that
- *    contact (the redelivery of the same chunk, always) produces it first, ids unchanged;
+ *    contact produces it first, ids unchanged. For events that is the redelivery of the same
+ *    chunk, always; for a sweep, the next sweep of the contact, which is still due (`owedDueBy`
+ *    for decay, the grid-change index until produced);
  *  - a lost compare-and-set (another writer got there first) re-reads and recomputes: no output
  *    is ever produced from a state that was not committed, so no phantom crossing escapes;
  *  - events already applied by the other writer are duplicates by eventId on the re-read.
@@ -49,6 +51,9 @@ export class ContactUpdater {
   /**
    * @param compute called per contact with its stored state (maybe more than once, after a conflict)
    * @param extra   outputs to produce with the first round (dead letters)
+   * @param options.owedDueBy a commit that leaves outputs owed (new ones, or an outbox not yet
+   *                produced) indexes its contact due no later than this, for a writer that nothing
+   *                redelivers (a sweep): the next sweep then produces what a failed one owed
    * @returns the score changes committed
    */
   async update(
@@ -56,6 +61,7 @@ export class ContactUpdater {
     now: number,
     extra: OutputBatch,
     compute: (contactId: string, stored: StoredState) => ContactChange,
+    options: { readonly owedDueBy?: number } = {},
   ): Promise<ScoreChange[]> {
     const { store, producer, metrics, grid } = this.deps;
     const committed: ScoreChange[] = [];
@@ -77,12 +83,15 @@ export class ContactUpdater {
         if (change.state === null) continue;
         const owed = await this.owedOutputs(change.changes);
         const outbox = encodeOutbox(owed);
+        const expiry = nextExpiryAt(grid, change.state, now);
+        const { owedDueBy } = options;
+        const owesAfterCommit = outbox !== '' || current.outbox !== '';
         commits.push({
           contactId,
           expected: current.raw,
           encoded: encodeState(change.state),
           outbox,
-          nextExpiryAt: nextExpiryAt(grid, change.state, now),
+          nextExpiryAt: owedDueBy !== undefined && owesAfterCommit ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
         });
         roundChanges.set(contactId, change.changes);
         if (outbox !== '') {

@@ -24,7 +24,7 @@ export interface GridSwitchOutcome {
  * without this a contact is re-scored only on its next event or decay: an idle contact that the
  * new grid puts above MQL would wait for it. The scorer records the running grid in Redis
  * (`<prefix>:grid`); the one scorer that records a different grid queues every stored contact
- * on the grid-change index (`<prefix>:regrade`), which the RegradeSweeper drains with
+ * on the grid-change index (`<prefix>:regrade`), which the grid-change ReevaluationSweeper drains with
  * `reevaluate(..., {kind: 'grid-change'})`. A queueing cut short (a crash) is redone by the next
  * scorer to start; a lock keeps two from scanning at once.
  */

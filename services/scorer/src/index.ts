@@ -3,7 +3,7 @@ export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
 export { BatchScorer, applyEvents } from './batch-scorer.js';
 export { ContactStateStore } from './contact-state-store.js';
 export { ContactUpdater } from './contact-updater.js';
-export { DecaySweeper } from './decay-sweeper.js';
+export { ReevaluationSweeper } from './reevaluation-sweeper.js';
 export { EventDecoder, type DeadLetterReason } from './event-decoder.js';
 export { DeadLetterWriter } from './dead-letter-writer.js';
 export { ScoreOutputWriter } from './score-output-writer.js';

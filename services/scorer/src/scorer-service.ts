@@ -16,15 +16,14 @@ import {
   type RedisClient,
 } from '@leadscore/service-kit';
 import { DeadLetterWriter } from './dead-letter-writer.js';
-import { DecaySweeper } from './decay-sweeper.js';
 import { GridSwitch } from './grid-switch.js';
-import { RegradeSweeper } from './regrade-sweeper.js';
+import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerConsumer } from './scorer-consumer.js';
-import { crashPoints } from './crash-points.js';
+import { crashPoints, type CrashPoint } from './crash-points.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 
 export interface ScorerServiceOptions {
@@ -35,6 +34,8 @@ export interface ScorerServiceOptions {
   readonly now?: () => number;
   /** Called when the service can no longer work (kafkajs gave up): the caller exits. */
   readonly onFatal?: (error: Error) => void;
+  /** Tests: where the work stops (e.g. throws after the state commit); replaces SCORER_CRASH_POINTS. */
+  readonly crashPoint?: CrashPoint;
 }
 
 /**
@@ -49,8 +50,8 @@ export class ScorerService {
   private producer?: Producer;
   private sender?: PartitionedSender;
   private consumer?: ScorerConsumer;
-  private sweeper?: DecaySweeper;
-  private regrade?: RegradeSweeper;
+  private sweeper?: ReevaluationSweeper;
+  private regrade?: ReevaluationSweeper;
   private store?: ContactStateStore;
   private gridSwitch?: GridSwitch;
   /** The grid switch was recorded (and its queueing done, or left to another scorer). */
@@ -102,7 +103,7 @@ export class ScorerService {
     this.sender = new PartitionedSender(kafka, this.producer);
     const producer = new KafkaOutputProducer(this.sender);
     const scoreWriter = new ScoreOutputWriter(codec);
-    const crashPoint = crashPoints(config.crashPoints);
+    const crashPoint = this.options.crashPoint ?? crashPoints(config.crashPoints);
     const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now, crashPoint };
     const scorer = new BatchScorer({
       ...shared,
@@ -125,8 +126,8 @@ export class ScorerService {
       this.readiness,
       logger,
     );
-    this.sweeper = new DecaySweeper({ ...shared, batchSize: config.sweepBatchSize });
-    this.regrade = new RegradeSweeper({ ...shared, batchSize: config.sweepBatchSize });
+    this.sweeper = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
+    this.regrade = new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize });
     this.gridSwitch = new GridSwitch(this.redis, config.redisKeyPrefix, store, config.kafkaClientId);
     // Record the grid (and queue every contact when it is new) before this instance scores
     // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
@@ -178,15 +179,11 @@ export class ScorerService {
     if (this.sweeping || !this.sweeper) return;
     const sweeper = this.sweeper;
     this.sweeping = this.regradeContacts()
-      .then(() => sweeper.sweepAll(50))
+      .then(() => sweeper.sweepAll({ maxRounds: 50 }))
       .catch((error: unknown) => this.options.logger.warn(errorFields(error), 'sweep failed; retried next interval'))
       .finally(() => (this.sweeping = undefined));
   }
 
-  /**
-   * Records the running grid; when it is new, queues every contact (GridSwitch) and drains the
-   * grid-change index: also what other scorers queued, and what a failed round left.
-   */
   /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
   private async switchGrid(): Promise<void> {
     const { grid, logger } = this.options;
@@ -199,11 +196,15 @@ export class ScorerService {
     }
   }
 
+  /**
+   * Drains the grid-change index: what this scorer queued, what other scorers queued, and what a
+   * failed round left (after recording the grid, if start-up could not).
+   */
   private async regradeContacts(): Promise<void> {
     const { logger } = this.options;
     if (!this.regrade) return;
     await this.switchGrid();
-    const changes = await this.regrade.sweepAll(() => !this.stopping);
+    const changes = await this.regrade.sweepAll({ maxRounds: Infinity, keepGoing: () => !this.stopping });
     if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
     if (this.store) this.metrics.gridChangePending.set(await this.store.regradePending());
   }
