@@ -1,10 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
+import type { ScorerServiceOptions } from '@leadscore/scorer';
 import { scorerEnv, startScorerInProcess } from '../support/scorer-harness.js';
 import { freshTopics, produceEvents, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
 const DAY = 86_400_000;
+/** The scorer's clock at the start: 2026-06-30 12:00 UTC; each test moves it. */
+const START = Date.UTC(2026, 5, 30, 12);
+/** The UTC midnight at which the scenario's email open leaves its 180-day window. */
+const MIDNIGHT = Date.UTC(2026, 6, 1);
 
 describe('time decay (windowed rules) without new events', () => {
   const ctx = testContext();
@@ -13,11 +18,15 @@ describe('time decay (windowed rules) without new events', () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  it('the sweeper emits score-changed and threshold-crossed (cause DECAY) when an email open leaves its 180-day window', async () => {
-    const { topics, codec, kafka } = await freshTopics('decay', 2);
-    // The scorer's clock is injected: today is 2026-06-30 12:00 UTC, then the test moves it.
-    let clock = Date.UTC(2026, 5, 30, 12);
-    const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName('decay'), { SWEEP_INTERVAL_MS: '200' }), () => clock);
+  /**
+   * A scorer with an injected clock, collectors on its outputs, and one contact at 1010 (an MQL):
+   * 2 key-page visits (1000) + one open on the oldest day still in the 180-day window (+10), with
+   * 3 emails sent. When the open expires, "unengaged" (-20) applies: 1010 → 980, below MQL.
+   */
+  async function decayScenario(label: string, env: Record<string, string>, options: Pick<ScorerServiceOptions, 'crashPoint'> = {}) {
+    const { topics, codec, kafka } = await freshTopics(label, 2);
+    const clock = { now: START };
+    const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName(label), env), () => clock.now, options);
     cleanup.push(() => scorer.stop());
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
     const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
@@ -26,43 +35,51 @@ describe('time decay (windowed rules) without new events', () => {
     await producer.connect();
     cleanup.push(() => producer.disconnect());
 
-    // 2 key-page visits (1000) + one open on the oldest day still in the 180-day window (+10),
-    // with 3 emails sent: when the open expires, "unengaged" (-20) applies: 1010 → 980, below MQL.
-    const openDay = clock - 179 * DAY;
+    const contactId = `c-${label}`;
+    const openDay = START - 179 * DAY;
     await produceEvents(producer, codec, topics, [
-      { eventId: 'v1', contactId: 'c-decay', type: 'page_viewed', occurredAt: clock - 3 * DAY, properties: { path: '/pricing' } },
-      { eventId: 'v2', contactId: 'c-decay', type: 'page_viewed', occurredAt: clock - 2 * DAY, properties: { path: '/solutions' } },
-      { eventId: 'o1', contactId: 'c-decay', type: 'email_opened', occurredAt: openDay },
-      ...[1, 2, 3].map((i) => ({ eventId: `s${i}`, contactId: 'c-decay', type: 'email_sent', occurredAt: openDay - i * 1000 })),
+      { eventId: 'v1', contactId, type: 'page_viewed', occurredAt: START - 3 * DAY, properties: { path: '/pricing' } },
+      { eventId: 'v2', contactId, type: 'page_viewed', occurredAt: START - 2 * DAY, properties: { path: '/solutions' } },
+      { eventId: 'o1', contactId, type: 'email_opened', occurredAt: openDay },
+      ...[1, 2, 3].map((i) => ({ eventId: `s${i}`, contactId, type: 'email_sent', occurredAt: openDay - i * 1000 })),
     ]);
     await changes.waitFor((items) => items.at(-1)?.value.score === 1010, 30_000, 'score 1010');
-    const before = changes.items.length;
+    return { contactId, clock, scorer, changes, crossings, scoredBefore: changes.items.length };
+  }
 
-    // Still the same UTC day tomorrow minus a minute: nothing expires, nothing is emitted.
-    clock = Date.UTC(2026, 6, 1) - 60_000;
-    expect(await scorer.sweepNow()).toEqual([]);
-
-    // Midnight: the open's day leaves the window. The background sweeper (every 200 ms) notices
-    // with no new event; a sweep right after it finds nothing more to do.
-    clock = Date.UTC(2026, 6, 1);
-    const decayed = await changes.waitFor((items) => items.length > before, 30_000, 'a decay score change');
-    expect(await scorer.sweepNow()).toEqual([]);
-    expect(decayed.at(-1)!.value).toMatchObject({ contactId: 'c-decay', previousScore: 1010, score: 980, cause: { kind: 'DECAY', eventId: null } });
+  /** The decay's outputs: one score change 1010 → 980 (cause DECAY) and the MQL down-crossing. */
+  async function expectDecayOutputs(scenario: Awaited<ReturnType<typeof decayScenario>>): Promise<void> {
+    const { contactId, changes, crossings, scoredBefore } = scenario;
+    const decayed = await changes.waitFor((items) => items.length > scoredBefore, 30_000, 'a decay score change');
+    expect(decayed.at(-1)!.value).toMatchObject({ contactId, previousScore: 1010, score: 980, cause: { kind: 'DECAY', eventId: null } });
     const down = await crossings.waitFor((items) => items.some((c) => c.value.direction === 'DOWN'), 30_000, 'MQL down');
     expect(down.map((c) => [c.value.threshold, c.value.direction, c.value.cause.kind])).toEqual([
       ['MQL', 'UP', 'EVENT'],
       ['MQL', 'DOWN', 'DECAY'],
     ]);
+  }
+
+  it('the sweeper emits score-changed and threshold-crossed (cause DECAY) when an email open leaves its 180-day window', async () => {
+    const scenario = await decayScenario('decay', { SWEEP_INTERVAL_MS: '200' });
+    const { clock, scorer, changes, scoredBefore } = scenario;
+
+    // Still the same UTC day tomorrow minus a minute: nothing expires, nothing is emitted.
+    clock.now = MIDNIGHT - 60_000;
+    expect(await scorer.sweepNow()).toEqual([]);
+
+    // Midnight: the open's day leaves the window. The background sweeper (every 200 ms) notices
+    // with no new event; a sweep right after it finds nothing more to do.
+    clock.now = MIDNIGHT;
+    await expectDecayOutputs(scenario);
+    expect(await scorer.sweepNow()).toEqual([]);
 
     // Swept once: nothing more to expire for this contact, so later sweeps emit nothing.
-    clock += 30 * DAY;
+    clock.now += 30 * DAY;
     expect(await scorer.sweepNow()).toEqual([]);
-    expect(changes.items.length).toBe(before + 1);
+    expect(changes.items.length).toBe(scoredBefore + 1);
   });
 
   it('a sweep that dies after its commit, before producing, is made good by the next sweep: the decay outputs come out once, late', async () => {
-    const { topics, codec, kafka } = await freshTopics('decay-owed', 2);
-    let clock = Date.UTC(2026, 5, 30, 12);
     // Dies once, inside the window the protocol must survive: the state committed, nothing produced.
     let dieAfterCommit = false;
     const crashPoint = (name: string) => {
@@ -71,46 +88,23 @@ describe('time decay (windowed rules) without new events', () => {
       throw new Error('sweeper died after the state commit');
     };
     // no background sweeps (the longest interval): this test decides when a sweep runs
-    const env = scorerEnv(topics, ctx.uniqueName('decay-owed'), { SWEEP_INTERVAL_MS: String(24 * 3600 * 1000) });
-    const scorer = await startScorerInProcess(env, () => clock, { crashPoint });
-    cleanup.push(() => scorer.stop());
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
-    cleanup.push(() => changes.stop(), () => crossings.stop());
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    cleanup.push(() => producer.disconnect());
+    const scenario = await decayScenario('decay-owed', { SWEEP_INTERVAL_MS: String(DAY) }, { crashPoint });
+    const { clock, scorer, changes, scoredBefore } = scenario;
 
-    const openDay = clock - 179 * DAY;
-    await produceEvents(producer, codec, topics, [
-      { eventId: 'v1', contactId: 'c-owed', type: 'page_viewed', occurredAt: clock - 3 * DAY, properties: { path: '/pricing' } },
-      { eventId: 'v2', contactId: 'c-owed', type: 'page_viewed', occurredAt: clock - 2 * DAY, properties: { path: '/solutions' } },
-      { eventId: 'o1', contactId: 'c-owed', type: 'email_opened', occurredAt: openDay },
-      ...[1, 2, 3].map((i) => ({ eventId: `s${i}`, contactId: 'c-owed', type: 'email_sent', occurredAt: openDay - i * 1000 })),
-    ]);
-    await changes.waitFor((items) => items.at(-1)?.value.score === 1010, 30_000, 'score 1010');
-    const before = changes.items.length;
-
-    clock = Date.UTC(2026, 6, 1);
+    clock.now = MIDNIGHT;
     dieAfterCommit = true;
     await expect(scorer.sweepNow()).rejects.toThrow('sweeper died after the state commit');
     // Within the dead sweeper's lease (60 s) nobody takes the contact; once it ends, a sweep
     // produces what the commit owed (its outbox) and re-indexes the contact.
-    clock += 59_000;
+    clock.now += 59_000;
     expect(await scorer.sweepNow()).toEqual([]);
-    clock += 1_000;
+    clock.now += 1_000;
     await scorer.sweepNow();
-    const decayed = await changes.waitFor((items) => items.length > before, 30_000, 'the owed decay score change');
-    expect(decayed.at(-1)!.value).toMatchObject({ contactId: 'c-owed', previousScore: 1010, score: 980, cause: { kind: 'DECAY', eventId: null } });
-    const down = await crossings.waitFor((items) => items.some((c) => c.value.direction === 'DOWN'), 30_000, 'MQL down');
-    expect(down.map((c) => [c.value.threshold, c.value.direction, c.value.cause.kind])).toEqual([
-      ['MQL', 'UP', 'EVENT'],
-      ['MQL', 'DOWN', 'DECAY'],
-    ]);
+    await expectDecayOutputs(scenario);
 
     // Made good once: a later sweep finds nothing owed and nothing due.
-    clock += 30 * DAY;
+    clock.now += 30 * DAY;
     expect(await scorer.sweepNow()).toEqual([]);
-    expect(changes.items.length).toBe(before + 1);
+    expect(changes.items.length).toBe(scoredBefore + 1);
   });
 });
