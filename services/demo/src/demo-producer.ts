@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import type { AvroCodec, BehaviouralEventValue, ContactUpdatedValue, TopicNames } from '@leadscore/contracts';
+import { PartitionedSender, type AvroCodec, type BehaviouralEventValue, type ContactUpdatedValue, type TopicNames } from '@leadscore/contracts';
 import type { GeneratedEvent } from './synthetic-events.js';
 
 /** Pacing tick: at 200 events/s, a batch of about 20 every 100 ms. */
@@ -25,6 +25,8 @@ export interface DemoProducerStats {
 export class DemoProducer {
   readonly stats: DemoProducerStats = { produced: 0, resent: 0, finished: false };
   private readonly producer: Producer;
+  /** one produce call per partition: kafkajs' own multi-partition sendBatch can drop messages when a leader moves */
+  private readonly sender: PartitionedSender;
   private readonly seenIds = new Set<string>();
   private stopRequested = false;
   private running?: Promise<void>;
@@ -41,6 +43,7 @@ export class DemoProducer {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    this.sender = new PartitionedSender(kafka, this.producer);
   }
 
   async connect(): Promise<void> {
@@ -64,6 +67,7 @@ export class DemoProducer {
       await this.running;
     } finally {
       await this.producer.disconnect();
+      await this.sender.close();
     }
   }
 
@@ -113,7 +117,7 @@ export class DemoProducer {
       { topic: this.topics.behaviouralEvents, messages: behavioural },
       { topic: this.topics.contactUpdates, messages: contactUpdates },
     ].filter((t) => t.messages.length > 0);
-    await this.producer.sendBatch({ acks: -1, topicMessages });
+    await this.sender.sendBatch(topicMessages);
     this.stats.produced += batch.length;
     this.stats.resent += resent;
   }
