@@ -98,6 +98,7 @@ secure_kafka_ready() {
 
 start_secure_kafka() {
   if secure_kafka_ready; then say "secured kafka already answers on 127.0.0.1:$SECURE_KAFKA_PORT"; return 0; fi
+  refuse_taken_port kafka "$SECURE_KAFKA_PORT" SECURE_KAFKA_PORT
   if ! pid_alive kafka; then
     # SCRAM users live in the KRaft metadata: they are written when the storage is formatted
     KAFKA_FORMAT_ARGS=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(secret kafka)]"
@@ -113,6 +114,7 @@ secure_redis_ready() {
 
 start_secure_redis() {
   if secure_redis_ready; then say "secured redis already answers on 127.0.0.1:$SECURE_REDIS_PORT"; return 0; fi
+  refuse_taken_port redis "$SECURE_REDIS_PORT" SECURE_REDIS_PORT
   mkdir -p "$STACK_DIR/redis" "$log_dir" "$run_dir"
   say "starting redis-server with ACL users on 127.0.0.1:$SECURE_REDIS_PORT (TLS on $redis_tls_port)"
   # The default user is off: every client logs in as $user, who may not run dangerous commands

@@ -81,6 +81,16 @@ redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" 
 
 pid_alive() { [ -f "$run_dir/$1.pid" ] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
 
+# refuse_taken_port NAME PORT VARIABLE -> dies when something we did not start listens on PORT
+# (another checkout's stack, say): our server could not bind it, and the wait would run out.
+refuse_taken_port() {
+  local name="$1" port="$2" variable="$3"
+  pid_alive "$name" && return 0
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "127.0.0.1:$port is taken by a server this stack did not start (another checkout's stack?): stop it, or set $variable"
+  fi
+}
+
 # wait_ready NAME PROBE -> polls PROBE until it succeeds; fails early if our process died
 wait_ready() {
   local name="$1" probe="$2" deadline=$((SECONDS + STACK_READY_TIMEOUT))
