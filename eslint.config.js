@@ -29,10 +29,16 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'The engine takes time as an argument.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'The engine takes time as an argument.',
+        },
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The engine takes time as an argument.' },
         { selector: "MemberExpression[object.name='process']", message: 'The engine reads no environment.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'The engine is deterministic.' },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'The engine is deterministic.',
+        },
       ],
     },
   },

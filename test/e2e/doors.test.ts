@@ -39,9 +39,24 @@ describe('the doors, end to end', () => {
       PROVISION: 'true',
     };
     const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
-    const ingest = new ServiceProcess('ingest', SERVICE_BINS.ingest, { ...common, INGEST_API_KEYS: API_KEY }, join(logs, 'ingest.log'));
-    const lifecycle = new ServiceProcess('lifecycle', SERVICE_BINS.lifecycle, { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` }, join(logs, 'lifecycle.log'));
-    const readApi = new ServiceProcess('read-api', SERVICE_BINS.readApi, { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID }, join(logs, 'read-api.log'));
+    const ingest = new ServiceProcess(
+      'ingest',
+      SERVICE_BINS.ingest,
+      { ...common, INGEST_API_KEYS: API_KEY },
+      join(logs, 'ingest.log'),
+    );
+    const lifecycle = new ServiceProcess(
+      'lifecycle',
+      SERVICE_BINS.lifecycle,
+      { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
+      join(logs, 'lifecycle.log'),
+    );
+    const readApi = new ServiceProcess(
+      'read-api',
+      SERVICE_BINS.readApi,
+      { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
+      join(logs, 'read-api.log'),
+    );
     processes.push(scorer, ingest, lifecycle, readApi);
     await Promise.all([scorer.start(), ingest.start(), lifecycle.start(), readApi.start()]);
     await Promise.all([scorer.waitReady(), ingest.waitReady(), lifecycle.waitReady(), readApi.waitReady()]);
@@ -54,12 +69,29 @@ describe('the doors, end to end', () => {
       { eventId: `${contactId}-3`, contactId, type: 'webinar_registered', occurredAt: t(28), properties: {} },
     ];
     const segment = [
-      { type: 'track', messageId: `${contactId}-s1`, userId: contactId, event: 'Webinar Attended', timestamp: t(20), properties: { webinar: 'w-1' } },
-      { type: 'identify', messageId: `${contactId}-s2`, userId: contactId, timestamp: t(19), traits: { phone: '+33 1 23 45 67 89', jobTitle: 'CTO' } },
+      {
+        type: 'track',
+        messageId: `${contactId}-s1`,
+        userId: contactId,
+        event: 'Webinar Attended',
+        timestamp: t(20),
+        properties: { webinar: 'w-1' },
+      },
+      {
+        type: 'identify',
+        messageId: `${contactId}-s2`,
+        userId: contactId,
+        timestamp: t(19),
+        traits: { phone: '+33 1 23 45 67 89', jobTitle: 'CTO' },
+      },
       { type: 'page', messageId: `${contactId}-s3`, userId: contactId, timestamp: t(18), properties: { path: '/solutions' } },
     ];
     const post = async (path: string, body: unknown) =>
-      fetch(await ingest.url(path), { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(await ingest.url(path), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     const first = await post('/v1/events', { events: ours });
     expect(first.status).toBe(202);
@@ -72,12 +104,34 @@ describe('the doors, end to end', () => {
     const asOurs = [
       ...ours,
       ...ours,
-      { eventId: `${contactId}-s1`, contactId, type: 'webinar_attended', occurredAt: segment[0]!.timestamp, properties: { webinar: 'w-1' } },
-      { eventId: `${contactId}-s2`, contactId, type: 'contact_updated', occurredAt: segment[1]!.timestamp, properties: { phone: '+33 1 23 45 67 89', jobTitle: 'CTO' } },
-      { eventId: `${contactId}-s3`, contactId, type: 'page_viewed', occurredAt: segment[2]!.timestamp, properties: { path: '/solutions' } },
+      {
+        eventId: `${contactId}-s1`,
+        contactId,
+        type: 'webinar_attended',
+        occurredAt: segment[0]!.timestamp,
+        properties: { webinar: 'w-1' },
+      },
+      {
+        eventId: `${contactId}-s2`,
+        contactId,
+        type: 'contact_updated',
+        occurredAt: segment[1]!.timestamp,
+        properties: { phone: '+33 1 23 45 67 89', jobTitle: 'CTO' },
+      },
+      {
+        eventId: `${contactId}-s3`,
+        contactId,
+        type: 'page_viewed',
+        occurredAt: segment[2]!.timestamp,
+        properties: { path: '/solutions' },
+      },
     ];
     const grid = compileGrid(loadGrid(await readFile(STARTER_GRID, 'utf8'), STARTER_GRID));
-    const replay = await replayEvents(grid, asOurs.map((e) => JSON.stringify(e)), Date.now());
+    const replay = await replayEvents(
+      grid,
+      asOurs.map((e) => JSON.stringify(e)),
+      Date.now(),
+    );
     const expected = replay.contacts[0]!;
     expect(expected.score).toBe(2050);
     expect(expected.crossings.map((c) => `${c.threshold}:${c.direction}`)).toEqual(['MQL:up']);
@@ -90,9 +144,15 @@ describe('the doors, end to end', () => {
       const res = await fetch(contactUrl);
       if (res.status === 200) {
         view = await json(res);
-        if (view.lifecycle?.stage?.stage === 'MARKETING_QUALIFIED' && view.score === expected.score && view.recentChanges.length >= 5) break;
+        if (
+          view.lifecycle?.stage?.stage === 'MARKETING_QUALIFIED' &&
+          view.score === expected.score &&
+          view.recentChanges.length >= 5
+        )
+          break;
       }
-      if (Date.now() > deadline) throw new Error(`contact not marketing-qualified in time; last view ${JSON.stringify(view)}; logs in ${logs}`);
+      if (Date.now() > deadline)
+        throw new Error(`contact not marketing-qualified in time; last view ${JSON.stringify(view)}; logs in ${logs}`);
       await new Promise((r) => setTimeout(r, 250)); // poll interval
     }
 
@@ -106,13 +166,20 @@ describe('the doors, end to end', () => {
     // (the identify goes to the contact-updates topic, so it may be scored before or after the
     // webinar of the same Segment batch: compare the causes, not their order across topics)
     const causes = (view.recentChanges as { cause: { eventId: string } }[]).map((c) => c.cause.eventId).reverse();
-    expect(causes.filter((c) => c !== `${contactId}-s2`)).toEqual([`${contactId}-1`, `${contactId}-2`, `${contactId}-3`, `${contactId}-s1`]);
+    expect(causes.filter((c) => c !== `${contactId}-s2`)).toEqual([
+      `${contactId}-1`,
+      `${contactId}-2`,
+      `${contactId}-3`,
+      `${contactId}-s1`,
+    ]);
     expect(causes).toHaveLength(5);
     expect(causes).toContain(`${contactId}-s2`);
 
     const board = await json(await fetch(await readApi.url('/leaderboard?limit=5')));
     expect(board.contacts[0]).toEqual({ rank: 1, contactId, score: expected.score });
-    const changes = await json(await fetch(await readApi.url(`/contacts/${encodeURIComponent(contactId)}/score-changes?limit=2`)));
+    const changes = await json(
+      await fetch(await readApi.url(`/contacts/${encodeURIComponent(contactId)}/score-changes?limit=2`)),
+    );
     // ?limit=2: the two newest, newest first, i.e. the first two of the full list of causes above
     expect(changes.changes.map((c: { cause: { eventId: string } }) => c.cause.eventId)).toEqual(causes.slice(-2).reverse());
 
@@ -120,7 +187,13 @@ describe('the doors, end to end', () => {
     const unknown = await fetch(await readApi.url('/contacts/nobody-at-all'));
     expect(unknown.status).toBe(404);
     expect((await json(unknown)).error).toMatchObject({ code: 'CONTACT_NOT_FOUND', details: [{ path: 'params.contactId' }] });
-    for (const [query, path] of [['limit=0', 'query.limit'], ['limit=abc', 'query.limit'], ['top=0%', 'query.top'], ['top=150%', 'query.top'], ['limit=3&top=20%', 'query.top']] as const) {
+    for (const [query, path] of [
+      ['limit=0', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['top=0%', 'query.top'],
+      ['top=150%', 'query.top'],
+      ['limit=3&top=20%', 'query.top'],
+    ] as const) {
       const bad = await fetch(await readApi.url(`/leaderboard?${query}`));
       expect(bad.status, query).toBe(400);
       expect((await json(bad)).error.details[0].path, query).toBe(path);

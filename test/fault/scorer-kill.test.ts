@@ -47,8 +47,16 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     const logFile = `.stack/logs/${keyPrefix}.log`;
 
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
-    cleanup.push(() => changes.stop(), () => crossings.stop());
+    const crossings = await new TopicCollector<ThresholdCrossedValue>(
+      kafka,
+      codec,
+      'thresholdCrossed',
+      topics.thresholdCrossed,
+    ).start();
+    cleanup.push(
+      () => changes.stop(),
+      () => crossings.stop(),
+    );
 
     // A supervisor, as an orchestrator would be: restarts a scorer that died by itself (crash point).
     const scorers = [new ScorerProcess(env, logFile), new ScorerProcess(env, logFile)];
@@ -79,12 +87,19 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     let kills = 0;
     const bursts = 4;
     const perBurst = Math.ceil(events.length / bursts);
-    const burst = (i: number) => produceEvents(producer, codec, topics, events.slice(i * perBurst, (i + 1) * perBurst).map(onBehaviouralTopic));
+    const burst = (i: number) =>
+      produceEvents(producer, codec, topics, events.slice(i * perBurst, (i + 1) * perBurst).map(onBehaviouralTopic));
     const producing: Promise<void>[] = [];
     while (kills < KILLS) {
       if (kills % Math.ceil(KILLS / bursts) === 0) producing.push(burst(producing.length));
       const victim = random() < 0.5 ? 0 : 1;
-      if (!(await scorers[victim]!.waitReady(120_000).then(() => true, () => false))) continue; // it crashed by itself
+      if (
+        !(await scorers[victim]!.waitReady(120_000).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue; // it crashed by itself
       await pause(50 + random() * 1_500); // a random moment in its work
       if (!scorers[victim]!.running) continue;
       const target = scorers[victim]!;
@@ -115,9 +130,16 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     // 1. Every contact's state scores what replay says.
     const redis = testRedis();
     cleanup.push(() => redis.quit());
-    const raws = await getValues(redis, replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
+    const raws = await getValues(
+      redis,
+      replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`),
+    );
     const mismatches = replay.contacts
-      .map((c, i) => ({ contactId: c.contactId, replay: c.score, stream: raws[i] ? scoreAt(grid, decodeState(raws[i]!), evaluatedAt).score : 0 }))
+      .map((c, i) => ({
+        contactId: c.contactId,
+        replay: c.score,
+        stream: raws[i] ? scoreAt(grid, decodeState(raws[i]!), evaluatedAt).score : 0,
+      }))
       .filter((m) => m.replay !== m.stream);
     expect(mismatches).toEqual([]);
 
@@ -144,8 +166,14 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     expect(lastMismatch).toEqual([]);
 
     // 3. Crossings: exactly the set replay reports (duplicates by id aside), no phantom.
-    const key = (c: { contactId: string; threshold: string; direction: string; sequence: number; score: number; eventId: string | null }) =>
-      `${c.contactId}|${c.threshold}|${c.direction.toLowerCase()}|${c.sequence}|${c.score}|${c.eventId}`;
+    const key = (c: {
+      contactId: string;
+      threshold: string;
+      direction: string;
+      sequence: number;
+      score: number;
+      eventId: string | null;
+    }) => `${c.contactId}|${c.threshold}|${c.direction.toLowerCase()}|${c.sequence}|${c.score}|${c.eventId}`;
     const expected = new Set(
       replay.contacts.flatMap((c) =>
         c.crossings.map((x) => key({ contactId: c.contactId, ...x, eventId: x.cause.kind === 'event' ? x.cause.eventId : null })),
@@ -160,11 +188,19 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
       .slice(0, 3)
       .map((k) => {
         const id = k.split('|')[0]!;
-        const theirs = changes.items.filter((c) => c.value.contactId === id).map((c) => `${c.value.sequence}:${c.value.previousScore}->${c.value.score} ${c.value.cause.kind} ${c.value.cause.eventId}`);
+        const theirs = changes.items
+          .filter((c) => c.value.contactId === id)
+          .map(
+            (c) =>
+              `${c.value.sequence}:${c.value.previousScore}->${c.value.score} ${c.value.cause.kind} ${c.value.cause.eventId}`,
+          );
         return `${k}: crossings emitted ${JSON.stringify([...emitted].filter((e) => e.startsWith(`${id}|`)))}; score changes ${JSON.stringify(theirs)}`;
       })
       .join('\n');
-    expect(missing, `${missing.length} missing, ${phantom.length} phantom of ${expected.size}; ${crossings.items.length} crossing messages read\n${diagnosis}`).toEqual([]);
+    expect(
+      missing,
+      `${missing.length} missing, ${phantom.length} phantom of ${expected.size}; ${crossings.items.length} crossing messages read\n${diagnosis}`,
+    ).toEqual([]);
     expect(phantom).toEqual([]);
   });
 });

@@ -33,9 +33,17 @@ describe('ingest gateway against Kafka and the registry', () => {
     const base = `http://127.0.0.1:${service.httpPort}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
-    const events = await new TopicCollector<BehaviouralEventValue>(kafka, codec, 'behaviouralEvents', topics.behaviouralEvents).start();
+    const events = await new TopicCollector<BehaviouralEventValue>(
+      kafka,
+      codec,
+      'behaviouralEvents',
+      topics.behaviouralEvents,
+    ).start();
     const updates = await new TopicCollector<ContactUpdatedValue>(kafka, codec, 'contactUpdates', topics.contactUpdates).start();
-    cleanup.push(() => events.stop(), () => updates.stop());
+    cleanup.push(
+      () => events.stop(),
+      () => updates.stop(),
+    );
 
     const now = Date.now();
     const res = await fetch(`${base}/v1/events`, {
@@ -43,8 +51,20 @@ describe('ingest gateway against Kafka and the registry', () => {
       headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
       body: JSON.stringify({
         events: [
-          { eventId: 'i-1', contactId: 'c-a', type: 'asset_downloaded', occurredAt: now - 1000, properties: { velocity: 'high', size: 12 } },
-          { eventId: 'i-2', contactId: 'c-b', type: 'contact_updated', occurredAt: now - 500, properties: { phone: null, country: 'FR' } },
+          {
+            eventId: 'i-1',
+            contactId: 'c-a',
+            type: 'asset_downloaded',
+            occurredAt: now - 1000,
+            properties: { velocity: 'high', size: 12 },
+          },
+          {
+            eventId: 'i-2',
+            contactId: 'c-b',
+            type: 'contact_updated',
+            occurredAt: now - 500,
+            properties: { phone: null, country: 'FR' },
+          },
         ],
       }),
     });
@@ -52,10 +72,27 @@ describe('ingest gateway against Kafka and the registry', () => {
     // acknowledged means on the broker: a fresh reader finds both right away (bounded wait)
     await events.waitFor((items) => items.length >= 1, 20_000);
     await updates.waitFor((items) => items.length >= 1, 20_000);
-    expect(events.items[0]).toMatchObject({ key: 'c-a', value: { eventId: 'i-1', contactId: 'c-a', type: 'asset_downloaded', occurredAt: now - 1000, properties: { velocity: 'high', size: 12 }, source: 'ingest' } });
-    expect(updates.items[0]).toMatchObject({ key: 'c-b', value: { eventId: 'i-2', properties: { phone: null, country: 'FR' }, source: 'ingest' } });
+    expect(events.items[0]).toMatchObject({
+      key: 'c-a',
+      value: {
+        eventId: 'i-1',
+        contactId: 'c-a',
+        type: 'asset_downloaded',
+        occurredAt: now - 1000,
+        properties: { velocity: 'high', size: 12 },
+        source: 'ingest',
+      },
+    });
+    expect(updates.items[0]).toMatchObject({
+      key: 'c-b',
+      value: { eventId: 'i-2', properties: { phone: null, country: 'FR' }, source: 'ingest' },
+    });
 
-    const unauthorized = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const unauthorized = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(unauthorized.status).toBe(401);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/leadscore_ingest_events_accepted_total\{format="leadscore"\} 2/);

@@ -30,9 +30,17 @@ describe('lifecycle workflow service', () => {
     const store = new StageStore(redis, keyPrefix);
     await store.setStage('c-sql', 'SALES_QUALIFIED', Date.now(), 'synced from the CRM');
 
-    const changes = await new TopicCollector<LifecycleStageChangedValue>(kafka, codec, 'lifecycleStageChanged', topics.lifecycleStageChanged).start();
+    const changes = await new TopicCollector<LifecycleStageChangedValue>(
+      kafka,
+      codec,
+      'lifecycleStageChanged',
+      topics.lifecycleStageChanged,
+    ).start();
     const deadLetters = await new TopicCollector<DeadLetterValue>(kafka, codec, 'deadLetters', topics.deadLetters).start();
-    cleanup.push(() => changes.stop(), () => deadLetters.stop());
+    cleanup.push(
+      () => changes.stop(),
+      () => deadLetters.stop(),
+    );
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     cleanup.push(() => producer.disconnect());
@@ -41,12 +49,28 @@ describe('lifecycle workflow service', () => {
     const crossing = (contactId: string, direction: 'UP' | 'DOWN', threshold = 'MQL'): ThresholdCrossedValue => {
       seq += 1;
       return {
-        id: `x-${contactId}-${seq}`, contactId, threshold, at: 1000, direction, score: direction === 'UP' ? 1200 : 800, previousScore: 0,
-        gridName: 'starter', gridVersion: 1, cause: { kind: 'EVENT', eventId: `e-${seq}` }, sequence: seq, evaluatedAt: Date.now(),
+        id: `x-${contactId}-${seq}`,
+        contactId,
+        threshold,
+        at: 1000,
+        direction,
+        score: direction === 'UP' ? 1200 : 800,
+        previousScore: 0,
+        gridName: 'starter',
+        gridVersion: 1,
+        cause: { kind: 'EVENT', eventId: `e-${seq}` },
+        sequence: seq,
+        evaluatedAt: Date.now(),
       };
     };
     const send = async (values: ThresholdCrossedValue[]) =>
-      producer.send({ topic: topics.thresholdCrossed, acks: -1, messages: await Promise.all(values.map(async (v) => ({ key: v.contactId, value: await codec.encode('thresholdCrossed', v) }))) });
+      producer.send({
+        topic: topics.thresholdCrossed,
+        acks: -1,
+        messages: await Promise.all(
+          values.map(async (v) => ({ key: v.contactId, value: await codec.encode('thresholdCrossed', v) })),
+        ),
+      });
 
     const up = crossing('c-new', 'UP');
     const down = crossing('c-new', 'DOWN');
@@ -54,30 +78,53 @@ describe('lifecycle workflow service', () => {
     const sqlUp = crossing('c-sql', 'UP');
     const other = crossing('c-other', 'UP', 'HOT');
     await send([up, down, upAgain, sqlUp, other]);
-    await producer.send({ topic: topics.thresholdCrossed, acks: -1, messages: [{ key: 'c-bad', value: Buffer.from('not avro') }] });
+    await producer.send({
+      topic: topics.thresholdCrossed,
+      acks: -1,
+      messages: [{ key: 'c-bad', value: Buffer.from('not avro') }],
+    });
     // redelivery: the same crossing again (as after a scorer crash between produce and commit)
     await send([up]);
 
     await changes.waitFor((items) => items.length >= 2, 30_000, 'the change and its re-emission');
     await deadLetters.waitFor((items) => items.length >= 1, 30_000, 'a dead letter');
-    await waitUntil(async () => (await store.readHistory('c-new')).length === 3 && (await store.readHistory('c-sql')).length === 1);
+    await waitUntil(
+      async () => (await store.readHistory('c-new')).length === 3 && (await store.readHistory('c-sql')).length === 1,
+    );
 
     // one move, emitted twice with the same id and value (at least once, deterministic id)
-    expect(changes.items.map((c) => c.value.id)).toEqual([stageChangeId(up.id, 'MARKETING_QUALIFIED'), stageChangeId(up.id, 'MARKETING_QUALIFIED')]);
+    expect(changes.items.map((c) => c.value.id)).toEqual([
+      stageChangeId(up.id, 'MARKETING_QUALIFIED'),
+      stageChangeId(up.id, 'MARKETING_QUALIFIED'),
+    ]);
     expect(changes.items[0]!.value).toEqual(changes.items[1]!.value);
-    expect(changes.items[0]!.value).toMatchObject({ contactId: 'c-new', from: null, to: 'MARKETING_QUALIFIED', causeId: up.id, reason: 'threshold MQL crossed up' });
+    expect(changes.items[0]!.value).toMatchObject({
+      contactId: 'c-new',
+      from: null,
+      to: 'MARKETING_QUALIFIED',
+      causeId: up.id,
+      reason: 'threshold MQL crossed up',
+    });
     expect(changes.items[0]!.key).toBe('c-new');
 
     expect(await store.readStage('c-new')).toMatchObject({ stage: 'MARKETING_QUALIFIED', causeId: up.id });
     const history = await store.readHistory('c-new');
-    expect(history.map((h) => `${h.direction}:${h.outcome}`)).toEqual(['UP:already-at-or-beyond', 'DOWN:not-demoted', 'UP:moved']);
+    expect(history.map((h) => `${h.direction}:${h.outcome}`)).toEqual([
+      'UP:already-at-or-beyond',
+      'DOWN:not-demoted',
+      'UP:moved',
+    ]);
     expect(history[1]).toMatchObject({ from: 'MARKETING_QUALIFIED', score: 800 });
     // beyond MQL already: not moved back
     expect(await store.readStage('c-sql')).toMatchObject({ stage: 'SALES_QUALIFIED' });
     expect((await store.readHistory('c-sql'))[0]).toMatchObject({ outcome: 'already-at-or-beyond', from: 'SALES_QUALIFIED' });
     // other thresholds do not drive the lifecycle
     expect(await store.readStage('c-other')).toBeNull();
-    expect(deadLetters.items[0]!.value).toMatchObject({ reason: 'UNDECODABLE', sourceTopic: topics.thresholdCrossed, failedBy: 'lifecycle' });
+    expect(deadLetters.items[0]!.value).toMatchObject({
+      reason: 'UNDECODABLE',
+      sourceTopic: topics.thresholdCrossed,
+      failedBy: 'lifecycle',
+    });
 
     const metrics = await service.metrics.registry.metrics();
     expect(metrics).toMatch(/leadscore_lifecycle_crossings_total\{direction="UP",outcome="redelivered"\} 1/);

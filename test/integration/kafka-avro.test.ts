@@ -47,7 +47,12 @@ describe('Kafka broker with kafkajs and Avro through the registry', () => {
   it('produces an Avro event, consumes it in a group, decodes it, and commits the offset', async () => {
     const topics = topicNames(ctx.uniqueName('roundtrip'));
     await createTopics(admin, [topics.behaviouralEvents]);
-    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['behaviouralEvents'] });
+    const codec = await AvroCodec.connect({
+      registryUrl: ctx.schemaRegistryUrl,
+      topics,
+      register: true,
+      kinds: ['behaviouralEvents'],
+    });
 
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
@@ -67,7 +72,9 @@ describe('Kafka broker with kafkajs and Avro through the registry', () => {
     expect(received?.message.key?.toString()).toBe('contact-42');
     expect(await codec.decode('behaviouralEvents', received!.message.value)).toEqual(event);
 
-    await consumer.commitOffsets([{ topic: received!.topic, partition: received!.partition, offset: String(Number(received!.message.offset) + 1) }]);
+    await consumer.commitOffsets([
+      { topic: received!.topic, partition: received!.partition, offset: String(Number(received!.message.offset) + 1) },
+    ]);
     const committed = await admin.fetchOffsets({ groupId, topics: [topics.behaviouralEvents] });
     const partition = committed[0]?.partitions.find((p) => p.partition === received!.partition);
     expect(partition?.offset).toBe(String(Number(received!.message.offset) + 1));
@@ -84,7 +91,13 @@ describe('Kafka broker with kafkajs and Avro through the registry', () => {
     await aborted.abort();
 
     const committed = await producer.transaction();
-    await committed.send({ topic, messages: [{ key: 'k', value: 'committed-1' }, { key: 'k', value: 'committed-2' }] });
+    await committed.send({
+      topic,
+      messages: [
+        { key: 'k', value: 'committed-1' },
+        { key: 'k', value: 'committed-2' },
+      ],
+    });
     await committed.commit();
     await producer.disconnect();
 

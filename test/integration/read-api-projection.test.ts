@@ -33,15 +33,32 @@ describe('read API projection of score changes', () => {
     cleanup.push(() => producer.disconnect());
 
     const change: ScoreChangedValue = {
-      id: 'sc-1', contactId: 'c-projected', sequence: 1, previousScore: 0, score: 1500, delta: 1500, gridName: 'starter', gridVersion: 1,
-      cause: { kind: 'EVENT', eventId: 'e-1' }, changedContributions: [], evaluatedAt: Date.now(),
+      id: 'sc-1',
+      contactId: 'c-projected',
+      sequence: 1,
+      previousScore: 0,
+      score: 1500,
+      delta: 1500,
+      gridName: 'starter',
+      gridVersion: 1,
+      cause: { kind: 'EVENT', eventId: 'e-1' },
+      changedContributions: [],
+      evaluatedAt: Date.now(),
     };
     await producer.send({ topic: topics.scoreChanged, acks: -1, messages: [{ key: 'c-bad', value: Buffer.from('not avro') }] });
-    await producer.send({ topic: topics.scoreChanged, acks: -1, messages: [{ key: change.contactId, value: await codec.encode('scoreChanged', change) }] });
+    await producer.send({
+      topic: topics.scoreChanged,
+      acks: -1,
+      messages: [{ key: change.contactId, value: await codec.encode('scoreChanged', change) }],
+    });
 
     await deadLetters.waitFor((items) => items.length >= 1, 30_000, 'a dead letter');
     expect(deadLetters.items).toHaveLength(1);
-    expect(deadLetters.items[0]!.value).toMatchObject({ reason: 'UNDECODABLE', sourceTopic: topics.scoreChanged, failedBy: 'read-api' });
+    expect(deadLetters.items[0]!.value).toMatchObject({
+      reason: 'UNDECODABLE',
+      sourceTopic: topics.scoreChanged,
+      failedBy: 'read-api',
+    });
 
     const leaderboard = `http://127.0.0.1:${service.httpPort}/leaderboard?limit=5`;
     const deadline = Date.now() + 30_000;

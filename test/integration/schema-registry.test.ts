@@ -52,7 +52,10 @@ describe('schema registry (real registry, Confluent API)', () => {
     expect((refusal as ContractError).code).toBe('SCHEMA_INCOMPATIBLE');
 
     // The same field with a default is a BACKWARD-compatible evolution.
-    const compatible = { ...current, fields: [...current.fields, { name: 'campaignId', type: ['null', 'string'], default: null }] };
+    const compatible = {
+      ...current,
+      fields: [...current.fields, { name: 'campaignId', type: ['null', 'string'], default: null }],
+    };
     const id = await registerSchema(ctx.schemaRegistryUrl, subject, JSON.stringify(compatible));
     expect(id).toBeGreaterThan(0);
   });
@@ -60,7 +63,12 @@ describe('schema registry (real registry, Confluent API)', () => {
   it('decodes data written with an older or newer compatible schema into our reader shape', async () => {
     const ctx = testContext();
     const topics = topicNames(ctx.uniqueName('evolve'));
-    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['behaviouralEvents'] });
+    const codec = await AvroCodec.connect({
+      registryUrl: ctx.schemaRegistryUrl,
+      topics,
+      register: true,
+      kinds: ['behaviouralEvents'],
+    });
     const current = JSON.parse(avroSchemaText('behaviouralEvents')) as { fields: object[] };
     const newer = { ...current, fields: [...current.fields, { name: 'campaignId', type: ['null', 'string'], default: null }] };
     const newerId = await registerSchema(ctx.schemaRegistryUrl, valueSubject(topics.behaviouralEvents), JSON.stringify(newer));
@@ -91,7 +99,12 @@ describe('schema registry (real registry, Confluent API)', () => {
   it('reports undecodable bytes and unknown schema ids with their own codes', async () => {
     const ctx = testContext();
     const topics = topicNames(ctx.uniqueName('bad'));
-    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['behaviouralEvents'] });
+    const codec = await AvroCodec.connect({
+      registryUrl: ctx.schemaRegistryUrl,
+      topics,
+      register: true,
+      kinds: ['behaviouralEvents'],
+    });
     const garbage = await codec.decode('behaviouralEvents', Buffer.from('{"json":"not avro"}')).catch((e: unknown) => e);
     expect((garbage as ContractError).code).toBe('UNDECODABLE');
     const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 0x02]);

@@ -23,14 +23,26 @@ describe('time decay (windowed rules) without new events', () => {
    * 2 key-page visits (1000) + one open on the oldest day still in the 180-day window (+10), with
    * 3 emails sent. When the open expires, "unengaged" (-20) applies: 1010 → 980, below MQL.
    */
-  async function decayScenario(label: string, env: Record<string, string>, options: Pick<ScorerServiceOptions, 'crashPoint'> = {}) {
+  async function decayScenario(
+    label: string,
+    env: Record<string, string>,
+    options: Pick<ScorerServiceOptions, 'crashPoint'> = {},
+  ) {
     const { topics, codec, kafka } = await freshTopics(label, 2);
     const clock = { now: START };
     const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName(label), env), () => clock.now, options);
     cleanup.push(() => scorer.stop());
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
-    cleanup.push(() => changes.stop(), () => crossings.stop());
+    const crossings = await new TopicCollector<ThresholdCrossedValue>(
+      kafka,
+      codec,
+      'thresholdCrossed',
+      topics.thresholdCrossed,
+    ).start();
+    cleanup.push(
+      () => changes.stop(),
+      () => crossings.stop(),
+    );
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     cleanup.push(() => producer.disconnect());
@@ -51,7 +63,12 @@ describe('time decay (windowed rules) without new events', () => {
   async function expectDecayOutputs(scenario: Awaited<ReturnType<typeof decayScenario>>): Promise<void> {
     const { contactId, changes, crossings, scoredBefore } = scenario;
     const decayed = await changes.waitFor((items) => items.length > scoredBefore, 30_000, 'a decay score change');
-    expect(decayed.at(-1)!.value).toMatchObject({ contactId, previousScore: 1010, score: 980, cause: { kind: 'DECAY', eventId: null } });
+    expect(decayed.at(-1)!.value).toMatchObject({
+      contactId,
+      previousScore: 1010,
+      score: 980,
+      cause: { kind: 'DECAY', eventId: null },
+    });
     const down = await crossings.waitFor((items) => items.some((c) => c.value.direction === 'DOWN'), 30_000, 'MQL down');
     expect(down.map((c) => [c.value.threshold, c.value.direction, c.value.cause.kind])).toEqual([
       ['MQL', 'UP', 'EVENT'],

@@ -57,17 +57,36 @@ describe('scorer operations', () => {
 
     const deadLetters = await new TopicCollector<DeadLetterValue>(kafka, codec, 'deadLetters', topics.deadLetters).start();
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    cleanup.push(() => deadLetters.stop(), () => changes.stop());
+    cleanup.push(
+      () => deadLetters.stop(),
+      () => changes.stop(),
+    );
 
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     cleanup.push(() => producer.disconnect());
     const now = Date.now();
-    const good = { eventId: 'ok-1', contactId: 'c-ops', type: 'page_viewed', occurredAt: now - 1000, properties: { path: '/pricing' }, source: null };
+    const good = {
+      eventId: 'ok-1',
+      contactId: 'c-ops',
+      type: 'page_viewed',
+      occurredAt: now - 1000,
+      properties: { path: '/pricing' },
+      source: null,
+    };
     // a value written with another registered schema (score-changed) on the events topic: wrong types
     const wrongShape = await codec.encode('scoreChanged', {
-      id: 'x', contactId: 'c-ops', sequence: 1, previousScore: 0, score: 1, delta: 1, gridName: 'g', gridVersion: 1,
-      cause: { kind: 'DECAY', eventId: null }, changedContributions: [], evaluatedAt: now,
+      id: 'x',
+      contactId: 'c-ops',
+      sequence: 1,
+      previousScore: 0,
+      score: 1,
+      delta: 1,
+      gridName: 'g',
+      gridVersion: 1,
+      cause: { kind: 'DECAY', eventId: null },
+      changedContributions: [],
+      evaluatedAt: now,
     });
     await producer.send({
       topic: topics.behaviouralEvents,
@@ -76,9 +95,15 @@ describe('scorer operations', () => {
         { key: 'c-bytes', value: Buffer.from('definitely not avro'), headers: { origin: 'test' } },
         { key: 'c-id', value: Buffer.from([0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 4]) },
         { key: 'c-none', value: await codec.encode('behaviouralEvents', { ...good, eventId: 'no-contact', contactId: '' }) },
-        { key: 'c-future', value: await codec.encode('behaviouralEvents', { ...good, eventId: 'future', occurredAt: now + 3 * 86_400_000 }) },
+        {
+          key: 'c-future',
+          value: await codec.encode('behaviouralEvents', { ...good, eventId: 'future', occurredAt: now + 3 * 86_400_000 }),
+        },
         { key: 'c-type', value: wrongShape },
-        { key: 'c-big', value: await codec.encode('behaviouralEvents', { ...good, eventId: 'big', properties: { blob: 'x'.repeat(2000) } }) },
+        {
+          key: 'c-big',
+          value: await codec.encode('behaviouralEvents', { ...good, eventId: 'big', properties: { blob: 'x'.repeat(2000) } }),
+        },
         { key: 'c-ops', value: await codec.encode('behaviouralEvents', good) },
       ],
     });

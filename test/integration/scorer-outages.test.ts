@@ -31,7 +31,10 @@ async function expectScoresMatchReplay(redisUrl: string, keyPrefix: string, even
 }
 
 async function readyStatus(scorer: ScorerProcess): Promise<number> {
-  return fetch(`http://127.0.0.1:${await scorer.port}/readyz`).then((r) => r.status, () => 0);
+  return fetch(`http://127.0.0.1:${await scorer.port}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
 }
 
 async function waitForStatus(scorer: ScorerProcess, status: number, timeoutMs = 60_000): Promise<void> {
@@ -64,7 +67,10 @@ describe('outages: the scorer pauses, commits nothing unapplied, reconnects and 
     const redisServer = new RedisServerProcess(await freePort());
     await redisServer.start();
     cleanup.push(() => redisServer.kill());
-    const events = eventMix({ seed: 11, contacts: 200, events: 3_000, now: Date.now() }).map((e) => ({ ...e, onBehaviouralTopic: true }));
+    const events = eventMix({ seed: 11, contacts: 200, events: 3_000, now: Date.now() }).map((e) => ({
+      ...e,
+      onBehaviouralTopic: true,
+    }));
     const { topics, codec, kafka } = await freshTopics('redis-outage', 3);
     const keyPrefix = ctx.uniqueName('redis-outage');
     const env: Record<string, string> = { ...scorerEnv(topics, keyPrefix), REDIS_URL: redisServer.url, REDIS_CLUSTER: 'false' };
@@ -96,7 +102,10 @@ describe('outages: the scorer pauses, commits nothing unapplied, reconnects and 
   });
 
   it.runIf(ctx.mode === 'native')('the Kafka broker restarted', { timeout: 240_000 }, async () => {
-    const events = eventMix({ seed: 12, contacts: 200, events: 2_000, now: Date.now() }).map((e) => ({ ...e, onBehaviouralTopic: true }));
+    const events = eventMix({ seed: 12, contacts: 200, events: 2_000, now: Date.now() }).map((e) => ({
+      ...e,
+      onBehaviouralTopic: true,
+    }));
     const { topics, codec, kafka } = await freshTopics('broker-restart', 3);
     const keyPrefix = ctx.uniqueName('broker-restart');
     const env = scorerEnv(topics, keyPrefix);

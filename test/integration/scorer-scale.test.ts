@@ -26,8 +26,16 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     const inputs = [topics.behaviouralEvents, topics.contactUpdates];
 
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
-    cleanup.push(() => changes.stop(), () => crossings.stop());
+    const crossings = await new TopicCollector<ThresholdCrossedValue>(
+      kafka,
+      codec,
+      'thresholdCrossed',
+      topics.thresholdCrossed,
+    ).start();
+    cleanup.push(
+      () => changes.stop(),
+      () => crossings.stop(),
+    );
     const scorers = [0, 1, 2].map(() => new ScorerProcess(env));
     cleanup.push(() => Promise.all(scorers.map((s) => s.kill())));
     await Promise.all(scorers.map((s) => s.start()));
@@ -41,7 +49,7 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     await produceEvents(producer, codec, topics, events.slice(0, 2_000));
     await waitForGroupCaughtUp(kafka, groupId, inputs);
     const perScorer = await Promise.all(scorers.map(async (s) => consumed(await s.metrics())));
-    console.info(`consumed per scorer: ${perScorer.join(", ")}`);
+    console.info(`consumed per scorer: ${perScorer.join(', ')}`);
     for (const n of perScorer) expect(n).toBeGreaterThan(0);
 
     // Phase 2: one stops gracefully (SIGTERM) mid-stream; the others take over its partitions.
@@ -63,7 +71,10 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     const replay = await replayEvents(grid, toNdjsonLines(events), at);
     const redis = testRedis();
     cleanup.push(() => redis.quit());
-    const raws = await getValues(redis, replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`));
+    const raws = await getValues(
+      redis,
+      replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`),
+    );
     const wrong = replay.contacts.filter((c, i) => (raws[i] ? scoreAt(grid, decodeState(raws[i]!), at).score : 0) !== c.score);
     expect(wrong.map((c) => c.contactId)).toEqual([]);
 
@@ -84,7 +95,8 @@ async function waitForStableGroup(kafka: Kafka, groupId: string, members: number
     for (;;) {
       const { groups } = await admin.describeGroups([groupId]);
       if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
-      if (Date.now() > deadline) throw new Error(`group ${groupId} not stable with ${members} members: ${groups[0]?.state}, ${groups[0]?.members.length}`);
+      if (Date.now() > deadline)
+        throw new Error(`group ${groupId} not stable with ${members} members: ${groups[0]?.state}, ${groups[0]?.members.length}`);
       await new Promise((r) => setTimeout(r, 200)); // poll interval
     }
   } finally {

@@ -22,15 +22,29 @@ describe('streaming scorer (real Kafka, registry, Redis)', () => {
     const scorer: ScorerService = await startScorerInProcess(scorerEnv(topics, keyPrefix));
     cleanup.push(() => scorer.stop());
     const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(kafka, codec, 'thresholdCrossed', topics.thresholdCrossed).start();
-    cleanup.push(() => changes.stop(), () => crossings.stop());
+    const crossings = await new TopicCollector<ThresholdCrossedValue>(
+      kafka,
+      codec,
+      'thresholdCrossed',
+      topics.thresholdCrossed,
+    ).start();
+    cleanup.push(
+      () => changes.stop(),
+      () => crossings.stop(),
+    );
 
     const t0 = Date.now() - 5 * DAY;
     const seed: RawEvent[] = [
       { eventId: 's1', contactId: 'c-seed', type: 'page_viewed', occurredAt: t0, properties: { path: '/pricing' } },
       { eventId: 's2', contactId: 'c-seed', type: 'page_viewed', occurredAt: t0 + DAY, properties: { path: '/pricing' } },
       { eventId: 's3', contactId: 'c-seed', type: 'page_viewed', occurredAt: t0 + 2 * DAY, properties: { path: '/pricing' } },
-      { eventId: 's4', contactId: 'c-seed', type: 'asset_downloaded', occurredAt: t0 + 3 * DAY, properties: { velocity: 'high' } },
+      {
+        eventId: 's4',
+        contactId: 'c-seed',
+        type: 'asset_downloaded',
+        occurredAt: t0 + 3 * DAY,
+        properties: { velocity: 'high' },
+      },
       { eventId: 's2', contactId: 'c-seed', type: 'page_viewed', occurredAt: t0 + DAY, properties: { path: '/pricing' } }, // duplicate
       { eventId: 's5', contactId: 'c-seed', type: 'email_unsubscribed', occurredAt: t0 + 4 * DAY },
     ];
@@ -46,10 +60,14 @@ describe('streaming scorer (real Kafka, registry, Redis)', () => {
     expect(got.map((i) => i.value.sequence)).toEqual([1, 2, 3, 4]);
     expect(got.every((i) => i.key === 'c-seed' && i.value.gridName === 'starter' && i.value.gridVersion === 1)).toBe(true);
     expect(got[3]!.value.cause).toEqual({ kind: 'EVENT', eventId: 's5' });
-    expect(got[3]!.value.changedContributions).toEqual([{ ruleId: 'opt-out', label: 'Unsubscribed from all emails', count: 1, points: -500, previousPoints: 0 }]);
+    expect(got[3]!.value.changedContributions).toEqual([
+      { ruleId: 'opt-out', label: 'Unsubscribed from all emails', count: 1, points: -500, previousPoints: 0 },
+    ]);
 
     const up = await crossings.waitFor((items) => items.length >= 1, 30_000, 'the MQL crossing');
-    expect(up.map((c) => [c.value.threshold, c.value.direction, c.value.score, c.value.sequence])).toEqual([['MQL', 'UP', 1000, 2]]);
+    expect(up.map((c) => [c.value.threshold, c.value.direction, c.value.score, c.value.sequence])).toEqual([
+      ['MQL', 'UP', 1000, 2],
+    ]);
 
     // The Redis state scores the same as the engine says; the outbox is empty once produced.
     const redis = testRedis();

@@ -78,7 +78,9 @@ describe('secure connections', () => {
     expect(secure['KAFKA_SASL_MECHANISM']).toBe('scram-sha-512');
     expect(secure['REDIS_URL']).toMatch(/^rediss:/);
     const env = envFor('doors');
-    const group = (role: string) => ({ [`${role.toUpperCase().replace('-', '_')}_GROUP_ID`]: `${env['REDIS_KEY_PREFIX']}-${role}` });
+    const group = (role: string) => ({
+      [`${role.toUpperCase().replace('-', '_')}_GROUP_ID`]: `${env['REDIS_KEY_PREFIX']}-${role}`,
+    });
     const scorer = service('scorer', { ...env, ...group('scorer') });
     const ingest = service('ingest', env);
     const lifecycle = service('lifecycle', { ...env, ...group('lifecycle') });
@@ -92,10 +94,22 @@ describe('secure connections', () => {
     const events = [
       { eventId: `${contactId}-1`, contactId, type: 'page_viewed', occurredAt: t(30), properties: { path: '/pricing' } },
       { eventId: `${contactId}-2`, contactId, type: 'webinar_attended', occurredAt: t(29), properties: { webinar: 'w-1' } },
-      { eventId: `${contactId}-3`, contactId, type: 'asset_downloaded', occurredAt: t(28), properties: { asset: 'price-list', velocity: 'high' } },
+      {
+        eventId: `${contactId}-3`,
+        contactId,
+        type: 'asset_downloaded',
+        occurredAt: t(28),
+        properties: { asset: 'price-list', velocity: 'high' },
+      },
     ];
     const grid = compileGrid(loadGrid(await readFile(STARTER_GRID, 'utf8'), STARTER_GRID));
-    const expected = (await replayEvents(grid, events.map((e) => JSON.stringify(e)), Date.now())).contacts[0]!;
+    const expected = (
+      await replayEvents(
+        grid,
+        events.map((e) => JSON.stringify(e)),
+        Date.now(),
+      )
+    ).contacts[0]!;
     expect(expected.crossings.map((c) => `${c.threshold}:${c.direction}`)).toContain('MQL:up');
 
     const posted = await fetch(await ingest.url('/v1/events'), {
@@ -129,7 +143,13 @@ describe('secure connections', () => {
       cert: await readFile(secure['REDIS_TLS_CERT_FILE']!, 'utf8'),
       key: await readFile(secure['REDIS_TLS_KEY_FILE']!, 'utf8'),
     };
-    const anonymous = new Redis(secure['REDIS_URL']!, { tls, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const anonymous = new Redis(secure['REDIS_URL']!, {
+      tls,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     anonymous.on('error', () => undefined);
     await anonymous.connect();
     await expect(anonymous.get('ls-anything')).rejects.toThrow(/NOAUTH/);
@@ -141,7 +161,12 @@ describe('secure connections', () => {
     await expect(user.flushall()).rejects.toThrow(/NOPERM/);
     user.disconnect();
 
-    const kafka = new Kafka({ clientId: 'anonymous', brokers: [secure['KAFKA_BROKERS']!], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = new Kafka({
+      clientId: 'anonymous',
+      brokers: [secure['KAFKA_BROKERS']!],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    });
     const admin = kafka.admin();
     await expect(admin.connect().then(() => admin.listTopics())).rejects.toThrow();
     await admin.disconnect();
@@ -218,7 +243,9 @@ describe('secure connections', () => {
     for (const c of started) {
       // a bounded wait for the process to end by itself: kafkajs retries a failed TLS handshake a few times first
       expect(await c.process.exitCode(60_000), `${c.name} exit code; stderr: ${c.process.stderr}`).toBe(3);
-      const line = c.process.stderr.split('\n').find((l) => l.startsWith(`leadscore-${c.name === 'readApi' ? 'read-api' : c.name}: failed to start`));
+      const line = c.process.stderr
+        .split('\n')
+        .find((l) => l.startsWith(`leadscore-${c.name === 'readApi' ? 'read-api' : c.name}: failed to start`));
       expect(line, c.process.stderr).toBeDefined();
       expect(line).toContain(`(${c.code})`);
       for (const fragment of c.says) expect(line).toContain(fragment);

@@ -18,8 +18,17 @@ type Template = (r: () => number) => Pick<RawEvent, 'type' | 'properties'>;
 
 // Weighted so that many contacts cross MQL and some cross back down (unsubscribe, job seeker).
 const TEMPLATES: [number, Template][] = [
-  [30, (r) => ({ type: 'page_viewed', properties: { path: ['/pricing', '/solutions', '/blog', '/careers'][Math.floor(r() * 4)]! } })],
-  [10, (r) => ({ type: 'asset_downloaded', properties: { velocity: r() < 0.4 ? 'high' : 'low', assetId: `a${Math.floor(r() * 20)}` } })],
+  [
+    30,
+    (r) => ({ type: 'page_viewed', properties: { path: ['/pricing', '/solutions', '/blog', '/careers'][Math.floor(r() * 4)]! } }),
+  ],
+  [
+    10,
+    (r) => ({
+      type: 'asset_downloaded',
+      properties: { velocity: r() < 0.4 ? 'high' : 'low', assetId: `a${Math.floor(r() * 20)}` },
+    }),
+  ],
   [6, () => ({ type: 'webinar_registered', properties: {} })],
   [4, () => ({ type: 'webinar_attended', properties: {} })],
   [3, () => ({ type: 'demo_requested', properties: {} })],
@@ -27,12 +36,15 @@ const TEMPLATES: [number, Template][] = [
   [15, () => ({ type: 'email_sent', properties: {} })],
   [10, () => ({ type: 'email_opened', properties: {} })],
   [6, () => ({ type: 'email_unsubscribed', properties: {} })],
-  [6, (r): Pick<RawEvent, 'type' | 'properties'> => {
-    const properties: Record<string, string | null> = {};
-    if (r() < 0.5) properties['phone'] = r() < 0.8 ? '+1 555 0100' : null;
-    else properties['persona'] = r() < 0.3 ? 'job_seeker' : 'buyer';
-    return { type: 'contact_updated', properties };
-  }],
+  [
+    6,
+    (r): Pick<RawEvent, 'type' | 'properties'> => {
+      const properties: Record<string, string | null> = {};
+      if (r() < 0.5) properties['phone'] = r() < 0.8 ? '+1 555 0100' : null;
+      else properties['persona'] = r() < 0.3 ? 'job_seeker' : 'buyer';
+      return { type: 'contact_updated', properties };
+    },
+  ],
 ];
 const TOTAL_WEIGHT = TEMPLATES.reduce((sum, [w]) => sum + w, 0);
 

@@ -54,7 +54,12 @@ export default async function setup(project: TestProject): Promise<Teardown | vo
 function endpointsFromEnv(): Omit<TestEndpoints, 'mode' | 'runId'> | undefined {
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, REDIS_CLUSTER } = process.env;
   if (!KAFKA_BROKERS || !SCHEMA_REGISTRY_URL || !REDIS_URL) return undefined;
-  return { kafkaBrokers: splitBrokers(KAFKA_BROKERS), schemaRegistryUrl: SCHEMA_REGISTRY_URL, redisUrl: REDIS_URL, redisCluster: REDIS_CLUSTER === 'true' };
+  return {
+    kafkaBrokers: splitBrokers(KAFKA_BROKERS),
+    schemaRegistryUrl: SCHEMA_REGISTRY_URL,
+    redisUrl: REDIS_URL,
+    redisCluster: REDIS_CLUSTER === 'true',
+  };
 }
 
 function dockerAnswers(): boolean {

@@ -77,7 +77,9 @@ export class ServiceProcess {
     const url = await this.url('/readyz');
     for (;;) {
       if (!this.running) {
-        throw new Error(`${this.name} exited before it was ready (code ${this.child?.exitCode}); stderr: ${this.stderrText.slice(-2000)}`);
+        throw new Error(
+          `${this.name} exited before it was ready (code ${this.child?.exitCode}); stderr: ${this.stderrText.slice(-2000)}`,
+        );
       }
       const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
         (r) => r.status === 200,

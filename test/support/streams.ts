@@ -3,7 +3,10 @@ import { AvroCodec, PartitionedSender, topicNames, type TopicKind, type TopicNam
 import { createTopics, testContext } from './test-context.js';
 
 /** A fresh, isolated set of topics for one test (own prefix), created and with schemas registered. */
-export async function freshTopics(label: string, partitions = 3): Promise<{ topics: TopicNames; codec: AvroCodec; kafka: Kafka }> {
+export async function freshTopics(
+  label: string,
+  partitions = 3,
+): Promise<{ topics: TopicNames; codec: AvroCodec; kafka: Kafka }> {
   const ctx = testContext();
   const topics = topicNames(ctx.uniqueName(label));
   const kafka = new Kafka({ clientId: ctx.uniqueName(`${label}-client`), brokers: ctx.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -26,15 +29,36 @@ export interface RawEvent {
 }
 
 /** Produces events as Avro to the behavioural-events topic (contact_updated ones to contact-updates). */
-export async function produceEvents(producer: Producer, codec: AvroCodec, topics: TopicNames, events: readonly RawEvent[]): Promise<void> {
-  const sender = new PartitionedSender(new Kafka({ clientId: 'test-sender', brokers: testContext().kafkaBrokers, logLevel: logLevel.NOTHING }), producer);
+export async function produceEvents(
+  producer: Producer,
+  codec: AvroCodec,
+  topics: TopicNames,
+  events: readonly RawEvent[],
+): Promise<void> {
+  const sender = new PartitionedSender(
+    new Kafka({ clientId: 'test-sender', brokers: testContext().kafkaBrokers, logLevel: logLevel.NOTHING }),
+    producer,
+  );
   const messages: { topic: string; key: string; value: Buffer }[] = [];
   for (const e of events) {
     if (e.type === 'contact_updated' && !e.onBehaviouralTopic) {
-      const value = { eventId: e.eventId, contactId: e.contactId, occurredAt: e.occurredAt, properties: e.properties ?? {}, source: null };
+      const value = {
+        eventId: e.eventId,
+        contactId: e.contactId,
+        occurredAt: e.occurredAt,
+        properties: e.properties ?? {},
+        source: null,
+      };
       messages.push({ topic: topics.contactUpdates, key: e.contactId, value: await codec.encode('contactUpdates', value) });
     } else {
-      const value = { eventId: e.eventId, contactId: e.contactId, type: e.type, occurredAt: e.occurredAt, properties: e.properties ?? {}, source: null };
+      const value = {
+        eventId: e.eventId,
+        contactId: e.contactId,
+        type: e.type,
+        occurredAt: e.occurredAt,
+        properties: e.properties ?? {},
+        source: null,
+      };
       messages.push({ topic: topics.behaviouralEvents, key: e.contactId, value: await codec.encode('behaviouralEvents', value) });
     }
   }
@@ -99,7 +123,11 @@ export class TopicCollector<T> {
   waitFor(until: (items: Collected<T>[]) => boolean, timeoutMs = 60_000, what = 'expected messages'): Promise<Collected<T>[]> {
     if (until(this.items)) return Promise.resolve(this.items);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.topic}; have ${this.items.length}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.topic}; have ${this.items.length}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         until,
         resolve: () => {
@@ -116,7 +144,12 @@ export class TopicCollector<T> {
 }
 
 /** Waits until a consumer group has committed every partition of `topics` up to its end (bounded). */
-export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topics: readonly string[], timeoutMs = 120_000): Promise<void> {
+export async function waitForGroupCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -139,7 +172,8 @@ export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topics
         behind = -1;
       }
       if (behind === 0) return;
-      if (Date.now() > deadline && behind > 0) throw new Error(`group ${groupId} still ${behind} messages behind after ${timeoutMs} ms`);
+      if (Date.now() > deadline && behind > 0)
+        throw new Error(`group ${groupId} still ${behind} messages behind after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250)); // poll interval
     }
   } finally {
@@ -163,11 +197,20 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
  * offsets per partition as the partition holds (our producers are not transactional, so offsets
  * are contiguous from 0). A consumer that skipped messages times out here, naming the partitions.
  */
-export async function waitForCollectorAtEnd<T>(kafka: Kafka, collector: TopicCollector<T>, topic: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForCollectorAtEnd<T>(
+  kafka: Kafka,
+  collector: TopicCollector<T>,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const ends = await endOffsets(kafka, topic);
   const short = () =>
-    [...ends].filter(([partition, end]) => (collector.offsetsRead.get(partition)?.size ?? 0) < end).map(([p, end]) => `${p}: ${collector.offsetsRead.get(p)?.size ?? 0}/${end}`);
-  await collector.waitFor(() => short().length === 0, timeoutMs, `every message up to the end of ${topic}`).catch((error: Error) => {
-    throw new Error(`${error.message}; partitions read short (read/end): ${short().join(', ')}`);
-  });
+    [...ends]
+      .filter(([partition, end]) => (collector.offsetsRead.get(partition)?.size ?? 0) < end)
+      .map(([p, end]) => `${p}: ${collector.offsetsRead.get(p)?.size ?? 0}/${end}`);
+  await collector
+    .waitFor(() => short().length === 0, timeoutMs, `every message up to the end of ${topic}`)
+    .catch((error: Error) => {
+      throw new Error(`${error.message}; partitions read short (read/end): ${short().join(', ')}`);
+    });
 }

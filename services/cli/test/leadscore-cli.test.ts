@@ -78,7 +78,9 @@ describe('leadscore CLI', () => {
       expect(stdout).toBe(golden);
       expect(seedLine.score).toBe(1500);
       expect(seedLine.crossings).toHaveLength(1);
-      expect(stderr).toMatch(/replayed 5 events of 1 contact at 2026-03-10T00:00:00.000Z with grid starter v1: 0 duplicates, 0 bad lines/);
+      expect(stderr).toMatch(
+        /replayed 5 events of 1 contact at 2026-03-10T00:00:00.000Z with grid starter v1: 0 duplicates, 0 bad lines/,
+      );
     });
 
     it('uses the starter grid by default, and reads stdin for "-"', () => {
@@ -118,7 +120,10 @@ describe('leadscore CLI', () => {
         'line 5: occurredAt: 2027-01-01T00:00:00.000Z is more than 24 h after now (2026-03-10T00:00:00.000Z); expected an event that already happened',
       ]);
       expect(stderr).toMatch(/replayed 4 events of 2 contacts .*: 1 duplicate, 3 bad lines/);
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { contactId: string; score: number });
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { contactId: string; score: number });
       expect(lines.map((l) => [l.contactId, l.score])).toEqual([
         ['c1', 700],
         ['c2', 200],

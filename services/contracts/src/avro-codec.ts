@@ -29,7 +29,10 @@ export interface AvroCodecOptions {
  */
 export class AvroCodec {
   private readonly readerTypes = new Map<TopicKind, avro.Type>();
-  private readonly resolvers = new Map<string, { reader: avro.Type; resolver: ReturnType<avro.Type["createResolver"]> | undefined }>();
+  private readonly resolvers = new Map<
+    string,
+    { reader: avro.Type; resolver: ReturnType<avro.Type['createResolver']> | undefined }
+  >();
 
   private constructor(
     private readonly registry: SchemaRegistry,
@@ -40,7 +43,11 @@ export class AvroCodec {
     // avsc options are fixed here, once: the library caches a schema by id forever and ignores
     // later per-call options. Longs map to JS numbers (safe below 2^53: epoch ms and scores).
     const registry = new SchemaRegistry(
-      { host: options.registryUrl.replace(/\/+$/, ''), retry: { retries: 3 }, ...(options.auth ? { auth: { ...options.auth } } : {}) },
+      {
+        host: options.registryUrl.replace(/\/+$/, ''),
+        retry: { retries: 3 },
+        ...(options.auth ? { auth: { ...options.auth } } : {}),
+      },
       { [SchemaType.AVRO]: {} },
     );
     const kinds = options.kinds ?? (Object.keys(options.topics) as TopicKind[]);
@@ -109,9 +116,14 @@ export class AvroCodec {
     try {
       return reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as T;
     } catch (error) {
-      throw new ContractError('UNDECODABLE', `value does not decode with schema id ${writerId}: ${(error as Error).message}`, false, {
-        cause: error,
-      });
+      throw new ContractError(
+        'UNDECODABLE',
+        `value does not decode with schema id ${writerId}: ${(error as Error).message}`,
+        false,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -146,9 +158,14 @@ export class AvroCodec {
     try {
       entry = { reader, resolver: reader.equals(writer) ? undefined : reader.createResolver(writer) };
     } catch (error) {
-      throw new ContractError('UNDECODABLE', `schema id ${writerId} cannot be read as ${kind}: ${(error as Error).message}`, false, {
-        cause: error,
-      });
+      throw new ContractError(
+        'UNDECODABLE',
+        `schema id ${writerId} cannot be read as ${kind}: ${(error as Error).message}`,
+        false,
+        {
+          cause: error,
+        },
+      );
     }
     this.resolvers.set(key, entry);
     return entry;

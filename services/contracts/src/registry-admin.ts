@@ -69,7 +69,11 @@ async function registryCall(
     throw new ContractError('SCHEMA_INCOMPATIBLE', `schema registry refused an incompatible schema: ${detail}`, false);
   }
   if (response.status === 409) {
-    throw new ContractError('REGISTRY_CONFLICT', `schema registry answered 409 to ${init.method ?? 'GET'} ${url}: ${detail}`, true);
+    throw new ContractError(
+      'REGISTRY_CONFLICT',
+      `schema registry answered 409 to ${init.method ?? 'GET'} ${url}: ${detail}`,
+      true,
+    );
   }
   throw new ContractError(
     'REGISTRY_REJECTED',
@@ -88,10 +92,14 @@ function safeJson(text: string): unknown {
 
 /** Registers (or finds, if identical) a schema under a subject; returns its global id. */
 export async function registerSchema(registryUrl: string, subject: string, schema: string, auth?: RegistryAuth): Promise<number> {
-  const body = await registryCall(`${trimSlash(registryUrl)}/subjects/${encodeURIComponent(subject)}/versions`, {
-    method: 'POST',
-    body: JSON.stringify({ schema, schemaType: 'AVRO' }),
-  }, auth);
+  const body = await registryCall(
+    `${trimSlash(registryUrl)}/subjects/${encodeURIComponent(subject)}/versions`,
+    {
+      method: 'POST',
+      body: JSON.stringify({ schema, schemaType: 'AVRO' }),
+    },
+    auth,
+  );
   const id = (body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'number') {
     throw new ContractError('REGISTRY_REJECTED', `schema registry gave no id for subject ${subject}`, false);
@@ -99,12 +107,22 @@ export async function registerSchema(registryUrl: string, subject: string, schem
   return id;
 }
 
-export async function setSubjectCompatibility(registryUrl: string, subject: string, level: Compatibility, auth?: RegistryAuth): Promise<void> {
+export async function setSubjectCompatibility(
+  registryUrl: string,
+  subject: string,
+  level: Compatibility,
+  auth?: RegistryAuth,
+): Promise<void> {
   const put = () =>
-    registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, {
-      method: 'PUT',
-      body: JSON.stringify({ compatibility: level }),
-    }, auth, 'REGISTRY_CONFLICT');
+    registryCall(
+      `${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`,
+      {
+        method: 'PUT',
+        body: JSON.stringify({ compatibility: level }),
+      },
+      auth,
+      'REGISTRY_CONFLICT',
+    );
   try {
     await put();
   } catch (error) {
@@ -117,10 +135,16 @@ export async function setSubjectCompatibility(registryUrl: string, subject: stri
   }
 }
 
-export async function getSubjectCompatibility(registryUrl: string, subject: string, auth?: RegistryAuth): Promise<string | undefined> {
-  const body = (await registryCall(`${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`, { method: 'GET' }, auth)) as
-    | { compatibilityLevel?: string; compatibility?: string }
-    | undefined;
+export async function getSubjectCompatibility(
+  registryUrl: string,
+  subject: string,
+  auth?: RegistryAuth,
+): Promise<string | undefined> {
+  const body = (await registryCall(
+    `${trimSlash(registryUrl)}/config/${encodeURIComponent(subject)}`,
+    { method: 'GET' },
+    auth,
+  )) as { compatibilityLevel?: string; compatibility?: string } | undefined;
   return body?.compatibilityLevel ?? body?.compatibility;
 }
 

@@ -42,7 +42,11 @@ describe('Avro schemas', () => {
       components: { messages: Record<string, { payload: { schema: { $ref: string } } }> };
     };
     const defaults = topicNames();
-    expect(Object.values(doc.channels).map((c) => c.address).sort()).toEqual(Object.values(defaults).sort());
+    expect(
+      Object.values(doc.channels)
+        .map((c) => c.address)
+        .sort(),
+    ).toEqual(Object.values(defaults).sort());
     for (const message of Object.values(doc.components.messages)) {
       const file = new URL(message.payload.schema.$ref, new URL('../../../schemas/', import.meta.url));
       expect(() => readFileSync(file)).not.toThrow();

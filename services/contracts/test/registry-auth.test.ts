@@ -33,15 +33,19 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('schema registry basic authentication', () => {
   it('sends the credentials with every call when they are configured', async () => {
     seen.length = 0;
-    const { ids } = await registerTopicSchemas(url, topicNames('auth'), ['behaviouralEvents'], { username: 'api-key', password: 'api-secret' });
+    const { ids } = await registerTopicSchemas(url, topicNames('auth'), ['behaviouralEvents'], {
+      username: 'api-key',
+      password: 'api-secret',
+    });
     expect(ids.behaviouralEvents).toBe(7);
     expect(seen).toEqual([EXPECTED, EXPECTED]); // register, then set the compatibility
   });
 
   it('turns 401 into REGISTRY_AUTH_FAILED (not retriable) naming the user, never the password', async () => {
-    const error = await registerTopicSchemas(url, topicNames('auth'), ['behaviouralEvents'], { username: 'api-key', password: 'wrong-secret' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await registerTopicSchemas(url, topicNames('auth'), ['behaviouralEvents'], {
+      username: 'api-key',
+      password: 'wrong-secret',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractError);
     expect((error as ContractError).code).toBe('REGISTRY_AUTH_FAILED');
     expect((error as ContractError).retriable).toBe(false);
@@ -60,7 +64,9 @@ describe('schema registry basic authentication', () => {
     const codec = await AvroCodec.connect({ ...options, auth: { username: 'api-key', password: 'api-secret' } });
     expect(codec.schemaIds.behaviouralEvents).toBe(7);
     expect(seen).toEqual([EXPECTED]);
-    const refused = await AvroCodec.connect({ ...options, auth: { username: 'api-key', password: 'wrong-secret' } }).catch((e: unknown) => e);
+    const refused = await AvroCodec.connect({ ...options, auth: { username: 'api-key', password: 'wrong-secret' } }).catch(
+      (e: unknown) => e,
+    );
     expect((refused as ContractError).code).toBe('REGISTRY_AUTH_FAILED');
     expect((refused as ContractError).message).not.toContain('wrong-secret');
   });

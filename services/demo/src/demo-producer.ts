@@ -1,5 +1,11 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { PartitionedSender, type AvroCodec, type BehaviouralEventValue, type ContactUpdatedValue, type TopicNames } from '@leadscore/contracts';
+import {
+  PartitionedSender,
+  type AvroCodec,
+  type BehaviouralEventValue,
+  type ContactUpdatedValue,
+  type TopicNames,
+} from '@leadscore/contracts';
 import type { GeneratedEvent } from './synthetic-events.js';
 
 /** Pacing tick: at 200 events/s, a batch of about 20 every 100 ms. */

@@ -82,7 +82,9 @@ function generate(i: number): LeadEvent {
 
 function report(name: string, events: number, ms: number, extra = ''): void {
   const perSecond = Math.round((events / ms) * 1000);
-  console.log(`${name.padEnd(42)} ${String(events).padStart(9)} events  ${(ms / 1000).toFixed(2).padStart(7)} s  ${perSecond.toLocaleString('en-US').padStart(11)} events/s${extra}`);
+  console.log(
+    `${name.padEnd(42)} ${String(events).padStart(9)} events  ${(ms / 1000).toFixed(2).padStart(7)} s  ${perSecond.toLocaleString('en-US').padStart(11)} events/s${extra}`,
+  );
 }
 
 function benchApply(events: readonly LeadEvent[], roundTrip: boolean): void {
@@ -126,13 +128,20 @@ async function benchReplay(count: number): Promise<void> {
     out.end();
     await once(out, 'finish');
     const size = statSync(file).size;
-    console.log(`generated ${count} events (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${count} events (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - genStart) / 1000).toFixed(1)} s`,
+    );
     const start = performance.now();
     const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
     const result = await replayEvents(grid, lines, NOW);
     const ms = performance.now() - start;
     const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    report('replay (parse + validate + apply, streamed)', result.events, ms, `  ${result.contacts.length} contacts, peak RSS ${rssMb} MB`);
+    report(
+      'replay (parse + validate + apply, streamed)',
+      result.events,
+      ms,
+      `  ${result.contacts.length} contacts, peak RSS ${rssMb} MB`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

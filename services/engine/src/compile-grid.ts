@@ -1,15 +1,6 @@
 import { GridValidationError } from './errors.js';
 import { cyrb53, fingerprint, toBase64Digits } from './hash.js';
-import type {
-  Comparator,
-  Condition,
-  CountingRule,
-  Grid,
-  Scalar,
-  Threshold,
-  ValueOperators,
-  WhereClause,
-} from './grid-types.js';
+import type { Comparator, Condition, CountingRule, Grid, Scalar, Threshold, ValueOperators, WhereClause } from './grid-types.js';
 import { COMPARATORS, isConditionRule, isCountingRule } from './grid-types.js';
 import type { LeadEvent } from './lead-event.js';
 import { validateGrid } from './load-grid.js';
@@ -104,7 +95,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
     if (definitions.has(key)) {
       const index = grid.rules.indexOf(rule);
       throw new GridValidationError(
-        [{ path: `rules[${index}]`, message: 'its fingerprint collides with another rule\'s; rename the rule' }],
+        [{ path: `rules[${index}]`, message: "its fingerprint collides with another rule's; rename the rule" }],
         grid.name,
       );
     }
@@ -187,10 +178,7 @@ function matchingDefinition(rule: CountingRule): string {
 function canonicalOperators(ops: ValueOperators): [string, unknown][] {
   return Object.entries(ops)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([op, value]) => [
-      op,
-      Array.isArray(value) ? [...new Set(value.map((v) => JSON.stringify(v)))].sort() : value,
-    ]);
+    .map(([op, value]) => [op, Array.isArray(value) ? [...new Set(value.map((v) => JSON.stringify(v)))].sort() : value]);
 }
 
 function toOperators(predicate: Scalar | ValueOperators): ValueOperators {
@@ -229,10 +217,7 @@ const COMPARE: Record<Comparator, (n: number, k: number) => boolean> = {
   lt: (n, k) => n < k,
 };
 
-function compileCondition(
-  condition: Condition,
-  ruleIndex: ReadonlyMap<string, number>,
-): (counts: ArrayLike<number>) => boolean {
+function compileCondition(condition: Condition, ruleIndex: ReadonlyMap<string, number>): (counts: ArrayLike<number>) => boolean {
   if ('rule' in condition) {
     const comparator = COMPARATORS.find((c) => condition[c] !== undefined) as Comparator;
     const k = condition[comparator] as number;

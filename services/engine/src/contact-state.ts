@@ -60,8 +60,12 @@ export function normalizeState(compiled: CompiledGrid, state: ContactState, now:
     let next: CounterState | undefined = counterState;
     if (counter === undefined || counter.saturation === 0) next = undefined;
     else if (counterState.kind === 'total') {
-      if (counter.windowDays !== null) next = undefined; // cannot happen: windowed is in the key
-      else if (counterState.count >= counter.saturation && (counterState.seen.length > 0 || counterState.count > counter.saturation)) {
+      if (counter.windowDays !== null)
+        next = undefined; // cannot happen: windowed is in the key
+      else if (
+        counterState.count >= counter.saturation &&
+        (counterState.seen.length > 0 || counterState.count > counter.saturation)
+      ) {
         next = { kind: 'total', count: counter.saturation, seen: [] };
       }
     } else if (counter.windowDays === null) next = undefined;

@@ -142,7 +142,7 @@ function checkCountingRule(rule: Obj, path: string, issues: ValidationIssue[]): 
     } else if (rule['limit'] === 0) {
       issues.push({
         path: joinPath(path, 'limit'),
-        message: 'must not be 0; expected the cap on the size of the rule\'s total, like 1000 (omit limit for no cap)',
+        message: "must not be 0; expected the cap on the size of the rule's total, like 1000 (omit limit for no cap)",
       });
     }
   }
@@ -182,7 +182,8 @@ function checkOperators(ops: Obj, path: string, issues: ValidationIssue[], owner
     try {
       new RegExp(pattern, 'u');
     } catch (error) {
-      const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(error);
+      const reason =
+        error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(error);
       issues.push({
         path: joinPath(path, 'matches'),
         message: `${describeValue(pattern)} is not a valid regular expression (${reason}); expected a JavaScript regular expression like "^/blog/"`,

@@ -60,10 +60,7 @@ export type Comparator = (typeof COMPARATORS)[number];
 
 export type CountCondition = { readonly rule: string } & { readonly [K in Comparator]?: number };
 export type Condition =
-  | CountCondition
-  | { readonly all: readonly Condition[] }
-  | { readonly any: readonly Condition[] }
-  | { readonly not: Condition };
+  CountCondition | { readonly all: readonly Condition[] } | { readonly any: readonly Condition[] } | { readonly not: Condition };
 
 export interface ConditionRule extends RuleBase {
   readonly when: Condition;

@@ -13,16 +13,14 @@ export interface LeadEvent {
 }
 
 export type EventParse =
-  | { readonly ok: true; readonly event: LeadEvent }
-  | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
+  { readonly ok: true; readonly event: LeadEvent } | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
 
 /** How far in the future an event's `occurredAt` may be, relative to "now" (spec §1). */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 // Date and time with an explicit zone (Z or ±hh:mm); seconds and fractions optional.
-const ISO_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
  * Parses an ISO-8601 instant with an explicit zone (`2026-03-01T10:00:00Z`) to epoch ms;

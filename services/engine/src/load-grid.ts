@@ -6,8 +6,7 @@ import { schemaIssues } from './schema-issues.js';
 import { semanticIssues } from './grid-semantics.js';
 
 export type GridValidation =
-  | { readonly ok: true; readonly grid: Grid }
-  | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
+  { readonly ok: true; readonly grid: Grid } | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
 
 /**
  * Validates an already parsed grid object: the JSON Schema in schemas/grid.schema.json, then
@@ -34,7 +33,10 @@ export function loadGrid(text: string, source?: string): Grid {
     const errors = document.errors.map((error) => {
       const pos = error.linePos?.[0];
       const at = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
-      return { path: '', message: `not valid YAML or JSON${at}: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` };
+      return {
+        path: '',
+        message: `not valid YAML or JSON${at}: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+      };
     });
     throw new GridValidationError(errors, source);
   }

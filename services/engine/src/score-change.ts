@@ -5,9 +5,7 @@ import { scoreAt, type Contribution } from './score-at.js';
 
 /** Why a score was (re)computed. */
 export type Cause =
-  | { readonly kind: 'event'; readonly eventId: string }
-  | { readonly kind: 'decay' }
-  | { readonly kind: 'grid-change' };
+  { readonly kind: 'event'; readonly eventId: string } | { readonly kind: 'decay' } | { readonly kind: 'grid-change' };
 
 export interface ChangedContribution extends Contribution {
   readonly previousPoints: number;

@@ -72,7 +72,9 @@ export function encodeState(state: ContactState): string {
     int(state.sequence),
     int(state.score),
     state.evaluatedAt === null ? '' : int(state.evaluatedAt),
-    byKey(state.counters).map(([key, c]) => encodeCounter(key, c)).join(';'),
+    byKey(state.counters)
+      .map(([key, c]) => encodeCounter(key, c))
+      .join(';'),
     encodeProperties(state.properties),
   ].join('|');
 }
@@ -141,7 +143,9 @@ function decodePropertyGroup(text: string): [string, PropertyEntry][] {
 export function decodeState(text: string): ContactState {
   const sections = text.split('|');
   if (sections[0] !== STATE_FORMAT_VERSION) {
-    throw new StateDecodeError(`unsupported state format version ${JSON.stringify(sections[0])}; expected "${STATE_FORMAT_VERSION}"`);
+    throw new StateDecodeError(
+      `unsupported state format version ${JSON.stringify(sections[0])}; expected "${STATE_FORMAT_VERSION}"`,
+    );
   }
   if (sections.length !== 6) throw new StateDecodeError(`expected 6 sections, got ${sections.length}`);
   const [, sequence = '', score = '', evaluatedAt = '', counters = '', properties = ''] = sections;

@@ -26,7 +26,10 @@ describe('spec §5: the seed grid, golden example', () => {
     const result = await replayEvents(grid, lines, NOW);
     expect(result.badLines).toEqual([]);
     // The golden file is also what `leadscore replay --at 2026-03-10T00:00:00Z` prints.
-    const golden = readFileSync(`${EXAMPLES_DIR}seed-example.expected.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const golden = readFileSync(`${EXAMPLES_DIR}seed-example.expected.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(result.contacts).toEqual(golden);
     expect(result.contacts[0]).toMatchObject({ score: 1500, crossings: [{ threshold: 'MQL', direction: 'up' }] });
   });
@@ -52,20 +55,76 @@ describe('spec §5: the seed grid, golden example', () => {
 
   it.each([
     ['main pages', [['page_viewed', { path: '/solutions' }]], 500],
-    ['main pages, 2+', [['page_viewed', { path: '/solutions' }], ['page_viewed', { path: '/pricing' }]], 1000],
+    [
+      'main pages, 2+',
+      [
+        ['page_viewed', { path: '/solutions' }],
+        ['page_viewed', { path: '/pricing' }],
+      ],
+      1000,
+    ],
     ['other pages score nothing', [['page_viewed', { path: '/blog' }]], 0],
     ['low-velocity asset', [['asset_downloaded', { velocity: 'low' }]], 500],
-    ['low-velocity asset, 2+', [['asset_downloaded', { velocity: 'low' }], ['asset_downloaded', { velocity: 'low' }]], 1000],
+    [
+      'low-velocity asset, 2+',
+      [
+        ['asset_downloaded', { velocity: 'low' }],
+        ['asset_downloaded', { velocity: 'low' }],
+      ],
+      1000,
+    ],
     ['low-velocity asset, max', Array.from({ length: 5 }, () => ['asset_downloaded', { velocity: 'low' }]), 1000],
     ['high-velocity asset, max', Array.from({ length: 3 }, () => ['asset_downloaded', { velocity: 'high' }]), 1000],
-    ['webinar registration', [['webinar_registered', {}], ['webinar_registered', {}]], 200],
-    ['webinar attendance', [['webinar_attended', {}], ['webinar_attended', {}]], 800],
-    ['rules are cumulative: registering 200 + attending 800', [['webinar_registered', {}], ['webinar_attended', {}]], 1000],
-    ['demo request', [['demo_requested', {}], ['demo_requested', {}]], 1000],
+    [
+      'webinar registration',
+      [
+        ['webinar_registered', {}],
+        ['webinar_registered', {}],
+      ],
+      200,
+    ],
+    [
+      'webinar attendance',
+      [
+        ['webinar_attended', {}],
+        ['webinar_attended', {}],
+      ],
+      800,
+    ],
+    [
+      'rules are cumulative: registering 200 + attending 800',
+      [
+        ['webinar_registered', {}],
+        ['webinar_attended', {}],
+      ],
+      1000,
+    ],
+    [
+      'demo request',
+      [
+        ['demo_requested', {}],
+        ['demo_requested', {}],
+      ],
+      1000,
+    ],
     ['contact-request form', [['form_submitted', { formType: 'contact' }]], 1000],
-    ['demo and contact form together: max 1000', [['demo_requested', {}], ['form_submitted', { formType: 'demo' }]], 1000],
+    [
+      'demo and contact form together: max 1000',
+      [
+        ['demo_requested', {}],
+        ['form_submitted', { formType: 'demo' }],
+      ],
+      1000,
+    ],
     ['a newsletter form is not a contact request', [['form_submitted', { formType: 'newsletter' }]], 0],
-    ['unsubscribed, max -500', [['email_unsubscribed', {}], ['email_unsubscribed', {}]], -500],
+    [
+      'unsubscribed, max -500',
+      [
+        ['email_unsubscribed', {}],
+        ['email_unsubscribed', {}],
+      ],
+      -500,
+    ],
   ] as [string, (readonly [string, Record<string, string>])[], number][])('seed table: %s', (_name, events, expected) => {
     const { score } = run(events.map(([type, props]) => event(type, props)));
     expect(score.score).toBe(expected);

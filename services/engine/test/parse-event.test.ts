@@ -46,7 +46,8 @@ describe('parseEvent (spec §1)', () => {
       },
       {
         path: 'occurredAt',
-        message: '"yesterday" is not a timestamp; expected ISO-8601 with a zone, like "2026-03-01T10:00:00Z", or epoch milliseconds',
+        message:
+          '"yesterday" is not a timestamp; expected ISO-8601 with a zone, like "2026-03-01T10:00:00Z", or epoch milliseconds',
       },
       { path: 'properties.velocity', message: 'must be a string, number, boolean or null, got an object' },
       { path: 'properties.list', message: 'must be a string, number, boolean or null, got a list' },
@@ -63,7 +64,8 @@ describe('parseEvent (spec §1)', () => {
     expect(errorsOf({ ...valid, occurredAt: NOW + 86_400_001 })).toEqual([
       {
         path: 'occurredAt',
-        message: '2026-03-11T00:00:00.001Z is more than 24 h after now (2026-03-10T00:00:00.000Z); expected an event that already happened',
+        message:
+          '2026-03-11T00:00:00.001Z is more than 24 h after now (2026-03-10T00:00:00.000Z); expected an event that already happened',
       },
     ]);
   });
@@ -76,7 +78,10 @@ describe('parseEvent (spec §1)', () => {
   });
 
   it('keeps a "__proto__" property as an ordinary property', () => {
-    const result = parseEvent(JSON.parse('{"eventId":"e","contactId":"c","type":"t","occurredAt":0,"properties":{"__proto__":"x"}}'), NOW);
+    const result = parseEvent(
+      JSON.parse('{"eventId":"e","contactId":"c","type":"t","occurredAt":0,"properties":{"__proto__":"x"}}'),
+      NOW,
+    );
     expect(result.ok && Object.hasOwn(result.event.properties, '__proto__')).toBe(true);
   });
 

@@ -7,7 +7,10 @@ const files = readdirSync(SRC).filter((f) => f.endsWith('.ts'));
 
 // The engine is pure: no I/O, no logger, no clock (time is always an argument).
 const FORBIDDEN: [string, RegExp][] = [
-  ['Node I/O or network modules', /from ['"](node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|readline)['"]/],
+  [
+    'Node I/O or network modules',
+    /from ['"](node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|readline)['"]/,
+  ],
   ['Kafka, Redis or logger clients', /from ['"](kafkajs|ioredis|redis|pino|winston)['"]/],
   ['process', /\bprocess\./],
   ['reading the clock', /Date\.now\(|new Date\(\)|performance\.now\(/],

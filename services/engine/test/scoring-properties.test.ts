@@ -26,7 +26,15 @@ const TYPES = ['page_viewed', 'asset_downloaded', 'email_opened'] as const;
 const TAGS = ['a', 'b', 'c'] as const;
 
 // ---------------------------------------------------------------- random grids
-type ModelCounting = { id: string; on: string[]; tag?: string[]; within?: number; points?: number; limit?: number; tiers?: { atLeast: number; points: number }[] };
+type ModelCounting = {
+  id: string;
+  on: string[];
+  tag?: string[];
+  within?: number;
+  points?: number;
+  limit?: number;
+  tiers?: { atLeast: number; points: number }[];
+};
 
 const countingRule = (id: string) =>
   fc
@@ -35,22 +43,41 @@ const countingRule = (id: string) =>
       tag: fc.option(fc.subarray([...TAGS], { minLength: 1 }), { nil: undefined }),
       within: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
       scoring: fc.oneof(
-        fc.record({ points: fc.integer({ min: -300, max: 300 }), limit: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }) }),
+        fc.record({
+          points: fc.integer({ min: -300, max: 300 }),
+          limit: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }),
+        }),
         fc
           .uniqueArray(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 })
           .chain((levels) =>
-            fc.tuple(...levels.sort((a, b) => a - b).map((atLeast) => fc.integer({ min: -500, max: 1000 }).map((points) => ({ atLeast, points })))),
+            fc.tuple(
+              ...levels
+                .sort((a, b) => a - b)
+                .map((atLeast) => fc.integer({ min: -500, max: 1000 }).map((points) => ({ atLeast, points }))),
+            ),
           )
           .map((tiers) => ({ tiers })),
       ),
     })
-    .map(({ on, tag, within, scoring }): ModelCounting => ({ id, on, ...(tag && { tag }), ...(within && { within }), ...scoring }));
+    .map(({ on, tag, within, scoring }): ModelCounting => ({
+      id,
+      on,
+      ...(tag && { tag }),
+      ...(within && { within }),
+      ...scoring,
+    }));
 
 const condition = (ids: string[]): fc.Arbitrary<Condition> =>
   fc.letrec<{ c: Condition }>((tie) => ({
     c: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
-      fc.record({ rule: fc.constantFrom(...ids), op: fc.constantFrom('eq', 'gte', 'gt', 'lte', 'lt'), k: fc.integer({ min: 0, max: 4 }) }).map(({ rule, op, k }) => ({ rule, [op]: k }) as Condition),
+      fc
+        .record({
+          rule: fc.constantFrom(...ids),
+          op: fc.constantFrom('eq', 'gte', 'gt', 'lte', 'lt'),
+          k: fc.integer({ min: 0, max: 4 }),
+        })
+        .map(({ rule, op, k }) => ({ rule, [op]: k }) as Condition),
       fc.array(tie('c'), { minLength: 1, maxLength: 3 }).map((all) => ({ all })),
       fc.array(tie('c'), { minLength: 1, maxLength: 3 }).map((any) => ({ any })),
       tie('c').map((not) => ({ not })),
@@ -71,10 +98,20 @@ const randomGrid: fc.Arbitrary<Grid> = fc
   .chain((counting) =>
     fc.record({
       counting: fc.constant(counting),
-      conditions: fc.array(fc.record({ when: condition(counting.map((r) => r.id)), points: fc.integer({ min: -200, max: 200 }) }), { maxLength: 2 }),
-      properties: fc.array(fc.record({ property: fc.constantFrom('p', 'q'), test: propertyTest, points: fc.integer({ min: -200, max: 200 }) }), { maxLength: 2 }),
-      bounds: fc.option(fc.record({ min: fc.integer({ min: -800, max: -1 }), max: fc.integer({ min: 1, max: 1500 }) }), { nil: undefined }),
-      thresholds: fc.uniqueArray(fc.integer({ min: -500, max: 2000 }), { maxLength: 3 }).map((ats) => ats.sort((a, b) => a - b).map((at, i) => ({ name: `T${i}`, at }))),
+      conditions: fc.array(
+        fc.record({ when: condition(counting.map((r) => r.id)), points: fc.integer({ min: -200, max: 200 }) }),
+        { maxLength: 2 },
+      ),
+      properties: fc.array(
+        fc.record({ property: fc.constantFrom('p', 'q'), test: propertyTest, points: fc.integer({ min: -200, max: 200 }) }),
+        { maxLength: 2 },
+      ),
+      bounds: fc.option(fc.record({ min: fc.integer({ min: -800, max: -1 }), max: fc.integer({ min: 1, max: 1500 }) }), {
+        nil: undefined,
+      }),
+      thresholds: fc
+        .uniqueArray(fc.integer({ min: -500, max: 2000 }), { maxLength: 3 })
+        .map((ats) => ats.sort((a, b) => a - b).map((at, i) => ({ name: `T${i}`, at }))),
     }),
   )
   .map(({ counting, conditions, properties, bounds, thresholds }) => {
@@ -107,27 +144,29 @@ const update = fc.record({
   // few distinct instants so that ties on occurredAt happen
   occurredAt: fc.constantFrom(NOW - 3 * DAY_MS, NOW - DAY_MS, NOW - 1000),
 });
-const history: fc.Arbitrary<LeadEvent[]> = fc
-  .array(fc.oneof(behaviour, update), { minLength: 0, maxLength: 25 })
-  .map((specs) =>
-    specs.map((s, i): LeadEvent => ({
-      eventId: `ev-${String(i).padStart(3, '0')}`,
-      contactId: 'c',
-      type: s.type,
-      occurredAt: s.occurredAt,
-      properties: 'props' in s ? s.props : s.tag === undefined ? {} : { tag: s.tag },
-    })),
-  );
+const history: fc.Arbitrary<LeadEvent[]> = fc.array(fc.oneof(behaviour, update), { minLength: 0, maxLength: 25 }).map((specs) =>
+  specs.map((s, i): LeadEvent => ({
+    eventId: `ev-${String(i).padStart(3, '0')}`,
+    contactId: 'c',
+    type: s.type,
+    occurredAt: s.occurredAt,
+    properties: 'props' in s ? s.props : s.tag === undefined ? {} : { tag: s.tag },
+  })),
+);
 
 /** A history with shuffled order and random duplicate deliveries. */
 const reorderedWithDuplicates = (events: LeadEvent[]) =>
-  fc.tuple(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), fc.array(fc.nat(), { maxLength: 10 })).map(
-    ([shuffled, picks]) => {
+  fc
+    .tuple(
+      fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+    )
+    .map(([shuffled, picks]) => {
       const out = [...shuffled];
-      for (const pick of picks) if (events.length > 0) out.splice(pick % (out.length + 1), 0, events[pick % events.length] as LeadEvent);
+      for (const pick of picks)
+        if (events.length > 0) out.splice(pick % (out.length + 1), 0, events[pick % events.length] as LeadEvent);
       return out;
-    },
-  );
+    });
 
 // ---------------------------------------------------------------- the independent model
 const day = (ms: number): number => Math.floor(ms / DAY_MS);
@@ -142,7 +181,8 @@ function modelScore(grid: Grid, events: readonly LeadEvent[], now: number): numb
     if (!('on' in rule)) continue;
     const types = ([] as string[]).concat(rule.on);
     const whereTag = rule.where?.['tag'];
-    const tags = whereTag === undefined ? undefined : typeof whereTag === 'object' ? (whereTag.in as string[]) : [whereTag as string];
+    const tags =
+      whereTag === undefined ? undefined : typeof whereTag === 'object' ? (whereTag.in as string[]) : [whereTag as string];
     const window = rule.within === undefined ? undefined : Number(rule.within.slice(0, -1));
     const n = all.filter(
       (e) =>
@@ -185,7 +225,8 @@ function modelScore(grid: Grid, events: readonly LeadEvent[], now: number): numb
       if (v === null) ok = rule.exists === false || rule.notIn !== undefined;
       else if (rule.exists !== undefined) ok = rule.exists;
       else if (rule.equals !== undefined) ok = String(v) === String(rule.equals);
-      else if (rule.gte !== undefined) ok = typeof v === 'number' ? v >= rule.gte : typeof v === 'string' && v.trim() !== '' && Number(v) >= rule.gte;
+      else if (rule.gte !== undefined)
+        ok = typeof v === 'number' ? v >= rule.gte : typeof v === 'string' && v.trim() !== '' && Number(v) >= rule.gte;
       else if (rule.in !== undefined) ok = rule.in.map(String).includes(String(v));
       else ok = !(rule.notIn ?? []).map(String).includes(String(v));
       total += ok ? rule.points : 0;

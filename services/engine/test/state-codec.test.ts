@@ -60,26 +60,38 @@ describe('state codec', () => {
     const id = fc.stringMatching(/^[0-9A-Za-z_-]{1,9}$/);
     const text = fc.string({ unit: 'binary', maxLength: 20 });
     const counter = fc.oneof(
-      fc.record({ kind: fc.constant('total' as const), seen: fc.uniqueArray(id, { maxLength: 4 }), extra: fc.nat(5) }).map(
-        ({ seen, extra }) => ({ kind: 'total' as const, count: seen.length + extra, seen: [...seen].sort() }),
-      ),
-      fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 30_000 }), fc.uniqueArray(id, { minLength: 1, maxLength: 3 })), {
-        minLength: 1,
-        maxLength: 3,
-        selector: ([day]) => day,
-      }).map((days) => ({
-        kind: 'daily' as const,
-        days: new Map([...days].sort(([a], [b]) => a - b).map(([d, ids]) => [d, [...ids].sort()] as const)),
-      })),
+      fc
+        .record({ kind: fc.constant('total' as const), seen: fc.uniqueArray(id, { maxLength: 4 }), extra: fc.nat(5) })
+        .map(({ seen, extra }) => ({ kind: 'total' as const, count: seen.length + extra, seen: [...seen].sort() })),
+      fc
+        .uniqueArray(fc.tuple(fc.integer({ min: 0, max: 30_000 }), fc.uniqueArray(id, { minLength: 1, maxLength: 3 })), {
+          minLength: 1,
+          maxLength: 3,
+          selector: ([day]) => day,
+        })
+        .map((days) => ({
+          kind: 'daily' as const,
+          days: new Map([...days].sort(([a], [b]) => a - b).map(([d, ids]) => [d, [...ids].sort()] as const)),
+        })),
     );
-    const value = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)), fc.boolean(), fc.constant(null));
+    const value = fc.oneof(
+      text,
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
+      fc.boolean(),
+      fc.constant(null),
+    );
     const state = fc.record({
       sequence: fc.nat(),
       score: fc.integer({ min: -1e9, max: 1e9 }),
       evaluatedAt: fc.option(fc.nat({ max: 4e12 }), { nil: null }),
-      counters: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[0-9A-Za-z_-]{6}$/), counter), { selector: ([k]) => k, maxLength: 4 }).map((e) => new Map(e)),
+      counters: fc
+        .uniqueArray(fc.tuple(fc.stringMatching(/^[0-9A-Za-z_-]{6}$/), counter), { selector: ([k]) => k, maxLength: 4 })
+        .map((e) => new Map(e)),
       properties: fc
-        .uniqueArray(fc.tuple(text, fc.record({ value, at: fc.nat({ max: 4e12 }), eventId: text })), { selector: ([k]) => k, maxLength: 3 })
+        .uniqueArray(fc.tuple(text, fc.record({ value, at: fc.nat({ max: 4e12 }), eventId: text })), {
+          selector: ([k]) => k,
+          maxLength: 3,
+        })
         .map((e) => new Map(e)),
     });
     fc.assert(

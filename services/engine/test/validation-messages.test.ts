@@ -13,7 +13,15 @@ function base(): Json {
     bounds: { min: -1000, max: 5000 },
     thresholds: [{ name: 'MQL', at: 1000 }],
     rules: [
-      { id: 'key-pages', on: 'page_viewed', where: { path: { in: ['/pricing'] } }, tiers: [{ atLeast: 1, points: 500 }, { atLeast: 2, points: 1000 }] },
+      {
+        id: 'key-pages',
+        on: 'page_viewed',
+        where: { path: { in: ['/pricing'] } },
+        tiers: [
+          { atLeast: 1, points: 500 },
+          { atLeast: 2, points: 1000 },
+        ],
+      },
       { id: 'emails-sent', on: 'email_sent', points: 0 },
       { id: 'unengaged', when: { all: [{ rule: 'emails-sent', gte: 3 }] }, points: -20 },
       { id: 'phone-known', property: 'phone', exists: true, points: 50 },
@@ -55,7 +63,9 @@ describe('grid validation: one test per message', () => {
   });
 
   it('duplicate keys in YAML are a syntax error', () => {
-    expect(() => loadGrid('name: a\nname: b\nversion: 1\nrules: []\n')).toThrow(/not valid YAML or JSON.*[Mm]ap keys must be unique/);
+    expect(() => loadGrid('name: a\nname: b\nversion: 1\nrules: []\n')).toThrow(
+      /not valid YAML or JSON.*[Mm]ap keys must be unique/,
+    );
   });
 
   it('JSON text is accepted', () => {
@@ -63,7 +73,11 @@ describe('grid validation: one test per message', () => {
   });
 
   it('a missing required field', () => {
-    expectOnly(errorsOf((g) => delete g['version']), 'version', /^is required but missing$/);
+    expectOnly(
+      errorsOf((g) => delete g['version']),
+      'version',
+      /^is required but missing$/,
+    );
   });
 
   it('an unknown field lists the known ones', () => {
@@ -75,15 +89,27 @@ describe('grid validation: one test per message', () => {
   });
 
   it('a value of the wrong type', () => {
-    expectOnly(errorsOf((g) => ((g.rules[1] as Json)['points'] = '10')), 'rules[1].points', /^must be a whole number, got "10"$/);
+    expectOnly(
+      errorsOf((g) => ((g.rules[1] as Json)['points'] = '10')),
+      'rules[1].points',
+      /^must be a whole number, got "10"$/,
+    );
   });
 
   it('a fractional number where a whole number is expected', () => {
-    expectOnly(errorsOf((g) => ((g.rules[1] as Json)['points'] = 1.5)), 'rules[1].points', /^must be a whole number, got 1.5$/);
+    expectOnly(
+      errorsOf((g) => ((g.rules[1] as Json)['points'] = 1.5)),
+      'rules[1].points',
+      /^must be a whole number, got 1.5$/,
+    );
   });
 
   it('an empty list', () => {
-    expectOnly(errorsOf((g) => (g['rules'] = [])), 'rules', /^must not be empty; expected at least one rule$/);
+    expectOnly(
+      errorsOf((g) => (g['rules'] = [])),
+      'rules',
+      /^must not be empty; expected at least one rule$/,
+    );
   });
 
   it('an empty predicate', () => {
@@ -176,7 +202,13 @@ describe('grid validation: one test per message', () => {
 
   it('duplicate threshold names', () => {
     expectOnly(
-      errorsOf((g) => (g['thresholds'] = [{ name: 'MQL', at: 1000 }, { name: 'MQL', at: 2000 }])),
+      errorsOf(
+        (g) =>
+          (g['thresholds'] = [
+            { name: 'MQL', at: 1000 },
+            { name: 'MQL', at: 2000 },
+          ]),
+      ),
       'thresholds[1].name',
       /^duplicate threshold name "MQL" \(already used by thresholds\[0\]\); expected unique names$/,
     );
@@ -184,7 +216,13 @@ describe('grid validation: one test per message', () => {
 
   it('thresholds not ascending', () => {
     expectOnly(
-      errorsOf((g) => (g['thresholds'] = [{ name: 'SQL', at: 2000 }, { name: 'MQL', at: 2000 }])),
+      errorsOf(
+        (g) =>
+          (g['thresholds'] = [
+            { name: 'SQL', at: 2000 },
+            { name: 'MQL', at: 2000 },
+          ]),
+      ),
       'thresholds[1].at',
       /^2000 is not greater than the previous threshold's at \(2000\); expected thresholds in strictly ascending order of at$/,
     );
@@ -192,7 +230,13 @@ describe('grid validation: one test per message', () => {
 
   it('tiers not ascending', () => {
     expectOnly(
-      errorsOf((g) => ((g.rules[0] as Json)['tiers'] = [{ atLeast: 2, points: 1000 }, { atLeast: 1, points: 500 }])),
+      errorsOf(
+        (g) =>
+          ((g.rules[0] as Json)['tiers'] = [
+            { atLeast: 2, points: 1000 },
+            { atLeast: 1, points: 500 },
+          ]),
+      ),
       'rules[0].tiers[1].atLeast',
       /^1 is not greater than the previous tier's atLeast \(2\); expected tiers in strictly ascending order of atLeast$/,
     );
@@ -207,7 +251,11 @@ describe('grid validation: one test per message', () => {
   });
 
   it('empty bounds', () => {
-    expectOnly(errorsOf((g) => (g['bounds'] = {})), 'bounds', /^must not be empty; expected at least one of min or max$/);
+    expectOnly(
+      errorsOf((g) => (g['bounds'] = {})),
+      'bounds',
+      /^must not be empty; expected at least one of min or max$/,
+    );
   });
 
   it('points and tiers together', () => {
@@ -284,7 +332,15 @@ describe('grid validation: one test per message', () => {
 
   it('a condition naming an unknown rule', () => {
     expectOnly(
-      errorsOf((g) => ((g.rules[2] as Json)['when'] = { any: [{ rule: 'emails-sent', gte: 1 }, { rule: 'emails-opened', eq: 0 }] })),
+      errorsOf(
+        (g) =>
+          ((g.rules[2] as Json)['when'] = {
+            any: [
+              { rule: 'emails-sent', gte: 1 },
+              { rule: 'emails-opened', eq: 0 },
+            ],
+          }),
+      ),
       'rules[2].when.any[1].rule',
       /^unknown rule "emails-opened"; expected the id of a counting rule \(a rule with "on"\) in this grid$/,
     );

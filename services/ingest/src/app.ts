@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { errorFields, readinessBody, type Readiness } from '@leadscore/service-kit';
 import { ApiKeyVerifier, presentedKey } from '@leadscore/service-kit';
@@ -52,7 +58,11 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.url.startsWith('/v1/') && !keys.verify(presentedKey(request.headers))) {
-      throw new HttpError(401, IngestErrorCode.Unauthorized, 'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
+      throw new HttpError(
+        401,
+        IngestErrorCode.Unauthorized,
+        'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -71,56 +81,76 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
     return reply.status(http.status).send(http.body());
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new HttpError(404, IngestErrorCode.NotFound, `no route ${request.method} ${request.url.split('?')[0]}`).body()),
+    reply
+      .status(404)
+      .send(new HttpError(404, IngestErrorCode.NotFound, `no route ${request.method} ${request.url.split('?')[0]}`).body()),
   );
 
-  const ingest = (format: EventFormat) => async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
-    const partial = parsePartial(request.query['partial']);
-    const items = batchItems(request.body, format);
-    if (items === undefined) {
-      const expected = format === 'segment' ? 'a Segment call object or {"batch": [...]}' : 'an event object or {"events": [...]}';
-      throw new HttpError(400, IngestErrorCode.InvalidRequest, `the body must be ${expected}`, [{ index: 0, path: '', message: `expected ${expected}` }]);
-    }
-    if (items.length === 0) {
-      throw new HttpError(400, IngestErrorCode.InvalidRequest, 'the batch is empty', [{ index: 0, path: format === 'segment' ? 'batch' : 'events', message: 'must hold at least one event' }]);
-    }
-    if (items.length > options.maxBatchEvents) {
-      throw new HttpError(413, IngestErrorCode.PayloadTooLarge, `a batch holds at most ${options.maxBatchEvents} events, got ${items.length}; split it`);
-    }
-    const batch = validateItems(items, format, options.segmentEventMap, now());
-    const badItems = new Set(batch.invalid.map((d) => d.index)).size;
-    if (badItems > 0) options.metrics.eventsRejected.inc({ format }, badItems);
-    if (badItems > 0 && (!partial || batch.valid.length === 0)) {
-      const what = items.length === 1 ? 'the event is invalid' : `${badItems} of ${items.length} events are invalid`;
-      const hint = items.length > 1 && !partial ? '; none was accepted (add ?partial=true to accept the valid ones)' : '; nothing was accepted';
-      throw new HttpError(400, IngestErrorCode.InvalidEvents, `${what}${hint}`, batch.invalid);
-    }
-    const events = batch.valid.map((v) => v.event);
-    const stopTimer = options.metrics.publishDuration.startTimer();
-    try {
-      await options.publisher.publish(events, format === 'segment' ? 'segment' : 'ingest');
-    } catch (error) {
-      options.metrics.publishFailures.inc();
-      request.log.warn(errorFields(error), 'Kafka did not acknowledge; answered 503');
-      throw new HttpError(
-        503,
-        IngestErrorCode.PublishFailed,
-        'Kafka did not acknowledge the events; retry the same request (events with the same eventIds are counted once)',
-      );
-    } finally {
-      stopTimer();
-    }
-    options.metrics.eventsAccepted.inc({ format }, events.length);
-    return reply.status(202).send({ accepted: events.length, eventIds: events.map((e) => e.eventId), rejected: batch.invalid });
-  };
+  const ingest =
+    (format: EventFormat) =>
+    async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
+      const partial = parsePartial(request.query['partial']);
+      const items = batchItems(request.body, format);
+      if (items === undefined) {
+        const expected =
+          format === 'segment' ? 'a Segment call object or {"batch": [...]}' : 'an event object or {"events": [...]}';
+        throw new HttpError(400, IngestErrorCode.InvalidRequest, `the body must be ${expected}`, [
+          { index: 0, path: '', message: `expected ${expected}` },
+        ]);
+      }
+      if (items.length === 0) {
+        throw new HttpError(400, IngestErrorCode.InvalidRequest, 'the batch is empty', [
+          { index: 0, path: format === 'segment' ? 'batch' : 'events', message: 'must hold at least one event' },
+        ]);
+      }
+      if (items.length > options.maxBatchEvents) {
+        throw new HttpError(
+          413,
+          IngestErrorCode.PayloadTooLarge,
+          `a batch holds at most ${options.maxBatchEvents} events, got ${items.length}; split it`,
+        );
+      }
+      const batch = validateItems(items, format, options.segmentEventMap, now());
+      const badItems = new Set(batch.invalid.map((d) => d.index)).size;
+      if (badItems > 0) options.metrics.eventsRejected.inc({ format }, badItems);
+      if (badItems > 0 && (!partial || batch.valid.length === 0)) {
+        const what = items.length === 1 ? 'the event is invalid' : `${badItems} of ${items.length} events are invalid`;
+        const hint =
+          items.length > 1 && !partial
+            ? '; none was accepted (add ?partial=true to accept the valid ones)'
+            : '; nothing was accepted';
+        throw new HttpError(400, IngestErrorCode.InvalidEvents, `${what}${hint}`, batch.invalid);
+      }
+      const events = batch.valid.map((v) => v.event);
+      const stopTimer = options.metrics.publishDuration.startTimer();
+      try {
+        await options.publisher.publish(events, format === 'segment' ? 'segment' : 'ingest');
+      } catch (error) {
+        options.metrics.publishFailures.inc();
+        request.log.warn(errorFields(error), 'Kafka did not acknowledge; answered 503');
+        throw new HttpError(
+          503,
+          IngestErrorCode.PublishFailed,
+          'Kafka did not acknowledge the events; retry the same request (events with the same eventIds are counted once)',
+        );
+      } finally {
+        stopTimer();
+      }
+      options.metrics.eventsAccepted.inc({ format }, events.length);
+      return reply.status(202).send({ accepted: events.length, eventIds: events.map((e) => e.eventId), rejected: batch.invalid });
+    };
 
   const querystring = { type: 'object', properties: { partial: { type: 'string' } } };
   app.post('/v1/events', { schema: { querystring } }, ingest('leadscore'));
   app.post('/v1/segment', { schema: { querystring } }, ingest('segment'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)));
-  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()));
+  app.get('/readyz', async (_request, reply) =>
+    reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
   return app;
 }
 
@@ -128,9 +158,12 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
 function parsePartial(value: string | undefined): boolean {
   if (value === undefined || value === 'false' || value === '0') return false;
   if (value === '' || value === 'true' || value === '1') return true;
-  throw new HttpError(400, IngestErrorCode.InvalidRequest, `query parameter partial must be true or false, got ${JSON.stringify(value)}`, [
-    { index: 0, path: 'query.partial', message: 'must be true or false' },
-  ]);
+  throw new HttpError(
+    400,
+    IngestErrorCode.InvalidRequest,
+    `query parameter partial must be true or false, got ${JSON.stringify(value)}`,
+    [{ index: 0, path: 'query.partial', message: 'must be true or false' }],
+  );
 }
 
 /** Maps any error thrown while answering to our error body. */
@@ -138,7 +171,11 @@ function toHttpError(error: Error & { code?: string; statusCode?: number }, maxB
   if (error instanceof HttpError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, IngestErrorCode.PayloadTooLarge, `the request body is larger than ${maxBodyBytes} bytes; send smaller batches`);
+      return new HttpError(
+        413,
+        IngestErrorCode.PayloadTooLarge,
+        `the request body is larger than ${maxBodyBytes} bytes; send smaller batches`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(415, IngestErrorCode.UnsupportedMediaType, 'the body must be JSON (Content-Type: application/json)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

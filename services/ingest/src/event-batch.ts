@@ -31,7 +31,12 @@ export function batchItems(body: unknown, format: EventFormat): unknown[] | unde
  * Segment mapping for Segment calls. Each problem names the item's index and the field path in
  * the caller's own format.
  */
-export function validateItems(items: readonly unknown[], format: EventFormat, segmentMap: Readonly<Record<string, string>>, now: number): ValidatedBatch {
+export function validateItems(
+  items: readonly unknown[],
+  format: EventFormat,
+  segmentMap: Readonly<Record<string, string>>,
+  now: number,
+): ValidatedBatch {
   const valid: { index: number; event: LeadEvent }[] = [];
   const invalid: ErrorDetail[] = [];
   items.forEach((item, index) => {

@@ -25,10 +25,23 @@ export class KafkaEventPublisher implements EventPublisher {
     const updates: { key: string; value: Buffer }[] = [];
     for (const e of events) {
       if (e.type === CONTACT_UPDATED) {
-        const value: ContactUpdatedValue = { eventId: e.eventId, contactId: e.contactId, occurredAt: e.occurredAt, properties: { ...e.properties }, source };
+        const value: ContactUpdatedValue = {
+          eventId: e.eventId,
+          contactId: e.contactId,
+          occurredAt: e.occurredAt,
+          properties: { ...e.properties },
+          source,
+        };
         updates.push({ key: e.contactId, value: await this.codec.encode('contactUpdates', value) });
       } else {
-        const value: BehaviouralEventValue = { eventId: e.eventId, contactId: e.contactId, type: e.type, occurredAt: e.occurredAt, properties: { ...e.properties }, source };
+        const value: BehaviouralEventValue = {
+          eventId: e.eventId,
+          contactId: e.contactId,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          properties: { ...e.properties },
+          source,
+        };
         behavioural.push({ key: e.contactId, value: await this.codec.encode('behaviouralEvents', value) });
       }
     }

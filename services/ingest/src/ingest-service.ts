@@ -40,8 +40,15 @@ export class IngestService {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    const segmentEventMap = config.segmentEventMapFile ? await loadSegmentEventMap(config.segmentEventMapFile) : DEFAULT_SEGMENT_EVENT_MAP;
-    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
+    const segmentEventMap = config.segmentEventMapFile
+      ? await loadSegmentEventMap(config.segmentEventMapFile)
+      : DEFAULT_SEGMENT_EVENT_MAP;
+    const kafka = await connectKafka({
+      clientId: config.kafkaClientId,
+      brokers: config.kafkaBrokers,
+      security: config.kafkaSecurity,
+      logger,
+    });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,
@@ -52,7 +59,11 @@ export class IngestService {
     });
 
     // idempotent: broker-side dedupe of the producer's own retries; acks=-1 on every send
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.readiness.set('producer', 'connecting');
     this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
     this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
@@ -70,7 +81,10 @@ export class IngestService {
     });
     await this.app.listen({ port: config.httpPort, host: config.httpHost });
     this.readiness.set('startup', null);
-    logger.info({ port: this.httpPort, topics: { events: this.topics.behaviouralEvents, contactUpdates: this.topics.contactUpdates } }, 'ingest gateway started');
+    logger.info(
+      { port: this.httpPort, topics: { events: this.topics.behaviouralEvents, contactUpdates: this.topics.contactUpdates } },
+      'ingest gateway started',
+    );
   }
 
   async stop(): Promise<void> {

@@ -28,7 +28,7 @@ export class IngestMetrics extends ServiceMetrics {
   );
   readonly publishDuration = this.histogram(
     'leadscore_ingest_publish_duration_seconds',
-    'Time from sending a request\'s events to Kafka until all in-sync replicas acknowledged them.',
+    "Time from sending a request's events to Kafka until all in-sync replicas acknowledged them.",
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   );
   readonly publishFailures = this.counter(

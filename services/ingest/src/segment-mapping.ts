@@ -15,7 +15,7 @@ export const DEFAULT_SEGMENT_EVENT_MAP: Readonly<Record<string, string>> = Objec
   'Email Link Clicked': 'email_clicked',
   'Email Clicked': 'email_clicked',
   'Email Bounced': 'email_bounced',
-  'Unsubscribed': 'email_unsubscribed',
+  Unsubscribed: 'email_unsubscribed',
   'Email Unsubscribed': 'email_unsubscribed',
 });
 
@@ -100,14 +100,22 @@ export function mapSegmentCall(call: unknown, eventMap: Readonly<Record<string, 
   if (userId === undefined || userId === null) {
     errors.push({
       path: 'userId',
-      message: call['anonymousId'] !== undefined ? 'is required: anonymous calls (anonymousId only) cannot be scored' : 'is required but missing',
+      message:
+        call['anonymousId'] !== undefined
+          ? 'is required: anonymous calls (anonymousId only) cannot be scored'
+          : 'is required but missing',
     });
   }
   const timestamp = call['timestamp'] ?? call['originalTimestamp'];
   if (timestamp === undefined) errors.push({ path: 'timestamp', message: 'is required but missing (ISO-8601 with a zone)' });
   if (errors.length > 0) return { ok: false, errors };
 
-  const fieldOf: Record<string, string> = { eventId: 'messageId', contactId: 'userId', type: kind === 'track' ? 'event' : 'type', occurredAt: call['timestamp'] !== undefined ? 'timestamp' : 'originalTimestamp' };
+  const fieldOf: Record<string, string> = {
+    eventId: 'messageId',
+    contactId: 'userId',
+    type: kind === 'track' ? 'event' : 'type',
+    occurredAt: call['timestamp'] !== undefined ? 'timestamp' : 'originalTimestamp',
+  };
   return {
     ok: true,
     raw: { eventId: messageId, contactId: userId, type, occurredAt: timestamp, properties },

@@ -57,7 +57,12 @@ describe('ingest app', () => {
     expect(one.statusCode).toBe(202);
     expect(one.json()).toEqual({ accepted: 1, eventIds: ['e-1'], rejected: [] });
     expect(one.headers['x-request-id']).toBeTruthy();
-    const batch = await app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': KEY }, payload: { events: [event(2), event(3)] } });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'x-api-key': KEY },
+      payload: { events: [event(2), event(3)] },
+    });
     expect(batch.statusCode).toBe(202);
     expect(batch.json().eventIds).toEqual(['e-2', 'e-3']);
     expect(publisher.published.map((p) => p.events.map((e) => e.eventId))).toEqual([['e-1'], ['e-2', 'e-3']]);
@@ -67,7 +72,12 @@ describe('ingest app', () => {
   it('keeps a well-formed caller request id', async () => {
     const { app } = build();
     close = () => app.close();
-    const res = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'x-request-id': 'abc-123' }, payload: event(1) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...auth, 'x-request-id': 'abc-123' },
+      payload: event(1),
+    });
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 
@@ -82,7 +92,18 @@ describe('ingest app', () => {
     }
     // HTTP Basic with the key as user name (Segment webhooks)
     const basic = Buffer.from(`${KEY}:`).toString('base64');
-    const ok = await app.inject({ method: 'POST', url: '/v1/segment', headers: { authorization: `Basic ${basic}` }, payload: { type: 'page', messageId: 'm1', userId: 'u1', timestamp: '2026-03-09T10:00:00Z', properties: { path: '/pricing' } } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/segment',
+      headers: { authorization: `Basic ${basic}` },
+      payload: {
+        type: 'page',
+        messageId: 'm1',
+        userId: 'u1',
+        timestamp: '2026-03-09T10:00:00Z',
+        properties: { path: '/pricing' },
+      },
+    });
     expect(ok.statusCode).toBe(202);
     expect(publisher.published).toHaveLength(1);
   });
@@ -94,13 +115,25 @@ describe('ingest app', () => {
       method: 'POST',
       url: '/v1/events',
       headers: auth,
-      payload: { events: [event(1), event(2, { occurredAt: 'yesterday' }), event(3, { type: 'Page Viewed', properties: { velocity: [1] } }), event(4, { occurredAt: '2026-03-12T00:00:00Z' })] },
+      payload: {
+        events: [
+          event(1),
+          event(2, { occurredAt: 'yesterday' }),
+          event(3, { type: 'Page Viewed', properties: { velocity: [1] } }),
+          event(4, { occurredAt: '2026-03-12T00:00:00Z' }),
+        ],
+      },
     });
     expect(res.statusCode).toBe(400);
     const { error } = res.json();
     expect(error.code).toBe('INVALID_EVENTS');
     expect(error.message).toMatch(/3 of 4 events are invalid; none was accepted \(add \?partial=true/);
-    expect(error.details.map((d: { index: number; path: string }) => `${d.index}:${d.path}`)).toEqual(['1:occurredAt', '2:type', '2:properties.velocity', '3:occurredAt']);
+    expect(error.details.map((d: { index: number; path: string }) => `${d.index}:${d.path}`)).toEqual([
+      '1:occurredAt',
+      '2:type',
+      '2:properties.velocity',
+      '3:occurredAt',
+    ]);
     expect(error.details[3].message).toMatch(/more than 24 h after now/);
     expect(publisher.published).toHaveLength(0);
   });
@@ -108,12 +141,21 @@ describe('ingest app', () => {
   it('accepts the valid events of a batch with ?partial=true and lists the rejected ones', async () => {
     const { app, publisher } = build();
     close = () => app.close();
-    const res = await app.inject({ method: 'POST', url: '/v1/events?partial=true', headers: auth, payload: { events: [event(1), { contactId: 'c-1' }, event(3)] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/events?partial=true',
+      headers: auth,
+      payload: { events: [event(1), { contactId: 'c-1' }, event(3)] },
+    });
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body.accepted).toBe(2);
     expect(body.eventIds).toEqual(['e-1', 'e-3']);
-    expect(body.rejected.map((d: { index: number; path: string }) => `${d.index}:${d.path}`)).toEqual(['1:eventId', '1:type', '1:occurredAt']);
+    expect(body.rejected.map((d: { index: number; path: string }) => `${d.index}:${d.path}`)).toEqual([
+      '1:eventId',
+      '1:type',
+      '1:occurredAt',
+    ]);
     expect(publisher.published[0]!.events).toHaveLength(2);
     const bad = await app.inject({ method: 'POST', url: '/v1/events?partial=maybe', headers: auth, payload: event(1) });
     expect(bad.statusCode).toBe(400);
@@ -123,10 +165,23 @@ describe('ingest app', () => {
   it('answers 413 over the body size limit and over the batch size limit', async () => {
     const { app, publisher } = build({ maxBodyBytes: 2048, maxBatchEvents: 3 });
     close = () => app.close();
-    const big = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: event(1, { properties: { path: 'x'.repeat(4096) } }) });
+    const big = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth,
+      payload: event(1, { properties: { path: 'x'.repeat(4096) } }),
+    });
     expect(big.statusCode).toBe(413);
-    expect(big.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/larger than 2048 bytes/) });
-    const many = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: { events: [event(1), event(2), event(3), event(4)] } });
+    expect(big.json().error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringMatching(/larger than 2048 bytes/),
+    });
+    const many = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: auth,
+      payload: { events: [event(1), event(2), event(3), event(4)] },
+    });
     expect(many.statusCode).toBe(413);
     expect(many.json().error.message).toMatch(/at most 3 events, got 4/);
     expect(publisher.published).toHaveLength(0);
@@ -135,7 +190,12 @@ describe('ingest app', () => {
   it('answers 400 for bad JSON, an empty batch or a body of the wrong shape, and 415 for non-JSON', async () => {
     const { app } = build();
     close = () => app.close();
-    const json = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"eventId":' });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"eventId":',
+    });
     expect(json.statusCode).toBe(400);
     expect(json.json().error.code).toBe('INVALID_JSON');
     const empty = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: { events: [] } });
@@ -143,7 +203,12 @@ describe('ingest app', () => {
     expect(empty.json().error.details[0].path).toBe('events');
     const shape = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: { events: 'all of them' } });
     expect(shape.statusCode).toBe(400);
-    const text = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(text.statusCode).toBe(415);
     expect(text.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -167,9 +232,29 @@ describe('ingest app', () => {
       headers: auth,
       payload: {
         batch: [
-          { type: 'track', messageId: 's-1', userId: 'u-1', event: 'Asset Downloaded', timestamp: ts, properties: { velocity: 'high', asset: { id: 'roi' } } },
-          { type: 'page', messageId: 's-2', userId: 'u-1', timestamp: ts, name: 'Pricing', context: { page: { path: '/pricing' } } },
-          { type: 'identify', messageId: 's-3', userId: 'u-1', originalTimestamp: ts, traits: { phone: '+33 1 23', jobTitle: 'CTO' } },
+          {
+            type: 'track',
+            messageId: 's-1',
+            userId: 'u-1',
+            event: 'Asset Downloaded',
+            timestamp: ts,
+            properties: { velocity: 'high', asset: { id: 'roi' } },
+          },
+          {
+            type: 'page',
+            messageId: 's-2',
+            userId: 'u-1',
+            timestamp: ts,
+            name: 'Pricing',
+            context: { page: { path: '/pricing' } },
+          },
+          {
+            type: 'identify',
+            messageId: 's-3',
+            userId: 'u-1',
+            originalTimestamp: ts,
+            traits: { phone: '+33 1 23', jobTitle: 'CTO' },
+          },
           { type: 'track', messageId: 's-4', userId: 'u-1', event: 'webinar_attended', timestamp: ts },
         ],
       },
@@ -203,7 +288,14 @@ describe('ingest app', () => {
     });
     expect(bad.statusCode).toBe(400);
     const details = bad.json().error.details as { index: number; path: string; message: string }[];
-    expect(details.map((d) => `${d.index}:${d.path}`)).toEqual(['0:userId', '1:event', '2:traits.tags', '3:type', '4:messageId', '4:timestamp']);
+    expect(details.map((d) => `${d.index}:${d.path}`)).toEqual([
+      '0:userId',
+      '1:event',
+      '2:traits.tags',
+      '3:type',
+      '4:messageId',
+      '4:timestamp',
+    ]);
     expect(details[0]!.message).toMatch(/anonymous/);
     expect(details[1]!.message).toMatch(/not in the Segment event map/);
   });

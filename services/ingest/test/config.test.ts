@@ -7,13 +7,22 @@ import { ApiKeyVerifier, loadIngestConfig, loadSegmentEventMap } from '../src/in
 describe('ingest configuration', () => {
   it('lists every problem at once', () => {
     const load = () => loadIngestConfig({ KAFKA_BROKERS: 'nope', INGEST_API_KEYS: 'short', HTTP_PORT: 'x' });
-    for (const problem of [/KAFKA_BROKERS entries must be host:port/, /INGEST_API_KEYS entries must be at least 16/, /SCHEMA_REGISTRY_URL is required/, /HTTP_PORT must be an integer/]) {
+    for (const problem of [
+      /KAFKA_BROKERS entries must be host:port/,
+      /INGEST_API_KEYS entries must be at least 16/,
+      /SCHEMA_REGISTRY_URL is required/,
+      /HTTP_PORT must be an integer/,
+    ]) {
       expect(load).toThrow(problem);
     }
   });
 
   it('parses a valid environment into a frozen config', () => {
-    const config = loadIngestConfig({ KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', INGEST_API_KEYS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb' });
+    const config = loadIngestConfig({
+      KAFKA_BROKERS: 'k:9092',
+      SCHEMA_REGISTRY_URL: 'http://r:8081',
+      INGEST_API_KEYS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb',
+    });
     expect(config.apiKeys).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(config.maxBatchEvents).toBe(1000);
     expect(Object.isFrozen(config)).toBe(true);
@@ -32,6 +41,8 @@ describe('ingest configuration', () => {
     await writeFile(join(dir, 'ok.yaml'), 'events:\n  Trial Started: trial_started\n');
     expect(await loadSegmentEventMap(join(dir, 'ok.yaml'))).toEqual({ 'Trial Started': 'trial_started' });
     await writeFile(join(dir, 'bad.json'), '{"Trial Started": "Trial Started"}');
-    await expect(loadSegmentEventMap(join(dir, 'bad.json'))).rejects.toThrow(/"Trial Started": "Trial Started" is not an event type/);
+    await expect(loadSegmentEventMap(join(dir, 'bad.json'))).rejects.toThrow(
+      /"Trial Started": "Trial Started" is not an event type/,
+    );
   });
 });

@@ -2,7 +2,18 @@ import type { Server } from 'node:http';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
-import { ChunkedConsumer, closeServer, connectRedis, createOpsServer, connectKafka, listen, provisionTopics, quitRedis, Readiness, type RedisClient } from '@leadscore/service-kit';
+import {
+  ChunkedConsumer,
+  closeServer,
+  connectRedis,
+  createOpsServer,
+  connectKafka,
+  listen,
+  provisionTopics,
+  quitRedis,
+  Readiness,
+  type RedisClient,
+} from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
 import { LifecycleWorkflow } from './lifecycle-workflow.js';
 import { LifecycleMetrics } from './metrics.js';
@@ -42,8 +53,16 @@ export class LifecycleService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     this.port = await listen(this.server, config.httpPort);
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
-    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, {
+      cluster: config.redisCluster,
+      security: config.redisSecurity,
+    });
+    const kafka = await connectKafka({
+      clientId: config.kafkaClientId,
+      brokers: config.kafkaBrokers,
+      security: config.kafkaSecurity,
+      logger,
+    });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,
@@ -52,7 +71,11 @@ export class LifecycleService {
       register: config.provision,
       kinds: ['thresholdCrossed', 'lifecycleStageChanged', 'deadLetters'],
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.readiness.set('producer', 'connecting');
     this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
     this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
@@ -85,7 +108,10 @@ export class LifecycleService {
     );
     await this.consumer.start();
     this.readiness.set('startup', null);
-    logger.info({ topic: this.topics.thresholdCrossed, groupId: config.groupId, threshold: config.threshold }, 'lifecycle service started');
+    logger.info(
+      { topic: this.topics.thresholdCrossed, groupId: config.groupId, threshold: config.threshold },
+      'lifecycle service started',
+    );
   }
 
   /** Finish the running batch, commit, leave the group, flush the producer, close Redis. */

@@ -1,5 +1,12 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { AvroCodec, LifecycleStage, LifecycleStageChangedValue, PartitionedSender, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
+import type {
+  AvroCodec,
+  LifecycleStage,
+  LifecycleStageChangedValue,
+  PartitionedSender,
+  ThresholdCrossedValue,
+  TopicNames,
+} from '@leadscore/contracts';
 import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
 import type { LifecycleMetrics } from './metrics.js';
 import type { CrossingInput, StageStore } from './stage-store.js';
@@ -40,11 +47,19 @@ export class LifecycleWorkflow {
       } catch (error) {
         if (isRetriable(error)) throw error;
         const e = error as { code?: string; message: string };
-        deadLetters.push(await deadLetterFor(codec, 'lifecycle', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, now));
+        deadLetters.push(
+          await deadLetterFor(codec, 'lifecycle', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, now),
+        );
         continue;
       }
       if (value.threshold !== threshold) continue; // other thresholds do not drive the lifecycle
-      crossings.push({ contactId: value.contactId, crossingId: value.id, threshold: value.threshold, direction: value.direction, score: value.score });
+      crossings.push({
+        contactId: value.contactId,
+        crossingId: value.id,
+        threshold: value.threshold,
+        direction: value.direction,
+        score: value.score,
+      });
     }
 
     const outcomes = await store.applyCrossings(crossings, target, now);
@@ -61,7 +76,11 @@ export class LifecycleWorkflow {
         causeId: entry.crossingId,
         changedAt: entry.recordedAt,
       };
-      changes.push({ key: contactId, value: await codec.encode('lifecycleStageChanged', change), headers: { 'x-change-id': change.id } });
+      changes.push({
+        key: contactId,
+        value: await codec.encode('lifecycleStageChanged', change),
+        headers: { 'x-change-id': change.id },
+      });
       metrics.stageChanges.inc({ to: entry.to });
     }
 
@@ -73,7 +92,9 @@ export class LifecycleWorkflow {
     try {
       await this.options.sender.sendBatch(topicMessages);
     } catch (error) {
-      throw new ServiceError('PUBLISH_FAILED', `producing stage changes failed: ${(error as Error).message}`, true, { cause: error });
+      throw new ServiceError('PUBLISH_FAILED', `producing stage changes failed: ${(error as Error).message}`, true, {
+        cause: error,
+      });
     }
     metrics.deadLettered.inc(deadLetters.length);
   }

@@ -67,7 +67,10 @@ export class StageStore {
     private readonly historyLength = 100,
   ) {
     if (!(APPLY in redis)) {
-      redis.defineCommand(APPLY, { numberOfKeys: 2, lua: readFileSync(new URL('./lua/apply-crossing-2.lua', import.meta.url), 'utf8') });
+      redis.defineCommand(APPLY, {
+        numberOfKeys: 2,
+        lua: readFileSync(new URL('./lua/apply-crossing-2.lua', import.meta.url), 'utf8'),
+      });
     }
   }
 
@@ -131,5 +134,4 @@ export class StageStore {
     const raws = await this.redis.lrange(this.historyKey(contactId), 0, limit - 1);
     return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
   }
-
 }

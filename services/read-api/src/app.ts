@@ -53,9 +53,12 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (keys && !OPEN_ROUTES.has(request.routeOptions.url ?? '') && !keys.verify(presentedKey(request.headers))) {
-      throw new ApiError(401, 'UNAUTHORIZED', 'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', [
-        { path: 'headers.authorization', message: 'missing or not a known key' },
-      ]);
+      throw new ApiError(
+        401,
+        'UNAUTHORIZED',
+        'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+        [{ path: 'headers.authorization', message: 'missing or not a known key' }],
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -71,13 +74,22 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
     let api: ApiError;
     if (error instanceof ApiError) api = error;
     else if (isRetriable(error)) api = new ApiError(503, 'UNAVAILABLE', 'a dependency (Redis) is unavailable; retry shortly');
-    else if (typeof error.statusCode === 'number' && error.statusCode < 500) api = new ApiError(error.statusCode, 'INVALID_REQUEST', error.message);
+    else if (typeof error.statusCode === 'number' && error.statusCode < 500)
+      api = new ApiError(error.statusCode, 'INVALID_REQUEST', error.message);
     else api = new ApiError(500, 'INTERNAL', 'internal error');
     if (api.status >= 500) request.log.error(errorFields(error), 'request failed');
     return reply.status(api.status).send(api.body());
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new ApiError(404, 'NOT_FOUND', `no route ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`).body()),
+    reply
+      .status(404)
+      .send(
+        new ApiError(
+          404,
+          'NOT_FOUND',
+          `no route ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        ).body(),
+      ),
   );
 
   app.get<{ Params: { contactId: string }; Querystring: Query }>('/contacts/:contactId', async (request) => {
@@ -97,7 +109,9 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   app.get<{ Querystring: Query }>('/leaderboard', async (request) => {
     const { query } = request;
     if (query['limit'] !== undefined && query['top'] !== undefined) {
-      throw new ApiError(400, 'INVALID_REQUEST', 'use either limit or top, not both', [{ path: 'query.top', message: 'cannot be combined with limit' }]);
+      throw new ApiError(400, 'INVALID_REQUEST', 'use either limit or top, not both', [
+        { path: 'query.top', message: 'cannot be combined with limit' },
+      ]);
     }
     let limit: number;
     let top: string | undefined;
@@ -111,8 +125,12 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)));
-  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()));
+  app.get('/readyz', async (_request, reply) =>
+    reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
   return app;
 }
 
@@ -133,7 +151,10 @@ function notFound(contactId: string): ApiError {
 
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
-  if (Array.isArray(value)) throw new ApiError(400, 'INVALID_REQUEST', `query parameter ${name} is given more than once`, [{ path: `query.${name}`, message: 'must be given once' }]);
+  if (Array.isArray(value))
+    throw new ApiError(400, 'INVALID_REQUEST', `query parameter ${name} is given more than once`, [
+      { path: `query.${name}`, message: 'must be given once' },
+    ]);
   return value;
 }
 
@@ -142,9 +163,12 @@ function intParam(query: Query, name: string, fallback: number, min: number, max
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ApiError(400, 'INVALID_REQUEST', `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, [
-      { path: `query.${name}`, message: `must be an integer from ${min} to ${max}` },
-    ]);
+    throw new ApiError(
+      400,
+      'INVALID_REQUEST',
+      `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+      [{ path: `query.${name}`, message: `must be an integer from ${min} to ${max}` }],
+    );
   }
   return value;
 }
@@ -154,9 +178,12 @@ function percentParam(query: Query, name: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(raw.trim());
   const value = match ? Number(match[1]) : NaN;
   if (!(value > 0 && value <= 100)) {
-    throw new ApiError(400, 'INVALID_REQUEST', `query parameter ${name} must be a percentage above 0 and at most 100, like 20%, got ${JSON.stringify(raw)}`, [
-      { path: `query.${name}`, message: 'must be a percentage above 0 and at most 100, like 20%' },
-    ]);
+    throw new ApiError(
+      400,
+      'INVALID_REQUEST',
+      `query parameter ${name} must be a percentage above 0 and at most 100, like 20%, got ${JSON.stringify(raw)}`,
+      [{ path: `query.${name}`, message: 'must be a percentage above 0 and at most 100, like 20%' }],
+    );
   }
   return value;
 }

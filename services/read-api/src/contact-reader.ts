@@ -76,7 +76,8 @@ export class ContactReader {
     const total = await this.redis.zcard(this.keys.leaderboard());
     const flat = limit > 0 ? await this.redis.zrevrange(this.keys.leaderboard(), 0, limit - 1, 'WITHSCORES') : [];
     const contacts: LeaderboardEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) contacts.push({ rank: i / 2 + 1, contactId: flat[i]!, score: Number(flat[i + 1]) });
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      contacts.push({ rank: i / 2 + 1, contactId: flat[i]!, score: Number(flat[i + 1]) });
     return { total, contacts };
   }
 

@@ -4,7 +4,16 @@ import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
-import { ChunkedConsumer, connectRedis, connectKafka, provisionTopics, quitRedis, Readiness, type RedisClient, ServiceError } from '@leadscore/service-kit';
+import {
+  ChunkedConsumer,
+  connectRedis,
+  connectKafka,
+  provisionTopics,
+  quitRedis,
+  Readiness,
+  type RedisClient,
+  ServiceError,
+} from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
@@ -25,7 +34,12 @@ export async function loadGridFile(path: string): Promise<CompiledGrid> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ServiceError('GRID_UNREADABLE', `cannot read grid file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, false, { cause: error });
+    throw new ServiceError(
+      'GRID_UNREADABLE',
+      `cannot read grid file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      false,
+      { cause: error },
+    );
   }
   return compileGrid(loadGrid(text, path));
 }
@@ -57,16 +71,43 @@ export class ReadApiService {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, {
+      cluster: config.redisCluster,
+      security: config.redisSecurity,
+    });
     const keys = new ReadKeys(config.redisKeyPrefix);
 
     if (config.projection) {
-      const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
+      const kafka = await connectKafka({
+        clientId: config.kafkaClientId,
+        brokers: config.kafkaBrokers,
+        security: config.kafkaSecurity,
+        logger,
+      });
       if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
-      const codec = await AvroCodec.connect({ registryUrl: config.schemaRegistryUrl, auth: config.schemaRegistryAuth, topics: this.topics, register: config.provision, kinds: ['scoreChanged', 'deadLetters'] });
-      this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+      const codec = await AvroCodec.connect({
+        registryUrl: config.schemaRegistryUrl,
+        auth: config.schemaRegistryAuth,
+        topics: this.topics,
+        register: config.provision,
+        kinds: ['scoreChanged', 'deadLetters'],
+      });
+      this.producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await this.producer.connect();
-      const projection = new ScoreChangeProjection(this.redis, keys, codec, new PartitionedSender(kafka, this.producer), this.topics, this.metrics, config.recentLength, now);
+      const projection = new ScoreChangeProjection(
+        this.redis,
+        keys,
+        codec,
+        new PartitionedSender(kafka, this.producer),
+        this.topics,
+        this.metrics,
+        config.recentLength,
+        now,
+      );
       this.consumer = new ChunkedConsumer(
         kafka,
         (topic, partition, messages) => projection.handle(topic, partition, messages),
@@ -96,7 +137,10 @@ export class ReadApiService {
     if (config.apiKeys.length === 0) logger.warn('READ_API_KEYS is not set: the read API answers anyone who can reach it');
     await this.app.listen({ port: config.httpPort, host: config.httpHost });
     this.readiness.set('startup', null);
-    logger.info({ port: this.httpPort, grid: this.grid.name, gridVersion: this.grid.version, projection: config.projection }, 'read API started');
+    logger.info(
+      { port: this.httpPort, grid: this.grid.name, gridVersion: this.grid.version, projection: config.projection },
+      'read API started',
+    );
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,13 @@ export interface RecentScoreChange {
   readonly score: number;
   readonly delta: number;
   readonly cause: { readonly kind: 'EVENT' | 'DECAY' | 'GRID_CHANGE'; readonly eventId: string | null };
-  readonly changedRules: readonly { ruleId: string; label: string | null; count: number; points: number; previousPoints: number }[];
+  readonly changedRules: readonly {
+    ruleId: string;
+    label: string | null;
+    count: number;
+    points: number;
+    previousPoints: number;
+  }[];
   readonly grid: { readonly name: string; readonly version: number };
   readonly evaluatedAt: number;
 }
@@ -46,7 +52,10 @@ export class ScoreChangeProjection {
     private readonly now: () => number = Date.now,
   ) {
     if (!(PROJECT in redis)) {
-      redis.defineCommand(PROJECT, { numberOfKeys: 2, lua: readFileSync(new URL('./lua/project-score-change-2.lua', import.meta.url), 'utf8') });
+      redis.defineCommand(PROJECT, {
+        numberOfKeys: 2,
+        lua: readFileSync(new URL('./lua/project-score-change-2.lua', import.meta.url), 'utf8'),
+      });
     }
   }
 
@@ -59,14 +68,25 @@ export class ScoreChangeProjection {
       } catch (error) {
         if (isRetriable(error)) throw error;
         const e = error as { code?: string; message: string };
-        deadLetters.push(await deadLetterFor(this.codec, 'read-api', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, this.now()));
+        deadLetters.push(
+          await deadLetterFor(
+            this.codec,
+            'read-api',
+            { topic, partition, message },
+            e.code ?? 'UNDECODABLE',
+            e.message,
+            this.now(),
+          ),
+        );
       }
     }
     if (deadLetters.length > 0) {
       try {
         await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
       } catch (error) {
-        throw new ServiceError('PUBLISH_FAILED', `producing dead letters failed: ${(error as Error).message}`, true, { cause: error });
+        throw new ServiceError('PUBLISH_FAILED', `producing dead letters failed: ${(error as Error).message}`, true, {
+          cause: error,
+        });
       }
       this.metrics.deadLettered.inc(deadLetters.length);
     }
@@ -87,7 +107,16 @@ export class ScoreChangeProjection {
         grid: { name: c.gridName, version: c.gridVersion },
         evaluatedAt: c.evaluatedAt,
       };
-      projected.push(scripted[PROJECT](this.keys.recent(c.contactId), this.keys.projection(c.contactId), c.sequence, c.score, JSON.stringify(entry), this.recentLength));
+      projected.push(
+        scripted[PROJECT](
+          this.keys.recent(c.contactId),
+          this.keys.projection(c.contactId),
+          c.sequence,
+          c.score,
+          JSON.stringify(entry),
+          this.recentLength,
+        ),
+      );
     }
     const results = await redisAll(projected);
     const latest = new Map<string, number>();

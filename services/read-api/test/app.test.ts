@@ -20,11 +20,19 @@ const reader = {
   exists: async (id: string) => id === 'c-1',
   recentChanges: async () => [],
   leaderboardSize: async () => 10,
-  leaderboard: async (limit: number) => ({ total: 10, contacts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, contactId: `c-${i}`, score: 100 - i })) }),
+  leaderboard: async (limit: number) => ({
+    total: 10,
+    contacts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, contactId: `c-${i}`, score: 100 - i })),
+  }),
 } as unknown as ContactReader;
 
 function build() {
-  return createReadApiApp({ reader, metrics: new ReadApiMetrics(), readiness: new Readiness(), logger: pino({ level: 'silent' }) });
+  return createReadApiApp({
+    reader,
+    metrics: new ReadApiMetrics(),
+    readiness: new Readiness(),
+    logger: pino({ level: 'silent' }),
+  });
 }
 
 describe('read API app', () => {
@@ -78,7 +86,13 @@ describe('read API app', () => {
 describe('read API keys', () => {
   const KEY = 'read-key-0123456789abcdef';
   const secured = () =>
-    createReadApiApp({ reader, metrics: new ReadApiMetrics(), readiness: new Readiness(), logger: pino({ level: 'silent' }), apiKeys: [KEY] });
+    createReadApiApp({
+      reader,
+      metrics: new ReadApiMetrics(),
+      readiness: new Readiness(),
+      logger: pino({ level: 'silent' }),
+      apiKeys: [KEY],
+    });
 
   it('refuses the data routes without a known key (401 with the header path), answers with one', async () => {
     const app = secured();

@@ -84,7 +84,12 @@ export class BatchScorer {
 }
 
 /** Folds a contact's events through the engine, in order. */
-export function applyEvents(grid: CompiledGrid, stored: StoredState, events: readonly LeadEvent[], now: number): ContactChange & { duplicates: number } {
+export function applyEvents(
+  grid: CompiledGrid,
+  stored: StoredState,
+  events: readonly LeadEvent[],
+  now: number,
+): ContactChange & { duplicates: number } {
   let state: ContactState = stored.state;
   let changed = false;
   let duplicates = 0;

@@ -38,7 +38,9 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     const [name, p] = entry.split('=');
     const probability = Number(p);
     if (!CRASH_POINT_NAMES.includes(name as CrashPointName) || !(probability >= 0 && probability <= 1)) {
-      read.problems.push(`SCORER_CRASH_POINTS entries must be <${CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`);
+      read.problems.push(
+        `SCORER_CRASH_POINTS entries must be <${CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`,
+      );
     } else crashPoints.set(name as CrashPointName, probability);
   }
   return read.done<ScorerConfig>({

@@ -41,7 +41,6 @@ type Scripted = {
   [CLAIM_DUE](key: string, now: number, count: number, leaseMs: number): Promise<string[]>;
 };
 
-
 /**
  * Per-contact scoring state in Redis: one string per contact (the engine's compact encoding)
  * at `<prefix>:c:{<contactId>}`, a transient outbox at `<prefix>:o:{<contactId>}` (same hash
@@ -140,7 +139,12 @@ export class ContactStateStore {
   async claimDue(now: number, count: number, leaseMs: number, index: 'decay' | 'regrade' = 'decay'): Promise<string[]> {
     const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
     try {
-      return await this.scripted[CLAIM_DUE](index === 'decay' ? this.decayIndexKey() : this.regradeIndexKey(), now, count, leaseMs);
+      return await this.scripted[CLAIM_DUE](
+        index === 'decay' ? this.decayIndexKey() : this.regradeIndexKey(),
+        now,
+        count,
+        leaseMs,
+      );
     } catch (error) {
       throw redisUnavailable('claim', error);
     } finally {
@@ -175,9 +179,11 @@ export class ContactStateStore {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(this.keyPrefix)}:c:*`, 'COUNT', pageSize).catch((error: unknown) => {
-          throw redisUnavailable('scan', error);
-        });
+        const [next, keys] = await node
+          .scan(cursor, 'MATCH', `${escapeGlob(this.keyPrefix)}:c:*`, 'COUNT', pageSize)
+          .catch((error: unknown) => {
+            throw redisUnavailable('scan', error);
+          });
         cursor = next;
         const ids = keys.filter((key) => key.startsWith(prefix) && key.endsWith('}')).map((key) => key.slice(prefix.length, -1));
         if (ids.length > 0) yield ids;
@@ -196,12 +202,13 @@ export class ContactStateStore {
       stop?.();
     }
   }
-
 }
 
 /** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
 export function redisUnavailable(operation: string, error: unknown): ScorerError {
-  return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, { cause: error });
+  return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, {
+    cause: error,
+  });
 }
 
 /** A key prefix as a literal in a SCAN MATCH pattern. */

@@ -119,7 +119,11 @@ export class ContactUpdater {
       if (conflicts.size === 0) break;
       metrics.stateConflicts.inc(conflicts.size);
       if (round + 1 >= MAX_CONFLICT_ROUNDS) {
-        throw new ScorerError(ScorerErrorCode.StateConflict, `contact states kept changing under ${conflicts.size} commits`, true);
+        throw new ScorerError(
+          ScorerErrorCode.StateConflict,
+          `contact states kept changing under ${conflicts.size} commits`,
+          true,
+        );
       }
       pending = [...conflicts];
       outputs = new Map();
@@ -160,7 +164,8 @@ function withoutOutputsOf(
   }
   const kept: OutputBatch = new Map();
   for (const [topic, messages] of outputs) {
-    const keep = topic === topics.deadLetters ? messages : messages.filter((m) => !dropIds.has(String(m.headers?.['x-id'] ?? '')));
+    const keep =
+      topic === topics.deadLetters ? messages : messages.filter((m) => !dropIds.has(String(m.headers?.['x-id'] ?? '')));
     if (keep.length > 0) kept.set(topic, keep);
   }
   return kept;

@@ -10,7 +10,10 @@ export const CRASH_POINT_NAMES: readonly CrashPointName[] = ['after-state-commit
 
 export type CrashPoint = (name: CrashPointName) => void;
 
-export function crashPoints(probabilities: ReadonlyMap<CrashPointName, number>, random: () => number = Math.random): CrashPoint | undefined {
+export function crashPoints(
+  probabilities: ReadonlyMap<CrashPointName, number>,
+  random: () => number = Math.random,
+): CrashPoint | undefined {
   if (probabilities.size === 0) return undefined;
   return (name) => {
     const p = probabilities.get(name);

@@ -3,7 +3,8 @@ import { CONTACT_UPDATED, MAX_FUTURE_MS, parseEvent, type LeadEvent } from '@lea
 import type { InputMessage } from './input-message.js';
 
 /** Why an input message cannot be scored; stable codes carried in the dead letter. */
-export type DeadLetterReason = 'OVERSIZED' | 'UNDECODABLE' | 'UNKNOWN_SCHEMA' | 'INVALID_EVENT' | 'FUTURE_TIMESTAMP' | 'UNKNOWN_TOPIC';
+export type DeadLetterReason =
+  'OVERSIZED' | 'UNDECODABLE' | 'UNKNOWN_SCHEMA' | 'INVALID_EVENT' | 'FUTURE_TIMESTAMP' | 'UNKNOWN_TOPIC';
 
 export type DecodeResult =
   | { readonly ok: true; readonly event: LeadEvent }
@@ -23,7 +24,11 @@ export class EventDecoder {
 
   async decode(message: InputMessage, now: number): Promise<DecodeResult> {
     if (message.value && message.value.length > this.maxEventBytes) {
-      return { ok: false, reason: 'OVERSIZED', message: `value of ${message.value.length} bytes exceeds the limit of ${this.maxEventBytes}` };
+      return {
+        ok: false,
+        reason: 'OVERSIZED',
+        message: `value of ${message.value.length} bytes exceeds the limit of ${this.maxEventBytes}`,
+      };
     }
     let raw: Record<string, unknown>;
     try {

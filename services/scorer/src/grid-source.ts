@@ -8,9 +8,14 @@ export async function loadGridFile(path: string): Promise<CompiledGrid> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ScorerError(ScorerErrorCode.GridUnreadable, `cannot read grid file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, false, {
-      cause: error,
-    });
+    throw new ScorerError(
+      ScorerErrorCode.GridUnreadable,
+      `cannot read grid file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      false,
+      {
+        cause: error,
+      },
+    );
   }
   return compileGrid(loadGrid(text, path));
 }

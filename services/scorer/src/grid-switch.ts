@@ -6,7 +6,14 @@ const SWITCH = 'leadscoreSwitchGrid_v1';
 const MARK_QUEUED = 'leadscoreMarkGridQueued_v1';
 
 type Scripted = {
-  [SWITCH](key: string, fingerprint: string, name: string, version: number, definition: string, now: number): Promise<[GridSwitchOutcome['status'], string]>;
+  [SWITCH](
+    key: string,
+    fingerprint: string,
+    name: string,
+    version: number,
+    definition: string,
+    now: number,
+  ): Promise<[GridSwitchOutcome['status'], string]>;
   [MARK_QUEUED](key: string, fingerprint: string): Promise<number>;
 };
 

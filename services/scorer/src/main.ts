@@ -9,5 +9,6 @@ await runService({
   loadConfig: loadScorerConfig,
   redact: ['event'],
   stopping: 'finishing the running batch',
-  create: async (config, logger, onFatal) => new ScorerService({ config, grid: await loadGridFile(config.gridFile), logger, onFatal }),
+  create: async (config, logger, onFatal) =>
+    new ScorerService({ config, grid: await loadGridFile(config.gridFile), logger, onFatal }),
 });

@@ -10,7 +10,10 @@ export class ScorerMetrics extends ServiceMetrics {
     'leadscore_events_scored_total',
     'Valid events applied to a contact state (including those that changed nothing).',
   );
-  readonly eventsDuplicate = this.counter('leadscore_events_duplicate_total', 'Events ignored because their eventId was already counted.');
+  readonly eventsDuplicate = this.counter(
+    'leadscore_events_duplicate_total',
+    'Events ignored because their eventId was already counted.',
+  );
   readonly eventsDeadLettered = this.counter(
     'leadscore_events_dead_lettered_total',
     'Input messages sent to the dead-letter topic, by reason.',

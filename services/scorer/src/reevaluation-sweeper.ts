@@ -67,7 +67,9 @@ export class ReevaluationSweeper {
   }
 
   /** Sweeps until nothing is due, at most `maxRounds` claims, while `keepGoing` says so. */
-  async sweepAll({ maxRounds = 1000, keepGoing = () => true }: { maxRounds?: number; keepGoing?: () => boolean } = {}): Promise<ScoreChange[]> {
+  async sweepAll({ maxRounds = 1000, keepGoing = () => true }: { maxRounds?: number; keepGoing?: () => boolean } = {}): Promise<
+    ScoreChange[]
+  > {
     const all: ScoreChange[] = [];
     for (let round = 0; round < maxRounds && keepGoing(); round += 1) {
       const { claimed, changes } = await this.sweepOnce();

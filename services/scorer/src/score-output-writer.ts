@@ -57,7 +57,11 @@ export class ScoreOutputWriter {
         sequence: crossing.sequence,
         evaluatedAt: crossing.evaluatedAt,
       };
-      out.push({ key: crossing.contactId, value: await this.codec.encode('thresholdCrossed', value), headers: { 'x-id': crossing.id } });
+      out.push({
+        key: crossing.contactId,
+        value: await this.codec.encode('thresholdCrossed', value),
+        headers: { 'x-id': crossing.id },
+      });
     }
     return out;
   }

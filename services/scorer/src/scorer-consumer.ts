@@ -51,7 +51,11 @@ export class ScorerConsumer {
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
         sessionTimeoutMs: options.sessionTimeoutMs,
         onFatal: options.onFatal,
-        metrics: { chunkDuration: metrics.batchDuration, pausedPartitions: metrics.pausedPartitions, consumerLag: metrics.consumerLag },
+        metrics: {
+          chunkDuration: metrics.batchDuration,
+          pausedPartitions: metrics.pausedPartitions,
+          consumerLag: metrics.consumerLag,
+        },
         onePerPartitionNumber: true,
         ...(crashPoint ? { beforeOffsetResolve: () => crashPoint('before-offset-resolve') } : {}),
       },

@@ -17,4 +17,3 @@ export class ScorerError extends ServiceError<ScorerErrorCode> {
     this.name = 'ScorerError';
   }
 }
-

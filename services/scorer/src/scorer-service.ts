@@ -80,10 +80,18 @@ export class ScorerService {
     this.server = createOpsServer(this.metrics.registry, this.readiness);
     await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
 
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, {
+      cluster: config.redisCluster,
+      security: config.redisSecurity,
+    });
     await checkEvictionPolicy(this.redis, logger);
 
-    const kafka = await connectKafka({ clientId: config.kafkaClientId, brokers: config.kafkaBrokers, security: config.kafkaSecurity, logger });
+    const kafka = await connectKafka({
+      clientId: config.kafkaClientId,
+      brokers: config.kafkaBrokers,
+      security: config.kafkaSecurity,
+      logger,
+    });
     if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
     const codec = await AvroCodec.connect({
       registryUrl: config.schemaRegistryUrl,
@@ -92,7 +100,11 @@ export class ScorerService {
       register: config.provision,
     });
 
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.readiness.set('producer', 'connecting');
     this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
     this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
@@ -132,7 +144,9 @@ export class ScorerService {
     // Record the grid (and queue every contact when it is new) before this instance scores
     // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
     // failure here is retried by the background sweep, as the draining is.
-    await this.switchGrid().catch((error: unknown) => logger.warn(errorFields(error), 'grid switch failed; retried next interval'));
+    await this.switchGrid().catch((error: unknown) =>
+      logger.warn(errorFields(error), 'grid switch failed; retried next interval'),
+    );
     await this.consumer.start();
 
     // a new grid re-evaluates every queued contact now, in the background
@@ -192,7 +206,10 @@ export class ScorerService {
     this.regrade.setPreviousGrid(outcome.previousGrid);
     this.gridSwitched = true;
     if (outcome.status !== 'same') {
-      logger.info({ grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued }, 'grid switch: contacts queued for re-evaluation');
+      logger.info(
+        { grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued },
+        'grid switch: contacts queued for re-evaluation',
+      );
     }
   }
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { loadScorerConfig } from '../src/config.js';
 import { ServiceError } from '@leadscore/service-kit';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7', REDIS_URL: 'redis://127.0.0.1:6379' };
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
 
 describe('scorer configuration', () => {
   it('applies defaults and freezes the result', () => {
@@ -18,7 +22,14 @@ describe('scorer configuration', () => {
   it('reports every problem at once, naming the variable', () => {
     let error: unknown;
     try {
-      loadScorerConfig({ KAFKA_BROKERS: 'a:1,b', REDIS_URL: 'http://x', TOPIC_PREFIX: 'no spaces', SCORER_CHUNK_SIZE: '0', PROVISION: 'maybe', SCORER_CRASH_POINTS: 'nowhere=2' });
+      loadScorerConfig({
+        KAFKA_BROKERS: 'a:1,b',
+        REDIS_URL: 'http://x',
+        TOPIC_PREFIX: 'no spaces',
+        SCORER_CHUNK_SIZE: '0',
+        PROVISION: 'maybe',
+        SCORER_CRASH_POINTS: 'nowhere=2',
+      });
     } catch (e) {
       error = e;
     }

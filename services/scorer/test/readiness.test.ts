@@ -18,7 +18,11 @@ describe('readiness', () => {
   });
 
   it('a scorer that has not finished starting is not ready', () => {
-    const config = loadScorerConfig({ KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1', REDIS_URL: 'redis://127.0.0.1:1' });
+    const config = loadScorerConfig({
+      KAFKA_BROKERS: '127.0.0.1:1',
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     const grid = compileGrid(loadGrid('name: g\nversion: 1\nrules: [{ id: a, on: page_viewed, points: 1 }]\n'));
     const service = new ScorerService({ config, grid, logger: pino({ level: 'silent' }) });
     expect(service.readiness.ready).toBe(false);

@@ -107,7 +107,8 @@ export class ChunkedConsumer {
       const chunk = batch.messages.slice(start, start + this.options.chunkSize);
       const stopTimer = this.options.metrics?.chunkDuration?.startTimer();
       try {
-        if (this.options.onePerPartitionNumber) await this.onePerPartitionNumber(batch.partition, () => this.handler(batch.topic, batch.partition, chunk));
+        if (this.options.onePerPartitionNumber)
+          await this.onePerPartitionNumber(batch.partition, () => this.handler(batch.topic, batch.partition, chunk));
         else await this.handler(batch.topic, batch.partition, chunk);
       } catch (error) {
         if (!isRetriable(error)) throw error;
@@ -143,7 +144,10 @@ export class ChunkedConsumer {
   private pauseAfterFailure(partitionKey: string, pause: () => () => void, error: Error): void {
     const delay = Math.min(MAX_BACKOFF_MS, (this.backoff.get(partitionKey) ?? MIN_BACKOFF_MS / 2) * 2);
     this.backoff.set(partitionKey, delay);
-    this.logger.warn({ partition: partitionKey, retryInMs: delay, ...errorFields(error) }, 'dependency failing; partition paused');
+    this.logger.warn(
+      { partition: partitionKey, retryInMs: delay, ...errorFields(error) },
+      'dependency failing; partition paused',
+    );
     const resume = pause();
     this.options.metrics?.pausedPartitions?.inc();
     this.readiness.set(`paused:${partitionKey}`, error.message);

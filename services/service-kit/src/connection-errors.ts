@@ -12,7 +12,10 @@ export const TLS_CODES = new Set([
 
 /** A TLS alert from the server about our certificate (bad, unknown, missing), not our verdict on its certificate. */
 export function refusedOurCertificate(link: { message: string; code?: string }): boolean {
-  return /ALERT_(BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|UNKNOWN_CA)/.test(link.code ?? '') || /alert (bad certificate|certificate unknown|certificate required|unknown ca)/i.test(link.message);
+  return (
+    /ALERT_(BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|UNKNOWN_CA)/.test(link.code ?? '') ||
+    /alert (bad certificate|certificate unknown|certificate required|unknown ca)/i.test(link.message)
+  );
 }
 
 interface ChainLink {
@@ -36,4 +39,3 @@ export function errorChain(error: unknown): ChainLink[] {
   }
   return links;
 }
-

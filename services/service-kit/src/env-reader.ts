@@ -84,7 +84,8 @@ export class EnvReader {
     if (!value) return value;
     try {
       const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) this.problems.push(`${name} must be a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
+      if (!protocols.includes(parsed.protocol))
+        this.problems.push(`${name} must be a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
     } catch {
       this.problems.push(`${name} must be a URL, got ${JSON.stringify(value)}`);
     }
@@ -103,14 +104,16 @@ export class EnvReader {
   kafkaBrokers(name = 'KAFKA_BROKERS'): string[] {
     const brokers = this.list(name, true);
     for (const broker of brokers) {
-      if (!/^[^:\s]+:\d{1,5}$/.test(broker)) this.problems.push(`${name} entries must be host:port, got ${JSON.stringify(broker)}`);
+      if (!/^[^:\s]+:\d{1,5}$/.test(broker))
+        this.problems.push(`${name} entries must be host:port, got ${JSON.stringify(broker)}`);
     }
     return brokers;
   }
 
   topicPrefix(name = 'TOPIC_PREFIX'): string {
     const prefix = this.text(name, 'leadscore');
-    if (!/^[a-zA-Z0-9._-]+$/.test(prefix)) this.problems.push(`${name} must match [a-zA-Z0-9._-]+, got ${JSON.stringify(prefix)}`);
+    if (!/^[a-zA-Z0-9._-]+$/.test(prefix))
+      this.problems.push(`${name} must match [a-zA-Z0-9._-]+, got ${JSON.stringify(prefix)}`);
     return prefix;
   }
 
@@ -187,13 +190,18 @@ export class EnvReader {
     let sasl: KafkaSecurity['sasl'];
     if (mechanism) {
       if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-        this.problems.push(`KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}; got ${JSON.stringify(mechanism)}`);
+        this.problems.push(
+          `KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}; got ${JSON.stringify(mechanism)}`,
+        );
       }
       if (!username) this.problems.push(`KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM`);
-      if (!password) this.problems.push(`KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) is required with KAFKA_SASL_MECHANISM`);
+      if (!password)
+        this.problems.push(`KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) is required with KAFKA_SASL_MECHANISM`);
       sasl = { mechanism: mechanism as KafkaSaslMechanism, username: username ?? '', password: password ?? '' };
     } else if (username || password) {
-      this.problems.push('KAFKA_SASL_MECHANISM is required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD (plain, scram-sha-256 or scram-sha-512)');
+      this.problems.push(
+        'KAFKA_SASL_MECHANISM is required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD (plain, scram-sha-256 or scram-sha-512)',
+      );
     }
     const { material, given } = this.tlsMaterial('KAFKA_TLS');
     const tlsOn = this.bool('KAFKA_TLS', given);

@@ -2,7 +2,14 @@
 export { EnvReader, LOG_LEVELS, type KafkaSettings, type RedisSettings, type RegistrySettings } from './env-reader.js';
 export { Readiness } from './readiness.js';
 export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
-export { connectRedis, redisConnectError, quitRedis, redisAll, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
+export {
+  connectRedis,
+  redisConnectError,
+  quitRedis,
+  redisAll,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from './redis-connection.js';
 export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
 export { ServiceError, isRetriable, errorFields } from './service-error.js';
@@ -18,7 +25,20 @@ export {
   type RegistryAuth,
   type TlsMaterial,
 } from './connection-security.js';
-export { connectKafka, createKafka, verifyKafkaAccess, kafkaAccessError, type KafkaConnectionOptions } from './kafka-connection.js';
-export { runService, exitCodeFor, EXIT_CODES, LOG_REDACT_PATHS, type RunnableService, type RunServiceOptions } from './run-service.js';
+export {
+  connectKafka,
+  createKafka,
+  verifyKafkaAccess,
+  kafkaAccessError,
+  type KafkaConnectionOptions,
+} from './kafka-connection.js';
+export {
+  runService,
+  exitCodeFor,
+  EXIT_CODES,
+  LOG_REDACT_PATHS,
+  type RunnableService,
+  type RunServiceOptions,
+} from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';
 export { ServiceMetrics, CHUNK_BUCKETS } from './service-metrics.js';

@@ -19,7 +19,9 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],
-    ...(options.logger ? { logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(options.logger) } : { logLevel: KafkaLogLevel.NOTHING }),
+    ...(options.logger
+      ? { logLevel: KafkaLogLevel.WARN, logCreator: kafkaLogCreator(options.logger) }
+      : { logLevel: KafkaLogLevel.NOTHING }),
     ...(security.tls ? { ssl: tlsOptions(security.tls) } : {}),
     ...(security.sasl ? { sasl: { ...security.sasl } as SASLOptions } : {}),
   };
@@ -39,7 +41,10 @@ export async function connectKafka(options: KafkaConnectionOptions): Promise<Kaf
  * as a consumer crash or an endless retry.
  * @throws ServiceError KAFKA_AUTH_FAILED or KAFKA_TLS_FAILED (not retriable), KAFKA_UNAVAILABLE (retriable)
  */
-export async function verifyKafkaAccess(kafka: Kafka, options: Pick<KafkaConnectionOptions, 'brokers' | 'security'>): Promise<void> {
+export async function verifyKafkaAccess(
+  kafka: Kafka,
+  options: Pick<KafkaConnectionOptions, 'brokers' | 'security'>,
+): Promise<void> {
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -71,7 +76,9 @@ export function kafkaAccessError(error: unknown, options: Pick<KafkaConnectionOp
     const check = refusedOurCertificate(tlsFailure)
       ? "The broker refused this client's certificate: check KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE (a certificate signed by an authority the brokers trust)"
       : "Check KAFKA_TLS_CA_FILE (the authority that signed the brokers' certificates) and the broker addresses";
-    return new ServiceError('KAFKA_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}.`, false, { cause: error });
+    return new ServiceError('KAFKA_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}.`, false, {
+      cause: error,
+    });
   }
   const hint = chain.some((e) => e.name === 'KafkaJSConnectionClosedError')
     ? ' The broker closed the connection at once: does its listener expect SASL or TLS (KAFKA_SASL_MECHANISM, KAFKA_TLS)?'

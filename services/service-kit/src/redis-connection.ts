@@ -25,7 +25,11 @@ export interface RedisConnectionOptions {
  *   the credentials or the certificate is not trusted, REDIS_UNAVAILABLE (retriable) when the
  *   first connection fails otherwise
  */
-export async function connectRedis(url: string, readiness: Readiness, options: RedisConnectionOptions = {}): Promise<RedisClient> {
+export async function connectRedis(
+  url: string,
+  readiness: Readiness,
+  options: RedisConnectionOptions = {},
+): Promise<RedisClient> {
   const security = options.security ?? {};
   const base: RedisOptions = {
     ...(security.username ? { username: security.username } : {}),
@@ -93,14 +97,21 @@ export function redisConnectError(error: unknown, url: string, security: RedisSe
     );
   }
   if (chain.some((e) => /^NOPERM\b/.test(e.message))) {
-    return new ServiceError('REDIS_AUTH_FAILED', `${where} denied a command at start-up: ${reason} Check the user's ACL.`, false, { cause: error });
+    return new ServiceError(
+      'REDIS_AUTH_FAILED',
+      `${where} denied a command at start-up: ${reason} Check the user's ACL.`,
+      false,
+      { cause: error },
+    );
   }
   const tlsFailure = chain.find((e) => TLS_CODES.has(e.code ?? '') || TLS_FAILURE.test(e.message));
   if (tlsFailure) {
     const check = refusedOurCertificate(tlsFailure)
       ? "Redis refused this client's certificate: check REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE (a certificate signed by an authority the server trusts)."
       : "Check REDIS_TLS_CA_FILE (the authority that signed the server's certificate) and that REDIS_URL is rediss:// only for a TLS port.";
-    return new ServiceError('REDIS_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}`, false, { cause: error });
+    return new ServiceError('REDIS_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}`, false, {
+      cause: error,
+    });
   }
   // Redis drops a TLS client without a certificate it accepts by closing the connection
   const hint =

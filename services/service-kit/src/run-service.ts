@@ -17,7 +17,13 @@ export const EXIT_CODES = { stopped: 0, failed: 1, invalidConfig: 2, refused: 3 
 
 /** Error codes that mean "fix the configuration", whichever layer raised them. */
 const INVALID_CONFIG_CODES = new Set(['CONFIG_INVALID', 'GRID_INVALID', 'GRID_UNREADABLE']);
-const REFUSED_CODES = new Set(['KAFKA_AUTH_FAILED', 'KAFKA_TLS_FAILED', 'REDIS_AUTH_FAILED', 'REDIS_TLS_FAILED', 'REGISTRY_AUTH_FAILED']);
+const REFUSED_CODES = new Set([
+  'KAFKA_AUTH_FAILED',
+  'KAFKA_TLS_FAILED',
+  'REDIS_AUTH_FAILED',
+  'REDIS_TLS_FAILED',
+  'REGISTRY_AUTH_FAILED',
+]);
 
 export function exitCodeFor(error: unknown): number {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -27,7 +33,15 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /** Decoded events and secrets are never logged; these paths only guard against accidents. */
-export const LOG_REDACT_PATHS: readonly string[] = ['*.password', '*.authorization', '*.email', '*.phone', '*.name', '*.properties', 'value'];
+export const LOG_REDACT_PATHS: readonly string[] = [
+  '*.password',
+  '*.authorization',
+  '*.email',
+  '*.phone',
+  '*.name',
+  '*.properties',
+  'value',
+];
 
 export interface RunServiceOptions<Config extends { readonly logLevel: string }> {
   /** Short name: the `service` field of every log line and the prefix of console messages. */
@@ -39,7 +53,11 @@ export interface RunServiceOptions<Config extends { readonly logLevel: string }>
    * Builds the service (may read files such as the grid: throw a ServiceError CONFIG_INVALID
    * or GRID_INVALID for a bad one). `onFatal` ends the process after a crash it cannot recover from.
    */
-  readonly create: (config: Config, logger: Logger, onFatal: (error: unknown) => void) => Promise<RunnableService> | RunnableService;
+  readonly create: (
+    config: Config,
+    logger: Logger,
+    onFatal: (error: unknown) => void,
+  ) => Promise<RunnableService> | RunnableService;
   /** Logged on SIGTERM/SIGINT, e.g. "finishing the running batch". */
   readonly stopping: string;
 }
@@ -49,7 +67,9 @@ export interface RunServiceOptions<Config extends { readonly logLevel: string }>
  * logger, start, and a graceful stop on SIGTERM/SIGINT. Start-up failures end the process with
  * one clear line on stderr and in the log, and an exit code from EXIT_CODES.
  */
-export async function runService<Config extends { readonly logLevel: string }>(options: RunServiceOptions<Config>): Promise<void> {
+export async function runService<Config extends { readonly logLevel: string }>(
+  options: RunServiceOptions<Config>,
+): Promise<void> {
   const prefix = `leadscore-${options.name}`;
   const fail = (error: unknown, logger?: Logger): never => {
     const exitCode = exitCodeFor(error);

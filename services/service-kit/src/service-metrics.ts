@@ -25,7 +25,12 @@ export class ServiceMetrics {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  protected histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): Histogram<L> {
+  protected histogram<L extends string = never>(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    labelNames: readonly L[] = [],
+  ): Histogram<L> {
     return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
   }
 }

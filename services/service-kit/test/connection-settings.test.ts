@@ -29,11 +29,19 @@ describe('Kafka security from the environment', () => {
 
   it('reads a SCRAM login with the password from a mounted file, and TLS implied by the CA file', () => {
     const { value, problems } = readWith(
-      { KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'leadscore', KAFKA_SASL_PASSWORD_FILE: passwordFile, KAFKA_TLS_CA_FILE: caFile },
+      {
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'leadscore',
+        KAFKA_SASL_PASSWORD_FILE: passwordFile,
+        KAFKA_TLS_CA_FILE: caFile,
+      },
       (r) => r.kafkaSecurity(),
     );
     expect(problems).toEqual([]);
-    expect(value).toEqual({ sasl: { mechanism: 'scram-sha-512', username: 'leadscore', password: 's3cret-from-file' }, tls: { ca: PEM } });
+    expect(value).toEqual({
+      sasl: { mechanism: 'scram-sha-512', username: 'leadscore', password: 's3cret-from-file' },
+      tls: { ca: PEM },
+    });
   });
 
   it('turns TLS on with the system authorities (KAFKA_TLS=true) and takes a client certificate', () => {
@@ -65,7 +73,9 @@ describe('Kafka security from the environment', () => {
   });
 
   it('refuses PLAIN without TLS (the password would cross the network in clear) and a login without a mechanism', () => {
-    const plain = readWith({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, (r) => r.kafkaSecurity());
+    const plain = readWith({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, (r) =>
+      r.kafkaSecurity(),
+    );
     expect(plain.problems).toEqual(['KAFKA_SASL_MECHANISM=plain sends the password in clear: it needs KAFKA_TLS']);
     const noMechanism = readWith({ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, (r) => r.kafkaSecurity());
     expect(noMechanism.problems.join()).toContain('KAFKA_SASL_MECHANISM is required');
@@ -73,13 +83,18 @@ describe('Kafka security from the environment', () => {
 
   it('rejects a file that is not PEM', () => {
     const notPem = file('ca.der', 'binary-ish');
-    expect(readWith({ KAFKA_TLS_CA_FILE: notPem }, (r) => r.kafkaSecurity()).problems).toEqual([`KAFKA_TLS_CA_FILE: ${notPem} is not a PEM file`]);
+    expect(readWith({ KAFKA_TLS_CA_FILE: notPem }, (r) => r.kafkaSecurity()).problems).toEqual([
+      `KAFKA_TLS_CA_FILE: ${notPem} is not a PEM file`,
+    ]);
   });
 });
 
 describe('Redis security from the environment', () => {
   it('takes the user and password of the URL, and lets REDIS_USERNAME / REDIS_PASSWORD_FILE override them', () => {
-    expect(readWith({}, (r) => r.redisSecurity('redis://app:p%40ss@127.0.0.1:6379')).value).toEqual({ username: 'app', password: 'p@ss' });
+    expect(readWith({}, (r) => r.redisSecurity('redis://app:p%40ss@127.0.0.1:6379')).value).toEqual({
+      username: 'app',
+      password: 'p@ss',
+    });
     const { value, problems } = readWith({ REDIS_USERNAME: 'leadscore', REDIS_PASSWORD_FILE: passwordFile }, (r) =>
       r.redisSecurity('redis://app:old@127.0.0.1:6379'),
     );
@@ -88,7 +103,9 @@ describe('Redis security from the environment', () => {
   });
 
   it('uses TLS for rediss:// (with the CA file) and refuses TLS files with a plain redis:// URL', () => {
-    expect(readWith({ REDIS_TLS_CA_FILE: caFile }, (r) => r.redisSecurity('rediss://127.0.0.1:6380')).value).toEqual({ tls: { ca: PEM } });
+    expect(readWith({ REDIS_TLS_CA_FILE: caFile }, (r) => r.redisSecurity('rediss://127.0.0.1:6380')).value).toEqual({
+      tls: { ca: PEM },
+    });
     expect(readWith({}, (r) => r.redisSecurity('rediss://127.0.0.1:6380')).value).toEqual({ tls: {} });
     expect(readWith({ REDIS_TLS_CA_FILE: caFile }, (r) => r.redisSecurity('redis://127.0.0.1:6379')).problems).toEqual([
       'REDIS_TLS_*_FILE is set but REDIS_URL is redis://; use rediss:// for TLS',
@@ -105,7 +122,9 @@ describe('Redis security from the environment', () => {
 describe('schema registry credentials from the environment', () => {
   it('are a username with a password, or nothing', () => {
     expect(readWith({}, (r) => r.registryAuth())).toEqual({ value: undefined, problems: [] });
-    expect(readWith({ SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD_FILE: passwordFile }, (r) => r.registryAuth()).value).toEqual({
+    expect(
+      readWith({ SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD_FILE: passwordFile }, (r) => r.registryAuth()).value,
+    ).toEqual({
       username: 'key',
       password: 's3cret-from-file',
     });

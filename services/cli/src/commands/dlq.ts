@@ -110,7 +110,11 @@ async function connect(endpoints: StreamEndpoints, topicPrefix: string): Promise
   } catch (error) {
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
-  const kafka = await connectKafka({ clientId: 'leadscore-cli', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity });
+  const kafka = await connectKafka({
+    clientId: 'leadscore-cli',
+    brokers: endpoints.kafkaBrokers,
+    security: endpoints.kafkaSecurity,
+  });
   const codec = await AvroCodec.connect({
     registryUrl: endpoints.schemaRegistryUrl,
     auth: endpoints.schemaRegistryAuth,

@@ -207,7 +207,10 @@ export async function rebuild(
   const grid = await readCompiledGrid(options.grid);
   const now = io.now();
 
-  const redis = await connectRedis(endpoints.redisUrl, new Readiness(), { cluster: endpoints.redisCluster, security: endpoints.redisSecurity });
+  const redis = await connectRedis(endpoints.redisUrl, new Readiness(), {
+    cluster: endpoints.redisCluster,
+    security: endpoints.redisSecurity,
+  });
   try {
     if (!(await prefixIsEmpty(redis, options.keyPrefix)) && !options.force) {
       throw new CliError(
@@ -215,7 +218,11 @@ export async function rebuild(
         `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
       );
     }
-    const kafka = await connectKafka({ clientId: 'leadscore-cli-rebuild', brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity });
+    const kafka = await connectKafka({
+      clientId: 'leadscore-cli-rebuild',
+      brokers: endpoints.kafkaBrokers,
+      security: endpoints.kafkaSecurity,
+    });
     const codec = await AvroCodec.connect({
       registryUrl: endpoints.schemaRegistryUrl,
       auth: endpoints.schemaRegistryAuth,
