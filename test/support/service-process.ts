@@ -35,6 +35,8 @@ export class ServiceProcess {
     private readonly bin: string,
     private readonly env: Record<string, string>,
     private readonly logFile?: string,
+    /** run as this user (the images run as the unprivileged `node` user, uid 1000) */
+    private readonly user?: { readonly uid: number; readonly gid: number },
   ) {
     this.port = freePort();
   }
@@ -44,6 +46,7 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [this.bin], {
       env: { ...process.env, ...this.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...this.user,
     });
     if (this.logFile) {
       const log = createWriteStream(this.logFile, { flags: 'a' });
