@@ -3,16 +3,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
 import { eventMix, toNdjsonLines } from '../support/event-mix.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import {
+  collectOutputs,
   endOffsets,
   freshTopics,
   produceEvents,
-  TopicCollector,
   waitForCollectorAtEnd,
   waitForGroupCaughtUp,
 } from '../support/streams.js';
@@ -52,17 +51,7 @@ describe('clustered Kafka and Redis', () => {
 
       const keyPrefix = ctx.uniqueName('cluster');
       const env = scorerEnv(topics, keyPrefix, { SCORER_SESSION_TIMEOUT_MS: '10000' });
-      const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-      const crossings = await new TopicCollector<ThresholdCrossedValue>(
-        kafka,
-        codec,
-        'thresholdCrossed',
-        topics.thresholdCrossed,
-      ).start();
-      cleanup.push(
-        () => changes.stop(),
-        () => crossings.stop(),
-      );
+      const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
       const scorers = [new ScorerProcess(env), new ScorerProcess(env)];
       cleanup.push(() => Promise.all(scorers.map((s) => s.kill())));
       await Promise.all(scorers.map((s) => s.start()));

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
 import { eventMix, seededRandom, toNdjsonLines } from '../support/event-mix.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
 import { getValues, testContext, testRedis } from '../support/test-context.js';
 
 const CONTACTS = 1_200;
@@ -46,17 +45,7 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     mkdirSync('.stack/logs', { recursive: true });
     const logFile = `.stack/logs/${keyPrefix}.log`;
 
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(
-      kafka,
-      codec,
-      'thresholdCrossed',
-      topics.thresholdCrossed,
-    ).start();
-    cleanup.push(
-      () => changes.stop(),
-      () => crossings.stop(),
-    );
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
 
     // A supervisor, as an orchestrator would be: restarts a scorer that died by itself (crash point).
     const scorers = [new ScorerProcess(env, logFile), new ScorerProcess(env, logFile)];

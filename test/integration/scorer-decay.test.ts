@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import type { ScorerServiceOptions } from '@leadscore/scorer';
 import { scorerEnv, startScorerInProcess } from '../support/scorer-harness.js';
-import { freshTopics, produceEvents, TopicCollector } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
 const DAY = 86_400_000;
@@ -32,17 +31,7 @@ describe('time decay (windowed rules) without new events', () => {
     const clock = { now: START };
     const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName(label), env), () => clock.now, options);
     cleanup.push(() => scorer.stop());
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(
-      kafka,
-      codec,
-      'thresholdCrossed',
-      topics.thresholdCrossed,
-    ).start();
-    cleanup.push(
-      () => changes.stop(),
-      () => crossings.stop(),
-    );
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     cleanup.push(() => producer.disconnect());

@@ -2,10 +2,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, loadGrid, replayEvents } from '@leadscore/engine';
 import { scorerEnv, STARTER_GRID, startScorerInProcess } from '../support/scorer-harness.js';
-import { freshTopics, produceEvents, TopicCollector, waitForGroupCaughtUp, type RawEvent } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents, type RawEvent, waitForGroupCaughtUp } from '../support/streams.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
 /** Contacts that do nothing after a grid change are re-scored at the switch, not at their next event. */
@@ -19,17 +18,7 @@ describe('grid change', () => {
   it('re-evaluates every stored contact once (cause GRID_CHANGE) when the scorer starts with a new grid, and not again on a restart', async () => {
     const { topics, codec, kafka } = await freshTopics('grid-change', 2);
     const keyPrefix = ctx.uniqueName('grid-change');
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(
-      kafka,
-      codec,
-      'thresholdCrossed',
-      topics.thresholdCrossed,
-    ).start();
-    cleanup.push(
-      () => changes.stop(),
-      () => crossings.stop(),
-    );
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
 
     // Version 2 of the starter grid: the first key-page visit is worth 1000 instead of 500.
     const starterText = await readFile(STARTER_GRID, 'utf8');

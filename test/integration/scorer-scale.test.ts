@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
 import { eventMix, toNdjsonLines } from '../support/event-mix.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
 import { getValues, testContext, testRedis } from '../support/test-context.js';
 
 describe('scale-out: instances share the partitions; stopping one rebalances', () => {
@@ -25,17 +24,7 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     const groupId = env.SCORER_GROUP_ID!;
     const inputs = [topics.behaviouralEvents, topics.contactUpdates];
 
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(
-      kafka,
-      codec,
-      'thresholdCrossed',
-      topics.thresholdCrossed,
-    ).start();
-    cleanup.push(
-      () => changes.stop(),
-      () => crossings.stop(),
-    );
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
     const scorers = [0, 1, 2].map(() => new ScorerProcess(env));
     cleanup.push(() => Promise.all(scorers.map((s) => s.kill())));
     await Promise.all(scorers.map((s) => s.start()));

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, scoreAt } from '@leadscore/engine';
 import { readFileSync } from 'node:fs';
 import type { ScorerService } from '@leadscore/scorer';
-import { freshTopics, produceEvents, TopicCollector, type RawEvent } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents, type RawEvent } from '../support/streams.js';
 import { scorerEnv, startScorerInProcess, STARTER_GRID } from '../support/scorer-harness.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
@@ -21,17 +20,7 @@ describe('streaming scorer (real Kafka, registry, Redis)', () => {
     const keyPrefix = ctx.uniqueName('seed');
     const scorer: ScorerService = await startScorerInProcess(scorerEnv(topics, keyPrefix));
     cleanup.push(() => scorer.stop());
-    const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
-    const crossings = await new TopicCollector<ThresholdCrossedValue>(
-      kafka,
-      codec,
-      'thresholdCrossed',
-      topics.thresholdCrossed,
-    ).start();
-    cleanup.push(
-      () => changes.stop(),
-      () => crossings.stop(),
-    );
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
 
     const t0 = Date.now() - 5 * DAY;
     const seed: RawEvent[] = [

@@ -1,5 +1,13 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { AvroCodec, PartitionedSender, topicNames, type TopicKind, type TopicNames } from '@leadscore/contracts';
+import {
+  AvroCodec,
+  PartitionedSender,
+  topicNames,
+  type ScoreChangedValue,
+  type ThresholdCrossedValue,
+  type TopicKind,
+  type TopicNames,
+} from '@leadscore/contracts';
 import { createTopics, testContext } from './test-context.js';
 
 /** A fresh, isolated set of topics for one test (own prefix), created and with schemas registered. */
@@ -141,6 +149,27 @@ export class TopicCollector<T> {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
+}
+
+/** Collectors, started, on a test's score-changed and threshold-crossed topics; their stops go to `cleanup`. */
+export async function collectOutputs(
+  kafka: Kafka,
+  codec: AvroCodec,
+  topics: TopicNames,
+  cleanup: (() => Promise<unknown>)[],
+): Promise<{ changes: TopicCollector<ScoreChangedValue>; crossings: TopicCollector<ThresholdCrossedValue> }> {
+  const changes = await new TopicCollector<ScoreChangedValue>(kafka, codec, 'scoreChanged', topics.scoreChanged).start();
+  const crossings = await new TopicCollector<ThresholdCrossedValue>(
+    kafka,
+    codec,
+    'thresholdCrossed',
+    topics.thresholdCrossed,
+  ).start();
+  cleanup.push(
+    () => changes.stop(),
+    () => crossings.stop(),
+  );
+  return { changes, crossings };
 }
 
 /** Waits until a consumer group has committed every partition of `topics` up to its end (bounded). */
