@@ -5,3 +5,4 @@ export * from './registry-admin.js';
 export * from './avro-codec.js';
 export * from './event-shapes.js';
 export * from './partitioned-sender.js';
+export * from './lead-event-message.js';

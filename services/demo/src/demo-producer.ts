@@ -1,11 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import {
-  PartitionedSender,
-  type AvroCodec,
-  type BehaviouralEventValue,
-  type ContactUpdatedValue,
-  type TopicNames,
-} from '@leadscore/contracts';
+import { behaviouralMessages, PartitionedSender, type AvroCodec, type TopicNames } from '@leadscore/contracts';
 import type { GeneratedEvent } from './synthetic-events.js';
 
 /** Pacing tick: at 200 events/s, a batch of about 20 every 100 ms. */
@@ -24,7 +18,8 @@ export interface DemoProducerStats {
 
 /**
  * Produces a stream of events as Avro at a steady rate (events/s), keyed by contactId:
- * contact_updated to the contact-updates topic, everything else to behavioural-events.
+ * every event, contact_updated included, to behavioural-events, so each contact's events keep
+ * the order they were generated in (as the ingest gateway does).
  * Idempotent producer, acks=-1: a retry never duplicates a message (the stream's own duplicates
  * are deliberate re-sends with the same eventId).
  */
@@ -99,31 +94,12 @@ export class DemoProducer {
   }
 
   private async send(batch: readonly GeneratedEvent[]): Promise<void> {
-    const behavioural: { key: string; value: Buffer }[] = [];
-    const contactUpdates: { key: string; value: Buffer }[] = [];
     let resent = 0;
     for (const event of batch) {
       if (this.seenIds.has(event.eventId)) resent += 1;
       else this.seenIds.add(event.eventId);
-      if (event.type === 'contact_updated') {
-        const value: ContactUpdatedValue = {
-          eventId: event.eventId,
-          contactId: event.contactId,
-          occurredAt: event.occurredAt,
-          properties: event.properties,
-          source: SOURCE,
-        };
-        contactUpdates.push({ key: event.contactId, value: await this.codec.encode('contactUpdates', value) });
-      } else {
-        const value: BehaviouralEventValue = { ...event, source: SOURCE };
-        behavioural.push({ key: event.contactId, value: await this.codec.encode('behaviouralEvents', value) });
-      }
     }
-    const topicMessages = [
-      { topic: this.topics.behaviouralEvents, messages: behavioural },
-      { topic: this.topics.contactUpdates, messages: contactUpdates },
-    ].filter((t) => t.messages.length > 0);
-    await this.sender.sendBatch(topicMessages);
+    await this.sender.sendBatch(await behaviouralMessages(this.codec, this.topics, batch, SOURCE));
     this.stats.produced += batch.length;
     this.stats.resent += resent;
   }
