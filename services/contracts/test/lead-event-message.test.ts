@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { behaviouralMessages, topicNames, type TopicKind } from '../src/index.js';
+import { behaviouralMessages, topicNames, type LeadEventFields, type TopicKind } from '../src/index.js';
 
 /** Records what was encoded for which topic kind (the value's JSON stands in for Avro bytes). */
 class RecordingCodec {
@@ -14,7 +14,7 @@ describe('behaviouralMessages', () => {
   it('puts contact_updated on the behavioural topic with the rest, keyed by contact, in arrival order', async () => {
     const codec = new RecordingCodec();
     const topics = topicNames('order');
-    const events = [
+    const events: LeadEventFields[] = [
       { eventId: 'e1', contactId: 'c1', type: 'page_viewed', occurredAt: 1, properties: { path: '/pricing' } },
       { eventId: 'e2', contactId: 'c1', type: 'contact_updated', occurredAt: 2, properties: { phone: '+1 555 0100' } },
       { eventId: 'e3', contactId: 'c2', type: 'page_viewed', occurredAt: 3, properties: {} },
