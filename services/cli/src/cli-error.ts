@@ -3,6 +3,8 @@ export const CliErrorCode = {
   FileUnreadable: 'CLI_FILE_UNREADABLE',
   BadOption: 'CLI_BAD_OPTION',
   BadEnvironment: 'CLI_BAD_ENVIRONMENT',
+  /** Contact states under the key prefix changed while the command wrote them (another writer). */
+  WriteConflict: 'CLI_WRITE_CONFLICT',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

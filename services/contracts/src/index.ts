@@ -6,3 +6,4 @@ export * from './avro-codec.js';
 export * from './event-shapes.js';
 export * from './partitioned-sender.js';
 export * from './lead-event-message.js';
+export * from './lifecycle-stages.js';

@@ -1,8 +1,7 @@
 import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, scoreAt, type CompiledGrid, type Contribution } from '@leadscore/engine';
-import { StageStore, type ContactStage, type StageHistoryEntry } from '@leadscore/lifecycle';
+import { StageReader, type ContactStage, type KeyLayout, type StageHistoryEntry } from '@leadscore/redis-layout';
 import type { RecentScoreChange } from './score-change-projection.js';
-import type { ReadKeys } from './read-keys.js';
 
 export interface ContactView {
   readonly contactId: string;
@@ -27,22 +26,22 @@ export interface LeaderboardEntry {
  * Answers the read API's questions. The score and breakdown are computed at request time by the
  * engine from the scorer's state (`scoreAt(grid, state, now)`): the same function the scorer and
  * `leadscore replay` use, so they cannot disagree. Stage and history come from the lifecycle
- * service's keys, recent changes and the leaderboard from the score-changed projection.
+ * service's keys (read-only), recent changes and the leaderboard from the score-changed projection.
  */
 export class ContactReader {
-  private readonly stages: StageStore;
+  private readonly stages: StageReader;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: ReadKeys,
+    private readonly keys: KeyLayout,
     private readonly grid: CompiledGrid,
   ) {
-    this.stages = new StageStore(redis, keys.prefix);
+    this.stages = new StageReader(redis, keys);
   }
 
   /** null when the scorer never stored a state for the contact. */
   async contact(contactId: string, now: number, recentLimit = 10, historyLimit = 10): Promise<ContactView | null> {
-    const raw = await this.redis.get(this.keys.state(contactId));
+    const raw = await this.redis.get(this.keys.contactState(contactId));
     if (raw === null) return null;
     const [stage, history, recentChanges] = await Promise.all([
       this.stages.readStage(contactId),
@@ -63,11 +62,11 @@ export class ContactReader {
   }
 
   async exists(contactId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.state(contactId))) === 1;
+    return (await this.redis.exists(this.keys.contactState(contactId))) === 1;
   }
 
   async recentChanges(contactId: string, limit: number): Promise<RecentScoreChange[]> {
-    const raws = await this.redis.lrange(this.keys.recent(contactId), 0, limit - 1);
+    const raws = await this.redis.lrange(this.keys.recentChanges(contactId), 0, limit - 1);
     return raws.map((raw) => JSON.parse(raw) as RecentScoreChange);
   }
 

@@ -3,6 +3,5 @@ export { ReadApiService, loadGridFile, type ReadApiServiceOptions } from './read
 export { createReadApiApp, type ReadApiAppOptions } from './app.js';
 export { ContactReader, type ContactView, type LeaderboardEntry } from './contact-reader.js';
 export { ScoreChangeProjection, type RecentScoreChange } from './score-change-projection.js';
-export { ReadKeys } from './read-keys.js';
 export { ReadApiMetrics } from './metrics.js';
 export { ApiError, type ApiErrorDetail } from './api-error.js';

@@ -4,6 +4,7 @@ import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
+import { KeyLayout } from '@leadscore/redis-layout';
 import {
   ChunkedConsumer,
   connectRedis,
@@ -18,7 +19,6 @@ import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
 import { ReadApiMetrics } from './metrics.js';
-import { ReadKeys } from './read-keys.js';
 import { ScoreChangeProjection } from './score-change-projection.js';
 
 export interface ReadApiServiceOptions {
@@ -75,7 +75,7 @@ export class ReadApiService {
       cluster: config.redisCluster,
       security: config.redisSecurity,
     });
-    const keys = new ReadKeys(config.redisKeyPrefix);
+    const keys = new KeyLayout(config.redisKeyPrefix);
 
     if (config.projection) {
       const kafka = await connectKafka({

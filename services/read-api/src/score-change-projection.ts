@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { AvroCodec, PartitionedSender, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
+import { loadScript, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
 import { deadLetterFor, isRetriable, redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
 import type { ReadApiMetrics } from './metrics.js';
-import type { ReadKeys } from './read-keys.js';
-
-/** Bump when the Lua script changes: two versions of the code never run each other's scripts. */
-const SCRIPT_VERSION = 'v1';
-const PROJECT = `leadscoreProjectScoreChange_${SCRIPT_VERSION}`;
 
 /** One recent score change of a contact, as the read API shows it. */
 export interface RecentScoreChange {
@@ -28,11 +23,6 @@ export interface RecentScoreChange {
   readonly evaluatedAt: number;
 }
 
-type Scripted = Record<
-  typeof PROJECT,
-  (recentKey: string, projectionKey: string, sequence: number, score: number, entry: string, keep: number) => Promise<unknown>
->;
-
 /**
  * The read side's projection of score-changed: per contact a capped list of recent changes
  * with their causes, and a leaderboard sorted set of latest scores. Idempotent: a change whose
@@ -41,9 +31,11 @@ type Scripted = Record<
  * on redelivery.
  */
 export class ScoreChangeProjection {
+  private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
+
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: ReadKeys,
+    private readonly keys: KeyLayout,
     private readonly codec: AvroCodec,
     private readonly sender: PartitionedSender,
     private readonly topics: TopicNames,
@@ -51,12 +43,7 @@ export class ScoreChangeProjection {
     private readonly recentLength: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!(PROJECT in redis)) {
-      redis.defineCommand(PROJECT, {
-        numberOfKeys: 2,
-        lua: readFileSync(new URL('./lua/project-score-change-2.lua', import.meta.url), 'utf8'),
-      });
-    }
+    this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
@@ -92,9 +79,8 @@ export class ScoreChangeProjection {
     }
     if (changes.length === 0) return;
 
-    const scripted = this.redis as unknown as Scripted;
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
-    const projected: Promise<unknown>[] = [];
+    const projected: Promise<[projected: number, score: string | null]>[] = [];
     for (const c of changes) {
       const entry: RecentScoreChange = {
         id: c.id,
@@ -108,9 +94,8 @@ export class ScoreChangeProjection {
         evaluatedAt: c.evaluatedAt,
       };
       projected.push(
-        scripted[PROJECT](
-          this.keys.recent(c.contactId),
-          this.keys.projection(c.contactId),
+        this.projectScoreChange(
+          [this.keys.recentChanges(c.contactId), this.keys.projection(c.contactId)],
           c.sequence,
           c.score,
           JSON.stringify(entry),
@@ -121,7 +106,7 @@ export class ScoreChangeProjection {
     const results = await redisAll(projected);
     const latest = new Map<string, number>();
     changes.forEach((c, i) => {
-      const [projected, score] = results[i] as [number, string | null];
+      const [projected, score] = results[i]!;
       this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
       if (score !== null) latest.set(c.contactId, Number(score));
     });

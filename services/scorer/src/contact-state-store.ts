@@ -1,20 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
+import { CLAIM_DUE_CONTACTS, CLEAR_OUTBOX, COMMIT_STATE, KeyLayout, loadScript, type ScriptCall } from '@leadscore/redis-layout';
 import type { ScorerMetrics } from './metrics.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
-
-/** Bump when a Lua script changes: two versions of the code never run each other's scripts. */
-const SCRIPT_VERSION = 'v1';
-const COMMIT = `leadscoreCommitState_${SCRIPT_VERSION}`;
-const CLEAR_OUTBOX = `leadscoreClearOutbox_${SCRIPT_VERSION}`;
-const CLAIM_DUE = `leadscoreClaimDue_${SCRIPT_VERSION}`;
-
-/** The text of one of the scorer's Lua scripts (src/lua), for defineCommand. */
-export function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
-}
 
 /** A contact's state as read, with the raw value for the compare-and-set commit. */
 export interface StoredState {
@@ -35,53 +24,48 @@ export interface StateCommit {
   readonly nextExpiryAt: number | null;
 }
 
-type Scripted = {
-  [COMMIT](stateKey: string, outboxKey: string, expected: string, value: string, outbox: string): Promise<number>;
-  [CLEAR_OUTBOX](outboxKey: string, expected: string): Promise<number>;
-  [CLAIM_DUE](key: string, now: number, count: number, leaseMs: number): Promise<string[]>;
-};
-
 /**
- * Per-contact scoring state in Redis: one string per contact (the engine's compact encoding)
- * at `<prefix>:c:{<contactId>}`, a transient outbox at `<prefix>:o:{<contactId>}` (same hash
- * slot, so the commit script works on Redis Cluster), and a sorted set `<prefix>:decay` of when
- * each contact's windows next expire.
+ * Per-contact scoring state in Redis (keys and scripts of `@leadscore/redis-layout`): one string
+ * per contact (the engine's compact encoding) at `<prefix>:c:{<contactId>}`, a transient outbox
+ * at `<prefix>:o:{<contactId>}` (same hash slot, so the commit script works on Redis Cluster),
+ * and a sorted set `<prefix>:decay` of when each contact's windows next expire.
  *
  * Every method issues all its commands in one tick and awaits them together: with
  * auto-pipelining that is one write and one round trip per Redis node, whatever the count, and
  * it works unchanged on Redis Cluster (an explicit pipeline there must stay within one slot).
  */
 export class ContactStateStore {
-  private readonly scripted: Scripted;
+  private readonly keys: KeyLayout;
+  private readonly commitState: ScriptCall<typeof COMMIT_STATE>;
+  private readonly clearOutbox: ScriptCall<typeof CLEAR_OUTBOX>;
+  private readonly claimDueContacts: ScriptCall<typeof CLAIM_DUE_CONTACTS>;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly keyPrefix: string,
+    keyPrefix: string,
     private readonly metrics?: ScorerMetrics,
   ) {
-    if (!(COMMIT in redis)) {
-      redis.defineCommand(COMMIT, { numberOfKeys: 2, lua: lua('commit-state-2.lua') });
-      redis.defineCommand(CLEAR_OUTBOX, { numberOfKeys: 1, lua: lua('clear-outbox-1.lua') });
-      redis.defineCommand(CLAIM_DUE, { numberOfKeys: 1, lua: lua('claim-due-contacts-1.lua') });
-    }
-    this.scripted = redis as unknown as Scripted;
+    this.keys = new KeyLayout(keyPrefix);
+    this.commitState = loadScript(redis, COMMIT_STATE);
+    this.clearOutbox = loadScript(redis, CLEAR_OUTBOX);
+    this.claimDueContacts = loadScript(redis, CLAIM_DUE_CONTACTS);
   }
 
   stateKey(contactId: string): string {
-    return `${this.keyPrefix}:c:{${contactId}}`;
+    return this.keys.contactState(contactId);
   }
 
   outboxKey(contactId: string): string {
-    return `${this.keyPrefix}:o:{${contactId}}`;
+    return this.keys.outbox(contactId);
   }
 
   decayIndexKey(): string {
-    return `${this.keyPrefix}:decay`;
+    return this.keys.decayIndex();
   }
 
   /** Contacts owed a grid-change re-evaluation (a sorted set like the decay index, all due at once). */
   regradeIndexKey(): string {
-    return `${this.keyPrefix}:regrade`;
+    return this.keys.regradeIndex();
   }
 
   /** Reads the states (and outboxes) of many contacts; absent contacts get the empty state. */
@@ -109,7 +93,7 @@ export class ContactStateStore {
     const replies = await this.all(
       'commit',
       commits.flatMap((c) => [
-        this.scripted[COMMIT](this.stateKey(c.contactId), this.outboxKey(c.contactId), c.expected, c.encoded, c.outbox),
+        this.commitState([this.stateKey(c.contactId), this.outboxKey(c.contactId)], c.expected, c.encoded, c.outbox),
         // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
         // makes the sweeper re-evaluate a contact for nothing.
         c.nextExpiryAt === null
@@ -128,7 +112,7 @@ export class ContactStateStore {
     if (produced.size === 0) return;
     await this.all(
       'clear-outbox',
-      [...produced].map(([contactId, outbox]) => this.scripted[CLEAR_OUTBOX](this.outboxKey(contactId), outbox)),
+      [...produced].map(([contactId, outbox]) => this.clearOutbox([this.outboxKey(contactId)], outbox)),
     );
   }
 
@@ -139,8 +123,8 @@ export class ContactStateStore {
   async claimDue(now: number, count: number, leaseMs: number, index: 'decay' | 'regrade' = 'decay'): Promise<string[]> {
     const stop = this.metrics?.redisDuration.startTimer({ operation: 'claim' });
     try {
-      return await this.scripted[CLAIM_DUE](
-        index === 'decay' ? this.decayIndexKey() : this.regradeIndexKey(),
+      return await this.claimDueContacts(
+        [index === 'decay' ? this.decayIndexKey() : this.regradeIndexKey()],
         now,
         count,
         leaseMs,
@@ -174,18 +158,17 @@ export class ContactStateStore {
    * Cluster the states are spread over the nodes). A contact may be listed twice; none is missed.
    */
   async *contactIdPages(pageSize = 1000): AsyncGenerator<string[]> {
-    const prefix = `${this.keyPrefix}:c:{`;
     const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
     for (const node of nodes) {
       let cursor = '0';
       do {
         const [next, keys] = await node
-          .scan(cursor, 'MATCH', `${escapeGlob(this.keyPrefix)}:c:*`, 'COUNT', pageSize)
+          .scan(cursor, 'MATCH', this.keys.contactStatePattern(), 'COUNT', pageSize)
           .catch((error: unknown) => {
             throw redisUnavailable('scan', error);
           });
         cursor = next;
-        const ids = keys.filter((key) => key.startsWith(prefix) && key.endsWith('}')).map((key) => key.slice(prefix.length, -1));
+        const ids = keys.map((key) => this.keys.contactIdOfState(key)).filter((id) => id !== undefined);
         if (ids.length > 0) yield ids;
       } while (cursor !== '0');
     }
@@ -209,11 +192,6 @@ export function redisUnavailable(operation: string, error: unknown): ScorerError
   return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, {
     cause: error,
   });
-}
-
-/** A key prefix as a literal in a SCAN MATCH pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 function asString(value: unknown): string {

@@ -1,25 +1,18 @@
 import { compileGrid, gridFingerprint, type CompiledGrid, type Grid } from '@leadscore/engine';
+import {
+  KeyLayout,
+  loadScript,
+  MARK_GRID_QUEUED,
+  SWITCH_GRID,
+  type GridSwitchStatus,
+  type ScriptCall,
+} from '@leadscore/redis-layout';
 import type { RedisClient } from '@leadscore/service-kit';
-import { lua, redisUnavailable, type ContactStateStore } from './contact-state-store.js';
-
-const SWITCH = 'leadscoreSwitchGrid_v1';
-const MARK_QUEUED = 'leadscoreMarkGridQueued_v1';
-
-type Scripted = {
-  [SWITCH](
-    key: string,
-    fingerprint: string,
-    name: string,
-    version: number,
-    definition: string,
-    now: number,
-  ): Promise<[GridSwitchOutcome['status'], string]>;
-  [MARK_QUEUED](key: string, fingerprint: string): Promise<number>;
-};
+import { redisUnavailable, type ContactStateStore } from './contact-state-store.js';
 
 export interface GridSwitchOutcome {
   /** 'same': this grid ran before and every contact was queued; otherwise contacts were queued now. */
-  readonly status: 'same' | 'pending' | 'switched';
+  readonly status: GridSwitchStatus;
   /** Contacts put on the grid-change index by this call (0 when another scorer does it). */
   readonly queued: number;
   /** The grid that ran before the switch, for the changed contributions' old points. */
@@ -36,34 +29,34 @@ export interface GridSwitchOutcome {
  * scorer to start; a lock keeps two from scanning at once.
  */
 export class GridSwitch {
-  private readonly scripted: Scripted;
+  private readonly keys: KeyLayout;
+  private readonly switchGrid: ScriptCall<typeof SWITCH_GRID>;
+  private readonly markGridQueued: ScriptCall<typeof MARK_GRID_QUEUED>;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly keyPrefix: string,
+    keyPrefix: string,
     private readonly store: ContactStateStore,
     private readonly owner: string,
   ) {
-    if (!(SWITCH in redis)) {
-      redis.defineCommand(SWITCH, { numberOfKeys: 1, lua: lua('switch-grid-1.lua') });
-      redis.defineCommand(MARK_QUEUED, { numberOfKeys: 1, lua: lua('mark-grid-queued-1.lua') });
-    }
-    this.scripted = redis as unknown as Scripted;
+    this.keys = new KeyLayout(keyPrefix);
+    this.switchGrid = loadScript(redis, SWITCH_GRID);
+    this.markGridQueued = loadScript(redis, MARK_GRID_QUEUED);
   }
 
   recordKey(): string {
-    return `${this.keyPrefix}:grid`;
+    return this.keys.gridRecord();
   }
 
   private lockKey(): string {
-    return `${this.keyPrefix}:grid:queueing`;
+    return this.keys.gridQueueingLock();
   }
 
   /** Records `grid` as the running grid and, when it is new (or its queueing unfinished), queues every contact. */
   async apply(grid: CompiledGrid, now: number, lockMs = 10 * 60_000): Promise<GridSwitchOutcome> {
     const fingerprint = gridFingerprint(grid);
     const [status, previousDefinition] = await this.redisCall('grid-switch', () =>
-      this.scripted[SWITCH](this.recordKey(), fingerprint, grid.name, grid.version, JSON.stringify(grid.grid), now),
+      this.switchGrid([this.recordKey()], fingerprint, grid.name, grid.version, JSON.stringify(grid.grid), now),
     );
     const previousGrid = previousDefinition ? compilePrevious(previousDefinition) : undefined;
     if (status === 'same') return { status, queued: 0, previousGrid };
@@ -75,7 +68,7 @@ export class GridSwitch {
         await this.store.queueRegrade(page);
         queued += page.length;
       }
-      await this.redisCall('grid-queued', () => this.scripted[MARK_QUEUED](this.recordKey(), fingerprint));
+      await this.redisCall('grid-queued', () => this.markGridQueued([this.recordKey()], fingerprint));
       return { status, queued, previousGrid };
     } finally {
       await this.redis.del(this.lockKey()).catch(() => undefined);

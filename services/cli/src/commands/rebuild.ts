@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { Cluster } from 'ioredis';
 import { connectRedis, connectKafka, Readiness, type RedisClient } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid, type LeadEvent } from '@leadscore/engine';
@@ -31,23 +30,22 @@ export interface RebuildCounts {
   sequencesRaised: number;
 }
 
-/** How often a chunk may lose a compare-and-set before the rebuild gives up (someone else writes the prefix). */
-const MAX_CONFLICT_ROUNDS = 5;
 /** Messages applied per Redis round trip pair. */
 const CHUNK = 1000;
 
-/** True when no contact state and no decay index exist under the prefix (a SCAN of every primary's keyspace). */
-async function prefixIsEmpty(redis: RedisClient, keyPrefix: string): Promise<boolean> {
-  if ((await redis.exists(`${keyPrefix}:decay`)) > 0) return false;
-  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${keyPrefix}:c:*`, 'COUNT', 1000);
-      if (keys.length > 0) return false;
-      cursor = next;
-    } while (cursor !== '0');
-  }
+/** True when no contact state and no decay index exist under the store's prefix (a SCAN of every primary's keyspace). */
+async function prefixIsEmpty(redis: RedisClient, store: ContactStateStore): Promise<boolean> {
+  if ((await redis.exists(store.decayIndexKey())) > 0) return false;
+  for await (const _page of store.contactIdPages()) return false;
   return true;
+}
+
+/** Nobody else may write the prefix a rebuild writes: a lost compare-and-set means someone does. */
+function writeConflict(conflicts: ReadonlySet<string>): CliError {
+  return new CliError(
+    CliErrorCode.WriteConflict,
+    `${conflicts.size} contact state(s) under the new prefix changed during the rebuild: is a scorer already writing it?`,
+  );
 }
 
 function toInput(read: ReadMessage): InputMessage {
@@ -88,38 +86,29 @@ async function applyChunk(
     if (list) list.push(decoded.event);
     else eventsByContact.set(decoded.event.contactId, [decoded.event]);
   }
-  let pending = [...eventsByContact.keys()];
-  for (let round = 0; pending.length > 0; round += 1) {
-    if (round >= MAX_CONFLICT_ROUNDS) {
-      throw new CliError(
-        CliErrorCode.BadOption,
-        `the states under the new prefix keep changing under the rebuild: is a scorer already writing it?`,
-      );
-    }
-    const stored = await store.read(pending);
-    const commits = [];
-    const duplicates = new Map<string, number>();
-    for (const contactId of pending) {
-      const current = stored.get(contactId)!;
-      const applied = applyEvents(grid, current, eventsByContact.get(contactId)!, now);
-      duplicates.set(contactId, applied.duplicates);
-      if (applied.state === null) continue;
-      commits.push({
-        contactId,
-        expected: current.raw,
-        encoded: encodeState(applied.state),
-        outbox: '',
-        nextExpiryAt: nextExpiryAt(grid, applied.state, now),
-      });
-    }
-    const conflicts = await store.commit(commits);
-    for (const contactId of pending) {
-      if (conflicts.has(contactId)) continue;
-      counts.applied += eventsByContact.get(contactId)!.length - duplicates.get(contactId)!;
-      counts.duplicates += duplicates.get(contactId)!;
-      counts.contacts.add(contactId);
-    }
-    pending = [...conflicts];
+  const contactIds = [...eventsByContact.keys()];
+  const stored = await store.read(contactIds);
+  const commits = [];
+  const duplicates = new Map<string, number>();
+  for (const contactId of contactIds) {
+    const current = stored.get(contactId)!;
+    const applied = applyEvents(grid, current, eventsByContact.get(contactId)!, now);
+    duplicates.set(contactId, applied.duplicates);
+    if (applied.state === null) continue;
+    commits.push({
+      contactId,
+      expected: current.raw,
+      encoded: encodeState(applied.state),
+      outbox: '',
+      nextExpiryAt: nextExpiryAt(grid, applied.state, now),
+    });
+  }
+  const conflicts = await store.commit(commits);
+  if (conflicts.size > 0) throw writeConflict(conflicts);
+  for (const contactId of contactIds) {
+    counts.applied += eventsByContact.get(contactId)!.length - duplicates.get(contactId)!;
+    counts.duplicates += duplicates.get(contactId)!;
+    counts.contacts.add(contactId);
   }
 }
 
@@ -166,11 +155,7 @@ async function raiseSequences(
     }
     const conflicts = await store.commit(commits);
     counts.sequencesRaised += commits.length - conflicts.size;
-    if (conflicts.size > 0)
-      throw new CliError(
-        CliErrorCode.BadOption,
-        'the states under the new prefix changed during the rebuild: is a scorer already writing it?',
-      );
+    if (conflicts.size > 0) throw writeConflict(conflicts);
   }
 }
 
@@ -212,7 +197,9 @@ export async function rebuild(
     security: endpoints.redisSecurity,
   });
   try {
-    if (!(await prefixIsEmpty(redis, options.keyPrefix)) && !options.force) {
+    // The scorer's own store: the same keys, encoding, compare-and-set script and decay index.
+    const store = new ContactStateStore(redis, options.keyPrefix);
+    if (!(await prefixIsEmpty(redis, store)) && !options.force) {
       throw new CliError(
         CliErrorCode.BadOption,
         `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
@@ -232,8 +219,6 @@ export async function rebuild(
         : ['behaviouralEvents', 'contactUpdates'],
     });
     const decoder = new EventDecoder(codec, topics, maxEventBytes);
-    // The scorer's own store: the same keys, encoding, compare-and-set script and decay index.
-    const store = new ContactStateStore(redis, options.keyPrefix);
     const counts: RebuildCounts = {
       messages: 0,
       applied: 0,

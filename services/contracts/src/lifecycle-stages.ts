@@ -1,4 +1,4 @@
-import type { LifecycleStage } from '@leadscore/contracts';
+import type { LifecycleStage } from './event-shapes.js';
 
 /** Lifecycle stages, lowest first. Automatic moves only go up this list. */
 export const LIFECYCLE_STAGES: readonly LifecycleStage[] = Object.freeze([

@@ -1,0 +1,15 @@
+export { KeyLayout } from './key-layout.js';
+export { RedisScript, commandNameFor, type ScriptArg } from './redis-script.js';
+export { loadScript, type ScriptCall, type ScriptHost } from './script-loader.js';
+export {
+  ALL_SCRIPTS,
+  APPLY_CROSSING,
+  CLAIM_DUE_CONTACTS,
+  CLEAR_OUTBOX,
+  COMMIT_STATE,
+  MARK_GRID_QUEUED,
+  PROJECT_SCORE_CHANGE,
+  SWITCH_GRID,
+  type GridSwitchStatus,
+} from './scripts.js';
+export { StageReader, type ContactStage, type StageHistoryEntry } from './stage-reader.js';

@@ -1,0 +1,110 @@
+import { ServiceError } from '@leadscore/service-kit';
+
+/**
+ * Every Redis key of every leadscore service, under one key prefix (`REDIS_KEY_PREFIX`). A
+ * contact's keys all carry the hash tag `{<contactId>}`, so they share one hash slot and the
+ * scripts that touch several of them run on Redis Cluster; the indexes and the grid record are
+ * one key each for the whole prefix.
+ *
+ * | key                                  | type       | written by          | what                                            |
+ * | ------------------------------------ | ---------- | ------------------- | ----------------------------------------------- |
+ * | `<prefix>:c:{<contactId>}`           | string     | scorer, rebuild     | the contact's state (the engine's encoding)     |
+ * | `<prefix>:o:{<contactId>}`           | string     | scorer              | outputs committed but maybe not produced yet    |
+ * | `<prefix>:decay`                     | sorted set | scorer, rebuild     | contactId by when its windows next expire       |
+ * | `<prefix>:regrade`                   | sorted set | scorer              | contacts owed a grid-change re-evaluation       |
+ * | `<prefix>:grid`                      | hash       | scorer              | the running grid (fingerprint, definition, ...) |
+ * | `<prefix>:grid:queueing`             | string     | scorer              | lock of the scorer queueing a grid switch       |
+ * | `<prefix>:stage:{<contactId>}`       | hash       | lifecycle           | the contact's lifecycle stage                   |
+ * | `<prefix>:stage-history:{<contactId>}` | list     | lifecycle           | every crossing handled, newest first            |
+ * | `<prefix>:recent:{<contactId>}`      | list       | read API projection | recent score changes, newest first              |
+ * | `<prefix>:proj:{<contactId>}`        | hash       | read API projection | last projected sequence and score               |
+ * | `<prefix>:leaderboard`               | sorted set | read API projection | contactId by latest emitted score               |
+ */
+export class KeyLayout {
+  /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
+  constructor(readonly prefix: string) {
+    if (prefix === '' || /[{}\s]/.test(prefix)) {
+      throw new ServiceError(
+        'REDIS_KEY_PREFIX_INVALID',
+        `a Redis key prefix must be non-empty, without braces or spaces; got ${JSON.stringify(prefix)}`,
+        false,
+      );
+    }
+  }
+
+  contactState(contactId: string): string {
+    return this.ofContact('c', contactId);
+  }
+
+  outbox(contactId: string): string {
+    return this.ofContact('o', contactId);
+  }
+
+  decayIndex(): string {
+    return `${this.prefix}:decay`;
+  }
+
+  regradeIndex(): string {
+    return `${this.prefix}:regrade`;
+  }
+
+  gridRecord(): string {
+    return `${this.prefix}:grid`;
+  }
+
+  gridQueueingLock(): string {
+    return `${this.prefix}:grid:queueing`;
+  }
+
+  stage(contactId: string): string {
+    return this.ofContact('stage', contactId);
+  }
+
+  stageHistory(contactId: string): string {
+    return this.ofContact('stage-history', contactId);
+  }
+
+  recentChanges(contactId: string): string {
+    return this.ofContact('recent', contactId);
+  }
+
+  projection(contactId: string): string {
+    return this.ofContact('proj', contactId);
+  }
+
+  leaderboard(): string {
+    return `${this.prefix}:leaderboard`;
+  }
+
+  /** Every key of one contact (all in the contact's hash slot). */
+  contactKeys(contactId: string): string[] {
+    return [
+      this.contactState(contactId),
+      this.outbox(contactId),
+      this.stage(contactId),
+      this.stageHistory(contactId),
+      this.recentChanges(contactId),
+      this.projection(contactId),
+    ];
+  }
+
+  /** A SCAN MATCH pattern for every contact state key (it may also match other keys: check with `contactIdOfState`). */
+  contactStatePattern(): string {
+    return `${escapeGlob(this.prefix)}:c:*`;
+  }
+
+  /** The contactId of a contact state key, or undefined when `key` is not one. */
+  contactIdOfState(key: string): string | undefined {
+    const start = `${this.prefix}:c:{`;
+    return key.startsWith(start) && key.endsWith('}') ? key.slice(start.length, -1) : undefined;
+  }
+
+  private ofContact(kind: string, contactId: string): string {
+    return `${this.prefix}:${kind}:{${contactId}}`;
+  }
+}
+
+/** A key prefix as a literal in a SCAN MATCH pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

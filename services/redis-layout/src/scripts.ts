@@ -1,0 +1,85 @@
+import { RedisScript } from './redis-script.js';
+import { integerReply, statusAndTextReply, stringListReply, unexpected } from './script-replies.js';
+
+/*
+ * Every Lua script of the project, typed: KEYS and ARGV as each script's header lists them
+ * (the header is the contract; src/lua/<file>), and the reply as the caller gets it.
+ */
+
+/** 1 committed, 0 the state changed since it was read. */
+export const COMMIT_STATE = RedisScript.fromFile<
+  [state: string, outbox: string],
+  [expected: string, value: string, outbox: string],
+  number
+>('commitState', 'commit-state-2.lua', integerReply);
+
+/** 1 cleared, 0 the outbox holds something else. */
+export const CLEAR_OUTBOX = RedisScript.fromFile<[outbox: string], [produced: string], number>(
+  'clearOutbox',
+  'clear-outbox-1.lua',
+  integerReply,
+);
+
+/** The contactIds claimed. */
+export const CLAIM_DUE_CONTACTS = RedisScript.fromFile<[index: string], [now: number, count: number, leaseMs: number], string[]>(
+  'claimDueContacts',
+  'claim-due-contacts-1.lua',
+  stringListReply,
+);
+
+export type GridSwitchStatus = 'same' | 'pending' | 'switched';
+
+export const SWITCH_GRID = RedisScript.fromFile<
+  [gridRecord: string],
+  [fingerprint: string, name: string, version: number, definition: string, now: number],
+  [status: GridSwitchStatus, previousDefinition: string]
+>('switchGrid', 'switch-grid-1.lua', gridSwitchReply);
+
+/** 1 marked, 0 another grid was recorded meanwhile. */
+export const MARK_GRID_QUEUED = RedisScript.fromFile<[gridRecord: string], [fingerprint: string], number>(
+  'markGridQueued',
+  'mark-grid-queued-1.lua',
+  integerReply,
+);
+
+/** `[status, entry JSON]`: status 1 moved, 0 recorded without a move, 2 a redelivery. */
+export const APPLY_CROSSING = RedisScript.fromFile<
+  [stage: string, history: string],
+  [
+    crossingId: string,
+    direction: string,
+    target: string,
+    stageOrder: string,
+    changeId: string,
+    now: number,
+    threshold: string,
+    score: number,
+    historyLength: number,
+    reason: string,
+  ],
+  [status: number, entry: string]
+>('applyCrossing', 'apply-crossing-2.lua', (reply) => statusAndTextReply(reply));
+
+/** `[1 | 0, latest projected score]`: 1 projected, 0 ignored (not above the last sequence). */
+export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
+  [recent: string, projection: string],
+  [sequence: number, score: number, entry: string, keep: number],
+  [projected: number, score: string | null]
+>('projectScoreChange', 'project-score-change-2.lua', (reply) => statusAndTextReply(reply, true));
+
+/** Every script, for tests and tools that must see them all. */
+export const ALL_SCRIPTS = [
+  COMMIT_STATE,
+  CLEAR_OUTBOX,
+  CLAIM_DUE_CONTACTS,
+  SWITCH_GRID,
+  MARK_GRID_QUEUED,
+  APPLY_CROSSING,
+  PROJECT_SCORE_CHANGE,
+] as const;
+
+function gridSwitchReply(reply: unknown): [GridSwitchStatus, string] {
+  const [status, previous] = stringListReply(reply);
+  if ((status === 'same' || status === 'pending' || status === 'switched') && previous !== undefined) return [status, previous];
+  throw unexpected("{'same' | 'pending' | 'switched', string}", reply);
+}

@@ -1,0 +1,58 @@
+import { isLifecycleStage, type LifecycleStage } from '@leadscore/contracts';
+import type { RedisClient } from '@leadscore/service-kit';
+import type { KeyLayout } from './key-layout.js';
+
+/** One line of a contact's stage history (newest first in Redis). */
+export interface StageHistoryEntry {
+  readonly crossingId: string;
+  readonly threshold: string;
+  readonly direction: 'UP' | 'DOWN';
+  readonly score: number;
+  readonly recordedAt: number;
+  readonly from: LifecycleStage | null;
+  /** `moved`: the crossing moved the stage; the others recorded it only. */
+  readonly outcome: 'moved' | 'already-at-or-beyond' | 'not-demoted';
+  readonly to?: LifecycleStage;
+  readonly changeId?: string;
+  readonly reason?: string;
+}
+
+export interface ContactStage {
+  readonly stage: LifecycleStage;
+  readonly changedAt: number;
+  readonly changeId: string | null;
+  readonly causeId: string | null;
+  readonly reason: string | null;
+}
+
+/**
+ * Reads the lifecycle stages the lifecycle service writes (`KeyLayout.stage`, a hash: stage,
+ * changedAt, changeId, causeId, reason; `KeyLayout.stageHistory`, a capped list of JSON
+ * entries, newest first). Read-only: it loads no script, so a reader (the read API) never
+ * carries the writer's.
+ */
+export class StageReader {
+  constructor(
+    protected readonly redis: RedisClient,
+    protected readonly keys: KeyLayout,
+  ) {}
+
+  /** The contact's current stage, or null when it never had one. */
+  async readStage(contactId: string): Promise<ContactStage | null> {
+    const fields = await this.redis.hgetall(this.keys.stage(contactId));
+    if (!isLifecycleStage(fields['stage'])) return null;
+    return {
+      stage: fields['stage'],
+      changedAt: Number(fields['changedAt'] ?? 0),
+      changeId: fields['changeId'] ?? null,
+      causeId: fields['causeId'] ?? null,
+      reason: fields['reason'] ?? null,
+    };
+  }
+
+  /** The newest `limit` history entries, newest first. */
+  async readHistory(contactId: string, limit = 20): Promise<StageHistoryEntry[]> {
+    const raws = await this.redis.lrange(this.keys.stageHistory(contactId), 0, limit - 1);
+    return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
+  }
+}

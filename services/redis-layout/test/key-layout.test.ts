@@ -1,0 +1,67 @@
+import calculateSlot from 'cluster-key-slot';
+import { describe, expect, it } from 'vitest';
+import { KeyLayout } from '../src/key-layout.js';
+
+describe('KeyLayout', () => {
+  const keys = new KeyLayout('ls');
+
+  it('puts every key of one contact in one hash slot, whatever the contact id', () => {
+    for (const contactId of ['c-42', 'c-43', 'ünï', 'a:b', 'with}brace', 'x'.repeat(128)]) {
+      const slots = new Set(keys.contactKeys(contactId).map((key) => calculateSlot(key)));
+      expect(slots.size, contactId).toBe(1);
+    }
+    // the hash tag is the contact, not the prefix: contacts spread over the slots
+    const spread = new Set(Array.from({ length: 50 }, (_, i) => calculateSlot(keys.contactState(`c-${i}`))));
+    expect(spread.size).toBeGreaterThan(40);
+  });
+
+  it('spells every key as the services have always written them (a change here is a data migration)', () => {
+    expect(keys.contactKeys('c-1')).toEqual([
+      'ls:c:{c-1}',
+      'ls:o:{c-1}',
+      'ls:stage:{c-1}',
+      'ls:stage-history:{c-1}',
+      'ls:recent:{c-1}',
+      'ls:proj:{c-1}',
+    ]);
+    expect([keys.decayIndex(), keys.regradeIndex(), keys.gridRecord(), keys.gridQueueingLock(), keys.leaderboard()]).toEqual([
+      'ls:decay',
+      'ls:regrade',
+      'ls:grid',
+      'ls:grid:queueing',
+      'ls:leaderboard',
+    ]);
+  });
+
+  it('gives each role its own key', () => {
+    const all = [
+      ...keys.contactKeys('c-1'),
+      keys.decayIndex(),
+      keys.regradeIndex(),
+      keys.gridRecord(),
+      keys.gridQueueingLock(),
+      keys.leaderboard(),
+    ];
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('finds the contact id of a state key, and of nothing else', () => {
+    expect(keys.contactIdOfState(keys.contactState('c-1'))).toBe('c-1');
+    expect(keys.contactIdOfState(keys.outbox('c-1'))).toBeUndefined();
+    expect(keys.contactIdOfState('ls2:c:{c-1}')).toBeUndefined();
+    expect(keys.contactIdOfState('ls:c:x')).toBeUndefined();
+  });
+
+  it('matches its own prefix literally in SCAN patterns', () => {
+    expect(keys.contactStatePattern()).toBe('ls:c:*');
+    expect(new KeyLayout('a*b?[c]\\').contactStatePattern()).toBe('a\\*b\\?\\[c\\]\\\\:c:*');
+  });
+
+  it('refuses a prefix that would break the hash tags', () => {
+    for (const prefix of ['', 'a{b', 'a}b', 'a b']) {
+      expect(() => new KeyLayout(prefix), JSON.stringify(prefix)).toThrow(
+        expect.objectContaining({ code: 'REDIS_KEY_PREFIX_INVALID' }),
+      );
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ALL_SCRIPTS,
+  APPLY_CROSSING,
+  CLAIM_DUE_CONTACTS,
+  CLEAR_OUTBOX,
+  COMMIT_STATE,
+  KeyLayout,
+  loadScript,
+  MARK_GRID_QUEUED,
+  PROJECT_SCORE_CHANGE,
+  StageReader,
+  SWITCH_GRID,
+} from '@leadscore/redis-layout';
+import { testContext, testRedis } from '../support/test-context.js';
+
+describe('every Lua script through the loader, against the real Redis', () => {
+  const ctx = testContext();
+  const redis = testRedis();
+  const keys = new KeyLayout(ctx.uniqueName('layout'));
+  const contactId = 'c-1';
+  afterAll(async () => {
+    await Promise.all([...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord()].map((key) => redis.del(key))).catch(
+      () => undefined,
+    );
+    await redis.quit();
+  });
+
+  it('runs each script once: compare-and-set, outbox, lease, grid switch, stage crossing, projection', async () => {
+    const state: [string, string] = [keys.contactState(contactId), keys.outbox(contactId)];
+    const commitState = loadScript(redis, COMMIT_STATE);
+    expect(await commitState(state, '', 'v1', 'owed')).toBe(1);
+    expect(await commitState(state, '', 'v2', '')).toBe(0); // the state is no longer ''
+    expect(await redis.get(keys.contactState(contactId))).toBe('v1');
+
+    const clearOutbox = loadScript(redis, CLEAR_OUTBOX);
+    expect(await clearOutbox([keys.outbox(contactId)], 'other')).toBe(0);
+    expect(await clearOutbox([keys.outbox(contactId)], 'owed')).toBe(1);
+    expect(await redis.exists(keys.outbox(contactId))).toBe(0);
+
+    await redis.zadd(keys.decayIndex(), 100, contactId, 5_000, 'c-later');
+    expect(await loadScript(redis, CLAIM_DUE_CONTACTS)([keys.decayIndex()], 1_000, 10, 60_000)).toEqual([contactId]);
+    expect(await redis.zscore(keys.decayIndex(), contactId)).toBe('61000'); // leased until now + lease
+
+    const switchGrid = loadScript(redis, SWITCH_GRID);
+    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 1_000)).toEqual(['switched', '']);
+    expect(await loadScript(redis, MARK_GRID_QUEUED)([keys.gridRecord()], 'fp-1')).toBe(1);
+    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 2_000)).toEqual(['same', '']);
+
+    const crossing = [
+      'x-1',
+      'UP',
+      'MARKETING_QUALIFIED',
+      'SUBSCRIBER,LEAD,MARKETING_QUALIFIED',
+      'change-1',
+      3_000,
+      'MQL',
+      1200,
+      100,
+      'threshold MQL crossed up',
+    ] as const;
+    const applyCrossing = loadScript(redis, APPLY_CROSSING);
+    const [moved, entry] = await applyCrossing([keys.stage(contactId), keys.stageHistory(contactId)], ...crossing);
+    expect(moved).toBe(1);
+    expect(JSON.parse(entry)).toMatchObject({ crossingId: 'x-1', outcome: 'moved', to: 'MARKETING_QUALIFIED' });
+    expect((await applyCrossing([keys.stage(contactId), keys.stageHistory(contactId)], ...crossing))[0]).toBe(2); // redelivery
+    const stages = new StageReader(redis, keys);
+    expect(await stages.readStage(contactId)).toMatchObject({
+      stage: 'MARKETING_QUALIFIED',
+      changeId: 'change-1',
+      causeId: 'x-1',
+    });
+    expect(await stages.readHistory(contactId)).toHaveLength(1);
+
+    const project = loadScript(redis, PROJECT_SCORE_CHANGE);
+    const projection: [string, string] = [keys.recentChanges(contactId), keys.projection(contactId)];
+    expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10)).toEqual([1, '1200']);
+    expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10)).toEqual([0, '1200']); // not above the last sequence
+    expect(await redis.lrange(keys.recentChanges(contactId), 0, -1)).toEqual(['{"id":"sc-1"}']);
+
+    // every script ran under its content-hashed name
+    const defined = ALL_SCRIPTS.filter((script) => script.commandName in redis).map((script) => script.file);
+    expect(defined.sort()).toEqual(ALL_SCRIPTS.map((script) => script.file).sort());
+  });
+});
