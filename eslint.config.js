@@ -13,6 +13,17 @@ export default tseslint.config(
     },
   },
   {
+    // The read API reads lifecycle stages with StageReader (@leadscore/redis-layout): it never
+    // depends on the lifecycle service, nor loads its write script.
+    files: ['services/read-api/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@leadscore/lifecycle', message: 'Read stages with StageReader from @leadscore/redis-layout.' }] },
+      ],
+    },
+  },
+  {
     // The rule engine and the calibration maths are the functional core: no I/O, no clock, no logger.
     files: ['services/engine/src/**/*.ts', 'services/calibration/src/**/*.ts'],
     rules: {
