@@ -6,19 +6,19 @@ import { ServiceError } from '@leadscore/service-kit';
  * scripts that touch several of them run on Redis Cluster; the indexes and the grid record are
  * one key each for the whole prefix.
  *
- * | key                                  | type       | written by          | what                                            |
- * | ------------------------------------ | ---------- | ------------------- | ----------------------------------------------- |
- * | `<prefix>:c:{<contactId>}`           | string     | scorer, rebuild     | the contact's state (the engine's encoding)     |
- * | `<prefix>:o:{<contactId>}`           | string     | scorer              | outputs committed but maybe not produced yet    |
- * | `<prefix>:decay`                     | sorted set | scorer, rebuild     | contactId by when its windows next expire       |
- * | `<prefix>:regrade`                   | sorted set | scorer              | contacts owed a grid-change re-evaluation       |
- * | `<prefix>:grid`                      | hash       | scorer              | the running grid (fingerprint, definition, ...) |
- * | `<prefix>:grid:queueing`             | string     | scorer              | lock of the scorer queueing a grid switch       |
- * | `<prefix>:stage:{<contactId>}`       | hash       | lifecycle           | the contact's lifecycle stage                   |
- * | `<prefix>:stage-history:{<contactId>}` | list     | lifecycle           | every crossing handled, newest first            |
- * | `<prefix>:recent:{<contactId>}`      | list       | read API projection | recent score changes, newest first              |
- * | `<prefix>:proj:{<contactId>}`        | hash       | read API projection | last projected sequence and score               |
- * | `<prefix>:leaderboard`               | sorted set | read API projection | contactId by latest emitted score               |
+ * | key                                    | type       | written by          | what                                            |
+ * | -------------------------------------- | ---------- | ------------------- | ----------------------------------------------- |
+ * | `<prefix>:c:{<contactId>}`             | string     | scorer, rebuild     | the contact's state (the engine's encoding)     |
+ * | `<prefix>:o:{<contactId>}`             | string     | scorer              | outputs committed but maybe not produced yet    |
+ * | `<prefix>:decay`                       | sorted set | scorer, rebuild     | contactId by when its windows next expire       |
+ * | `<prefix>:regrade`                     | sorted set | scorer              | contacts owed a grid-change re-evaluation       |
+ * | `<prefix>:grid`                        | hash       | scorer              | the running grid (fingerprint, definition, ...) |
+ * | `<prefix>:grid:queueing`               | string     | scorer              | lock of the scorer queueing a grid switch       |
+ * | `<prefix>:stage:{<contactId>}`         | hash       | lifecycle           | the contact's lifecycle stage                   |
+ * | `<prefix>:stage-history:{<contactId>}` | list       | lifecycle           | every crossing handled, newest first            |
+ * | `<prefix>:recent:{<contactId>}`        | list       | read API projection | recent score changes, newest first              |
+ * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence and score               |
+ * | `<prefix>:leaderboard`                 | sorted set | read API projection | contactId by latest emitted score               |
  */
 export class KeyLayout {
   /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
