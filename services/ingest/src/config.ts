@@ -1,8 +1,7 @@
-import { EnvReader, type KafkaSettings, type RegistrySettings } from '@leadscore/service-kit';
+import { EnvReader, type KafkaSettings, type RegistrySettings, type TopicSettings } from '@leadscore/service-kit';
 
 /** The ingest gateway's configuration: read once from the environment by `main`, then frozen. */
-export interface IngestConfig extends KafkaSettings, RegistrySettings {
-  readonly topicPrefix: string;
+export interface IngestConfig extends KafkaSettings, RegistrySettings, TopicSettings {
   /** Accepted API keys (INGEST_API_KEYS, comma-separated). Never logged. */
   readonly apiKeys: readonly string[];
   /** A YAML/JSON file mapping Segment `event` names to our event types; null: the built-in table. */
@@ -14,9 +13,6 @@ export interface IngestConfig extends KafkaSettings, RegistrySettings {
   readonly maxBodyBytes: number;
   /** Events per request at most (413 beyond). */
   readonly maxBatchEvents: number;
-  /** Create missing topics and register the schemas at start-up: handy locally, off in production. */
-  readonly provision: boolean;
-  readonly topicPartitions: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -27,9 +23,9 @@ export function loadIngestConfig(env: Env): IngestConfig {
   const apiKeys = read.list('INGEST_API_KEYS', true);
   if (apiKeys.some((key) => key.length < 16)) read.problems.push('INGEST_API_KEYS entries must be at least 16 characters long');
   return read.done<IngestConfig>({
+    ...read.topicSettings(),
     ...read.kafkaSettings('ingest'),
     ...read.registrySettings(),
-    topicPrefix: read.topicPrefix(),
     apiKeys,
     segmentEventMapFile: read.raw('INGEST_SEGMENT_EVENT_MAP') ?? null,
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
@@ -37,7 +33,5 @@ export function loadIngestConfig(env: Env): IngestConfig {
     logLevel: read.logLevel(),
     maxBodyBytes: read.int('INGEST_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxBatchEvents: read.int('INGEST_MAX_BATCH_EVENTS', 1000, 1, 1000),
-    provision: read.bool('PROVISION', true),
-    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
   });
 }

@@ -1,9 +1,14 @@
 import type { LifecycleStage } from '@leadscore/contracts';
-import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
+import {
+  EnvReader,
+  type KafkaSettings,
+  type RedisSettings,
+  type RegistrySettings,
+  type TopicSettings,
+} from '@leadscore/service-kit';
 
 /** The lifecycle service's configuration: read once from the environment by `main`, then frozen. */
-export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisSettings {
-  readonly topicPrefix: string;
+export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisSettings, TopicSettings {
   readonly redisKeyPrefix: string;
   readonly groupId: string;
   /** The threshold (grid threshold name) whose up-crossings move contacts to the target stage. */
@@ -15,8 +20,6 @@ export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisS
   readonly logLevel: string;
   readonly chunkSize: number;
   readonly sessionTimeoutMs: number;
-  readonly provision: boolean;
-  readonly topicPartitions: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -25,10 +28,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadLifecycleConfig(env: Env): LifecycleConfig {
   const read = new EnvReader(env);
   return read.done<LifecycleConfig>({
+    ...read.topicSettings(),
     ...read.kafkaSettings('lifecycle'),
     ...read.registrySettings(),
     ...read.redisSettings(),
-    topicPrefix: read.topicPrefix(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),
     threshold: read.text('LIFECYCLE_MQL_THRESHOLD', 'MQL'),
@@ -38,7 +41,5 @@ export function loadLifecycleConfig(env: Env): LifecycleConfig {
     logLevel: read.logLevel(),
     chunkSize: read.int('LIFECYCLE_CHUNK_SIZE', 500, 1, 100_000),
     sessionTimeoutMs: read.int('LIFECYCLE_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
-    provision: read.bool('PROVISION', true),
-    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
   });
 }

@@ -1,8 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
+import {
+  EnvReader,
+  type KafkaSettings,
+  type RedisSettings,
+  type RegistrySettings,
+  type TopicSettings,
+} from '@leadscore/service-kit';
 
 /** The read API's configuration: read once from the environment by `main`, then frozen. */
-export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSettings {
+export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSettings, TopicSettings {
   readonly redisKeyPrefix: string;
   /** The grid the scorer runs: scores and breakdowns are computed with it at request time. */
   readonly gridFile: string;
@@ -11,14 +17,11 @@ export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSet
   readonly logLevel: string;
   /** Run the score-changed projection (recent changes, leaderboard) in this process. */
   readonly projection: boolean;
-  readonly topicPrefix: string;
   readonly groupId: string;
   /** Recent score changes kept per contact. */
   readonly recentLength: number;
   /** Keys a request must present (READ_API_KEYS, comma-separated); empty: no authentication. Never logged. */
   readonly apiKeys: readonly string[];
-  readonly provision: boolean;
-  readonly topicPartitions: number;
 }
 
 const DEFAULT_GRID = fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url));
@@ -32,6 +35,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
   const apiKeys = read.list('READ_API_KEYS', false);
   if (apiKeys.some((key) => key.length < 16)) read.problems.push('READ_API_KEYS entries must be at least 16 characters long');
   return read.done<ReadApiConfig>({
+    ...read.topicSettings(),
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
     gridFile: read.text('GRID_FILE', DEFAULT_GRID),
@@ -43,11 +47,8 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     ...(projection
       ? { ...read.kafkaSettings('read-api'), ...read.registrySettings() }
       : { kafkaBrokers: [], kafkaClientId: '', kafkaSecurity: {}, schemaRegistryUrl: '', schemaRegistryAuth: undefined }),
-    topicPrefix: read.topicPrefix(),
     groupId: read.text('READ_API_GROUP_ID', 'leadscore-read-api'),
     recentLength: read.int('READ_API_RECENT_LENGTH', 50, 1, 10_000),
     apiKeys,
-    provision: read.bool('PROVISION', true),
-    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
   });
 }

@@ -1,11 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
+import {
+  EnvReader,
+  type KafkaSettings,
+  type RedisSettings,
+  type RegistrySettings,
+  type TopicSettings,
+} from '@leadscore/service-kit';
 import { CRASH_POINT_NAMES, type CrashPointName } from './crash-points.js';
 
 /** The scorer's configuration: read once from the environment by `main`, then frozen. */
-export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSettings {
+export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSettings, TopicSettings {
   readonly gridFile: string;
-  readonly topicPrefix: string;
   readonly redisKeyPrefix: string;
   readonly groupId: string;
   readonly httpPort: number;
@@ -19,9 +24,6 @@ export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSett
   readonly sessionTimeoutMs: number;
   readonly sweepIntervalMs: number;
   readonly sweepBatchSize: number;
-  /** Create the topics (when missing) and register the schemas at start-up: handy locally, off in production. */
-  readonly provision: boolean;
-  readonly topicPartitions: number;
   /** Fault injection for tests only (SCORER_CRASH_POINTS); empty in production. */
   readonly crashPoints: ReadonlyMap<CrashPointName, number>;
 }
@@ -44,11 +46,11 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     } else crashPoints.set(name as CrashPointName, probability);
   }
   return read.done<ScorerConfig>({
+    ...read.topicSettings(),
     ...read.kafkaSettings('scorer'),
     ...read.registrySettings(),
     ...read.redisSettings(),
     gridFile: read.text('GRID_FILE', DEFAULT_GRID),
-    topicPrefix: read.topicPrefix(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('SCORER_GROUP_ID', 'leadscore-scorer'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65535),
@@ -59,8 +61,6 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     sessionTimeoutMs: read.int('SCORER_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     sweepIntervalMs: read.int('SWEEP_INTERVAL_MS', 30_000, 100, 24 * 3600 * 1000),
     sweepBatchSize: read.int('SWEEP_BATCH_SIZE', 200, 1, 10_000),
-    provision: read.bool('PROVISION', true),
-    topicPartitions: read.int('TOPIC_PARTITIONS', 6, 1, 1000),
     crashPoints,
   });
 }

@@ -1,3 +1,5 @@
+import type { KafkaMessage } from 'kafkajs';
+
 /** A consumed Kafka message, independent of the Kafka client library. */
 export interface InputMessage {
   readonly topic: string;
@@ -9,6 +11,19 @@ export interface InputMessage {
   readonly headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
   /** broker or producer timestamp, epoch ms as a decimal string */
   readonly timestamp: string;
+}
+
+/** A message as kafkajs consumed it, from `partition` of `topic`. */
+export function toInput(topic: string, partition: number, m: KafkaMessage): InputMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: (m.headers ?? {}) as InputMessage['headers'],
+    timestamp: m.timestamp,
+  };
 }
 
 /** A message to produce. */

@@ -1,30 +1,31 @@
-import type { Server } from 'node:http';
-import { Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { AvroCodec, PartitionedSender, topicNames, type TopicNames } from '@leadscore/contracts';
+import { topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
+import {
+  errorFields,
+  StreamRuntime,
+  type Readiness,
+  type RedisClient,
+  type RedisSettings,
+  type ServiceParts,
+  type StreamConnection,
+  type StreamStep,
+} from '@leadscore/service-kit';
 import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
 import { ContactStateStore } from './contact-state-store.js';
-import {
-  connectRedis,
-  connectKafka,
-  createOpsServer,
-  errorFields,
-  provisionTopics,
-  Readiness,
-  type RedisClient,
-} from '@leadscore/service-kit';
+import { crashPoints, type CrashPoint } from './crash-points.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
-import { GridSwitch } from './grid-switch.js';
-import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { EventDecoder } from './event-decoder.js';
+import { GridChangeDrain } from './grid-change-drain.js';
+import { GridSwitch } from './grid-switch.js';
+import { toInput } from './input-message.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
+import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
-import { ScorerConsumer } from './scorer-consumer.js';
-import { crashPoints, type CrashPoint } from './crash-points.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { SweepScheduler } from './sweep-scheduler.js';
 
 export interface ScorerServiceOptions {
   readonly config: ScorerConfig;
@@ -39,191 +40,128 @@ export interface ScorerServiceOptions {
 }
 
 /**
- * Wires the scorer: Redis, Kafka producer and consumer, schema registry codec, decay sweeper and
- * the ops HTTP server. `start` returns once the consumer is running; `stop` drains gracefully.
+ * The scorer on service-kit's StreamRuntime: its parts are the batch scorer (the consumer's
+ * chunk handler), the decay and grid-change sweeps (SweepScheduler) and the grid switch.
+ * `start` returns once the consumer is running; `stop` drains gracefully.
  */
 export class ScorerService {
   readonly metrics = new ScorerMetrics({ defaultMetrics: true });
-  readonly readiness = new Readiness();
   readonly topics: TopicNames;
-  private redis?: RedisClient;
-  private producer?: Producer;
-  private sender?: PartitionedSender;
-  private consumer?: ScorerConsumer;
-  private sweeper?: ReevaluationSweeper;
-  private regrade?: ReevaluationSweeper;
-  private store?: ContactStateStore;
-  private gridSwitch?: GridSwitch;
-  /** The grid switch was recorded (and its queueing done, or left to another scorer). */
-  private gridSwitched = false;
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<unknown>;
-  private server?: Server;
-  private stopping = false;
+  readonly readiness: Readiness;
+  private readonly runtime: StreamRuntime<RedisSettings, StreamStep>;
+  private sweeps?: SweepScheduler;
 
   constructor(private readonly options: ScorerServiceOptions) {
-    this.topics = topicNames(options.config.topicPrefix);
-    // Not ready until start() has provisioned, connected and joined: /readyz answers from the first moment.
-    this.readiness.set('startup', 'starting');
+    const { config } = options;
+    this.topics = topicNames(config.topicPrefix);
+    this.runtime = new StreamRuntime<RedisSettings, StreamStep>({
+      name: 'scorer',
+      logger: options.logger,
+      registry: this.metrics.registry,
+      opsPort: config.httpPort,
+      redis: config,
+      stream: { settings: config, topics: this.topics },
+      parts: ({ redis, stream }) => this.parts(redis, stream),
+      ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    });
+    this.readiness = this.runtime.readiness;
   }
 
   /** The port the ops server listens on (useful when configured as 0). */
   get httpPort(): number {
-    const address = this.server?.address();
-    return typeof address === 'object' && address ? address.port : this.options.config.httpPort;
+    return this.runtime.httpPort ?? this.options.config.httpPort;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  /** Finish the running sweep and batch, commit, leave the group, flush the producer, close Redis. */
+  stop(): Promise<void> {
+    return this.runtime.stop();
+  }
+
+  /** Runs the decay sweeper now, until nothing is due, after any sweep in progress; returns the changes it emitted. */
+  sweepNow(): Promise<ScoreChange[]> {
+    return this.sweeps?.sweepNow() ?? Promise.resolve([]);
+  }
+
+  /** Waits for the start-up grid-change re-evaluation (and any sweep in progress) to end. */
+  async settled(): Promise<void> {
+    await this.sweeps?.settled();
+  }
+
+  private async parts(redis: RedisClient, { codec, sender }: StreamConnection): Promise<ServiceParts> {
     const { config, grid, logger } = this.options;
     const now = this.options.now ?? Date.now;
-
-    this.server = createOpsServer(this.metrics.registry, this.readiness);
-    await new Promise<void>((resolve) => this.server!.listen(config.httpPort, resolve));
-
-    this.redis = await connectRedis(config.redisUrl, this.readiness, {
-      cluster: config.redisCluster,
-      security: config.redisSecurity,
-    });
-    await checkEvictionPolicy(this.redis, logger);
-
-    const kafka = await connectKafka({
-      clientId: config.kafkaClientId,
-      brokers: config.kafkaBrokers,
-      security: config.kafkaSecurity,
-      logger,
-    });
-    if (config.provision) await provisionTopics(kafka, this.topics, config.topicPartitions);
-    const codec = await AvroCodec.connect({
-      registryUrl: config.schemaRegistryUrl,
-      auth: config.schemaRegistryAuth,
-      topics: this.topics,
-      register: config.provision,
-    });
-
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    this.readiness.set('producer', 'connecting');
-    this.producer.on(this.producer.events.CONNECT, () => this.readiness.set('producer', null));
-    this.producer.on(this.producer.events.DISCONNECT, () => this.readiness.set('producer', 'disconnected'));
-    await this.producer.connect();
-
-    const store = new ContactStateStore(this.redis, config.redisKeyPrefix, this.metrics);
-    this.store = store;
-    this.sender = new PartitionedSender(kafka, this.producer);
-    const producer = new KafkaOutputProducer(this.sender);
-    const scoreWriter = new ScoreOutputWriter(codec);
+    await checkEvictionPolicy(redis, logger);
+    const store = new ContactStateStore(redis, config.redisKeyPrefix, this.metrics);
     const crashPoint = this.options.crashPoint ?? crashPoints(config.crashPoints);
-    const shared = { grid, topics: this.topics, store, producer, scoreWriter, metrics: this.metrics, now, crashPoint };
+    const shared = {
+      grid,
+      topics: this.topics,
+      store,
+      producer: new KafkaOutputProducer(sender),
+      scoreWriter: new ScoreOutputWriter(codec),
+      metrics: this.metrics,
+      now,
+      crashPoint,
+    };
     const scorer = new BatchScorer({
       ...shared,
       decoder: new EventDecoder(codec, this.topics, config.maxEventBytes),
       deadLetters: new DeadLetterWriter(codec, 'scorer'),
     });
-    this.consumer = new ScorerConsumer(
-      kafka,
-      scorer,
-      {
+    const decay = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
+    const gridChanges = new GridChangeDrain({
+      grid,
+      gridSwitch: new GridSwitch(redis, config.redisKeyPrefix, store, config.kafkaClientId),
+      regrade: new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize }),
+      store,
+      metrics: this.metrics,
+      logger,
+      now,
+    });
+    const sweeps = new SweepScheduler({
+      drainGridChanges: (keepGoing) => gridChanges.drain(keepGoing),
+      sweepDecay: (options) => decay.sweepAll(options),
+      intervalMs: config.sweepIntervalMs,
+      logger,
+    });
+    this.sweeps = sweeps;
+    // Record the grid (and queue every contact when it is new) before this instance scores
+    // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
+    // failure here is retried by the background sweep, as the draining is.
+    await gridChanges
+      .recordGrid()
+      .catch((error: unknown) => logger.warn(errorFields(error), 'grid switch failed; retried next interval'));
+    return {
+      consumer: {
+        // Both input topics are keyed by contactId with the same partitioner, so partition p of
+        // each holds the same contacts: their chunks run one at a time instead of racing on the
+        // same states (correct either way, but each lost compare-and-set costs a re-read, a
+        // recompute and a round trip).
+        handler: async (topic, partition, messages) => {
+          await scorer.score(messages.map((m) => toInput(topic, partition, m)));
+        },
         groupId: config.groupId,
         topics: [this.topics.behaviouralEvents, this.topics.contactUpdates],
         chunkSize: config.chunkSize,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
         sessionTimeoutMs: config.sessionTimeoutMs,
-        onFatal: (error) => this.options.onFatal?.(error),
-        crashPoint,
+        metrics: {
+          chunkDuration: this.metrics.batchDuration,
+          pausedPartitions: this.metrics.pausedPartitions,
+          consumerLag: this.metrics.consumerLag,
+        },
+        onePerPartitionNumber: true,
+        ...(crashPoint ? { beforeOffsetResolve: () => crashPoint('before-offset-resolve') } : {}),
       },
-      this.metrics,
-      this.readiness,
-      logger,
-    );
-    this.sweeper = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
-    this.regrade = new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize });
-    this.gridSwitch = new GridSwitch(this.redis, config.redisKeyPrefix, store, config.kafkaClientId);
-    // Record the grid (and queue every contact when it is new) before this instance scores
-    // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
-    // failure here is retried by the background sweep, as the draining is.
-    await this.switchGrid().catch((error: unknown) =>
-      logger.warn(errorFields(error), 'grid switch failed; retried next interval'),
-    );
-    await this.consumer.start();
-
-    // a new grid re-evaluates every queued contact now, in the background
-    this.sweeping = this.regradeContacts()
-      .catch((error: unknown) => logger.warn(errorFields(error), 'grid-change re-evaluation failed; retried next interval'))
-      .finally(() => (this.sweeping = undefined));
-    this.sweepTimer = setInterval(() => this.sweepInBackground(), config.sweepIntervalMs);
-    this.readiness.set('startup', null);
-    logger.info({ grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId }, 'scorer started');
-  }
-
-  /** Finish the running batch, commit, leave the group, flush the producer, close Redis. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.readiness.set('startup', 'stopping');
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.sweeping?.catch(() => undefined);
-    await this.consumer?.stop();
-    await this.producer?.disconnect();
-    await this.sender?.close();
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.options.logger.info('scorer stopped');
-  }
-
-  /**
-   * Runs the decay sweeper now, until nothing is due, after any sweep in progress; returns the
-   * changes this sweep emitted. It holds the sweep slot, so no background sweep runs beside it.
-   */
-  async sweepNow(): Promise<ScoreChange[]> {
-    while (this.sweeping) await this.sweeping.catch(() => undefined);
-    const sweep = this.sweeper?.sweepAll() ?? Promise.resolve([]);
-    this.sweeping = sweep.catch(() => undefined).finally(() => (this.sweeping = undefined));
-    return sweep;
-  }
-
-  /** Waits for the start-up grid-change re-evaluation (and any sweep in progress) to end. */
-  async settled(): Promise<void> {
-    while (this.sweeping) await this.sweeping;
-  }
-
-  private sweepInBackground(): void {
-    if (this.sweeping || !this.sweeper) return;
-    const sweeper = this.sweeper;
-    this.sweeping = this.regradeContacts()
-      .then(() => sweeper.sweepAll({ maxRounds: 50 }))
-      .catch((error: unknown) => this.options.logger.warn(errorFields(error), 'sweep failed; retried next interval'))
-      .finally(() => (this.sweeping = undefined));
-  }
-
-  /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
-  private async switchGrid(): Promise<void> {
-    const { grid, logger } = this.options;
-    if (this.gridSwitched || !this.regrade || !this.gridSwitch) return;
-    const outcome = await this.gridSwitch.apply(grid, (this.options.now ?? Date.now)());
-    this.regrade.setPreviousGrid(outcome.previousGrid);
-    this.gridSwitched = true;
-    if (outcome.status !== 'same') {
-      logger.info(
-        { grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued },
-        'grid switch: contacts queued for re-evaluation',
-      );
-    }
-  }
-
-  /**
-   * Drains the grid-change index: what this scorer queued, what other scorers queued, and what a
-   * failed round left (after recording the grid, if start-up could not).
-   */
-  private async regradeContacts(): Promise<void> {
-    const { logger } = this.options;
-    if (!this.regrade) return;
-    await this.switchGrid();
-    const changes = await this.regrade.sweepAll({ maxRounds: Infinity, keepGoing: () => !this.stopping });
-    if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
-    if (this.store) this.metrics.gridChangePending.set(await this.store.regradePending());
+      // a new grid re-evaluates every queued contact at once, in the background
+      start: () => sweeps.start(),
+      stop: () => sweeps.stop(),
+      describe: { grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId },
+    };
   }
 }
 

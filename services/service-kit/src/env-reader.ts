@@ -33,6 +33,15 @@ export interface RedisSettings {
   readonly redisSecurity: RedisSecurity;
 }
 
+/** Where a service's topics are, and whether it creates them (and registers their schemas) at start-up. */
+export interface TopicSettings {
+  readonly topicPrefix: string;
+  /** Create missing topics and register the schemas at start-up: handy locally, off in production. */
+  readonly provision: boolean;
+  /** Partitions of the topics it creates. */
+  readonly topicPartitions: number;
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -262,6 +271,15 @@ export class EnvReader {
   redisSettings(): RedisSettings {
     const redisUrl = this.url('REDIS_URL', ['redis:', 'rediss:']);
     return { redisUrl, redisCluster: this.bool('REDIS_CLUSTER', false), redisSecurity: this.redisSecurity(redisUrl) };
+  }
+
+  /** TOPIC_PREFIX, PROVISION (default true) and TOPIC_PARTITIONS (default 6). */
+  topicSettings(): TopicSettings {
+    return {
+      topicPrefix: this.topicPrefix(),
+      provision: this.bool('PROVISION', true),
+      topicPartitions: this.int('TOPIC_PARTITIONS', 6, 1, 1000),
+    };
   }
 
   /** @throws ServiceError CONFIG_INVALID with every problem, one per line. */

@@ -1,5 +1,12 @@
 /** @leadscore/service-kit: small building blocks shared by the services (no business logic). */
-export { EnvReader, LOG_LEVELS, type KafkaSettings, type RedisSettings, type RegistrySettings } from './env-reader.js';
+export {
+  EnvReader,
+  LOG_LEVELS,
+  type KafkaSettings,
+  type RedisSettings,
+  type RegistrySettings,
+  type TopicSettings,
+} from './env-reader.js';
 export { Readiness } from './readiness.js';
 export { createOpsServer, readinessBody, listen, closeServer } from './ops-server.js';
 export {
@@ -42,3 +49,15 @@ export {
 } from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';
 export { ServiceMetrics, CHUNK_BUCKETS } from './service-metrics.js';
+export { connectProducer } from './producer-connection.js';
+export {
+  StreamRuntime,
+  type ConsumerPart,
+  type HttpDoor,
+  type RuntimeContext,
+  type ServiceParts,
+  type StreamConnection,
+  type StreamRuntimeOptions,
+  type StreamStep,
+} from './stream-runtime.js';
+export { REAL_CONNECTIONS, type Listening, type RuntimeConnections, type Stoppable } from './runtime-connections.js';

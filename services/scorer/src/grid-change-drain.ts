@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import type { CompiledGrid } from '@leadscore/engine';
+import type { ContactStateStore } from './contact-state-store.js';
+import type { GridSwitch } from './grid-switch.js';
+import type { ScorerMetrics } from './metrics.js';
+import type { ReevaluationSweeper } from './reevaluation-sweeper.js';
+
+export interface GridChangeDrainDeps {
+  readonly grid: CompiledGrid;
+  readonly gridSwitch: GridSwitch;
+  /** The grid-change ReevaluationSweeper. */
+  readonly regrade: ReevaluationSweeper;
+  readonly store: ContactStateStore;
+  readonly metrics: ScorerMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * The scorer's side of a grid change (see GridSwitch): records the running grid once, then
+ * drains the grid-change index — what this scorer queued, what other scorers queued, and what a
+ * failed round left.
+ */
+export class GridChangeDrain {
+  /** The grid switch was recorded (and its queueing done, or left to another scorer). */
+  private recorded = false;
+
+  constructor(private readonly deps: GridChangeDrainDeps) {}
+
+  /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
+  async recordGrid(): Promise<void> {
+    const { grid, gridSwitch, regrade, logger, now } = this.deps;
+    if (this.recorded) return;
+    const outcome = await gridSwitch.apply(grid, now());
+    regrade.setPreviousGrid(outcome.previousGrid);
+    this.recorded = true;
+    if (outcome.status !== 'same') {
+      logger.info(
+        { grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued },
+        'grid switch: contacts queued for re-evaluation',
+      );
+    }
+  }
+
+  /** Re-evaluates the queued contacts while `keepGoing` says so (recording the grid first, if start-up could not). */
+  async drain(keepGoing: () => boolean): Promise<void> {
+    const { regrade, store, metrics, logger } = this.deps;
+    await this.recordGrid();
+    const changes = await regrade.sweepAll({ maxRounds: Infinity, keepGoing });
+    if (changes.length > 0) logger.info({ changes: changes.length }, 'grid-change re-evaluation emitted score changes');
+    metrics.gridChangePending.set(await store.regradePending());
+  }
+}
