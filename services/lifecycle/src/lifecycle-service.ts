@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
 import { topicNames, type TopicNames } from '@leadscore/contracts';
 import {
-  StreamRuntime,
-  type Readiness,
+  StreamService,
   type RedisSettings,
+  type RuntimeContext,
   type ServiceParts,
-  type StreamConnection,
-  type RedisClient,
   type StreamStep,
 } from '@leadscore/service-kit';
 import type { LifecycleConfig } from './config.js';
@@ -22,43 +20,25 @@ export interface LifecycleServiceOptions {
   readonly onFatal?: (error: Error) => void;
 }
 
-/** The lifecycle workflow on service-kit's StreamRuntime: it consumes threshold-crossed, reads and writes stages in Redis. */
-export class LifecycleService {
-  readonly metrics = new LifecycleMetrics({ defaultMetrics: true });
+/** The lifecycle workflow as a StreamService: it consumes threshold-crossed, reads and writes stages in Redis. */
+export class LifecycleService extends StreamService<LifecycleMetrics, RedisSettings, StreamStep> {
   readonly topics: TopicNames;
-  readonly readiness: Readiness;
-  private readonly runtime: StreamRuntime<RedisSettings, StreamStep>;
 
   constructor(private readonly options: LifecycleServiceOptions) {
     const { config } = options;
-    this.topics = topicNames(config.topicPrefix);
-    this.runtime = new StreamRuntime<RedisSettings, StreamStep>({
+    const topics = topicNames(config.topicPrefix);
+    super(new LifecycleMetrics({ defaultMetrics: true }), config.httpPort, {
       name: 'lifecycle service',
       logger: options.logger,
-      registry: this.metrics.registry,
       opsPort: config.httpPort,
       redis: config,
-      stream: { settings: config, topics: this.topics, kinds: ['thresholdCrossed', 'lifecycleStageChanged', 'deadLetters'] },
-      parts: ({ redis, stream }) => this.parts(redis, stream),
+      stream: { settings: config, topics, kinds: ['thresholdCrossed', 'lifecycleStageChanged', 'deadLetters'] },
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
-    this.readiness = this.runtime.readiness;
+    this.topics = topics;
   }
 
-  get httpPort(): number {
-    return this.runtime.httpPort ?? this.options.config.httpPort;
-  }
-
-  start(): Promise<void> {
-    return this.runtime.start();
-  }
-
-  /** Finish the running batch, commit, leave the group, flush the producer, close Redis. */
-  stop(): Promise<void> {
-    return this.runtime.stop();
-  }
-
-  private parts(redis: RedisClient, { codec, sender }: StreamConnection): ServiceParts {
+  protected parts({ redis, stream: { codec, sender } }: RuntimeContext<RedisSettings, StreamStep>): ServiceParts {
     const { config } = this.options;
     const workflow = new LifecycleWorkflow({
       codec,

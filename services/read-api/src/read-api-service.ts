@@ -5,12 +5,10 @@ import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
 import { KeyLayout } from '@leadscore/redis-layout';
 import {
   ServiceError,
-  StreamRuntime,
-  type Readiness,
-  type RedisClient,
+  StreamService,
   type RedisSettings,
+  type RuntimeContext,
   type ServiceParts,
-  type StreamConnection,
   type StreamStep,
 } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
@@ -43,48 +41,30 @@ export async function loadGridFile(path: string): Promise<CompiledGrid> {
 }
 
 /**
- * The read API on service-kit's StreamRuntime: Redis, the HTTP app (the door, which serves the
+ * The read API as a StreamService: Redis, the HTTP app (the door, which serves the
  * ops endpoints too) and, when configured, the score-changed projection (Kafka, its consumer).
  */
-export class ReadApiService {
-  readonly metrics = new ReadApiMetrics({ defaultMetrics: true });
+export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings, StreamStep | undefined> {
   readonly topics: TopicNames;
-  readonly readiness: Readiness;
-  private readonly runtime: StreamRuntime<RedisSettings, StreamStep | undefined>;
 
   constructor(
     private readonly options: ReadApiServiceOptions,
     private readonly grid: CompiledGrid,
   ) {
     const { config } = options;
-    this.topics = topicNames(config.topicPrefix);
-    this.runtime = new StreamRuntime<RedisSettings, StreamStep | undefined>({
+    const topics = topicNames(config.topicPrefix);
+    super(new ReadApiMetrics({ defaultMetrics: true }), config.httpPort, {
       name: 'read API',
       logger: options.logger,
-      registry: this.metrics.registry,
       redis: config,
       // Kafka and the registry are needed only by the projection
-      stream: config.projection ? { settings: config, topics: this.topics, kinds: ['scoreChanged', 'deadLetters'] } : undefined,
-      parts: ({ redis, stream }) => this.parts(redis, stream),
+      stream: config.projection ? { settings: config, topics, kinds: ['scoreChanged', 'deadLetters'] } : undefined,
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
-    this.readiness = this.runtime.readiness;
+    this.topics = topics;
   }
 
-  get httpPort(): number {
-    return this.runtime.httpPort ?? this.options.config.httpPort;
-  }
-
-  start(): Promise<void> {
-    return this.runtime.start();
-  }
-
-  /** Stops taking requests (the running ones finish), leaves the group, flushes the producer, closes Redis. */
-  stop(): Promise<void> {
-    return this.runtime.stop();
-  }
-
-  private parts(redis: RedisClient, stream: StreamConnection | undefined): ServiceParts {
+  protected parts({ redis, stream }: RuntimeContext<RedisSettings, StreamStep | undefined>): ServiceParts {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
     const keys = new KeyLayout(config.redisKeyPrefix);

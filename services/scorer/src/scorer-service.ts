@@ -3,12 +3,11 @@ import { topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
 import {
   errorFields,
-  StreamRuntime,
-  type Readiness,
+  StreamService,
   type RedisClient,
   type RedisSettings,
+  type RuntimeContext,
   type ServiceParts,
-  type StreamConnection,
   type StreamStep,
 } from '@leadscore/service-kit';
 import { BatchScorer } from './batch-scorer.js';
@@ -40,45 +39,26 @@ export interface ScorerServiceOptions {
 }
 
 /**
- * The scorer on service-kit's StreamRuntime: its parts are the batch scorer (the consumer's
+ * The scorer as a StreamService: its own parts are the batch scorer (the consumer's
  * chunk handler), the decay and grid-change sweeps (SweepScheduler) and the grid switch.
  * `start` returns once the consumer is running; `stop` drains gracefully.
  */
-export class ScorerService {
-  readonly metrics = new ScorerMetrics({ defaultMetrics: true });
+export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, StreamStep> {
   readonly topics: TopicNames;
-  readonly readiness: Readiness;
-  private readonly runtime: StreamRuntime<RedisSettings, StreamStep>;
   private sweeps?: SweepScheduler;
 
   constructor(private readonly options: ScorerServiceOptions) {
     const { config } = options;
-    this.topics = topicNames(config.topicPrefix);
-    this.runtime = new StreamRuntime<RedisSettings, StreamStep>({
+    const topics = topicNames(config.topicPrefix);
+    super(new ScorerMetrics({ defaultMetrics: true }), config.httpPort, {
       name: 'scorer',
       logger: options.logger,
-      registry: this.metrics.registry,
       opsPort: config.httpPort,
       redis: config,
-      stream: { settings: config, topics: this.topics },
-      parts: ({ redis, stream }) => this.parts(redis, stream),
+      stream: { settings: config, topics },
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
-    this.readiness = this.runtime.readiness;
-  }
-
-  /** The port the ops server listens on (useful when configured as 0). */
-  get httpPort(): number {
-    return this.runtime.httpPort ?? this.options.config.httpPort;
-  }
-
-  start(): Promise<void> {
-    return this.runtime.start();
-  }
-
-  /** Finish the running sweep and batch, commit, leave the group, flush the producer, close Redis. */
-  stop(): Promise<void> {
-    return this.runtime.stop();
+    this.topics = topics;
   }
 
   /** Runs the decay sweeper now, until nothing is due, after any sweep in progress; returns the changes it emitted. */
@@ -91,7 +71,7 @@ export class ScorerService {
     await this.sweeps?.settled();
   }
 
-  private async parts(redis: RedisClient, { codec, sender }: StreamConnection): Promise<ServiceParts> {
+  protected async parts({ redis, stream: { codec, sender } }: RuntimeContext<RedisSettings, StreamStep>): Promise<ServiceParts> {
     const { config, grid, logger } = this.options;
     const now = this.options.now ?? Date.now;
     await checkEvictionPolicy(redis, logger);
