@@ -3,21 +3,37 @@ import type {
   AvroCodec,
   LifecycleStage,
   LifecycleStageChangedValue,
-  PartitionedSender,
   ThresholdCrossedValue,
+  TopicBatch,
   TopicNames,
 } from '@leadscore/contracts';
 import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
-import type { LifecycleMetrics } from './metrics.js';
-import type { CrossingInput, StageStore } from './stage-store.js';
+import type { CrossingInput, CrossingOutcome } from './stage-store.js';
+
+/** The part of the stage store the workflow uses (StageStore in production): atomic and idempotent by crossing id. */
+export interface CrossingStore {
+  applyCrossings(crossings: readonly CrossingInput[], target: LifecycleStage, now: number): Promise<CrossingOutcome[]>;
+}
+
+/** Produces topic batches, resolving once all are acknowledged (PartitionedSender in production). */
+export interface StageChangeSender {
+  sendBatch(batches: readonly TopicBatch[]): Promise<void>;
+}
+
+/** The metrics the workflow counts (a subset of LifecycleMetrics). */
+export interface WorkflowMetrics {
+  readonly crossings: { inc(labels: { direction: string; outcome: string }): void };
+  readonly stageChanges: { inc(labels: { to: string }): void };
+  readonly deadLettered: { inc(value?: number): void };
+}
 
 export interface LifecycleWorkflowOptions {
-  readonly codec: AvroCodec;
+  readonly codec: Pick<AvroCodec, 'encode' | 'decode'>;
   /** one produce call per partition: see PartitionedSender */
-  readonly sender: PartitionedSender;
+  readonly sender: StageChangeSender;
   readonly topics: TopicNames;
-  readonly store: StageStore;
-  readonly metrics: LifecycleMetrics;
+  readonly store: CrossingStore;
+  readonly metrics: WorkflowMetrics;
   /** The threshold whose crossings move contacts (MQL). */
   readonly threshold: string;
   /** The stage an up-crossing moves a contact to. */

@@ -1,22 +1,30 @@
 import { applyEvent, type CompiledGrid, type ContactState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
-import type { ContactStateStore, StoredState } from './contact-state-store.js';
-import type { DeadLetterWriter } from './dead-letter-writer.js';
-import type { EventDecoder } from './event-decoder.js';
-import { addOutput, type InputMessage, type OutputBatch } from './input-message.js';
+import type { StoredState } from './contact-state-store.js';
+import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
+import { addOutput, type InputMessage, type OutputBatch, type OutputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import type { OutputProducer } from './output-producer.js';
-import { ContactUpdater, type ContactChange } from './contact-updater.js';
-import type { ScoreOutputWriter } from './score-output-writer.js';
+import { ContactUpdater, type ContactChange, type ContactStore, type ScoreOutputEncoder } from './contact-updater.js';
+
+/** Turns a consumed message into an event or a reason to dead-letter it (EventDecoder in production). */
+export interface MessageDecoder {
+  decode(message: InputMessage, now: number): Promise<DecodeResult>;
+}
+
+/** Builds the dead letter of a message (DeadLetterWriter in production). */
+export interface DeadLetterBuilder {
+  build(source: InputMessage, reason: DeadLetterReason, message: string, now: number): Promise<OutputMessage>;
+}
 
 export interface BatchScorerDeps {
   readonly grid: CompiledGrid;
   readonly topics: TopicNames;
-  readonly decoder: EventDecoder;
-  readonly store: ContactStateStore;
+  readonly decoder: MessageDecoder;
+  readonly store: ContactStore;
   readonly producer: OutputProducer;
-  readonly scoreWriter: ScoreOutputWriter;
-  readonly deadLetters: DeadLetterWriter;
+  readonly scoreWriter: ScoreOutputEncoder;
+  readonly deadLetters: DeadLetterBuilder;
   readonly metrics: ScorerMetrics;
   /** The clock, in epoch ms: injected so tests can move time. */
   readonly now: () => number;

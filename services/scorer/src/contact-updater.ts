@@ -1,12 +1,10 @@
 import { encodeState, nextExpiryAt, type CompiledGrid, type ContactState, type ScoreChange } from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
-import type { ContactStateStore, StateCommit, StoredState } from './contact-state-store.js';
-import { addOutput, type OutputBatch } from './input-message.js';
-import type { ScorerMetrics } from './metrics.js';
+import type { StateCommit, StoredState } from './contact-state-store.js';
+import { addOutput, type OutputBatch, type OutputMessage } from './input-message.js';
 import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { OutputProducer } from './output-producer.js';
 import type { CrashPoint } from './crash-points.js';
-import type { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerError, ScorerErrorCode } from './scorer-error.js';
 
 /** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
@@ -15,13 +13,38 @@ export interface ContactChange {
   readonly changes: readonly ScoreChange[];
 }
 
+/**
+ * The part of the state store the updater uses (ContactStateStore in production). Contract:
+ * `commit` is a compare-and-set per contact on the state value read (and writes the outbox with
+ * it); `clearOutboxes` deletes an outbox only if it still holds the value given.
+ */
+export interface ContactStore {
+  read(contactIds: readonly string[]): Promise<Map<string, StoredState>>;
+  /** @returns the contactIds whose state changed since it was read (nothing written for them) */
+  commit(commits: readonly StateCommit[]): Promise<Set<string>>;
+  clearOutboxes(produced: ReadonlyMap<string, string>): Promise<void>;
+}
+
+/** Encodes the outputs of a score change (ScoreOutputWriter in production); each carries its id in `x-id`. */
+export interface ScoreOutputEncoder {
+  scoreChanged(change: ScoreChange): Promise<OutputMessage>;
+  thresholdsCrossed(change: ScoreChange): Promise<OutputMessage[]>;
+}
+
+/** The metrics the updater counts (a subset of ScorerMetrics). */
+export interface UpdaterMetrics {
+  readonly stateConflicts: { inc(value?: number): void };
+  readonly scoreChanges: { inc(labels: { cause: string }): void };
+  readonly thresholdCrossings: { inc(labels: { threshold: string; direction: string }): void };
+}
+
 export interface ContactUpdaterDeps {
   readonly grid: CompiledGrid;
   readonly topics: TopicNames;
-  readonly store: ContactStateStore;
+  readonly store: ContactStore;
   readonly producer: OutputProducer;
-  readonly scoreWriter: ScoreOutputWriter;
-  readonly metrics: ScorerMetrics;
+  readonly scoreWriter: ScoreOutputEncoder;
+  readonly metrics: UpdaterMetrics;
   readonly crashPoint?: CrashPoint | undefined;
 }
 

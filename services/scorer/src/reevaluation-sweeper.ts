@@ -1,6 +1,7 @@
 import { reevaluate, type CompiledGrid, type ReevaluationCause, type ScoreChange } from '@leadscore/engine';
 import type { ContactStateStore } from './contact-state-store.js';
 import { ContactUpdater, type ContactUpdaterDeps } from './contact-updater.js';
+import type { ScorerMetrics } from './metrics.js';
 
 export interface ReevaluationSweeperDeps extends ContactUpdaterDeps {
   /**
@@ -11,6 +12,7 @@ export interface ReevaluationSweeperDeps extends ContactUpdaterDeps {
   readonly cause: ReevaluationCause['kind'];
   readonly grid: CompiledGrid;
   readonly store: ContactStateStore;
+  readonly metrics: ScorerMetrics;
   readonly now: () => number;
   readonly batchSize: number;
   /** How long a claim keeps other sweepers off a contact (ms). */

@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Gauge, Histogram } from 'prom-client';
 import type { Readiness } from './readiness.js';
-import { errorFields, isRetriable } from './service-error.js';
+import { handleInChunks } from './chunk-loop.js';
+import { errorFields } from './service-error.js';
 
 /** Handles one chunk of a partition's messages; resolves once its effects are durable. */
 export type ChunkHandler = (topic: string, partition: number, messages: readonly KafkaMessage[]) => Promise<void>;
@@ -100,30 +101,28 @@ export class ChunkedConsumer {
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
+    const { batch, pause } = payload;
     const partitionKey = `${batch.topic}:${batch.partition}`;
-    for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + this.options.chunkSize);
-      const stopTimer = this.options.metrics?.chunkDuration?.startTimer();
-      try {
-        if (this.options.onePerPartitionNumber)
-          await this.onePerPartitionNumber(batch.partition, () => this.handler(batch.topic, batch.partition, chunk));
-        else await this.handler(batch.topic, batch.partition, chunk);
-      } catch (error) {
-        if (!isRetriable(error)) throw error;
-        this.pauseAfterFailure(partitionKey, pause, error as Error);
-        return;
-      } finally {
-        stopTimer?.();
-      }
-      this.backoff.delete(partitionKey);
-      this.options.beforeOffsetResolve?.();
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
-    }
+    const result = await handleInChunks(payload, {
+      chunkSize: this.options.chunkSize,
+      handle: (chunk) => this.handleChunk(batch.topic, batch.partition, chunk),
+      beforeOffsetResolve: this.options.beforeOffsetResolve,
+    });
+    if (result.handled > 0) this.backoff.delete(partitionKey);
+    if (result.status === 'failed') this.pauseAfterFailure(partitionKey, pause, result.error);
+    if (result.status !== 'completed') return;
     this.options.metrics?.consumerLag?.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  }
+
+  private async handleChunk(topic: string, partition: number, chunk: readonly KafkaMessage[]): Promise<void> {
+    const stopTimer = this.options.metrics?.chunkDuration?.startTimer();
+    try {
+      if (this.options.onePerPartitionNumber)
+        await this.onePerPartitionNumber(partition, () => this.handler(topic, partition, chunk));
+      else await this.handler(topic, partition, chunk);
+    } finally {
+      stopTimer?.();
+    }
   }
 
   private async onePerPartitionNumber<T>(partition: number, work: () => Promise<T>): Promise<T> {

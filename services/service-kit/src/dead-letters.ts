@@ -6,7 +6,7 @@ import type { AvroCodec, DeadLetterValue } from '@leadscore/contracts';
  * and headers, plus `x-dlq-*` headers and the same in the Avro value (docs/streaming.md).
  */
 export async function deadLetterFor(
-  codec: AvroCodec,
+  codec: Pick<AvroCodec, 'encode'>,
   failedBy: string,
   source: { topic: string; partition: number; message: KafkaMessage },
   reason: string,

@@ -21,6 +21,7 @@ export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
 export { ServiceError, isRetriable, errorFields } from './service-error.js';
 export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
+export { handleInChunks, type ChunkLoopOptions, type ChunkLoopPayload, type ChunkLoopResult } from './chunk-loop.js';
 export { deadLetterFor } from './dead-letters.js';
 export {
   KAFKA_SASL_MECHANISMS,

@@ -1,0 +1,36 @@
+import { parseEvent } from '@leadscore/engine';
+import type { DeadLetterBuilder, MessageDecoder } from '../../src/batch-scorer.js';
+import type { DecodeResult, DeadLetterReason } from '../../src/event-decoder.js';
+import type { InputMessage, OutputMessage } from '../../src/input-message.js';
+
+/** EventDecoder without a registry: a message's value is the event as JSON; anything else is a dead letter. */
+export class JsonEventDecoder implements MessageDecoder {
+  async decode(message: InputMessage, now: number): Promise<DecodeResult> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value?.toString() ?? '');
+    } catch {
+      return { ok: false, reason: 'UNDECODABLE', message: 'not JSON' };
+    }
+    const parsed = parseEvent(raw, now);
+    if (parsed.ok) return parsed;
+    return { ok: false, reason: 'INVALID_EVENT', message: parsed.errors.map((e) => e.path).join('; ') };
+  }
+}
+
+/** DeadLetterWriter without a registry: the original value, the origin in x-dlq-* headers. */
+export class PlainDeadLetterBuilder implements DeadLetterBuilder {
+  async build(source: InputMessage, reason: DeadLetterReason, message: string): Promise<OutputMessage> {
+    return {
+      key: source.key,
+      value: source.value ?? Buffer.alloc(0),
+      headers: {
+        'x-dlq-reason': reason,
+        'x-dlq-message': message,
+        'x-dlq-topic': source.topic,
+        'x-dlq-partition': String(source.partition),
+        'x-dlq-offset': source.offset,
+      },
+    };
+  }
+}
