@@ -1,6 +1,12 @@
 export { loadLifecycleConfig, type LifecycleConfig } from './config.js';
 export { LifecycleService, type LifecycleServiceOptions } from './lifecycle-service.js';
-export { LifecycleWorkflow, type LifecycleWorkflowOptions } from './lifecycle-workflow.js';
+export {
+  LifecycleWorkflow,
+  type CrossingStore,
+  type LifecycleWorkflowOptions,
+  type StageChangeSender,
+  type WorkflowMetrics,
+} from './lifecycle-workflow.js';
 export { StageStore, stageChangeId, type CrossingInput, type CrossingOutcome } from './stage-store.js';
 export type { ContactStage, StageHistoryEntry } from '@leadscore/redis-layout';
 export { LIFECYCLE_STAGES, isLifecycleStage } from '@leadscore/contracts';

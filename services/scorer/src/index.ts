@@ -1,8 +1,8 @@
 export { loadScorerConfig, type ScorerConfig } from './config.js';
 export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
-export { BatchScorer, applyEvents } from './batch-scorer.js';
+export { BatchScorer, applyEvents, type DeadLetterBuilder, type MessageDecoder } from './batch-scorer.js';
 export { ContactStateStore } from './contact-state-store.js';
-export { ContactUpdater } from './contact-updater.js';
+export { ContactUpdater, type ContactStore, type ScoreOutputEncoder, type UpdaterMetrics } from './contact-updater.js';
 export { ReevaluationSweeper } from './reevaluation-sweeper.js';
 export { EventDecoder, type DeadLetterReason } from './event-decoder.js';
 export { DeadLetterWriter } from './dead-letter-writer.js';
