@@ -45,7 +45,9 @@ function rig() {
       value: (JSON.parse(String(m.value)) as { value: LifecycleStageChangedValue }).value,
     }));
   const count = async (name: 'crossings' | 'stageChanges', labels: Record<string, string>) =>
-    (await metrics[name].get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+    (await metrics[name].get()).values.find((v) =>
+      Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+    )?.value ?? 0;
   return { codec, store, sender, handle, changes, count };
 }
 
@@ -105,7 +107,10 @@ describe('LifecycleWorkflow', () => {
     const r = rig();
     await r.store.setStage('lead', 'LEAD', NOW - 1, 'crm');
     await r.handle({ id: 'x-up' });
-    await r.handle({ id: 'x-down', direction: 'DOWN', score: 60, previousScore: 120 }, { id: 'x-lead-down', contactId: 'lead', direction: 'DOWN' });
+    await r.handle(
+      { id: 'x-down', direction: 'DOWN', score: 60, previousScore: 120 },
+      { id: 'x-lead-down', contactId: 'lead', direction: 'DOWN' },
+    );
     expect(r.store.stages.get('c1')?.stage).toBe(TARGET);
     expect(r.store.stages.get('lead')?.stage).toBe('LEAD');
     expect(r.changes()).toHaveLength(1);
