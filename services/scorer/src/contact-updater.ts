@@ -98,14 +98,15 @@ export class ContactUpdater {
       for (const contactId of pending) {
         const current = stored.get(contactId)!;
         // Outputs a crashed writer committed but maybe never produced: produce them now.
-        if (current.outbox !== '') {
-          for (const owed of decodeOutbox(current.outbox)) addOutput(outputs, owed.topic, owed.message);
-          produced.set(contactId, current.outbox);
-        }
+        const stillOwed = decodeOutbox(current.outbox);
+        for (const o of stillOwed) addOutput(outputs, o.topic, o.message);
+        if (current.outbox !== '') produced.set(contactId, current.outbox);
         const change = compute(contactId, current);
         if (change.state === null) continue;
         const owed = await this.owedOutputs(change.changes);
-        const outbox = encodeOutbox(owed);
+        // The commit replaces the outbox, so the new one keeps what is still owed: if this round
+        // dies or its produce fails after the commit, those outputs must not be lost with it.
+        const outbox = encodeOutbox(owed.length > 0 ? [...stillOwed, ...owed] : []);
         const expiry = nextExpiryAt(grid, change.state, now);
         const { owedDueBy } = options;
         const owesAfterCommit = outbox !== '' || current.outbox !== '';
