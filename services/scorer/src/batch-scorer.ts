@@ -1,11 +1,9 @@
 import { applyEvent, type CompiledGrid, type ContactState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
-import type { TopicNames } from '@leadscore/contracts';
 import type { StoredState } from './contact-state-store.js';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import { addOutput, type InputMessage, type OutputBatch, type OutputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
-import type { OutputProducer } from './output-producer.js';
-import { ContactUpdater, type ContactChange, type ContactStore, type ScoreOutputEncoder } from './contact-updater.js';
+import { ContactUpdater, type ContactChange, type ContactUpdaterDeps } from './contact-updater.js';
 
 /** Turns a consumed message into an event or a reason to dead-letter it (EventDecoder in production). */
 export interface MessageDecoder {
@@ -17,13 +15,8 @@ export interface DeadLetterBuilder {
   build(source: InputMessage, reason: DeadLetterReason, message: string, now: number): Promise<OutputMessage>;
 }
 
-export interface BatchScorerDeps {
-  readonly grid: CompiledGrid;
-  readonly topics: TopicNames;
+export interface BatchScorerDeps extends ContactUpdaterDeps {
   readonly decoder: MessageDecoder;
-  readonly store: ContactStore;
-  readonly producer: OutputProducer;
-  readonly scoreWriter: ScoreOutputEncoder;
   readonly deadLetters: DeadLetterBuilder;
   readonly metrics: ScorerMetrics;
   /** The clock, in epoch ms: injected so tests can move time. */

@@ -19,6 +19,8 @@ export class InMemoryContactStore implements ContactStore {
   readonly outboxes = new Map<string, string>();
   /** The decay index: contactId → next expiry (epoch ms). */
   readonly decayIndex = new Map<string, number>();
+  /** Every outbox a commit wrote, in commit order: the outputs the protocol owes, for checks. */
+  readonly committedOutboxes: string[] = [];
 
   async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
     const out = new Map<string, StoredState>();
@@ -49,7 +51,9 @@ export class InMemoryContactStore implements ContactStore {
   commitOne(contactId: string, expected: string, value: string, outbox: string): boolean {
     if ((this.states.get(contactId) ?? '') !== expected) return false;
     this.states.set(contactId, value);
-    if (outbox !== '') this.outboxes.set(contactId, outbox);
+    if (outbox === '') return true;
+    this.outboxes.set(contactId, outbox);
+    this.committedOutboxes.push(outbox);
     return true;
   }
 
