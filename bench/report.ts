@@ -2,6 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CeilingResult } from './ceiling.js';
+import type { KafkaClientsResult } from './kafka-clients.js';
+import { clientsMarkdown } from './kafka-clients-report.js';
 import type { LatencyResult } from './latency.js';
 import type { RedisMemoryResult } from './memory.js';
 import type { NaiveResult } from './naive-consumer.js';
@@ -44,6 +46,8 @@ export interface BenchReport {
   readonly engineMicroBench: string;
   readonly cpuProfiles: readonly string[];
   readonly profileSummaries: readonly string[];
+  /** Only with --clients. */
+  readonly kafkaClients?: KafkaClientsResult;
   readonly durationSeconds: number;
 }
 
@@ -184,7 +188,7 @@ ${scaling}
 \`\`\`
 ${r.engineMicroBench}
 \`\`\`
-${r.profileSummaries.length > 0 ? `\n## CPU profiles\n\n${r.profileSummaries.join('\n\n')}\n` : ''}
+${r.profileSummaries.length > 0 ? `\n## CPU profiles\n\n${r.profileSummaries.join('\n\n')}\n` : ''}${r.kafkaClients ? `\n${clientsMarkdown(r.kafkaClients)}` : ''}
 Total run: ${r.durationSeconds.toFixed(0)} s.
 `;
 }

@@ -9,6 +9,9 @@
  *  5. memory         Redis bytes per contact (MEMORY USAGE), scorer peak RSS
  *  6. scaling        1 and 2 scorer instances
  *  +  the engine micro-benchmark
+ *  7. clients        with --clients: kafkajs, @confluentinc/kafka-javascript and @platformatic/kafka,
+ *                    consume-only and consume-and-produce (bench/kafka-clients.ts); --clients-only:
+ *                    the pre-fill and this phase alone
  *
  * Writes bench-results/<timestamp>/report.md and report.json (git-ignored), plus the scorer
  * logs and, with --profile, a CPU profile of the single-instance scorer. Every topic, group and
@@ -26,6 +29,8 @@ import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEn
 import { measureCeiling } from './ceiling.js';
 import { profileMarkdown, summariseProfile } from './cpu-profile-summary.js';
 import { runEngineMicroBench } from './engine-micro.js';
+import { measureKafkaClients, type KafkaClientsResult } from './kafka-clients.js';
+import { writeClientsReport } from './kafka-clients-report.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRedisMemory } from './memory.js';
 import { measureNaive } from './naive-consumer.js';
@@ -48,6 +53,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'skip-engine': { type: 'boolean', default: false },
+    clients: { type: 'boolean', default: false },
+    'clients-only': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -91,6 +98,21 @@ async function main(): Promise<void> {
   try {
     const filled = await prefill(env.kafka, set, { seed: SEED, contacts: SIZES.contacts, events: SIZES.events, now: Date.now() });
     log(`pre-filled ${filled.events} events in ${(filled.ms / 1000).toFixed(1)} s`);
+    const clientsPhase = async (): Promise<KafkaClientsResult> => {
+      const result = await measureKafkaClients(env, set.inputTopics, filled.events, {
+        rounds: 2,
+        chunkSize: Number(scorerTuning['SCORER_CHUNK_SIZE'] ?? 500),
+        passTimeoutMs: quick ? 180_000 : 600_000,
+        log: (message) => log(message),
+      });
+      writeClientsReport(outDir, result);
+      return result;
+    };
+    if (values['clients-only']) {
+      await clientsPhase();
+      console.log(`\nreport: ${join(outDir, 'kafka-clients.md')}`);
+      return;
+    }
 
     const ceiling = await measureCeiling(env.kafka, `${env.runId}-ceiling`, set.inputTopics, filled.events);
     log(`ceiling: ${ceiling.eventsPerSecond} events/s`, 'ceiling');
@@ -174,6 +196,8 @@ async function main(): Promise<void> {
       engineMicroBench = await runEngineMicroBench(SIZES.engineEvents, SIZES.contacts);
     }
 
+    const kafkaClients = values.clients ? await clientsPhase() : undefined;
+
     const cpuProfiles = profileDir
       ? readdirSync(profileDir)
           .filter((f) => f.endsWith('.cpuprofile'))
@@ -210,6 +234,7 @@ async function main(): Promise<void> {
         .map((f) => [f, summariseProfile(f)] as const)
         .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > 2_000)
         .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary)),
+      kafkaClients,
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     };
     writeReport(outDir, report);
