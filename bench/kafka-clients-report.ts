@@ -8,9 +8,9 @@ const MODE_LABEL = { relay: 'consume + produce', consume: 'consume only' } as co
 
 function runRow(run: ClientRun): string {
   const head = `| ${run.round} | ${run.client} | ${MODE_LABEL[run.mode]} |`;
-  if (!run.result) return `${head} failed: ${run.error} | | | | | ${run.loadAverage} |`;
+  if (!run.result) return `${head} failed: ${run.error} | | | | | | ${run.loadAverage} |`;
   const r = run.result;
-  return `${head} ${n((r.events / r.ms) * 1000)} | ${(r.cpuMicros / r.events).toFixed(1)} | ${n(r.peakRssBytes / 2 ** 20)} | ${(r.ms / 1000).toFixed(1)} | ${n(r.outputs)} | ${run.loadAverage} |`;
+  return `${head} ${n((r.events / r.ms) * 1000)} | ${(r.cpuMicros / r.events).toFixed(1)} | ${n(r.peakRssBytes / 2 ** 20)} | ${(r.ms / 1000).toFixed(1)} | ${n(r.outputs)} | ${run.landed === undefined ? '' : n(run.landed)} | ${run.loadAverage} |`;
 }
 
 function median(values: number[]): number {
@@ -52,8 +52,8 @@ ${medianRows(result).join('\n')}
 
 Every run, in the order run (load = 1-minute load average at the end of the run):
 
-| round | client | mode | events/s | µs CPU/event | peak RSS MiB | s | outputs | load |
-|---:|---|---|---:|---:|---:|---:|---:|---:|
+| round | client | mode | events/s | µs CPU/event | peak RSS MiB | s | outputs acked | outputs in topic | load |
+|---:|---|---|---:|---:|---:|---:|---:|---:|---:|
 ${result.runs.map(runRow).join('\n')}
 
 What else was running, at the start of the phase:

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTopics, deleteTopics, type BenchEnv } from './bench-env.js';
+import { createTopics, deleteTopics, totalEnd, type BenchEnv } from './bench-env.js';
 import { CLIENT_NAMES, type ClientName, type PassMode, type PassResult, type PassSpec } from './kafka-clients/pass-meter.js';
 
 const HERE = fileURLToPath(new URL('./kafka-clients/', import.meta.url));
@@ -30,6 +30,8 @@ export interface ClientRun {
   /** 1-minute load average when the pass ended. */
   readonly loadAverage: number;
   readonly result?: PassResult;
+  /** Relaying: messages in the output topic after the pass (high watermarks), to check that every acknowledged output landed. */
+  readonly landed?: number;
   readonly error?: string;
 }
 
@@ -76,7 +78,9 @@ export async function measureKafkaClients(
             expected: events,
             chunkSize: options.chunkSize,
           };
-          const run = await runPass(spec, round, options.passTimeoutMs);
+          const passed = await runPass(spec, round, options.passTimeoutMs);
+          const run =
+            mode === 'relay' && passed.result ? { ...passed, landed: await totalEnd(env.kafka, [outputTopic]) } : passed;
           runs.push(run);
           options.log(describeRun(run));
         }

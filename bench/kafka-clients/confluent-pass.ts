@@ -5,7 +5,7 @@
  * an idempotent producer with acks=all, offsets stored on resolve and auto-committed (every 5 s;
  * librdkafka heartbeats by itself, the payload's `heartbeat()` is a no-op).
  */
-import { valueBytes, type PassMeter, type PassSpec } from './pass-meter.js';
+import { eachBatchRun, valueBytes, type PassMeter, type PassSpec } from './pass-meter.js';
 
 /** The few parts of the client's KafkaJS API this pass uses; the package is an optional install. */
 interface ConfluentMessage {
@@ -69,12 +69,7 @@ export async function runConfluentPass(spec: PassSpec, meter: PassMeter): Promis
       meter.acknowledged(chunk.length);
       resolveOffset(chunk[chunk.length - 1]!.offset);
     };
-    await consumer.run({
-      partitionsConsumedConcurrently: 2,
-      eachBatchAutoResolve: spec.mode === 'consume',
-      eachBatch:
-        spec.mode === 'relay' ? relay : async ({ batch }) => meter.consumed(batch.messages.length, valueBytes(batch.messages)),
-    });
+    await consumer.run(eachBatchRun(spec, meter, relay));
     await meter.finished;
   } finally {
     await Promise.all([consumer.disconnect(), spec.mode === 'relay' ? producer.disconnect() : undefined]);

@@ -5,7 +5,7 @@
  */
 import { Kafka, Partitioners, logLevel, type EachBatchPayload } from 'kafkajs';
 import { PartitionedSender } from '@leadscore/contracts';
-import { valueBytes, type PassMeter, type PassSpec } from './pass-meter.js';
+import { eachBatchRun, valueBytes, type PassMeter, type PassSpec } from './pass-meter.js';
 
 export async function runKafkajsPass(spec: PassSpec, meter: PassMeter): Promise<void> {
   const kafka = new Kafka({ clientId: spec.groupId, brokers: [...spec.brokers], logLevel: logLevel.NOTHING });
@@ -29,12 +29,7 @@ export async function runKafkajsPass(spec: PassSpec, meter: PassMeter): Promise<
         await heartbeat();
       }
     };
-    await consumer.run({
-      partitionsConsumedConcurrently: 2,
-      eachBatchAutoResolve: spec.mode === 'consume',
-      eachBatch:
-        spec.mode === 'relay' ? relay : async ({ batch }) => meter.consumed(batch.messages.length, valueBytes(batch.messages)),
-    });
+    await consumer.run(eachBatchRun(spec, meter, relay));
     await meter.finished;
   } finally {
     await Promise.all([consumer.disconnect(), producer.disconnect()]);

@@ -105,3 +105,20 @@ export function valueBytes(messages: readonly { readonly value?: Buffer | null }
   for (const m of messages) bytes += m.value?.length ?? 0;
   return bytes;
 }
+
+/**
+ * `consumer.run` options of a KafkaJS-style client (kafkajs, and Confluent's KafkaJS API): two
+ * partitions at a time as the scorer's default; relaying, offsets are resolved by `relay` only.
+ */
+export function eachBatchRun<P extends { readonly batch: { readonly messages: readonly { readonly value: Buffer | null }[] } }>(
+  spec: PassSpec,
+  meter: PassMeter,
+  relay: (payload: P) => Promise<void>,
+) {
+  const count = async ({ batch }: P) => meter.consumed(batch.messages.length, valueBytes(batch.messages));
+  return {
+    partitionsConsumedConcurrently: 2,
+    eachBatchAutoResolve: spec.mode === 'consume',
+    eachBatch: spec.mode === 'relay' ? relay : count,
+  };
+}
