@@ -1,6 +1,6 @@
 import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
 import { normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
-import { eventKey } from './hash.js';
+import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
 import { scoreAt } from './score-at.js';
 import { evaluate, unchanged, type Evaluation } from './score-change.js';
@@ -12,76 +12,104 @@ function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined):
   return at > entry.at || (at === entry.at && eventId > entry.eventId);
 }
 
-type CounterUpdate = { readonly counter: CompiledCounter; readonly next: CounterState };
+/**
+ * Whether the event is matching (spec §3): it passes some counting rule's `on` and `where`
+ * (whatever the rule's window, limit or tiers), or it is a `contact_updated` carrying a property
+ * some property rule reads. Only matching events enter the contact's recent ids.
+ */
+export function isMatching(compiled: CompiledGrid, event: LeadEvent): boolean {
+  for (const counter of compiled.matchersByType.get(event.type) ?? []) if (counter.matches(event)) return true;
+  if (event.type !== compiled.contactUpdateType) return false;
+  for (const name in event.properties) if (compiled.propertyRules.has(name)) return true;
+  return false;
+}
+
+/** The recent ids with `key` appended, the oldest dropped beyond `limit`. */
+function remember(recent: readonly string[], key: string, limit: number): string[] {
+  const kept = recent.length >= limit ? recent.slice(recent.length - limit + 1) : recent.slice();
+  kept.push(key);
+  return kept;
+}
+
+/** A counter after one more matching event, or null when it does not count it. */
+function counted(
+  counter: CompiledCounter,
+  current: CounterState | undefined,
+  event: LeadEvent,
+  now: number,
+): CounterState | null {
+  if (counter.windowDays === null) {
+    const count = current?.kind === 'total' ? current.count : 0;
+    if (count >= counter.saturation) return null; // saturated: more changes nothing
+    return { kind: 'total', count: count + 1 };
+  }
+  const day = utcDay(event.occurredAt);
+  if (!inWindow(day, now, counter.windowDays)) return null; // too old to ever count
+  const days = new Map(current?.kind === 'daily' ? current.days : undefined);
+  days.set(day, (days.get(day) ?? 0) + 1);
+  return { kind: 'daily', days };
+}
+
+/** The contact's properties after a `contact_updated` (latest occurredAt wins), or undefined when none changes. */
+function updatedProperties(compiled: CompiledGrid, base: ContactState, event: LeadEvent): Map<string, PropertyEntry> | undefined {
+  if (event.type !== compiled.contactUpdateType) return undefined;
+  let properties: Map<string, PropertyEntry> | undefined;
+  for (const [name, value] of Object.entries(event.properties)) {
+    if (!compiled.propertyRules.has(name)) continue;
+    if (!isNewer(event.occurredAt, event.eventId, base.properties.get(name))) continue;
+    properties ??= new Map(base.properties);
+    properties.set(name, { value, at: event.occurredAt, eventId: event.eventId });
+  }
+  return properties;
+}
 
 /**
  * Applies one validated event to a contact's state at `now` (epoch ms), in the order a stream
  * delivers it. The event's contactId names the contact; the caller must pass that contact's
- * state. An event already counted (same eventId) is a duplicate: nothing changes. An event
- * that changes no count and no property changes nothing either; in both cases no output
- * (except a contact's first event, which emits the baseline score of an empty state if it
- * is not 0).
+ * state. A matching event whose id is among the contact's recent ids is a duplicate: nothing
+ * changes. Any other matching event joins the recent ids (so the state changes even when no
+ * count does, e.g. a saturated rule). A non-matching event changes nothing. No output unless
+ * the score changes (except a contact's first event, which emits the baseline score of an
+ * empty state if it is not 0).
+ *
+ * Cost: bounded by the grid and `dedupe.recent`, never by the contact's history.
  */
 export function applyEvent(compiled: CompiledGrid, state: ContactState, event: LeadEvent, now: number): Evaluation {
-  const base = normalizeState(compiled, state, now);
-  let key: string | undefined;
-  const updates: CounterUpdate[] = [];
-
-  for (const counter of compiled.countersByType.get(event.type) ?? []) {
-    if (!counter.matches(event)) continue;
-    key ??= eventKey(event.eventId);
-    const current = base.counters.get(counter.key);
-    if (counter.windowDays === null) {
-      const total = current?.kind === 'total' ? current : { kind: 'total' as const, count: 0, seen: [] };
-      if (total.count >= counter.saturation) continue; // saturated: no count or id to keep
-      if (total.seen.includes(key)) return unchanged(compiled, state, now, true);
-      const count = total.count + 1;
-      const seen = count >= counter.saturation ? [] : [...total.seen, key];
-      updates.push({ counter, next: { kind: 'total', count, seen } });
-    } else {
-      const day = utcDay(event.occurredAt);
-      if (!inWindow(day, now, counter.windowDays)) continue; // too old to ever count
-      const days = current?.kind === 'daily' ? current.days : new Map<number, readonly string[]>();
-      for (const keys of days.values()) if (keys.includes(key)) return unchanged(compiled, state, now, true);
-      const next = new Map(days);
-      next.set(day, [...(days.get(day) ?? []), key]);
-      updates.push({ counter, next: { kind: 'daily', days: next } });
-    }
-  }
-
-  let properties: Map<string, PropertyEntry> | undefined;
-  let seenUpdate = false;
-  if (event.type === compiled.contactUpdateType) {
-    for (const [name, value] of Object.entries(event.properties)) {
-      if (!compiled.propertyRules.has(name)) continue;
-      const entry = base.properties.get(name);
-      if (entry !== undefined && entry.at === event.occurredAt && entry.eventId === event.eventId) seenUpdate = true;
-      if (!isNewer(event.occurredAt, event.eventId, entry)) continue;
-      properties ??= new Map(base.properties);
-      properties.set(name, { value, at: event.occurredAt, eventId: event.eventId });
-    }
-  }
-
-  if (updates.length === 0 && properties === undefined) {
+  if (!isMatching(compiled, event)) {
     // A contact's first event establishes its baseline: with rules such as `exists: false`
     // an empty state can already score, and that score must be emitted once.
+    const base = normalizeState(compiled, state, now);
     const baseline = state.evaluatedAt === null && scoreAt(compiled, base, now).score !== state.score;
-    if (!baseline) return unchanged(compiled, state, now, seenUpdate);
+    if (!baseline) return unchanged(compiled, state, now, false);
+    return evaluate({
+      compiled,
+      contactId: event.contactId,
+      before: state,
+      after: base,
+      changed: true,
+      now,
+      cause: cause(event),
+    });
   }
-  let counters = base.counters;
-  if (updates.length > 0) {
-    const next = new Map(base.counters);
-    for (const update of updates) next.set(update.counter.key, update.next);
-    counters = next;
+  const key = recentKey(event.eventId);
+  const base = normalizeState(compiled, state, now);
+  if (base.recent.includes(key)) return unchanged(compiled, state, now, true);
+
+  let counters: Map<string, CounterState> | undefined;
+  for (const counter of compiled.countersByType.get(event.type) ?? []) {
+    if (!counter.matches(event)) continue;
+    const next = counted(counter, base.counters.get(counter.key), event, now);
+    if (next === null) continue;
+    counters ??= new Map(base.counters);
+    counters.set(counter.key, next);
   }
-  const after: ContactState = { ...base, counters, properties: properties ?? base.properties };
-  return evaluate({
-    compiled,
-    contactId: event.contactId,
-    before: state,
-    after,
-    changed: true,
-    now,
-    cause: { kind: 'event', eventId: event.eventId },
-  });
+  const after: ContactState = {
+    ...base,
+    counters: counters ?? base.counters,
+    properties: updatedProperties(compiled, base, event) ?? base.properties,
+    recent: remember(base.recent, key, compiled.recentLimit),
+  };
+  return evaluate({ compiled, contactId: event.contactId, before: state, after, changed: true, now, cause: cause(event) });
 }
+
+const cause = (event: LeadEvent) => ({ kind: 'event' as const, eventId: event.eventId });

@@ -67,6 +67,13 @@ export interface CompiledGrid {
   readonly counters: ReadonlyMap<string, CompiledCounter>;
   /** Event type → the counters it may feed (only counters that are stored). */
   readonly countersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
+  /**
+   * Event type → every counting rule's counter, stored or not: an event passing one of them is
+   * a matching event (spec §3), remembered in the contact's recent ids whatever the rule reads.
+   */
+  readonly matchersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
+  /** N: how many recent matching event ids a contact remembers (`dedupe.recent`). */
+  readonly recentLimit: number;
   /** Contact property name → the property rules that read it. */
   readonly propertyRules: ReadonlyMap<string, readonly CompiledPropertyRule[]>;
   /** The event type whose properties update contact properties (spec §1). */
@@ -74,6 +81,9 @@ export interface CompiledGrid {
 }
 
 export const CONTACT_UPDATED = 'contact_updated';
+
+/** `dedupe.recent` when the grid does not say (spec §3). */
+export const DEFAULT_RECENT_LIMIT = 32;
 
 /**
  * Builds the evaluator for a grid. Validates it first, so a hand-built object gets the same
@@ -88,6 +98,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
   const counters = new Map<string, CompiledCounter>();
   const counterOfRule = new Map<string, CompiledCounter>();
   const countersByType = new Map<string, CompiledCounter[]>();
+  const matchersByType = new Map<string, CompiledCounter[]>();
   const definitions = new Map<string, string>();
   for (const rule of countingRules) {
     const definition = `${rule.id}\u0000${matchingDefinition(rule)}`;
@@ -111,11 +122,9 @@ export function compileGrid(grid: Grid): CompiledGrid {
     };
     counters.set(key, counter);
     counterOfRule.set(rule.id, counter);
-    if (counter.saturation === 0) continue;
     for (const type of new Set(([] as string[]).concat(rule.on))) {
-      const list = countersByType.get(type) ?? [];
-      list.push(counter);
-      countersByType.set(type, list);
+      addTo(matchersByType, type, counter);
+      if (counter.saturation !== 0) addTo(countersByType, type, counter);
     }
   }
 
@@ -161,9 +170,17 @@ export function compileGrid(grid: Grid): CompiledGrid {
     rules,
     counters,
     countersByType,
+    matchersByType,
+    recentLimit: grid.dedupe?.recent ?? DEFAULT_RECENT_LIMIT,
     propertyRules,
     contactUpdateType: CONTACT_UPDATED,
   });
+}
+
+function addTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** Canonical text of what a counting rule counts: its types, its predicates, windowed or not. */

@@ -2,19 +2,17 @@ import type { CompiledGrid } from './compile-grid.js';
 import { inWindow } from './utc-day.js';
 import type { PropertyValue } from './value-predicate.js';
 
-/** An all-time counter: distinct events counted, and the dedupe keys it still needs. */
+/** An all-time counter: how many distinct matching events it counted. */
 export interface TotalCounterState {
   readonly kind: 'total';
   /** Never above the counter's saturation. */
   readonly count: number;
-  /** Dedupe keys (hash of eventId) of counted events; emptied once the counter saturates. */
-  readonly seen: readonly string[];
 }
 
-/** A windowed counter: UTC day (days since epoch) → dedupe keys of the events of that day. */
+/** A windowed counter: UTC day (days since epoch) → distinct matching events of that day. */
 export interface DailyCounterState {
   readonly kind: 'daily';
-  readonly days: ReadonlyMap<number, readonly string[]>;
+  readonly days: ReadonlyMap<number, number>;
 }
 
 export type CounterState = TotalCounterState | DailyCounterState;
@@ -30,6 +28,7 @@ export interface PropertyEntry {
 /**
  * Everything the engine remembers about one contact (spec §3), plus what outputs need:
  * the last emitted score and sequence. Immutable: every operation returns a new state.
+ * Bounded by the grid and its `dedupe.recent`, never by the contact's history.
  */
 export interface ContactState {
   /** Sequence of the last emitted score change (0: none yet). */
@@ -42,42 +41,41 @@ export interface ContactState {
   readonly counters: ReadonlyMap<string, CounterState>;
   /** Contact property name → latest value (only properties some property rule reads). */
   readonly properties: ReadonlyMap<string, PropertyEntry>;
+  /**
+   * Dedupe keys (`recentKey` of the eventId) of the contact's last matching events, oldest
+   * first, at most the grid's `dedupe.recent` of them: an event whose key is here is a duplicate.
+   */
+  readonly recent: readonly string[];
+  /**
+   * Input source → position of the last message applied from it, kept by a streaming host
+   * (the scorer: Kafka topic-partition → offset) to recognise its own redeliveries exactly.
+   * The engine never reads it; every operation carries it over unchanged.
+   */
+  readonly inputPositions: ReadonlyMap<string, number>;
 }
 
 export function emptyState(): ContactState {
-  return { sequence: 0, score: 0, evaluatedAt: null, counters: new Map(), properties: new Map() };
+  return {
+    sequence: 0,
+    score: 0,
+    evaluatedAt: null,
+    counters: new Map(),
+    properties: new Map(),
+    recent: [],
+    inputPositions: new Map(),
+  };
 }
 
 /**
  * Fits a state to a grid at `now`: drops counters and properties the grid no longer reads,
- * caps all-time counters at their saturation (forgetting their ids), and prunes the days of
- * windowed counters that can never count again. Returns the same object when nothing changed.
+ * caps all-time counters at their saturation, prunes the days of windowed counters that can
+ * never count again, and keeps only the last `dedupe.recent` ids. Returns the same object when
+ * nothing changed.
  */
 export function normalizeState(compiled: CompiledGrid, state: ContactState, now: number): ContactState {
   let counters: Map<string, CounterState> | undefined;
   for (const [key, counterState] of state.counters) {
-    const counter = compiled.counters.get(key);
-    let next: CounterState | undefined = counterState;
-    if (counter === undefined || counter.saturation === 0) next = undefined;
-    else if (counterState.kind === 'total') {
-      if (counter.windowDays !== null)
-        next = undefined; // cannot happen: windowed is in the key
-      else if (
-        counterState.count >= counter.saturation &&
-        (counterState.seen.length > 0 || counterState.count > counter.saturation)
-      ) {
-        next = { kind: 'total', count: counter.saturation, seen: [] };
-      }
-    } else if (counter.windowDays === null) next = undefined;
-    else {
-      let days: Map<number, readonly string[]> | undefined;
-      for (const day of counterState.days.keys()) {
-        if (inWindow(day, now, counter.windowDays)) continue;
-        days ??= new Map(counterState.days);
-        days.delete(day);
-      }
-      if (days !== undefined) next = days.size === 0 ? undefined : { kind: 'daily', days };
-    }
+    const next = normalizeCounter(compiled, key, counterState, now);
     if (next !== counterState) {
       counters ??= new Map(state.counters);
       if (next === undefined) counters.delete(key);
@@ -91,6 +89,36 @@ export function normalizeState(compiled: CompiledGrid, state: ContactState, now:
       properties.delete(name);
     }
   }
-  if (counters === undefined && properties === undefined) return state;
-  return { ...state, counters: counters ?? state.counters, properties: properties ?? state.properties };
+  const tooMany = state.recent.length > compiled.recentLimit;
+  if (counters === undefined && properties === undefined && !tooMany) return state;
+  return {
+    ...state,
+    counters: counters ?? state.counters,
+    properties: properties ?? state.properties,
+    recent: tooMany ? state.recent.slice(-compiled.recentLimit) : state.recent,
+  };
+}
+
+/** A counter fitted to the grid at `now`: the same object, a new one, or undefined (drop it). */
+function normalizeCounter(
+  compiled: CompiledGrid,
+  key: string,
+  counterState: CounterState,
+  now: number,
+): CounterState | undefined {
+  const counter = compiled.counters.get(key);
+  if (counter === undefined || counter.saturation === 0) return undefined;
+  if (counterState.kind === 'total') {
+    if (counter.windowDays !== null) return undefined; // cannot happen: windowed is in the key
+    return counterState.count > counter.saturation ? { kind: 'total', count: counter.saturation } : counterState;
+  }
+  if (counter.windowDays === null) return undefined;
+  let days: Map<number, number> | undefined;
+  for (const day of counterState.days.keys()) {
+    if (inWindow(day, now, counter.windowDays)) continue;
+    days ??= new Map(counterState.days);
+    days.delete(day);
+  }
+  if (days === undefined) return counterState;
+  return days.size === 0 ? undefined : { kind: 'daily', days };
 }

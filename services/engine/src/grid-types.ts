@@ -84,6 +84,8 @@ export interface Grid {
   readonly name: string;
   readonly version: number;
   readonly description?: string;
+  /** `recent`: how many recent matching event ids a contact remembers (1-1024, default 32). */
+  readonly dedupe?: { readonly recent: number };
   readonly bounds?: { readonly min?: number; readonly max?: number };
   readonly thresholds?: readonly Threshold[];
   readonly rules: readonly Rule[];

@@ -31,9 +31,17 @@ export function toBase64Digits(value: number, chars: number): string {
   return out;
 }
 
-/** The dedupe key of an event id: 53 bits in 9 characters. */
-export function eventKey(eventId: string): string {
-  return toBase64Digits(cyrb53(eventId), 9);
+/** Characters of a recent-id key (`recentKey`). */
+export const RECENT_KEY_CHARS = 6;
+
+/**
+ * The dedupe key of an event id in a contact's recent ids: the low 36 bits of its cyrb53, in 6
+ * characters. A new event is taken for a duplicate when its key equals one of the N kept
+ * (N ≤ 1024): at most N / 2^36 per event, 5·10⁻¹⁰ at the default N = 32 (docs/scoring-decisions.md).
+ * The state format v1 kept 53 bits in 9 characters; their last 6 are this key.
+ */
+export function recentKey(eventId: string): string {
+  return toBase64Digits(cyrb53(eventId), RECENT_KEY_CHARS);
 }
 
 /** A deterministic 106-bit id (two seeds), as 18 characters, for output events. */

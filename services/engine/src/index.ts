@@ -14,6 +14,7 @@ export {
   compileGrid,
   gridFingerprint,
   CONTACT_UPDATED,
+  DEFAULT_RECENT_LIMIT,
   type CompiledGrid,
   type CompiledRule,
   type CompiledCounter,
@@ -31,7 +32,7 @@ export {
   type DailyCounterState,
   type PropertyEntry,
 } from './contact-state.js';
-export { applyEvent } from './apply-event.js';
+export { applyEvent, isMatching } from './apply-event.js';
 export { reevaluate, type ReevaluationCause, type ReevaluateOptions } from './reevaluate.js';
 export { scoreAt, type Score, type Contribution } from './score-at.js';
 export { nextExpiryAt } from './next-expiry.js';

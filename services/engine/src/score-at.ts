@@ -23,7 +23,7 @@ export function ruleCount(rule: CompiledCountingRule, state: ContactState, now: 
   if (counter.kind === 'total') return Math.min(counter.count, rule.counter.saturation);
   const windowDays = rule.counter.windowDays ?? Infinity;
   let n = 0;
-  for (const [day, keys] of counter.days) if (inWindow(day, now, windowDays)) n += keys.length;
+  for (const [day, count] of counter.days) if (inWindow(day, now, windowDays)) n += count;
   return n;
 }
 

@@ -1,69 +1,35 @@
-import type { ContactState, CounterState, PropertyEntry } from './contact-state.js';
+import type { ContactState, CounterState } from './contact-state.js';
 import { StateDecodeError } from './errors.js';
-import type { PropertyValue } from './value-predicate.js';
+import { RECENT_KEY_CHARS } from './hash.js';
+import { byKey, checkKey, decodeProperties, encodeProperties, int, parseInt36 } from './state-codec-parts.js';
+import { decodeStateV1 } from './state-codec-v1.js';
 
 /**
- * Compact text form of a ContactState, one Redis value per contact. Canonical: equal states
- * encode to equal text (maps sorted by key, id lists sorted).
+ * Compact text form of a ContactState, one Redis value per contact, versioned by its first
+ * section (docs/streaming.md). Canonical: equal states encode to equal text (maps sorted by
+ * key; the recent ids keep their arrival order, which is part of the state).
  *
- *   1|<sequence>|<score>|<evaluatedAt>|<counters>|<properties>        (integers in base 36)
- *   counters:   entries joined by ';'
- *     all-time  <key>[=<count>][:<id>,<id>...]      (count omitted when it equals the id count)
- *     windowed  <key>@<day>:<id>,<id>[/<day>:<id>...]
- *   properties: groups joined by ';', one per contact_updated event still holding a value:
- *     <occurredAt>~<eventId>~<name>=<value>[~<name>=<value>...]
- *     value     s<text> | n<number> | t | f | z (null, a removal)
+ *   2|<sequence>|<score>|<evaluatedAt>|<counters>|<properties>|<recent>|<positions>   (integers in base 36)
+ *   counters:   entries joined by ';', a count omitted when it is 1
+ *     all-time  <key>[=<count>]
+ *     windowed  <key>@<day>[=<count>][/<day>[=<count>]...]          (days ascending)
+ *   properties: property groups (state-codec-parts.ts)
+ *   recent:     the recent ids' 6-character keys, oldest first, not separated
+ *   positions:  <source>=<position> joined by ';' (sources [0-9A-Za-z_-]+)
  *
- * Keys and ids use [0-9A-Za-z_-]; names, texts and event ids escape % | ; ~ = as %XX.
- * Grouping by event matters: one update usually sets several properties, and its full
- * eventId (kept for the spec's tie-break) is the largest part of a typical state.
+ * `decodeState` also reads format v1 (state-codec-v1.ts), so states written before the
+ * bounded memory keep their scores; they are written back as v2 at their next change.
  */
-export const STATE_FORMAT_VERSION = '1';
+export const STATE_FORMAT_VERSION = '2';
 
-const int = (n: number): string => n.toString(36);
-
-function escapeText(text: string): string {
-  return text.replace(/[%|;~=]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+function encodeCount(count: number): string {
+  return count === 1 ? '' : `=${int(count)}`;
 }
-
-function unescapeText(text: string): string {
-  return text.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-}
-
-function encodeValue(value: PropertyValue): string {
-  if (value === null) return 'z';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return `n${String(value)}`;
-  return `s${escapeText(value)}`;
-}
-
-const byKey = <T>(map: ReadonlyMap<string, T>): [string, T][] =>
-  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 function encodeCounter(key: string, counter: CounterState): string {
-  if (counter.kind === 'total') {
-    const count = counter.count === counter.seen.length ? '' : `=${int(counter.count)}`;
-    const ids = counter.seen.length === 0 ? '' : `:${[...counter.seen].sort().join(',')}`;
-    return `${key}${count}${ids}`;
-  }
-  const days = [...counter.days.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([day, ids]) => `${int(day)}:${[...ids].sort().join(',')}`);
+  if (counter.kind === 'total') return `${key}${encodeCount(counter.count)}`;
+  const days = [...counter.days.entries()].sort(([a], [b]) => a - b).map(([day, n]) => `${int(day)}${encodeCount(n)}`);
   return `${key}@${days.join('/')}`;
-}
-
-function encodeProperties(properties: ReadonlyMap<string, PropertyEntry>): string {
-  const groups = new Map<string, string[]>();
-  for (const [name, entry] of byKey(properties)) {
-    const stamp = `${int(entry.at)}~${escapeText(entry.eventId)}`;
-    const group = groups.get(stamp) ?? [];
-    group.push(`${escapeText(name)}=${encodeValue(entry.value)}`);
-    groups.set(stamp, group);
-  }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([stamp, fields]) => `${stamp}~${fields.join('~')}`)
-    .join(';');
 }
 
 export function encodeState(state: ContactState): string {
@@ -76,84 +42,79 @@ export function encodeState(state: ContactState): string {
       .map(([key, c]) => encodeCounter(key, c))
       .join(';'),
     encodeProperties(state.properties),
+    state.recent.join(''),
+    byKey(state.inputPositions)
+      .map(([source, position]) => `${source}=${int(position)}`)
+      .join(';'),
   ].join('|');
 }
 
-const KEY = /^[0-9A-Za-z_-]+$/;
-const INT = /^-?[0-9a-z]+$/;
-
-function parseInt36(text: string, what: string): number {
-  const n = INT.test(text) ? Number.parseInt(text, 36) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new StateDecodeError(`bad ${what}: ${JSON.stringify(text)}`);
-  return n;
-}
-
-function parseIds(text: string, what: string): string[] {
-  const ids = text.split(',');
-  for (const id of ids) if (!KEY.test(id)) throw new StateDecodeError(`bad id in ${what}: ${JSON.stringify(id)}`);
-  return ids;
+/** `<n>` or `<n>=<count>`. */
+function decodeCounted(text: string, what: string): [number, number] {
+  const eq = text.indexOf('=');
+  if (eq < 0) return [parseInt36(text, what), 1];
+  return [parseInt36(text.slice(0, eq), what), parseInt36(text.slice(eq + 1), 'count')];
 }
 
 function decodeCounter(text: string): [string, CounterState] {
   const at = text.indexOf('@');
-  if (at >= 0) {
-    const key = text.slice(0, at);
-    if (!KEY.test(key)) throw new StateDecodeError(`bad counter key: ${JSON.stringify(key)}`);
-    const days = new Map<number, readonly string[]>();
-    for (const part of text.slice(at + 1).split('/')) {
-      const colon = part.indexOf(':');
-      if (colon < 0) throw new StateDecodeError(`bad day in counter ${key}: ${JSON.stringify(part)}`);
-      days.set(parseInt36(part.slice(0, colon), 'day'), parseIds(part.slice(colon + 1), `counter ${key}`));
-    }
-    return [key, { kind: 'daily', days }];
+  if (at < 0) {
+    const eq = text.indexOf('=');
+    const key = checkKey(eq < 0 ? text : text.slice(0, eq), 'counter');
+    return [key, { kind: 'total', count: eq < 0 ? 1 : parseInt36(text.slice(eq + 1), 'count') }];
   }
-  const match = /^([0-9A-Za-z_-]+)(?:=(-?[0-9a-z]+))?(?::(.*))?$/.exec(text);
-  if (match === null) throw new StateDecodeError(`bad counter: ${JSON.stringify(text)}`);
-  const [, key = '', count, ids] = match;
-  const seen = ids === undefined ? [] : parseIds(ids, `counter ${key}`);
-  return [key, { kind: 'total', count: count === undefined ? seen.length : parseInt36(count, 'count'), seen }];
+  const key = checkKey(text.slice(0, at), 'counter key');
+  return [
+    key,
+    {
+      kind: 'daily',
+      days: new Map(
+        text
+          .slice(at + 1)
+          .split('/')
+          .map((day) => decodeCounted(day, 'day')),
+      ),
+    },
+  ];
 }
 
-function decodeValue(text: string): PropertyValue {
-  const tag = text[0];
-  const rest = text.slice(1);
-  if (tag === 'z' && rest === '') return null;
-  if (tag === 't' && rest === '') return true;
-  if (tag === 'f' && rest === '') return false;
-  if (tag === 's') return unescapeText(rest);
-  if (tag === 'n') {
-    const n = Number(rest);
-    if (rest !== '' && Number.isFinite(n)) return n;
-  }
-  throw new StateDecodeError(`bad property value: ${JSON.stringify(text)}`);
+function decodeRecent(text: string): string[] {
+  if (text.length % RECENT_KEY_CHARS !== 0) throw new StateDecodeError(`bad recent ids: ${JSON.stringify(text)}`);
+  const keys: string[] = [];
+  for (let i = 0; i < text.length; i += RECENT_KEY_CHARS) keys.push(text.slice(i, i + RECENT_KEY_CHARS));
+  if (text !== '') checkKey(text, 'recent ids');
+  return keys;
 }
 
-function decodePropertyGroup(text: string): [string, PropertyEntry][] {
-  const [at = '', eventId = '', ...fields] = text.split('~');
-  if (fields.length === 0) throw new StateDecodeError(`bad property group: ${JSON.stringify(text)}`);
-  const stamp = { at: parseInt36(at, 'property time'), eventId: unescapeText(eventId) };
-  return fields.map((field) => {
-    const eq = field.indexOf('=');
-    if (eq < 0) throw new StateDecodeError(`bad property: ${JSON.stringify(field)}`);
-    return [unescapeText(field.slice(0, eq)), { value: decodeValue(field.slice(eq + 1)), ...stamp }];
-  });
+function decodePositions(text: string): Map<string, number> {
+  if (text === '') return new Map();
+  return new Map(
+    text.split(';').map((entry) => {
+      const eq = entry.indexOf('=');
+      if (eq < 0) throw new StateDecodeError(`bad input position: ${JSON.stringify(entry)}`);
+      return [checkKey(entry.slice(0, eq), 'input source'), parseInt36(entry.slice(eq + 1), 'input position')];
+    }),
+  );
 }
 
-/** @throws StateDecodeError on text that is not a state of a supported format version. */
+/** @throws StateDecodeError on text that is not a state of a supported format version (2 or 1). */
 export function decodeState(text: string): ContactState {
   const sections = text.split('|');
+  if (sections[0] === '1') return decodeStateV1(sections);
   if (sections[0] !== STATE_FORMAT_VERSION) {
     throw new StateDecodeError(
-      `unsupported state format version ${JSON.stringify(sections[0])}; expected "${STATE_FORMAT_VERSION}"`,
+      `unsupported state format version ${JSON.stringify(sections[0])}; expected "${STATE_FORMAT_VERSION}" or "1"`,
     );
   }
-  if (sections.length !== 6) throw new StateDecodeError(`expected 6 sections, got ${sections.length}`);
-  const [, sequence = '', score = '', evaluatedAt = '', counters = '', properties = ''] = sections;
+  if (sections.length !== 8) throw new StateDecodeError(`expected 8 sections, got ${sections.length}`);
+  const [, sequence = '', score = '', evaluatedAt = '', counters = '', properties = '', recent = '', positions = ''] = sections;
   return {
     sequence: parseInt36(sequence, 'sequence'),
     score: parseInt36(score, 'score'),
     evaluatedAt: evaluatedAt === '' ? null : parseInt36(evaluatedAt, 'evaluatedAt'),
     counters: new Map(counters === '' ? [] : counters.split(';').map(decodeCounter)),
-    properties: new Map(properties === '' ? [] : properties.split(';').flatMap(decodePropertyGroup)),
+    properties: decodeProperties(properties),
+    recent: decodeRecent(recent),
+    inputPositions: decodePositions(positions),
   };
 }

@@ -38,7 +38,9 @@ describe('applyEvent outputs (spec §4)', () => {
     const { state } = fold(grid, [event('webinar_registered')]);
     const second = applyEvent(grid, state, event('webinar_registered'), NOW);
     expect(second.output).toBeNull();
-    expect(second.stateChanged).toBe(false);
+    // Nothing counted, but the event is matching: its id joins the recent ids (spec §3).
+    expect(second.state.counters).toEqual(state.counters);
+    expect(second.state.recent).toHaveLength(2);
   });
 
   it("a contact's first event emits the baseline of an empty state (exists: false rules)", () => {
@@ -169,7 +171,11 @@ describe('time: windows and decay', () => {
 
   it('an event older than its window is ignored at apply time', () => {
     const old = event('email_opened', {}, { occurredAt: '2025-01-01T00:00:00Z' });
-    expect(applyEvent(grid, emptyState(), old, NOW)).toMatchObject({ stateChanged: false, output: null });
+    const applied = applyEvent(grid, emptyState(), old, NOW);
+    expect(applied.output).toBeNull();
+    // Not counted; remembered as a matching event all the same (spec §3: whatever its window).
+    expect(applied.state.counters.size).toBe(0);
+    expect(applied.state.recent).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   DAY_MS,
   applyEvent,
   compileGrid,
+  decodeState,
   emptyState,
   encodeState,
   nextExpiryAt,
@@ -20,6 +21,7 @@ import {
   type LeadEvent,
   type Rule,
 } from '../src/index.js';
+import { cyrb53, toBase64Digits } from '../src/hash.js';
 
 const NOW = Date.parse('2026-03-10T15:00:00Z');
 const TYPES = ['page_viewed', 'asset_downloaded', 'email_opened'] as const;
@@ -235,11 +237,111 @@ function modelScore(grid: Grid, events: readonly LeadEvent[], now: number): numb
   return Math.min(grid.bounds?.max ?? Infinity, Math.max(grid.bounds?.min ?? -Infinity, total));
 }
 
-function fold(grid: ReturnType<typeof compileGrid>, events: readonly LeadEvent[], now: number): ContactState {
-  return events.reduce((state, e) => applyEvent(grid, state, e, now).state, emptyState());
+function fold(
+  grid: ReturnType<typeof compileGrid>,
+  events: readonly LeadEvent[],
+  now: number,
+  start: ContactState = emptyState(),
+): ContactState {
+  return events.reduce((state, e) => applyEvent(grid, state, e, now).state, start);
 }
 
-const scoringPart = (state: ContactState): string => encodeState({ ...state, sequence: 0 });
+/** What scores: not the sequence, nor the recent ids (in arrival order by definition). */
+const scoringPart = (state: ContactState): string => encodeState({ ...state, sequence: 0, recent: [] });
+
+/** Matching (spec §3), from the grid file alone: some counting rule's on + where, or a contact_updated a property rule reads. */
+function modelMatching(grid: Grid, e: LeadEvent): boolean {
+  return grid.rules.some((rule) => {
+    if ('property' in rule) return e.type === 'contact_updated' && Object.hasOwn(e.properties, rule.property);
+    if (!('on' in rule) || !([] as string[]).concat(rule.on).includes(e.type)) return false;
+    const whereTag = rule.where?.['tag'];
+    if (whereTag === undefined) return true;
+    const tags = typeof whereTag === 'object' ? (whereTag.in as string[]) : [whereTag as string];
+    return tags.includes(e.properties['tag'] as string);
+  });
+}
+
+/**
+ * A history shuffled, with duplicate deliveries each placed after at most `recent − 1` other
+ * matching events of its original: still among the contact's last `recent` matching ids.
+ */
+const shuffledWithNearDuplicates = (grid: Grid, events: LeadEvent[], recent: number) =>
+  fc
+    .tuple(
+      fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(recent - 1)), { maxLength: 12 }),
+    )
+    .map(([shuffled, picks]) => {
+      const after = shuffled.map((): LeadEvent[] => []);
+      for (const [pick, gap] of picks) {
+        if (shuffled.length === 0) break;
+        const original = pick % shuffled.length;
+        let at = original;
+        for (let seen = 0, i = original + 1; i < shuffled.length && seen < gap; i += 1) {
+          if (!modelMatching(grid, shuffled[i] as LeadEvent)) continue;
+          seen += 1;
+          at = i;
+        }
+        after[at]?.push(shuffled[original] as LeadEvent);
+      }
+      return shuffled.flatMap((e, i) => [e, ...(after[i] as LeadEvent[])]);
+    });
+
+/**
+ * The state format v1 as the engine wrote it before the bounded memory, built from the events
+ * the way that engine counted them: per stored counter, counts and the 9-character ids of the
+ * events counted (forgotten once an all-time counter saturated); windowed ids by day.
+ */
+function v1StateText(compiled: ReturnType<typeof compileGrid>, events: readonly LeadEvent[], now: number): string {
+  const totals = new Map<string, { count: number; ids: string[] }>();
+  const dailies = new Map<string, Map<number, string[]>>();
+  const properties = new Map<string, LeadEvent>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    const id = toBase64Digits(cyrb53(e.eventId), 9);
+    for (const counter of compiled.countersByType.get(e.type) ?? []) {
+      if (!counter.matches(e)) continue;
+      if (counter.windowDays === null) {
+        const total = totals.get(counter.key) ?? { count: 0, ids: [] };
+        if (total.count >= counter.saturation) continue;
+        total.count += 1;
+        total.ids = total.count >= counter.saturation ? [] : [...total.ids, id];
+        totals.set(counter.key, total);
+      } else if (day(e.occurredAt) > day(now) - counter.windowDays) {
+        const days = dailies.get(counter.key) ?? new Map<number, string[]>();
+        days.set(day(e.occurredAt), [...(days.get(day(e.occurredAt)) ?? []), id]);
+        dailies.set(counter.key, days);
+      }
+    }
+    if (e.type !== 'contact_updated') continue;
+    for (const name of Object.keys(e.properties)) {
+      const best = properties.get(name);
+      if (!compiled.propertyRules.has(name)) continue;
+      if (!best || e.occurredAt > best.occurredAt || (e.occurredAt === best.occurredAt && e.eventId > best.eventId))
+        properties.set(name, e);
+    }
+  }
+  const counters = [
+    ...[...totals].map(
+      ([key, t]) => `${key}=${t.count.toString(36)}${t.ids.length > 0 ? `:${[...t.ids].sort().join(',')}` : ''}`,
+    ),
+    ...[...dailies].map(
+      ([key, days]) =>
+        `${key}@${[...days]
+          .sort(([a], [b]) => a - b)
+          .map(([d, ids]) => `${d.toString(36)}:${[...ids].sort().join(',')}`)
+          .join('/')}`,
+    ),
+  ].sort();
+  const value = (v: unknown): string =>
+    v === null ? 'z' : typeof v === 'boolean' ? (v ? 't' : 'f') : typeof v === 'number' ? `n${v}` : `s${String(v)}`;
+  const groups = [...properties].map(
+    ([name, e]) => `${e.occurredAt.toString(36)}~${e.eventId}~${name}=${value(e.properties[name] ?? null)}`,
+  );
+  return ['1', '0', '0', '', counters.join(';'), groups.join(';')].join('|');
+}
 
 describe('scoring properties (fast-check)', () => {
   it('random grids are valid', () => {
@@ -360,6 +462,72 @@ describe('scoring properties (fast-check)', () => {
         expect(decayed.score).toBe(modelScore(grid, events, later));
       }),
       { numRuns: 200 },
+    );
+  });
+  it('with dedupe.recent N: any order, and duplicates each within N matching events of its original, give the model score', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .tuple(randomGrid, fc.integer({ min: 1, max: 6 }), history)
+          .chain(([grid, recent, events]) =>
+            fc.tuple(
+              fc.constant<Grid>({ ...grid, dedupe: { recent } }),
+              fc.constant(events),
+              shuffledWithNearDuplicates(grid, events, recent),
+            ),
+          ),
+        ([grid, events, delivered]) => {
+          const compiled = compileGrid(grid);
+          const state = fold(compiled, delivered, NOW);
+          expect(scoreAt(compiled, state, NOW).score).toBe(modelScore(grid, events, NOW));
+          expect(scoringPart(state)).toBe(scoringPart(fold(compiled, events, NOW)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a re-sent event counts again once N more matching events arrived after it, not before', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 1, max: 50 }),
+        (recent, others, points) => {
+          const compiled = compileGrid({
+            name: 'r',
+            version: 1,
+            dedupe: { recent },
+            rules: [{ id: 'views', on: 'page_viewed', points }],
+          });
+          const view = (eventId: string): LeadEvent => ({
+            eventId,
+            contactId: 'c',
+            type: 'page_viewed',
+            occurredAt: NOW,
+            properties: {},
+          });
+          const noise: LeadEvent = { eventId: 'noise', contactId: 'c', type: 'email_opened', occurredAt: NOW, properties: {} };
+          const between = Array.from({ length: others }, (_, i) => view(`v${i}`));
+          const state = fold(compiled, [view('x'), ...between.flatMap((e) => [e, noise]), view('x')], NOW);
+          const counted = 1 + others + (others >= recent ? 1 : 0);
+          expect(scoreAt(compiled, state, NOW).score).toBe(points * counted);
+          expect(state.recent.length).toBe(Math.min(recent, counted));
+        },
+      ),
+    );
+  });
+
+  it('v1 states (per-counter ids) decode to the same score, and their events stay duplicates', () => {
+    fc.assert(
+      fc.property(randomGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        const v1 = decodeState(v1StateText(compiled, events, NOW));
+        expect(scoreAt(compiled, v1, NOW).score).toBe(modelScore(grid, events, NOW));
+        const again = fold(compiled, events, NOW, v1);
+        expect(scoreAt(compiled, again, NOW).score).toBe(modelScore(grid, events, NOW));
+      }),
+      { numRuns: 300 },
     );
   });
 });

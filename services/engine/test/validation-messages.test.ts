@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GridValidationError, loadGrid, validateGrid, type ValidationIssue } from '../src/index.js';
+import { GridValidationError, compileGrid, loadGrid, validateGrid, type ValidationIssue } from '../src/index.js';
 import { EXAMPLES_DIR } from './support/starter-grid.js';
 
 type Json = Record<string, unknown>;
@@ -248,6 +248,46 @@ describe('grid validation: one test per message', () => {
       'bounds.max',
       /^10 is not greater than bounds.min \(10\); expected min < max$/,
     );
+  });
+
+  it.each([0, 1025, -3])('dedupe.recent %j out of range', (recent) => {
+    expectOnly(
+      errorsOf((g) => (g['dedupe'] = { recent })),
+      'dedupe.recent',
+      new RegExp(`^${recent} is not valid; expected a whole number from 1 to 1024$`),
+    );
+  });
+
+  it('dedupe.recent not a whole number', () => {
+    expectOnly(
+      errorsOf((g) => (g['dedupe'] = { recent: 2.5 })),
+      'dedupe.recent',
+      /^must be a whole number from 1 to 1024, got 2\.5$/,
+    );
+    expectOnly(
+      errorsOf((g) => (g['dedupe'] = { recent: '32' })),
+      'dedupe.recent',
+      /^must be a whole number from 1 to 1024, got "32"$/,
+    );
+  });
+
+  it('dedupe without recent, or with an unknown field', () => {
+    expectOnly(
+      errorsOf((g) => (g['dedupe'] = {})),
+      'dedupe.recent',
+      /^is required but missing$/,
+    );
+    expectOnly(
+      errorsOf((g) => (g['dedupe'] = { recent: 8, window: 3 })),
+      'dedupe.window',
+      /^is not a known field here; expected one of: recent$/,
+    );
+  });
+
+  it("dedupe.recent at its bounds is valid, and compiles to the grid's N (default 32)", () => {
+    for (const recent of [1, 1024]) expect(validateGrid({ ...base(), dedupe: { recent } }).ok).toBe(true);
+    expect(compileGrid(loadGrid(JSON.stringify({ ...base(), dedupe: { recent: 4 } }))).recentLimit).toBe(4);
+    expect(compileGrid(loadGrid(JSON.stringify(base()))).recentLimit).toBe(32);
   });
 
   it('empty bounds', () => {

@@ -4,6 +4,7 @@ import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import { addOutput, type InputMessage, type OutputBatch, type OutputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import { ContactUpdater, type ContactChange, type ContactUpdaterDeps } from './contact-updater.js';
+import { inputSource, notYetApplied, withPositions, type PositionedEvent } from './input-positions.js';
 
 /** Turns a consumed message into an event or a reason to dead-letter it (EventDecoder in production). */
 export interface MessageDecoder {
@@ -47,7 +48,7 @@ export class BatchScorer {
     const { decoder, metrics, deadLetters, topics } = this.deps;
     const now = this.deps.now();
     const deadLetterOutputs: OutputBatch = new Map();
-    const eventsByContact = new Map<string, LeadEvent[]>();
+    const eventsByContact = new Map<string, PositionedEvent[]>();
     let deadLettered = 0;
 
     // Counted per topic once per chunk, not per message: a labelled inc costs a label lookup each time.
@@ -63,17 +64,26 @@ export class BatchScorer {
         deadLettered += 1;
         continue;
       }
+      const positioned = { event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) };
       const list = eventsByContact.get(decoded.event.contactId);
-      if (list) list.push(decoded.event);
-      else eventsByContact.set(decoded.event.contactId, [decoded.event]);
+      if (list) list.push(positioned);
+      else eventsByContact.set(decoded.event.contactId, [positioned]);
     }
 
     // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
     const duplicatesByContact = new Map<string, number>();
     const changes = await this.updater.update([...eventsByContact.keys()], now, deadLetterOutputs, (contactId, stored) => {
-      const applied = applyEvents(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
-      duplicatesByContact.set(contactId, applied.duplicates);
-      return applied;
+      const inputs = eventsByContact.get(contactId)!;
+      const fresh = notYetApplied(stored.state, inputs);
+      const applied = applyEvents(
+        this.deps.grid,
+        stored,
+        fresh.map((input) => input.event),
+        now,
+      );
+      // A redelivered message counts as a duplicate: applied before, it changes nothing now.
+      duplicatesByContact.set(contactId, applied.duplicates + inputs.length - fresh.length);
+      return recordPositions(applied, stored.state, fresh);
     });
     const scored = messages.length - deadLettered;
     let duplicates = 0;
@@ -82,6 +92,20 @@ export class BatchScorer {
     metrics.eventsDuplicate.inc(duplicates);
     return { scored, duplicates, deadLettered, scoreChanges: changes };
   }
+}
+
+/**
+ * The change with the offsets of `fresh` recorded in the state. Only a state that changed, or
+ * a duplicate (its outcome depended on the recent ids), needs them: a non-matching event
+ * changes nothing whatever the state, so re-applying it after a redelivery is harmless.
+ */
+function recordPositions(
+  applied: ContactChange & { duplicates: number },
+  stored: ContactState,
+  fresh: readonly PositionedEvent[],
+) {
+  if (fresh.length === 0 || (applied.state === null && applied.duplicates === 0)) return applied;
+  return { state: withPositions(applied.state ?? stored, fresh), changes: applied.changes };
 }
 
 /** Folds a contact's events through the engine, in order. */
