@@ -41,6 +41,13 @@ describe('leadscore CLI', () => {
       );
     });
 
+    it('exit 1 on dedupe.recent out of range, with its path', () => {
+      const grid = file('recent-0.yaml', readFileSync(join(ROOT, STARTER), 'utf8') + '\ndedupe: { recent: 0 }\n');
+      const { code, stderr } = leadscore(['grid', 'validate', grid]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('dedupe.recent: 0 is not valid; expected a whole number from 1 to 1024');
+    });
+
     it('exit 1 and every error with its path for a broken grid', () => {
       const { code, stdout, stderr } = leadscore(['grid', 'validate', BROKEN]);
       expect(code).toBe(1);
@@ -128,6 +135,28 @@ describe('leadscore CLI', () => {
         ['c1', 700],
         ['c2', 200],
       ]);
+    });
+
+    it('with dedupe.recent 2: a re-send within 2 matching events is a duplicate, one beyond counts again', () => {
+      const grid = file(
+        'recent-2.yaml',
+        'name: r\nversion: 1\ndedupe: { recent: 2 }\nrules:\n  - { id: views, on: page_viewed, points: 1 }\n',
+      );
+      const view = (id: string) =>
+        `{"eventId":"${id}","contactId":"c1","type":"page_viewed","occurredAt":"2026-03-01T10:00:00Z"}`;
+      const noise = '{"eventId":"n","contactId":"c1","type":"email_clicked","occurredAt":"2026-03-01T10:00:00Z"}';
+      // a b a(duplicate: a is among the last 2) n(not matching) c d a(counts again: 2 matching since)
+      const events = file(
+        'recent-2.ndjson',
+        ['a', 'b', 'a']
+          .map(view)
+          .concat(noise, ...['c', 'd', 'a'].map(view))
+          .join('\n'),
+      );
+      const { code, stdout, stderr } = leadscore(['replay', '--grid', grid, '--events', events, '--at', AT]);
+      expect(stderr).toMatch(/replayed 7 events of 1 contact .*: 1 duplicate, 0 bad lines/);
+      expect(code).toBe(0);
+      expect((JSON.parse(stdout.trim()) as { score: number }).score).toBe(5);
     });
 
     it('exit 1 on an invalid grid, with its errors', () => {

@@ -73,17 +73,9 @@ export class BatchScorer {
     // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
     const duplicatesByContact = new Map<string, number>();
     const changes = await this.updater.update([...eventsByContact.keys()], now, deadLetterOutputs, (contactId, stored) => {
-      const inputs = eventsByContact.get(contactId)!;
-      const fresh = notYetApplied(stored.state, inputs);
-      const applied = applyEvents(
-        this.deps.grid,
-        stored,
-        fresh.map((input) => input.event),
-        now,
-      );
-      // A redelivered message counts as a duplicate: applied before, it changes nothing now.
-      duplicatesByContact.set(contactId, applied.duplicates + inputs.length - fresh.length);
-      return recordPositions(applied, stored.state, fresh);
+      const applied = applyInputs(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
+      duplicatesByContact.set(contactId, applied.duplicates);
+      return applied;
     });
     const scored = messages.length - deadLettered;
     let duplicates = 0;
@@ -95,17 +87,28 @@ export class BatchScorer {
 }
 
 /**
- * The change with the offsets of `fresh` recorded in the state. Only a state that changed, or
- * a duplicate (its outcome depended on the recent ids), needs them: a non-matching event
- * changes nothing whatever the state, so re-applying it after a redelivery is harmless.
+ * Applies a contact's consumed events that its stored state has not applied yet (by offset,
+ * see input-positions.ts), and records their offsets with the new state. A redelivered
+ * message counts as a duplicate: applied before, it changes nothing now. Offsets are recorded
+ * only with a state that changed or a ring duplicate (both outcomes depended on the state): a
+ * message that matches no rule changes nothing whatever the state, so re-applying it is harmless.
  */
-function recordPositions(
-  applied: ContactChange & { duplicates: number },
-  stored: ContactState,
-  fresh: readonly PositionedEvent[],
-) {
-  if (fresh.length === 0 || (applied.state === null && applied.duplicates === 0)) return applied;
-  return { state: withPositions(applied.state ?? stored, fresh), changes: applied.changes };
+export function applyInputs(
+  grid: CompiledGrid,
+  stored: StoredState,
+  inputs: readonly PositionedEvent[],
+  now: number,
+): ContactChange & { duplicates: number } {
+  const fresh = notYetApplied(stored.state, inputs);
+  const applied = applyEvents(
+    grid,
+    stored,
+    fresh.map((input) => input.event),
+    now,
+  );
+  const duplicates = applied.duplicates + inputs.length - fresh.length;
+  if (fresh.length === 0 || (applied.state === null && applied.duplicates === 0)) return { ...applied, duplicates };
+  return { state: withPositions(applied.state ?? stored.state, fresh), changes: applied.changes, duplicates };
 }
 
 /** Folds a contact's events through the engine, in order. */

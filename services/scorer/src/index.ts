@@ -1,6 +1,7 @@
 export { loadScorerConfig, type ScorerConfig } from './config.js';
 export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
-export { BatchScorer, applyEvents, type DeadLetterBuilder, type MessageDecoder } from './batch-scorer.js';
+export { BatchScorer, applyEvents, applyInputs, type DeadLetterBuilder, type MessageDecoder } from './batch-scorer.js';
+export { inputSource, type PositionedEvent } from './input-positions.js';
 export { ContactStateStore } from './contact-state-store.js';
 export { ContactUpdater, type ContactStore, type ScoreOutputEncoder, type UpdaterMetrics } from './contact-updater.js';
 export { ReevaluationSweeper } from './reevaluation-sweeper.js';

@@ -2,8 +2,15 @@ import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import { connectRedis, connectKafka, Readiness, type RedisClient } from '@leadscore/service-kit';
 import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
-import { nextExpiryAt, encodeState, type CompiledGrid, type LeadEvent } from '@leadscore/engine';
-import { ContactStateStore, EventDecoder, applyEvents, type InputMessage } from '@leadscore/scorer';
+import { nextExpiryAt, encodeState, type CompiledGrid } from '@leadscore/engine';
+import {
+  ContactStateStore,
+  EventDecoder,
+  applyInputs,
+  inputSource,
+  type InputMessage,
+  type PositionedEvent,
+} from '@leadscore/scorer';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
@@ -63,28 +70,33 @@ function toInput(read: ReadMessage): InputMessage {
 
 /**
  * Applies one chunk of input messages to the states under the new prefix, exactly as the scorer
- * does (the scorer's decoder, `applyEvents` and `ContactStateStore`), except that nothing is
+ * does (the scorer's decoder, `applyInputs` and `ContactStateStore`), except that nothing is
  * emitted: outboxes stay empty, so a rebuild never re-announces a score change or a crossing.
+ * The states record the offsets applied, as the scorer's do: scorers restarted on the rebuilt
+ * prefix skip what the rebuild already applied, exactly.
  */
 async function applyChunk(
   grid: CompiledGrid,
+  topics: TopicNames,
   decoder: EventDecoder,
   store: ContactStateStore,
   messages: readonly ReadMessage[],
   now: number,
   counts: RebuildCounts,
 ): Promise<void> {
-  const eventsByContact = new Map<string, LeadEvent[]>();
+  const eventsByContact = new Map<string, PositionedEvent[]>();
   for (const read of messages) {
     counts.messages += 1;
-    const decoded = await decoder.decode(toInput(read), now);
+    const input = toInput(read);
+    const decoded = await decoder.decode(input, now);
     if (!decoded.ok) {
       counts.skipped.set(decoded.reason, (counts.skipped.get(decoded.reason) ?? 0) + 1);
       continue;
     }
+    const positioned = { event: decoded.event, source: inputSource(topics, input), offset: Number(input.offset) };
     const list = eventsByContact.get(decoded.event.contactId);
-    if (list) list.push(decoded.event);
-    else eventsByContact.set(decoded.event.contactId, [decoded.event]);
+    if (list) list.push(positioned);
+    else eventsByContact.set(decoded.event.contactId, [positioned]);
   }
   const contactIds = [...eventsByContact.keys()];
   const stored = await store.read(contactIds);
@@ -92,7 +104,7 @@ async function applyChunk(
   const duplicates = new Map<string, number>();
   for (const contactId of contactIds) {
     const current = stored.get(contactId)!;
-    const applied = applyEvents(grid, current, eventsByContact.get(contactId)!, now);
+    const applied = applyInputs(grid, current, eventsByContact.get(contactId)!, now);
     duplicates.set(contactId, applied.duplicates);
     if (applied.state === null) continue;
     commits.push({
@@ -236,7 +248,7 @@ export async function rebuild(
       'leadscore-cli-rebuild',
       async (batch) => {
         for (let i = 0; i < batch.length; i += CHUNK)
-          await applyChunk(grid, decoder, store, batch.slice(i, i + CHUNK), now, counts);
+          await applyChunk(grid, topics, decoder, store, batch.slice(i, i + CHUNK), now, counts);
         if (Date.now() - lastReport > 5000) {
           lastReport = Date.now();
           io.err(`… ${counts.messages} messages, ${counts.contacts.size} contacts`);
