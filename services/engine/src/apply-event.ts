@@ -2,7 +2,7 @@ import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
 import { normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
 import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
-import { scoreAt } from './score-at.js';
+import { totalAt } from './score-at.js';
 import { evaluate, unchanged, type Evaluation } from './score-change.js';
 import { inWindow, utcDay } from './utc-day.js';
 
@@ -79,7 +79,7 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
     // A contact's first event establishes its baseline: with rules such as `exists: false`
     // an empty state can already score, and that score must be emitted once.
     const base = normalizeState(compiled, state, now);
-    const baseline = state.evaluatedAt === null && scoreAt(compiled, base, now).score !== state.score;
+    const baseline = state.evaluatedAt === null && totalAt(compiled, base, now) !== state.score;
     if (!baseline) return unchanged(compiled, state, now, false);
     return evaluate({
       compiled,

@@ -27,8 +27,16 @@ export function ruleCount(rule: CompiledCountingRule, state: ContactState, now: 
   return n;
 }
 
-/** The score as a pure function of (grid, state, now): spec §3. */
-export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number): Score {
+/**
+ * Every rule's count and points at `now`, in grid order, handed to `each` (when given); returns
+ * the clamped total. The one pass both `scoreAt` and `totalAt` make.
+ */
+function score(
+  compiled: CompiledGrid,
+  state: ContactState,
+  now: number,
+  each?: (rule: CompiledRule, index: number, count: number, points: number) => void,
+): number {
   const rules = compiled.rules;
   // Counting rules first: conditions read their counts by rule index.
   const counts = new Array<number>(rules.length).fill(0);
@@ -37,7 +45,6 @@ export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number
     if (rule.kind === 'counting') counts[i] = ruleCount(rule, state, now);
   }
   let total = 0;
-  const contributions = new Array<Contribution>(rules.length);
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i] as CompiledRule;
     let count: number;
@@ -59,8 +66,21 @@ export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number
       }
     }
     total += points;
-    contributions[i] = { ruleId: rule.id, label: rule.label, count, points };
+    each?.(rule, i, count, points);
   }
-  const score = Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
-  return { score, contributions };
+  return Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
+}
+
+/** The score as a pure function of (grid, state, now): spec §3. */
+export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number): Score {
+  const contributions = new Array<Contribution>(compiled.rules.length);
+  const total = score(compiled, state, now, (rule, i, count, points) => {
+    contributions[i] = { ruleId: rule.id, label: rule.label, count, points };
+  });
+  return { score: total, contributions };
+}
+
+/** `scoreAt(...).score` without building the breakdown (the hot path of an event that changes no score). */
+export function totalAt(compiled: CompiledGrid, state: ContactState, now: number): number {
+  return score(compiled, state, now);
 }

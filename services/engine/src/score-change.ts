@@ -1,7 +1,7 @@
 import type { CompiledGrid } from './compile-grid.js';
 import type { ContactState } from './contact-state.js';
 import { deterministicId } from './hash.js';
-import { scoreAt, type Contribution } from './score-at.js';
+import { scoreAt, totalAt, type Contribution } from './score-at.js';
 
 /** Why a score was (re)computed. */
 export type Cause =
@@ -62,8 +62,9 @@ export interface Evaluation {
   /** The new score; equal to previousScore when there is no output. */
   readonly score: number;
   readonly delta: number;
-  /** All contributions at `now`, in grid order. */
+  /** All contributions at `now`, in grid order (computed when first read). */
   readonly contributions: readonly Contribution[];
+  /** Computed when first read, unless there is an output (which carries them). */
   readonly changedContributions: readonly ChangedContribution[];
   readonly crossings: readonly Crossing[];
   /** Null when the score did not change (spec §4: no output then). */
@@ -133,6 +134,31 @@ export interface EvaluationInput {
   readonly previousGrid?: CompiledGrid | undefined;
 }
 
+/** What an evaluation is without its breakdowns, which `withBreakdowns` adds. */
+type EvaluationCore = Omit<Evaluation, 'contributions' | 'changedContributions'>;
+
+/**
+ * An evaluation whose breakdowns are computed on first read: the scorer reads none for the
+ * events that change no score (most of them), and replay reads only `scoreAt`.
+ */
+function withBreakdowns(
+  core: EvaluationCore,
+  contributions: () => readonly Contribution[],
+  changedContributions: () => readonly ChangedContribution[],
+): Evaluation {
+  let all: readonly Contribution[] | undefined;
+  let changed: readonly ChangedContribution[] | undefined;
+  return {
+    ...core,
+    get contributions() {
+      return (all ??= contributions());
+    },
+    get changedContributions() {
+      return (changed ??= changedContributions());
+    },
+  };
+}
+
 /**
  * Scores the new state, compares with the last emitted score, and builds the outputs.
  * Changed contributions compare with the old state as it was last evaluated
@@ -140,29 +166,26 @@ export interface EvaluationInput {
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { compiled, contactId, before, now, cause } = input;
-  const previous = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
-  const current = scoreAt(compiled, input.after, now);
   const previousScore = before.score;
-  const score = current.score;
-
-  const changedContributions = changedBetween(previous.contributions, current.contributions, input.previousGrid !== undefined);
+  const score = totalAt(compiled, input.after, now);
+  const breakdowns = () => {
+    const previous = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
+    const current = scoreAt(compiled, input.after, now);
+    const changed = changedBetween(previous.contributions, current.contributions, input.previousGrid !== undefined);
+    return { current: current.contributions, changed };
+  };
 
   if (score === previousScore) {
     const state = input.changed ? { ...input.after, evaluatedAt: now } : before;
-    return {
-      state,
-      stateChanged: input.changed,
-      duplicate: false,
-      previousScore,
-      score,
-      delta: 0,
-      contributions: current.contributions,
-      changedContributions,
-      crossings: [],
-      output: null,
-    };
+    let computed: ReturnType<typeof breakdowns> | undefined;
+    return withBreakdowns(
+      { state, stateChanged: input.changed, duplicate: false, previousScore, score, delta: 0, crossings: [], output: null },
+      () => (computed ??= breakdowns()).current,
+      () => (computed ??= breakdowns()).changed,
+    );
   }
 
+  const { current, changed: changedContributions } = breakdowns();
   const sequence = before.sequence + 1;
   const crossings = thresholdCrossings(compiled, previousScore, score);
   const id = deterministicId(
@@ -196,7 +219,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     previousScore,
     score,
     delta: output.delta,
-    contributions: current.contributions,
+    contributions: current,
     changedContributions,
     crossings,
     output,
@@ -205,17 +228,18 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
 /** The evaluation of an input that changes nothing (a duplicate, or nothing matched). */
 export function unchanged(compiled: CompiledGrid, state: ContactState, now: number, duplicate: boolean): Evaluation {
-  const current = scoreAt(compiled, state, now);
-  return {
-    state,
-    stateChanged: false,
-    duplicate,
-    previousScore: state.score,
-    score: state.score,
-    delta: 0,
-    contributions: current.contributions,
-    changedContributions: [],
-    crossings: [],
-    output: null,
-  };
+  return withBreakdowns(
+    {
+      state,
+      stateChanged: false,
+      duplicate,
+      previousScore: state.score,
+      score: state.score,
+      delta: 0,
+      crossings: [],
+      output: null,
+    },
+    () => scoreAt(compiled, state, now).contributions,
+    () => [],
+  );
 }

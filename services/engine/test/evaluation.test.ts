@@ -26,6 +26,25 @@ function fold(compiled: CompiledGrid, events: readonly LeadEvent[], now = NOW, s
 }
 
 describe('applyEvent outputs (spec §4)', () => {
+  it('breakdowns of evaluations without output are computed on read, and are the same as scoreAt', () => {
+    const clamped = gridFromYaml(`
+name: c
+version: 1
+bounds: { max: 100 }
+rules:
+  - { id: views, on: page_viewed, points: 60 }
+`);
+    const { state, evaluations } = fold(clamped, [event('page_viewed'), event('page_viewed'), event('page_viewed')]);
+    // The third view changes the rule's points (120 → 180) but not the clamped score.
+    const third = evaluations[2]!;
+    expect(third.output).toBeNull();
+    expect(third.contributions).toEqual(scoreAt(clamped, state, NOW).contributions);
+    expect(third.changedContributions).toEqual([{ ruleId: 'views', label: 'views', count: 3, points: 180, previousPoints: 120 }]);
+    const nothing = applyEvent(clamped, state, event('email_clicked'), NOW);
+    expect(nothing.contributions).toEqual(scoreAt(clamped, state, NOW).contributions);
+    expect(nothing.changedContributions).toEqual([]);
+  });
+
   it('a duplicate eventId changes nothing and emits nothing', () => {
     const first = event('page_viewed', { path: '/pricing' }, { eventId: 'dup' });
     const { state } = fold(grid, [first]);
