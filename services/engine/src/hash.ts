@@ -20,6 +20,17 @@ export function cyrb53(text: string, seed = 0): number {
 /** URL-safe alphabet without the state codec's separators (| ; , : / @ = ~ %). */
 const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
 
+/** The value of base-64 text written by `toBase64Digits`; NaN if a character is not a digit. */
+export function fromBase64Digits(text: string): number {
+  let value = 0;
+  for (const ch of text) {
+    const digit = DIGITS.indexOf(ch);
+    if (digit < 0) return Number.NaN;
+    value = value * 64 + digit;
+  }
+  return value;
+}
+
 /** The low `chars × 6` bits of a non-negative safe integer, as fixed-width base-64 text. */
 export function toBase64Digits(value: number, chars: number): string {
   let out = '';

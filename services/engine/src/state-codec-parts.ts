@@ -1,5 +1,6 @@
 import type { PropertyEntry } from './contact-state.js';
 import { StateDecodeError } from './errors.js';
+import { fromBase64Digits, toBase64Digits } from './hash.js';
 import type { PropertyValue } from './value-predicate.js';
 
 /**
@@ -11,7 +12,9 @@ import type { PropertyValue } from './value-predicate.js';
  *
  * Keys and ids use [0-9A-Za-z_-]; names, texts and event ids escape % | ; ~ = as %XX.
  * Grouping by event matters: one update usually sets several properties, and its full
- * eventId (kept for the spec's tie-break) is the largest part of a typical state.
+ * eventId (kept for the spec's tie-break) is the largest part of a typical state. A lowercase
+ * UUID event id (36 characters) is written as `%u` and its 128 bits in 22 base-64 digits
+ * (8 + 8 + 6, for 48 + 48 + 32 bits); `%u` never appears in escaped text.
  */
 export const int = (n: number): string => n.toString(36);
 
@@ -44,13 +47,35 @@ function encodeValue(value: PropertyValue): string {
   return `s${escapeText(value)}`;
 }
 
+const UUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/;
+const PACKED_UUID = /^%u([0-9A-Za-z_-]{8})([0-9A-Za-z_-]{8})([0-9A-Za-z_-]{6})$/;
+
+function encodeEventId(eventId: string): string {
+  const uuid = UUID.exec(eventId);
+  if (uuid === null) return escapeText(eventId);
+  const hex = uuid.slice(1).join('');
+  const part = (from: number, to: number, chars: number) => toBase64Digits(Number.parseInt(hex.slice(from, to), 16), chars);
+  return `%u${part(0, 12, 8)}${part(12, 24, 8)}${part(24, 32, 6)}`;
+}
+
+function decodeEventId(text: string): string {
+  if (!text.startsWith('%u')) return unescapeText(text);
+  const packed = PACKED_UUID.exec(text);
+  const values = packed?.slice(1).map(fromBase64Digits) ?? [];
+  const widths = [12, 12, 8];
+  if (values.length !== 3 || values.some((v, i) => !(v < 16 ** (widths[i] as number))))
+    throw new StateDecodeError(`bad event id: ${JSON.stringify(text)}`);
+  const hex = values.map((v, i) => v.toString(16).padStart(widths[i] as number, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const byKey = <T>(map: ReadonlyMap<string, T>): [string, T][] =>
   [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export function encodeProperties(properties: ReadonlyMap<string, PropertyEntry>): string {
   const groups = new Map<string, string[]>();
   for (const [name, entry] of byKey(properties)) {
-    const stamp = `${int(entry.at)}~${escapeText(entry.eventId)}`;
+    const stamp = `${int(entry.at)}~${encodeEventId(entry.eventId)}`;
     const group = groups.get(stamp) ?? [];
     group.push(`${escapeText(name)}=${encodeValue(entry.value)}`);
     groups.set(stamp, group);
@@ -78,7 +103,7 @@ function decodeValue(text: string): PropertyValue {
 function decodePropertyGroup(text: string): [string, PropertyEntry][] {
   const [at = '', eventId = '', ...fields] = text.split('~');
   if (fields.length === 0) throw new StateDecodeError(`bad property group: ${JSON.stringify(text)}`);
-  const stamp = { at: parseInt36(at, 'property time'), eventId: unescapeText(eventId) };
+  const stamp = { at: parseInt36(at, 'property time'), eventId: decodeEventId(eventId) };
   return fields.map((field) => {
     const eq = field.indexOf('=');
     if (eq < 0) throw new StateDecodeError(`bad property: ${JSON.stringify(field)}`);

@@ -63,7 +63,7 @@ const MAX_CONFLICT_ROUNDS = 5;
  *    for decay, the grid-change index until produced);
  *  - a lost compare-and-set (another writer got there first) re-reads and recomputes: no output
  *    is ever produced from a state that was not committed, so no phantom crossing escapes;
- *  - events already applied by the other writer are duplicates by eventId on the re-read.
+ *  - events already applied by the other writer are skipped on the re-read (by offset, input-positions.ts).
  *
  * Outputs are therefore emitted at least once, with deterministic ids, and a contact's
  * sequence numbers only increase in the order they are committed.
