@@ -13,7 +13,8 @@ export function featureGrid(grid: Grid): Grid {
     const { tiers: _tiers, limit: _limit, points: _points, ...matching } = rule;
     return { ...matching, points: 1 } satisfies CountingRule;
   });
-  return { name: grid.name, version: grid.version, rules };
+  // Same matching events, so the same recent ids: the features count what the grid counts.
+  return { name: grid.name, version: grid.version, ...(grid.dedupe && { dedupe: grid.dedupe }), rules };
 }
 
 /** `page_viewed` → `page-viewed` (rule ids are lowercase letters, digits and `-`). */

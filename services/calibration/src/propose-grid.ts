@@ -206,6 +206,8 @@ export function proposeGrid(
     name: options.name ?? base.name,
     version: options.version ?? base.version + 1,
     ...(options.description !== undefined && { description: options.description }),
+    // The features were counted with the base grid's recent ids.
+    ...(base.dedupe && { dedupe: base.dedupe }),
     rules,
   };
   return { grid, compiled: compileGrid(grid), rules: explanations, pointsPerLogOdds, granularity };
@@ -251,6 +253,7 @@ export function gridYaml(grid: Grid, explanations: readonly ProposedRuleExplanat
   const out: string[] = header.flatMap((h) => wrap(h, ''));
   out.push(`name: ${q(grid.name)}`, `version: ${grid.version}`);
   if (grid.description !== undefined) out.push(`description: ${q(grid.description)}`);
+  if (grid.dedupe !== undefined) out.push(`dedupe: { recent: ${grid.dedupe.recent} }`);
   if (grid.thresholds !== undefined && grid.thresholds.length > 0) {
     out.push('', 'thresholds:');
     for (const t of grid.thresholds) {

@@ -49,6 +49,17 @@ describe('per-contact features through the engine', () => {
     expect(result).toMatchObject({ eventsAfterCutoff: 2, unlabelledContacts: 1, unlabelledEvents: 1 });
   });
 
+  it("features count with the grid's dedupe.recent: a re-send beyond it counts again, as in the scorer", async () => {
+    const small = loadGrid(
+      `name: t\nversion: 1\ndedupe: { recent: 1 }\nrules:\n  - { id: opens, on: email_opened, points: 10 }\n`,
+    );
+    const lines = ['1', '2', '1'].map((id, i) => event(id, 'a', 'email_opened', `2026-01-0${i + 1}T00:00:00Z`));
+    const history = await readEventHistory(lines, Date.parse('2026-02-01T00:00:00Z'), 'e.ndjson');
+    const { outcomes } = parseOutcomes('contactId,converted,convertedAt\na,0,\n', 'o.csv');
+    const [a] = contactRows(small, history, outcomes, Date.parse('2026-02-01T00:00:00Z'), 'o.csv').rows;
+    expect(a).toMatchObject({ score: 30, features: [3] });
+  });
+
   it('count levels become columns only with enough contacts on each side', () => {
     const features = [0, 1, 2, 3].flatMap((n) => Array.from({ length: 6 }, (_, i) => [n, 0, 0, i % 2]));
     expect(featureColumns(grid, features, { minSupport: 5 }).map((c) => `${c.ruleId}>=${c.level}`)).toEqual([
