@@ -103,11 +103,19 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
     counters ??= new Map(base.counters);
     counters.set(counter.key, next);
   }
+  const properties = updatedProperties(compiled, base, event);
+  const recent = remember(base.recent, key, compiled.recentLimit);
+  if (counters === undefined && properties === undefined && state.evaluatedAt !== null) {
+    // Only the recent ids change (a saturated rule, an event too old for its window): the
+    // score cannot, so nothing is evaluated and nothing emitted, as for any event that changes
+    // no count (a window that expired since is the sweeper's to emit: docs/scoring-decisions.md).
+    return unchanged(compiled, { ...state, recent }, now, false, true);
+  }
   const after: ContactState = {
     ...base,
     counters: counters ?? base.counters,
-    properties: updatedProperties(compiled, base, event) ?? base.properties,
-    recent: remember(base.recent, key, compiled.recentLimit),
+    properties: properties ?? base.properties,
+    recent,
   };
   return evaluate({ compiled, contactId: event.contactId, before: state, after, changed: true, now, cause: cause(event) });
 }

@@ -226,12 +226,21 @@ export function evaluate(input: EvaluationInput): Evaluation {
   };
 }
 
-/** The evaluation of an input that changes nothing (a duplicate, or nothing matched). */
-export function unchanged(compiled: CompiledGrid, state: ContactState, now: number, duplicate: boolean): Evaluation {
+/**
+ * The evaluation of an input that changes no score: a duplicate, nothing matched, or only the
+ * recent ids changed (`stateChanged`: the state must still be written back).
+ */
+export function unchanged(
+  compiled: CompiledGrid,
+  state: ContactState,
+  now: number,
+  duplicate: boolean,
+  stateChanged = false,
+): Evaluation {
   return withBreakdowns(
     {
       state,
-      stateChanged: false,
+      stateChanged,
       duplicate,
       previousScore: state.score,
       score: state.score,

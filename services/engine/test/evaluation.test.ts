@@ -62,6 +62,26 @@ rules:
     expect(second.state.recent).toHaveLength(2);
   });
 
+  it('an event that counts nothing emits nothing, even when a window expired since the last emission', () => {
+    const g = gridFromYaml(`
+name: t
+version: 1
+rules:
+  - { id: opens, on: email_opened, within: 2d, points: 10 }
+  - { id: demo, on: demo_requested, points: 100, limit: 100 }
+`);
+    const start = fold(g, [event('email_opened', {}, { occurredAt: NOW }), event('demo_requested')]).state;
+    expect(start.score).toBe(110);
+    // Three days later the open no longer counts, but that fall is the sweeper's to emit (cause
+    // decay): a saturated demo request carries no change, it only joins the recent ids.
+    const later = applyEvent(g, start, event('demo_requested', {}, { eventId: 'late' }), NOW + 3 * DAY_MS);
+    expect(later.output).toBeNull();
+    expect(later.stateChanged).toBe(true);
+    expect(later.state.recent).toHaveLength(3);
+    expect(later.state.score).toBe(110);
+    expect(reevaluate(g, 'c-1', later.state, NOW + 3 * DAY_MS, { kind: 'decay' }).output).toMatchObject({ score: 100 });
+  });
+
   it("a contact's first event emits the baseline of an empty state (exists: false rules)", () => {
     const g = gridFromYaml(`
 name: t
