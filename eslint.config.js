@@ -24,8 +24,14 @@ export default tseslint.config(
     },
   },
   {
-    // The rule engine and the calibration maths are the functional core: no I/O, no clock, no logger.
-    files: ['services/engine/src/**/*.ts', 'services/calibration/src/**/*.ts'],
+    // The rule engine, the calibration maths, the error catalogue and the seeded PRNG are the
+    // functional core: no I/O, no clock, no logger.
+    files: [
+      'services/engine/src/**/*.ts',
+      'services/calibration/src/**/*.ts',
+      'services/errors/src/**/*.ts',
+      'services/seeded-random/src/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -23,7 +23,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadGridFile } from '@leadscore/scorer';
+import { loadGridFile } from '@leadscore/service-kit';
 import { TOPIC_KINDS } from '@leadscore/contracts';
 import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEnd } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';

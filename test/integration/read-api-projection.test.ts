@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeadLetterValue, ScoreChangedValue } from '@leadscore/contracts';
-import { loadGridFile, loadReadApiConfig, ReadApiService } from '@leadscore/read-api';
+import { loadReadApiConfig, ReadApiService } from '@leadscore/read-api';
+import { loadGridFile } from '@leadscore/service-kit';
 import { serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';

@@ -1,17 +1,12 @@
+import { SeededRandom } from '@leadscore/seeded-random';
 import type { RawEvent } from './streams.js';
 
 const DAY = 86_400_000;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be reproduced from its seed. */
+/** A seeded `[0, 1)` source, so a failing run can be reproduced from its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 type Template = (r: () => number) => Pick<RawEvent, 'type' | 'properties'>;

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { loadGridFile, loadScorerConfig, ScorerService, type ScorerServiceOptions } from '@leadscore/scorer';
+import { loadScorerConfig, ScorerService, type ScorerServiceOptions } from '@leadscore/scorer';
+import { loadGridFile } from '@leadscore/service-kit';
 import type { TopicNames } from '@leadscore/contracts';
 import { testContext } from './test-context.js';
 

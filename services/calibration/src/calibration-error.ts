@@ -1,23 +1,16 @@
-/** The calibration catalogue: input a user can fix (bad files, nothing to learn from). */
+import { ErrorCode, LeadscoreError } from '@leadscore/errors';
+
+/** The calibration codes (from the catalogue): input a user can fix (bad files, nothing to learn from). */
 export const CalibrationErrorCode = {
   /** The outcomes file cannot be used at all (missing header or columns). */
-  BadOutcomesFile: 'CALIBRATION_BAD_OUTCOMES_FILE',
+  BadOutcomesFile: ErrorCode.CalibrationBadOutcomesFile,
   /** Too little or one-sided data: no converters, no non-converters, no contacts. */
-  NotEnoughData: 'CALIBRATION_NOT_ENOUGH_DATA',
-  BadOption: 'CALIBRATION_BAD_OPTION',
+  NotEnoughData: ErrorCode.CalibrationNotEnoughData,
+  BadOption: ErrorCode.CalibrationBadOption,
 } as const;
 export type CalibrationErrorCode = (typeof CalibrationErrorCode)[keyof typeof CalibrationErrorCode];
 
-export class CalibrationError extends Error {
-  readonly code: CalibrationErrorCode;
-  readonly retriable = false;
-
-  constructor(code: CalibrationErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CalibrationError';
-    this.code = code;
-  }
-}
+export class CalibrationError extends LeadscoreError<CalibrationErrorCode> {}
 
 /** One bad line of an input file, skipped; the rest is still used. */
 export interface LineError {

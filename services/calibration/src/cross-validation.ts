@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@leadscore/seeded-random';
 
 /**
  * Stratified k-fold assignment: converters and non-converters are each shuffled (seeded) and

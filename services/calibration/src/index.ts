@@ -32,4 +32,4 @@ export {
   type SyntheticOutcome,
   type TrueBehaviour,
 } from './synthetic-history.js';
-export { SeededRandom } from './seeded-random.js';
+export { SeededRandom } from '@leadscore/seeded-random';

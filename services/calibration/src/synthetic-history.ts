@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@leadscore/seeded-random';
 
 const DAY_MS = 86_400_000;
 

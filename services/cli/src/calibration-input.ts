@@ -10,7 +10,8 @@ import {
 import type { Grid } from '@leadscore/engine';
 import { CliError, CliErrorCode } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
-import { readGridFile, readTextFile } from './grid-file.js';
+import { readGridFile } from '@leadscore/service-kit';
+import { readTextFile } from './text-file.js';
 import { parseAt } from './commands/replay.js';
 import { readLines } from './read-lines.js';
 

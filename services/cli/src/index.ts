@@ -6,4 +6,4 @@ export { gridValidate, describeGrid } from './commands/grid-validate.js';
 export { replay, parseAt, type ReplayOptions } from './commands/replay.js';
 export { replayJsonLine, replayTableBlock } from './format-replay.js';
 export { readLines } from './read-lines.js';
-export { DEFAULT_GRID_FILE, readGridFile, readCompiledGrid } from './grid-file.js';
+export { readTextFile } from './text-file.js';

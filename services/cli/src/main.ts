@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { ContractError } from '@leadscore/contracts';
 import { GridValidationError, formatIssue } from '@leadscore/engine';
+import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 import { CliError } from './cli-error.js';
 import { ExitCode, type CliIo } from './cli-io.js';
@@ -26,7 +27,8 @@ try {
     io.err(`${error.source ?? 'grid'}: ${error.errors.length} error(s)`);
     for (const issue of error.errors) io.err(`  ${formatIssue(issue)}`);
     exitCode = ExitCode.Failure;
-  } else if (error instanceof CliError) {
+  } else if (error instanceof CliError || (error instanceof ServiceError && error.code === ErrorCode.GridUnreadable)) {
+    // a file or option the user named: the message says what to fix
     io.err(`leadscore: ${error.message}`);
     exitCode = ExitCode.Failure;
   } else if (error instanceof ServiceError || error instanceof ContractError) {

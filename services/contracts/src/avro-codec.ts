@@ -1,5 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { ErrorCode } from '@leadscore/errors';
 import { ContractError } from './contract-error.js';
 import { avroSchemaText } from './avro-schemas.js';
 import { registerTopicSchemas, type RegistryAuth } from './registry-admin.js';
@@ -63,17 +64,15 @@ export class AvroCodec {
           const status = (error as { status?: unknown }).status;
           if (status === 401 || status === 403) {
             throw new ContractError(
-              'REGISTRY_AUTH_FAILED',
+              ErrorCode.RegistryAuthFailed,
               `schema registry refused ${options.auth ? `user "${options.auth.username}"` : 'an anonymous request'} (${status}). Check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD.`,
-              false,
               { cause: error },
             );
           }
           throw new ContractError(
-            'UNKNOWN_SCHEMA',
+            ErrorCode.UnknownSchema,
             `no schema registered under ${valueSubject(options.topics[kind])}; run schema registration first`,
-            true,
-            { cause: error },
+            { cause: error, retriable: true },
           );
         }
       }
@@ -84,7 +83,7 @@ export class AvroCodec {
   /** Encodes a value of a topic kind with our registered schema. Throws ENCODE_FAILED with the invalid paths. */
   async encode(kind: TopicKind, value: unknown): Promise<Buffer> {
     const id = this.schemaIds[kind];
-    if (id === undefined) throw new ContractError('UNKNOWN_SCHEMA', `codec was not connected for ${kind}`, false);
+    if (id === undefined) throw new ContractError(ErrorCode.UnknownSchema, `codec was not connected for ${kind}`);
     const type = this.readerType(kind);
     let payload: Buffer;
     try {
@@ -92,7 +91,7 @@ export class AvroCodec {
     } catch (error) {
       const paths: string[] = [];
       type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
-      throw new ContractError('ENCODE_FAILED', `cannot encode ${kind}: invalid at ${paths.join(', ') || 'unknown path'}`, false, {
+      throw new ContractError(ErrorCode.EncodeFailed, `cannot encode ${kind}: invalid at ${paths.join(', ') || 'unknown path'}`, {
         cause: error,
       });
     }
@@ -108,7 +107,7 @@ export class AvroCodec {
    */
   async decode<T = unknown>(kind: TopicKind, buffer: Buffer | null): Promise<T> {
     if (!buffer || buffer.length < HEADER_BYTES || buffer.readUInt8(0) !== MAGIC_BYTE) {
-      throw new ContractError('UNDECODABLE', 'value is not in the Confluent wire format (magic byte 0 + schema id)', false);
+      throw new ContractError(ErrorCode.Undecodable, 'value is not in the Confluent wire format (magic byte 0 + schema id)');
     }
     const writerId = buffer.readInt32BE(1);
     // The cached resolver is taken synchronously: an await per message costs a promise and a tick.
@@ -117,12 +116,9 @@ export class AvroCodec {
       return reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as T;
     } catch (error) {
       throw new ContractError(
-        'UNDECODABLE',
+        ErrorCode.Undecodable,
         `value does not decode with schema id ${writerId}: ${(error as Error).message}`,
-        false,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
@@ -147,9 +143,8 @@ export class AvroCodec {
       const status = (error as { status?: number }).status;
       const retriable = status === undefined || status >= 500;
       throw new ContractError(
-        retriable ? 'REGISTRY_UNREACHABLE' : 'UNKNOWN_SCHEMA',
+        retriable ? ErrorCode.RegistryUnreachable : ErrorCode.UnknownSchema,
         retriable ? `schema registry did not answer for schema id ${writerId}` : `schema id ${writerId} is not in the registry`,
-        retriable,
         { cause: error },
       );
     }
@@ -159,12 +154,9 @@ export class AvroCodec {
       entry = { reader, resolver: reader.equals(writer) ? undefined : reader.createResolver(writer) };
     } catch (error) {
       throw new ContractError(
-        'UNDECODABLE',
+        ErrorCode.Undecodable,
         `schema id ${writerId} cannot be read as ${kind}: ${(error as Error).message}`,
-        false,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
     this.resolvers.set(key, entry);

@@ -7,3 +7,5 @@ export * from './event-shapes.js';
 export * from './partitioned-sender.js';
 export * from './lead-event-message.js';
 export * from './lifecycle-stages.js';
+export * from './input-message.js';
+export * from './dead-letter-builder.js';

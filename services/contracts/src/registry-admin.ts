@@ -1,3 +1,4 @@
+import { ErrorCode } from '@leadscore/errors';
 import { ContractError } from './contract-error.js';
 import { avroSchemaText } from './avro-schemas.js';
 import { TOPIC_KINDS, valueSubject, type TopicKind, type TopicNames } from './topics.js';
@@ -32,13 +33,13 @@ export function basicAuthorization(auth: RegistryAuth): string {
  * What a 409 means depends on the call: on a schema registration the registry refused an
  * incompatible schema; on a config write it is a write conflict (REGISTRY_CONFLICT).
  */
-type ConflictMeaning = 'SCHEMA_INCOMPATIBLE' | 'REGISTRY_CONFLICT';
+type ConflictMeaning = typeof ErrorCode.SchemaIncompatible | typeof ErrorCode.RegistryConflict;
 
 async function registryCall(
   url: string,
   init: RequestInit,
   auth: RegistryAuth | undefined,
-  conflict: ConflictMeaning = 'SCHEMA_INCOMPATIBLE',
+  conflict: ConflictMeaning = ErrorCode.SchemaIncompatible,
 ): Promise<unknown> {
   let response: Response;
   try {
@@ -52,7 +53,7 @@ async function registryCall(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new ContractError('REGISTRY_UNREACHABLE', `schema registry unreachable at ${url}`, true, { cause: error });
+    throw new ContractError(ErrorCode.RegistryUnreachable, `schema registry unreachable at ${url}`, { cause: error });
   }
   const text = await response.text();
   const body: unknown = text ? safeJson(text) : undefined;
@@ -60,25 +61,23 @@ async function registryCall(
   const detail = typeof body === 'object' && body && 'message' in body ? String(body.message) : text.slice(0, 300);
   if (response.status === 401 || response.status === 403) {
     throw new ContractError(
-      'REGISTRY_AUTH_FAILED',
+      ErrorCode.RegistryAuthFailed,
       `schema registry refused ${auth ? `user "${auth.username}"` : 'an anonymous request'} (${response.status}) at ${url}: ${detail}. Check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD.`,
-      false,
     );
   }
-  if (response.status === 409 && conflict === 'SCHEMA_INCOMPATIBLE') {
-    throw new ContractError('SCHEMA_INCOMPATIBLE', `schema registry refused an incompatible schema: ${detail}`, false);
+  if (response.status === 409 && conflict === ErrorCode.SchemaIncompatible) {
+    throw new ContractError(ErrorCode.SchemaIncompatible, `schema registry refused an incompatible schema: ${detail}`);
   }
   if (response.status === 409) {
     throw new ContractError(
-      'REGISTRY_CONFLICT',
+      ErrorCode.RegistryConflict,
       `schema registry answered 409 to ${init.method ?? 'GET'} ${url}: ${detail}`,
-      true,
     );
   }
   throw new ContractError(
-    'REGISTRY_REJECTED',
+    ErrorCode.RegistryRejected,
     `schema registry answered ${response.status} to ${init.method ?? 'GET'} ${url}: ${detail}`,
-    response.status >= 500,
+    { retriable: response.status >= 500 },
   );
 }
 
@@ -102,7 +101,7 @@ export async function registerSchema(registryUrl: string, subject: string, schem
   );
   const id = (body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'number') {
-    throw new ContractError('REGISTRY_REJECTED', `schema registry gave no id for subject ${subject}`, false);
+    throw new ContractError(ErrorCode.RegistryRejected, `schema registry gave no id for subject ${subject}`);
   }
   return id;
 }
@@ -121,7 +120,7 @@ export async function setSubjectCompatibility(
         body: JSON.stringify({ compatibility: level }),
       },
       auth,
-      'REGISTRY_CONFLICT',
+      ErrorCode.RegistryConflict,
     );
   try {
     await put();
@@ -130,7 +129,7 @@ export async function setSubjectCompatibility(
     // provision the same new subject at the same moment race on that creation, and the losers get
     // 409 "A rule named 'COMPATIBILITY' already exists". The rule exists now, so a second PUT
     // is an update and sets the level this caller asked for.
-    if (!(error instanceof ContractError && error.code === 'REGISTRY_CONFLICT')) throw error;
+    if (!(error instanceof ContractError && error.code === ErrorCode.RegistryConflict)) throw error;
     await put();
   }
 }

@@ -1,4 +1,5 @@
-import { WeightedTable, type SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '@leadscore/seeded-random';
+import { WeightedTable } from './weighted-table.js';
 
 /** Event property values, as the spec allows them (string | number | boolean | null). */
 export type EventProperties = Record<string, string | number | boolean | null>;

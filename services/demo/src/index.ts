@@ -6,5 +6,5 @@ export {
   type GeneratedEvent,
   type SyntheticEventOptions,
 } from './synthetic-events.js';
-export { SeededRandom } from './seeded-random.js';
+export { SeededRandom } from '@leadscore/seeded-random';
 export { PERSONAS, type PersonaName } from './contact-personas.js';

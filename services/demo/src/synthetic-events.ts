@@ -6,7 +6,8 @@ import {
   type EventProperties,
   type Persona,
 } from './contact-personas.js';
-import { SeededRandom, WeightedTable, upperBound } from './seeded-random.js';
+import { SeededRandom } from '@leadscore/seeded-random';
+import { WeightedTable, upperBound } from './weighted-table.js';
 
 const DAY_MS = 86_400_000;
 /** Events are spread over the time range in stream order, each moved by up to ± this much. */

@@ -1,14 +1,16 @@
+import { ErrorCode, LeadscoreError } from '@leadscore/errors';
+
 /**
- * The engine's error catalogue. Codes are stable: callers (CLI, scorer, API) switch on `code`,
- * never on message text. Engine errors are never retriable: the same input fails the same way.
+ * The engine's codes (from the catalogue). Callers (CLI, scorer, API) switch on `code`, never on
+ * message text. Engine errors are never retriable: the same input fails the same way.
  */
 export const EngineErrorCode = {
   /** A grid file failed parsing, schema or semantic validation (`GridValidationError`). */
-  GridInvalid: 'GRID_INVALID',
+  GridInvalid: ErrorCode.GridInvalid,
   /** An event failed validation where a throwing API was used (`EventValidationError`). */
-  EventInvalid: 'EVENT_INVALID',
+  EventInvalid: ErrorCode.EventInvalid,
   /** A serialized contact state could not be decoded (`StateDecodeError`). */
-  StateInvalid: 'STATE_INVALID',
+  StateInvalid: ErrorCode.StateInvalid,
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
@@ -18,14 +20,9 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly retriable = false;
-
+export class EngineError extends LeadscoreError<EngineErrorCode> {
   constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, { ...options, retriable: false });
   }
 }
 

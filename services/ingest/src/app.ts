@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { errorFields, readinessBody, type Readiness } from '@leadscore/service-kit';
-import { ApiKeyVerifier, presentedKey } from '@leadscore/service-kit';
+import { ErrorCode } from '@leadscore/errors';
+import { ApiKeyVerifier, createHttpApp, errorFields, HttpError, type Readiness } from '@leadscore/service-kit';
 import { batchItems, validateItems, type EventFormat } from './event-batch.js';
 import type { EventPublisher } from './event-publisher.js';
-import { HttpError, IngestErrorCode } from './ingest-error.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface IngestAppOptions {
@@ -27,8 +19,6 @@ export interface IngestAppOptions {
   readonly now?: () => number;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /**
  * The ingest gateway's HTTP app, built without listening (tests call `app.inject`).
  *
@@ -42,49 +32,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createIngestApp(options: IngestAppOptions): FastifyInstance {
   const now = options.now ?? Date.now;
   const keys = new ApiKeyVerifier(options.apiKeys);
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    bodyLimit: options.maxBodyBytes,
-    // our own access log (onResponse below): route pattern and status, no IP, no query, no body
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+  const app = createHttpApp({
+    logger: options.logger,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    fastify: { bodyLimit: options.maxBodyBytes },
+    auth: { verifier: keys, applies: (request) => request.url.startsWith('/v1/') },
+    logged: (route) => route.startsWith('/v1/'),
+    toHttpError: (error) => toHttpError(error, options.maxBodyBytes),
   });
-
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (request.url.startsWith('/v1/') && !keys.verify(presentedKey(request.headers))) {
-      throw new HttpError(
-        401,
-        IngestErrorCode.Unauthorized,
-        'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
-      );
-    }
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    options.metrics.requests.inc({ route, status: String(reply.statusCode) });
-    options.metrics.requestDuration.observe({ route }, seconds);
-    if (route.startsWith('/v1/')) {
-      request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    }
-  });
-
-  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    const http = toHttpError(error, options.maxBodyBytes);
-    if (http.status >= 500) request.log.error(errorFields(error), 'request failed');
-    return reply.status(http.status).send(http.body());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(new HttpError(404, IngestErrorCode.NotFound, `no route ${request.method} ${request.url.split('?')[0]}`).body()),
-  );
 
   const ingest =
     (format: EventFormat) =>
@@ -94,19 +51,19 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
       if (items === undefined) {
         const expected =
           format === 'segment' ? 'a Segment call object or {"batch": [...]}' : 'an event object or {"events": [...]}';
-        throw new HttpError(400, IngestErrorCode.InvalidRequest, `the body must be ${expected}`, [
+        throw new HttpError(400, ErrorCode.InvalidRequest, `the body must be ${expected}`, [
           { index: 0, path: '', message: `expected ${expected}` },
         ]);
       }
       if (items.length === 0) {
-        throw new HttpError(400, IngestErrorCode.InvalidRequest, 'the batch is empty', [
+        throw new HttpError(400, ErrorCode.InvalidRequest, 'the batch is empty', [
           { index: 0, path: format === 'segment' ? 'batch' : 'events', message: 'must hold at least one event' },
         ]);
       }
       if (items.length > options.maxBatchEvents) {
         throw new HttpError(
           413,
-          IngestErrorCode.PayloadTooLarge,
+          ErrorCode.PayloadTooLarge,
           `a batch holds at most ${options.maxBatchEvents} events, got ${items.length}; split it`,
         );
       }
@@ -119,7 +76,7 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
           items.length > 1 && !partial
             ? '; none was accepted (add ?partial=true to accept the valid ones)'
             : '; nothing was accepted';
-        throw new HttpError(400, IngestErrorCode.InvalidEvents, `${what}${hint}`, batch.invalid);
+        throw new HttpError(400, ErrorCode.InvalidEvents, `${what}${hint}`, batch.invalid);
       }
       const events = batch.valid.map((v) => v.event);
       const stopTimer = options.metrics.publishDuration.startTimer();
@@ -130,7 +87,7 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
         request.log.warn(errorFields(error), 'Kafka did not acknowledge; answered 503');
         throw new HttpError(
           503,
-          IngestErrorCode.PublishFailed,
+          ErrorCode.PublishFailed,
           'Kafka did not acknowledge the events; retry the same request (events with the same eventIds are counted once)',
         );
       } finally {
@@ -144,13 +101,6 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
   app.post('/v1/events', { schema: { querystring } }, ingest('leadscore'));
   app.post('/v1/segment', { schema: { querystring } }, ingest('segment'));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
-  );
   return app;
 }
 
@@ -160,7 +110,7 @@ function parsePartial(value: string | undefined): boolean {
   if (value === '' || value === 'true' || value === '1') return true;
   throw new HttpError(
     400,
-    IngestErrorCode.InvalidRequest,
+    ErrorCode.InvalidRequest,
     `query parameter partial must be true or false, got ${JSON.stringify(value)}`,
     [{ index: 0, path: 'query.partial', message: 'must be true or false' }],
   );
@@ -168,24 +118,23 @@ function parsePartial(value: string | undefined): boolean {
 
 /** Maps any error thrown while answering to our error body. */
 function toHttpError(error: Error & { code?: string; statusCode?: number }, maxBodyBytes: number): HttpError {
-  if (error instanceof HttpError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpError(
         413,
-        IngestErrorCode.PayloadTooLarge,
+        ErrorCode.PayloadTooLarge,
         `the request body is larger than ${maxBodyBytes} bytes; send smaller batches`,
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(415, IngestErrorCode.UnsupportedMediaType, 'the body must be JSON (Content-Type: application/json)');
+      return new HttpError(415, ErrorCode.UnsupportedMediaType, 'the body must be JSON (Content-Type: application/json)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new HttpError(400, IngestErrorCode.InvalidJson, 'the request body is empty; expected JSON');
+      return new HttpError(400, ErrorCode.InvalidJson, 'the request body is empty; expected JSON');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new HttpError(400, IngestErrorCode.InvalidJson, 'the request body is not valid JSON');
+      return new HttpError(400, ErrorCode.InvalidJson, 'the request body is not valid JSON');
   }
-  if (error.code === 'FST_ERR_VALIDATION') return new HttpError(400, IngestErrorCode.InvalidRequest, error.message);
+  if (error.code === 'FST_ERR_VALIDATION') return new HttpError(400, ErrorCode.InvalidRequest, error.message);
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new HttpError(error.statusCode, IngestErrorCode.InvalidRequest, error.message);
+    return new HttpError(error.statusCode, ErrorCode.InvalidRequest, error.message);
   }
-  return new HttpError(500, IngestErrorCode.Internal, 'internal error; the events were not accepted');
+  return new HttpError(500, ErrorCode.Internal, 'internal error; the events were not accepted');
 }

@@ -1,8 +1,13 @@
 import { parseEvent, type LeadEvent } from '@leadscore/engine';
-import type { ErrorDetail } from './ingest-error.js';
+import type { HttpErrorDetail } from '@leadscore/service-kit';
 import { mapSegmentCall } from './segment-mapping.js';
 
 export type EventFormat = 'leadscore' | 'segment';
+
+/** A failing field of one event of a request: `index` is its position (0 for a single event). */
+export interface ErrorDetail extends HttpErrorDetail {
+  readonly index: number;
+}
 
 export interface ValidatedBatch {
   /** Valid events with their position in the request. */

@@ -3,7 +3,6 @@ export { IngestService, type IngestServiceOptions } from './ingest-service.js';
 export { createIngestApp, type IngestAppOptions } from './app.js';
 export { ApiKeyVerifier, presentedKey } from '@leadscore/service-kit';
 export { DEFAULT_SEGMENT_EVENT_MAP, loadSegmentEventMap, mapSegmentCall } from './segment-mapping.js';
-export { batchItems, validateItems, type EventFormat } from './event-batch.js';
+export { batchItems, validateItems, type ErrorDetail, type EventFormat } from './event-batch.js';
 export { KafkaEventPublisher, type EventPublisher } from './event-publisher.js';
 export { IngestMetrics } from './metrics.js';
-export { HttpError, IngestErrorCode, type ErrorDetail } from './ingest-error.js';

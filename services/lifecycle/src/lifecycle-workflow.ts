@@ -1,13 +1,16 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type {
-  AvroCodec,
-  LifecycleStage,
-  LifecycleStageChangedValue,
-  ThresholdCrossedValue,
-  TopicBatch,
-  TopicNames,
+import {
+  DeadLetterBuilder,
+  toInputMessage,
+  type AvroCodec,
+  type LifecycleStage,
+  type LifecycleStageChangedValue,
+  type ThresholdCrossedValue,
+  type TopicBatch,
+  type TopicNames,
 } from '@leadscore/contracts';
-import { deadLetterFor, isRetriable, ServiceError } from '@leadscore/service-kit';
+import { ErrorCode, isRetriable } from '@leadscore/errors';
+import { ServiceError } from '@leadscore/service-kit';
 import type { CrossingInput, CrossingOutcome } from './stage-store.js';
 
 /** The part of the stage store the workflow uses (StageStore in production): atomic and idempotent by crossing id. */
@@ -49,7 +52,11 @@ export interface LifecycleWorkflowOptions {
  * the caller resolves the offsets after that.
  */
 export class LifecycleWorkflow {
-  constructor(private readonly options: LifecycleWorkflowOptions) {}
+  private readonly deadLetters: DeadLetterBuilder;
+
+  constructor(private readonly options: LifecycleWorkflowOptions) {
+    this.deadLetters = new DeadLetterBuilder(options.codec, 'lifecycle');
+  }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const { codec, store, metrics, threshold, target, topics } = this.options;
@@ -62,10 +69,7 @@ export class LifecycleWorkflow {
         value = await codec.decode<ThresholdCrossedValue>('thresholdCrossed', message.value ?? null);
       } catch (error) {
         if (isRetriable(error)) throw error;
-        const e = error as { code?: string; message: string };
-        deadLetters.push(
-          await deadLetterFor(codec, 'lifecycle', { topic, partition, message }, e.code ?? 'UNDECODABLE', e.message, now),
-        );
+        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, now));
         continue;
       }
       if (value.threshold !== threshold) continue; // other thresholds do not drive the lifecycle
@@ -108,7 +112,7 @@ export class LifecycleWorkflow {
     try {
       await this.options.sender.sendBatch(topicMessages);
     } catch (error) {
-      throw new ServiceError('PUBLISH_FAILED', `producing stage changes failed: ${(error as Error).message}`, true, {
+      throw new ServiceError(ErrorCode.PublishFailed, `producing stage changes failed: ${(error as Error).message}`, {
         cause: error,
       });
     }

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ApiKeyVerifier, errorFields, isRetriable, presentedKey, readinessBody, type Readiness } from '@leadscore/service-kit';
-import { ApiError } from './api-error.js';
+import { ErrorCode, isRetriable } from '@leadscore/errors';
+import { ApiKeyVerifier, createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
 
@@ -19,7 +18,6 @@ export interface ReadApiAppOptions {
 /** Routes an orchestrator and Prometheus call without credentials. */
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_LEADERBOARD = 1000;
 
 type Query = Record<string, string | string[] | undefined>;
@@ -38,59 +36,20 @@ type Query = Record<string, string | string[] | undefined>;
 export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   const now = options.now ?? Date.now;
   const { reader } = options;
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    routerOptions: { maxParamLength: 1024 }, // longer ids get our 400, not the router's 404
-    // our own access log (onResponse below): route pattern and status, no IP, no query, no body
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-  });
-
   const keys = options.apiKeys && options.apiKeys.length > 0 ? new ApiKeyVerifier(options.apiKeys) : undefined;
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (keys && !OPEN_ROUTES.has(request.routeOptions.url ?? '') && !keys.verify(presentedKey(request.headers))) {
-      throw new ApiError(
-        401,
-        'UNAUTHORIZED',
-        'a valid API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
-        [{ path: 'headers.authorization', message: 'missing or not a known key' }],
-      );
-    }
+  const app = createHttpApp({
+    logger: options.logger,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    fastify: { routerOptions: { maxParamLength: 1024 } }, // longer ids get our 400, not the router's 404
+    auth: keys && {
+      verifier: keys,
+      applies: (request) => !OPEN_ROUTES.has(request.routeOptions.url ?? ''),
+      details: [{ path: 'headers.authorization', message: 'missing or not a known key' }],
+    },
+    logged: (route) => !OPEN_ROUTES.has(route),
+    toHttpError,
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    options.metrics.requests.inc({ route, status: String(reply.statusCode) });
-    options.metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000);
-    if (!['/healthz', '/readyz', '/metrics'].includes(route)) {
-      // the route pattern, never the URL: contact ids stay out of the logs
-      request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    }
-  });
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    let api: ApiError;
-    if (error instanceof ApiError) api = error;
-    else if (isRetriable(error)) api = new ApiError(503, 'UNAVAILABLE', 'a dependency (Redis) is unavailable; retry shortly');
-    else if (typeof error.statusCode === 'number' && error.statusCode < 500)
-      api = new ApiError(error.statusCode, 'INVALID_REQUEST', error.message);
-    else api = new ApiError(500, 'INTERNAL', 'internal error');
-    if (api.status >= 500) request.log.error(errorFields(error), 'request failed');
-    return reply.status(api.status).send(api.body());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        new ApiError(
-          404,
-          'NOT_FOUND',
-          `no route ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-        ).body(),
-      ),
-  );
 
   app.get<{ Params: { contactId: string }; Querystring: Query }>('/contacts/:contactId', async (request) => {
     const contactId = checkContactId(request.params.contactId);
@@ -109,7 +68,7 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   app.get<{ Querystring: Query }>('/leaderboard', async (request) => {
     const { query } = request;
     if (query['limit'] !== undefined && query['top'] !== undefined) {
-      throw new ApiError(400, 'INVALID_REQUEST', 'use either limit or top, not both', [
+      throw new HttpError(400, ErrorCode.InvalidRequest, 'use either limit or top, not both', [
         { path: 'query.top', message: 'cannot be combined with limit' },
       ]);
     }
@@ -124,27 +83,29 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
     return { ...(top ? { top } : {}), total: board.total, contacts: board.contacts };
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    reply.status(options.readiness.ready ? 200 : 503).send(readinessBody(options.readiness)),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
-  );
   return app;
+}
+
+/** Any other error while answering: a dependency down is 503, a request Fastify refused 4xx. */
+function toHttpError(error: Error & { statusCode?: number }): HttpError {
+  if (isRetriable(error)) return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis) is unavailable; retry shortly');
+  if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+    return new HttpError(error.statusCode, ErrorCode.InvalidRequest, error.message);
+  }
+  return new HttpError(500, ErrorCode.Internal, 'internal error');
 }
 
 function checkContactId(contactId: string): string {
   if (contactId.length < 1 || contactId.length > 128) {
-    throw new ApiError(400, 'INVALID_REQUEST', 'the contact id must be 1-128 characters', [
+    throw new HttpError(400, ErrorCode.InvalidRequest, 'the contact id must be 1-128 characters', [
       { path: 'params.contactId', message: `must be 1-128 characters, got ${contactId.length}` },
     ]);
   }
   return contactId;
 }
 
-function notFound(contactId: string): ApiError {
-  return new ApiError(404, 'CONTACT_NOT_FOUND', `no contact ${JSON.stringify(contactId)} has been scored`, [
+function notFound(contactId: string): HttpError {
+  return new HttpError(404, ErrorCode.ContactNotFound, `no contact ${JSON.stringify(contactId)} has been scored`, [
     { path: 'params.contactId', message: 'unknown contact' },
   ]);
 }
@@ -152,7 +113,7 @@ function notFound(contactId: string): ApiError {
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value))
-    throw new ApiError(400, 'INVALID_REQUEST', `query parameter ${name} is given more than once`, [
+    throw new HttpError(400, ErrorCode.InvalidRequest, `query parameter ${name} is given more than once`, [
       { path: `query.${name}`, message: 'must be given once' },
     ]);
   return value;
@@ -163,9 +124,9 @@ function intParam(query: Query, name: string, fallback: number, min: number, max
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ApiError(
+    throw new HttpError(
       400,
-      'INVALID_REQUEST',
+      ErrorCode.InvalidRequest,
       `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
       [{ path: `query.${name}`, message: `must be an integer from ${min} to ${max}` }],
     );
@@ -178,9 +139,9 @@ function percentParam(query: Query, name: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(raw.trim());
   const value = match ? Number(match[1]) : NaN;
   if (!(value > 0 && value <= 100)) {
-    throw new ApiError(
+    throw new HttpError(
       400,
-      'INVALID_REQUEST',
+      ErrorCode.InvalidRequest,
       `query parameter ${name} must be a percentage above 0 and at most 100, like 20%, got ${JSON.stringify(raw)}`,
       [{ path: `query.${name}`, message: 'must be a percentage above 0 and at most 100, like 20%' }],
     );

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import {
   EnvReader,
+  STARTER_GRID_FILE,
   type KafkaSettings,
   type RedisSettings,
   type RegistrySettings,
@@ -24,8 +24,6 @@ export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSet
   readonly apiKeys: readonly string[];
 }
 
-const DEFAULT_GRID = fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url));
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
@@ -38,7 +36,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     ...read.topicSettings(),
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
-    gridFile: read.text('GRID_FILE', DEFAULT_GRID),
+    gridFile: read.text('GRID_FILE', STARTER_GRID_FILE),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
     httpPort: read.int('HTTP_PORT', 8090, 0, 65535),
     logLevel: read.logLevel(),

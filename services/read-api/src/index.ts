@@ -1,7 +1,6 @@
 export { loadReadApiConfig, type ReadApiConfig } from './config.js';
-export { ReadApiService, loadGridFile, type ReadApiServiceOptions } from './read-api-service.js';
+export { ReadApiService, type ReadApiServiceOptions } from './read-api-service.js';
 export { createReadApiApp, type ReadApiAppOptions } from './app.js';
 export { ContactReader, type ContactView, type LeaderboardEntry } from './contact-reader.js';
 export { ScoreChangeProjection, type RecentScoreChange } from './score-change-projection.js';
 export { ReadApiMetrics } from './metrics.js';
-export { ApiError, type ApiErrorDetail } from './api-error.js';

@@ -1,6 +1,6 @@
-import { runService } from '@leadscore/service-kit';
+import { loadGridFile, runService } from '@leadscore/service-kit';
 import { loadReadApiConfig } from './config.js';
-import { loadGridFile, ReadApiService } from './read-api-service.js';
+import { ReadApiService } from './read-api-service.js';
 
 /** Exit codes: see EXIT_CODES in @leadscore/service-kit (2: invalid configuration or grid, 3: credentials refused). */
 await runService({

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { topicNames, type TopicNames } from '@leadscore/contracts';
-import { compileGrid, loadGrid, type CompiledGrid } from '@leadscore/engine';
+import type { CompiledGrid } from '@leadscore/engine';
 import { KeyLayout } from '@leadscore/redis-layout';
 import {
-  ServiceError,
   StreamService,
   type RedisSettings,
   type RuntimeContext,
@@ -22,22 +20,6 @@ export interface ReadApiServiceOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly onFatal?: (error: Error) => void;
-}
-
-/** Reads, validates and compiles the grid file. @throws ServiceError GRID_UNREADABLE, GridValidationError */
-export async function loadGridFile(path: string): Promise<CompiledGrid> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ServiceError(
-      'GRID_UNREADABLE',
-      `cannot read grid file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      false,
-      { cause: error },
-    );
-  }
-  return compileGrid(loadGrid(text, path));
 }
 
 /**

@@ -1,7 +1,15 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { AvroCodec, PartitionedSender, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
+import {
+  DeadLetterBuilder,
+  toInputMessage,
+  type AvroCodec,
+  type PartitionedSender,
+  type ScoreChangedValue,
+  type TopicNames,
+} from '@leadscore/contracts';
+import { ErrorCode, isRetriable } from '@leadscore/errors';
 import { loadScript, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
-import { deadLetterFor, isRetriable, redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
+import { redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
 import type { ReadApiMetrics } from './metrics.js';
 
 /** One recent score change of a contact, as the read API shows it. */
@@ -32,6 +40,7 @@ export interface RecentScoreChange {
  */
 export class ScoreChangeProjection {
   private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
+  private readonly deadLetters: DeadLetterBuilder;
 
   constructor(
     private readonly redis: RedisClient,
@@ -43,6 +52,7 @@ export class ScoreChangeProjection {
     private readonly recentLength: number,
     private readonly now: () => number = Date.now,
   ) {
+    this.deadLetters = new DeadLetterBuilder(codec, 'read-api');
     this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
   }
 
@@ -54,24 +64,14 @@ export class ScoreChangeProjection {
         changes.push(await this.codec.decode<ScoreChangedValue>('scoreChanged', message.value ?? null));
       } catch (error) {
         if (isRetriable(error)) throw error;
-        const e = error as { code?: string; message: string };
-        deadLetters.push(
-          await deadLetterFor(
-            this.codec,
-            'read-api',
-            { topic, partition, message },
-            e.code ?? 'UNDECODABLE',
-            e.message,
-            this.now(),
-          ),
-        );
+        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, this.now()));
       }
     }
     if (deadLetters.length > 0) {
       try {
         await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
       } catch (error) {
-        throw new ServiceError('PUBLISH_FAILED', `producing dead letters failed: ${(error as Error).message}`, true, {
+        throw new ServiceError(ErrorCode.PublishFailed, `producing dead letters failed: ${(error as Error).message}`, {
           cause: error,
         });
       }

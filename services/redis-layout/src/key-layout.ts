@@ -1,3 +1,4 @@
+import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 
 /**
@@ -25,9 +26,8 @@ export class KeyLayout {
   constructor(readonly prefix: string) {
     if (prefix === '' || /[{}\s]/.test(prefix)) {
       throw new ServiceError(
-        'REDIS_KEY_PREFIX_INVALID',
+        ErrorCode.RedisKeyPrefixInvalid,
         `a Redis key prefix must be non-empty, without braces or spaces; got ${JSON.stringify(prefix)}`,
-        false,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 import type { RedisScript, ScriptArg } from './redis-script.js';
 
@@ -23,7 +24,7 @@ export function loadScript<Keys extends readonly string[], Args extends readonly
   if (!(commandName in redis)) redis.defineCommand(commandName, { numberOfKeys, lua });
   const command: unknown = Reflect.get(redis, commandName);
   if (typeof command !== 'function') {
-    throw new ServiceError('REDIS_SCRIPT_UNDEFINED', `the Redis client did not define the command ${commandName}`, false);
+    throw new ServiceError(ErrorCode.RedisScriptUndefined, `the Redis client did not define the command ${commandName}`);
   }
   return (keys, ...args) => {
     // A call with the wrong key count would hand an ARGV to the script as a key: refuse it here.

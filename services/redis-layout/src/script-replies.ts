@@ -1,3 +1,4 @@
+import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 
 /**
@@ -29,5 +30,5 @@ export function statusAndTextReply(reply: unknown, nullable = false): [number, s
 /** The error of a reply that is not of the `expected` shape (names the shape, never the value). */
 export function unexpected(expected: string, reply: unknown): ServiceError {
   const shape = Array.isArray(reply) ? `a list of ${reply.length}` : typeof reply;
-  return new ServiceError('REDIS_REPLY_UNEXPECTED', `a Redis script replied ${shape}, expected ${expected}`, false);
+  return new ServiceError(ErrorCode.RedisReplyUnexpected, `a Redis script replied ${shape}, expected ${expected}`);
 }

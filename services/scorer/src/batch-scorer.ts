@@ -1,7 +1,8 @@
 import { applyEvent, type CompiledGrid, type ContactState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import type { StoredState } from './contact-state-store.js';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
-import { addOutput, type InputMessage, type OutputBatch, type OutputMessage } from './input-message.js';
+import type { InputMessage } from '@leadscore/contracts';
+import { addOutput, type OutputBatch, type OutputMessage } from './input-message.js';
 import type { ScorerMetrics } from './metrics.js';
 import { ContactUpdater, type ContactChange, type ContactUpdaterDeps } from './contact-updater.js';
 import { inputSource, notYetApplied, withPositions, type PositionedEvent } from './input-positions.js';
@@ -11,14 +12,14 @@ export interface MessageDecoder {
   decode(message: InputMessage, now: number): Promise<DecodeResult>;
 }
 
-/** Builds the dead letter of a message (DeadLetterWriter in production). */
-export interface DeadLetterBuilder {
+/** Builds the dead letter of a message (contracts' DeadLetterBuilder in production). */
+export interface DeadLetterFactory {
   build(source: InputMessage, reason: DeadLetterReason, message: string, now: number): Promise<OutputMessage>;
 }
 
 export interface BatchScorerDeps extends ContactUpdaterDeps {
   readonly decoder: MessageDecoder;
-  readonly deadLetters: DeadLetterBuilder;
+  readonly deadLetters: DeadLetterFactory;
   readonly metrics: ScorerMetrics;
   /** The clock, in epoch ms: injected so tests can move time. */
   readonly now: () => number;

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import {
   EnvReader,
+  STARTER_GRID_FILE,
   type KafkaSettings,
   type RedisSettings,
   type RegistrySettings,
@@ -28,8 +28,6 @@ export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSett
   readonly crashPoints: ReadonlyMap<CrashPointName, number>;
 }
 
-const DEFAULT_GRID = fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url));
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
@@ -50,7 +48,7 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     ...read.kafkaSettings('scorer'),
     ...read.registrySettings(),
     ...read.redisSettings(),
-    gridFile: read.text('GRID_FILE', DEFAULT_GRID),
+    gridFile: read.text('GRID_FILE', STARTER_GRID_FILE),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('SCORER_GROUP_ID', 'leadscore-scorer'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65535),

@@ -1,9 +1,10 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
+import { ErrorCode } from '@leadscore/errors';
 import { CLAIM_DUE_CONTACTS, CLEAR_OUTBOX, COMMIT_STATE, KeyLayout, loadScript, type ScriptCall } from '@leadscore/redis-layout';
 import type { ScorerMetrics } from './metrics.js';
-import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { ScorerError } from './scorer-error.js';
 
 /** A contact's state as read, with the raw value for the compare-and-set commit. */
 export interface StoredState {
@@ -189,9 +190,7 @@ export class ContactStateStore {
 
 /** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
 export function redisUnavailable(operation: string, error: unknown): ScorerError {
-  return new ScorerError(ScorerErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, true, {
-    cause: error,
-  });
+  return new ScorerError(ErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, { cause: error });
 }
 
 function asString(value: unknown): string {

@@ -1,11 +1,12 @@
 import { encodeState, nextExpiryAt, type CompiledGrid, type ContactState, type ScoreChange } from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import type { StateCommit, StoredState } from './contact-state-store.js';
 import { addOutput, type OutputBatch, type OutputMessage } from './input-message.js';
 import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { OutputProducer } from './output-producer.js';
 import type { CrashPoint } from './crash-points.js';
-import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { ScorerError } from './scorer-error.js';
 
 /** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
 export interface ContactChange {
@@ -143,11 +144,7 @@ export class ContactUpdater {
       if (conflicts.size === 0) break;
       metrics.stateConflicts.inc(conflicts.size);
       if (round + 1 >= MAX_CONFLICT_ROUNDS) {
-        throw new ScorerError(
-          ScorerErrorCode.StateConflict,
-          `contact states kept changing under ${conflicts.size} commits`,
-          true,
-        );
+        throw new ScorerError(ErrorCode.StateConflict, `contact states kept changing under ${conflicts.size} commits`);
       }
       pending = [...conflicts];
       outputs = new Map();

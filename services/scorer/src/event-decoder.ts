@@ -1,10 +1,10 @@
-import { ContractError, type AvroCodec, type TopicNames } from '@leadscore/contracts';
+import { ContractError, type AvroCodec, type InputMessage, type TopicNames } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import { CONTACT_UPDATED, MAX_FUTURE_MS, parseEvent, type LeadEvent } from '@leadscore/engine';
-import type { InputMessage } from './input-message.js';
 
 /** Why an input message cannot be scored; stable codes carried in the dead letter. */
-export type DeadLetterReason =
-  'OVERSIZED' | 'UNDECODABLE' | 'UNKNOWN_SCHEMA' | 'INVALID_EVENT' | 'FUTURE_TIMESTAMP' | 'UNKNOWN_TOPIC';
+export type DeadLetterReason = (typeof ErrorCode)[
+  'Oversized' | 'Undecodable' | 'UnknownSchema' | 'InvalidEvent' | 'FutureTimestamp' | 'UnknownTopic'];
 
 export type DecodeResult =
   | { readonly ok: true; readonly event: LeadEvent }
@@ -26,7 +26,7 @@ export class EventDecoder {
     if (message.value && message.value.length > this.maxEventBytes) {
       return {
         ok: false,
-        reason: 'OVERSIZED',
+        reason: ErrorCode.Oversized,
         message: `value of ${message.value.length} bytes exceeds the limit of ${this.maxEventBytes}`,
       };
     }
@@ -37,10 +37,10 @@ export class EventDecoder {
       } else if (message.topic === this.topics.contactUpdates) {
         raw = { ...(await this.codec.decode<Record<string, unknown>>('contactUpdates', message.value)), type: CONTACT_UPDATED };
       } else {
-        return { ok: false, reason: 'UNKNOWN_TOPIC', message: `the scorer does not read topic ${message.topic}` };
+        return { ok: false, reason: ErrorCode.UnknownTopic, message: `the scorer does not read topic ${message.topic}` };
       }
     } catch (error) {
-      if (error instanceof ContractError && (error.code === 'UNDECODABLE' || error.code === 'UNKNOWN_SCHEMA')) {
+      if (error instanceof ContractError && (error.code === ErrorCode.Undecodable || error.code === ErrorCode.UnknownSchema)) {
         return { ok: false, reason: error.code, message: error.message };
       }
       throw error;
@@ -50,6 +50,6 @@ export class EventDecoder {
     const detail = parsed.errors.map((e) => `${e.path || '(event)'}: ${e.message}`).join('; ');
     const occurredAt = raw['occurredAt'];
     const future = typeof occurredAt === 'number' && occurredAt > now + MAX_FUTURE_MS;
-    return { ok: false, reason: future ? 'FUTURE_TIMESTAMP' : 'INVALID_EVENT', message: detail };
+    return { ok: false, reason: future ? ErrorCode.FutureTimestamp : ErrorCode.InvalidEvent, message: detail };
   }
 }

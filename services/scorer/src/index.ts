@@ -1,15 +1,13 @@
 export { loadScorerConfig, type ScorerConfig } from './config.js';
 export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
-export { BatchScorer, applyEvents, applyInputs, type DeadLetterBuilder, type MessageDecoder } from './batch-scorer.js';
+export { BatchScorer, applyEvents, applyInputs, type DeadLetterFactory, type MessageDecoder } from './batch-scorer.js';
 export { inputSource, type PositionedEvent } from './input-positions.js';
 export { ContactStateStore } from './contact-state-store.js';
 export { ContactUpdater, type ContactStore, type ScoreOutputEncoder, type UpdaterMetrics } from './contact-updater.js';
 export { ReevaluationSweeper } from './reevaluation-sweeper.js';
 export { EventDecoder, type DeadLetterReason } from './event-decoder.js';
-export { DeadLetterWriter } from './dead-letter-writer.js';
 export { ScoreOutputWriter } from './score-output-writer.js';
 export { KafkaOutputProducer, type OutputProducer } from './output-producer.js';
 export { ScorerMetrics } from './metrics.js';
-export { loadGridFile } from './grid-source.js';
-export { ScorerError, ScorerErrorCode } from './scorer-error.js';
-export type { InputMessage } from './input-message.js';
+export { ScorerError } from './scorer-error.js';
+export type { InputMessage } from '@leadscore/contracts';

@@ -1,6 +1,6 @@
 import type { ContactState, LeadEvent } from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '@leadscore/contracts';
 
 /** An event with where the scorer consumed it: its topic-partition (a short source name) and offset. */
 export interface PositionedEvent {

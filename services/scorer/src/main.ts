@@ -1,6 +1,5 @@
-import { runService } from '@leadscore/service-kit';
+import { loadGridFile, runService } from '@leadscore/service-kit';
 import { loadScorerConfig } from './config.js';
-import { loadGridFile } from './grid-source.js';
 import { ScorerService } from './scorer-service.js';
 
 /** Exit codes: see EXIT_CODES in @leadscore/service-kit (2: invalid configuration or grid, 3: credentials refused). */

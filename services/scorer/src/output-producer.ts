@@ -1,7 +1,9 @@
 import type { PartitionedSender } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import type { OutputBatch } from './input-message.js';
+import { ScorerError } from './scorer-error.js';
 
-/** Produces a batch of outputs and resolves once the broker acknowledged all of them. */
+/** Produces a batch of outputs and resolves once the broker acknowledged all of them. @throws PUBLISH_FAILED */
 export interface OutputProducer {
   send(batch: OutputBatch): Promise<void>;
 }
@@ -12,11 +14,17 @@ export class KafkaOutputProducer implements OutputProducer {
 
   async send(batch: OutputBatch): Promise<void> {
     if (batch.size === 0) return;
-    await this.sender.sendBatch(
-      [...batch].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      })),
-    );
+    try {
+      await this.sender.sendBatch(
+        [...batch].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        })),
+      );
+    } catch (error) {
+      // kafkajs gives up with errors it marks non-retriable (KafkaJSNumberOfRetriesExceeded):
+      // for the consumer the chunk is still worth retrying after a backoff, as the outbox allows
+      throw new ScorerError(ErrorCode.PublishFailed, `producing outputs failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 }

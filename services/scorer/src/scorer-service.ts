@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { topicNames, type TopicNames } from '@leadscore/contracts';
+import { DeadLetterBuilder, toInputMessage, topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
+import { ErrorCode } from '@leadscore/errors';
 import {
   errorFields,
   StreamService,
@@ -14,16 +15,14 @@ import { BatchScorer } from './batch-scorer.js';
 import type { ScorerConfig } from './config.js';
 import { ContactStateStore } from './contact-state-store.js';
 import { crashPoints, type CrashPoint } from './crash-points.js';
-import { DeadLetterWriter } from './dead-letter-writer.js';
 import { EventDecoder } from './event-decoder.js';
 import { GridChangeDrain } from './grid-change-drain.js';
 import { GridSwitch } from './grid-switch.js';
-import { toInput } from './input-message.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
 import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
-import { ScorerError, ScorerErrorCode } from './scorer-error.js';
+import { ScorerError } from './scorer-error.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 
 export interface ScorerServiceOptions {
@@ -90,7 +89,7 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
     const scorer = new BatchScorer({
       ...shared,
       decoder: new EventDecoder(codec, this.topics, config.maxEventBytes),
-      deadLetters: new DeadLetterWriter(codec, 'scorer'),
+      deadLetters: new DeadLetterBuilder(codec, 'scorer'),
     });
     const decay = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
     const gridChanges = new GridChangeDrain({
@@ -122,7 +121,7 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
         // same states (correct either way, but each lost compare-and-set costs a re-read, a
         // recompute and a round trip).
         handler: async (topic, partition, messages) => {
-          await scorer.score(messages.map((m) => toInput(topic, partition, m)));
+          await scorer.score(messages.map((m) => toInputMessage(topic, partition, m)));
         },
         groupId: config.groupId,
         topics: [this.topics.behaviouralEvents, this.topics.contactUpdates],
@@ -157,9 +156,8 @@ async function checkEvictionPolicy(redis: RedisClient, logger: Logger): Promise<
   }
   if (policy !== undefined && policy !== 'noeviction') {
     throw new ScorerError(
-      ScorerErrorCode.RedisPolicyUnsafe,
+      ErrorCode.RedisPolicyUnsafe,
       `Redis maxmemory-policy is ${policy}: it could evict scoring state; set it to noeviction`,
-      false,
     );
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { topicNames } from '@leadscore/contracts';
 import { decodeState, emptyState, encodeState, type LeadEvent } from '@leadscore/engine';
 import { inputSource, notYetApplied, withPositions, type PositionedEvent } from '../src/input-positions.js';
-import type { InputMessage } from '../src/input-message.js';
+import type { InputMessage } from '@leadscore/contracts';
 
 const topics = topicNames('t');
 const event = (eventId: string): LeadEvent => ({ eventId, contactId: 'c', type: 'page_viewed', occurredAt: 0, properties: {} });

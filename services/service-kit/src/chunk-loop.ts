@@ -1,5 +1,5 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { isRetriable } from './service-error.js';
+import { isRetriable } from '@leadscore/errors';
 
 /** The part of kafkajs' eachBatch payload the chunk loop uses: a fake can drive it without a broker. */
 export interface ChunkLoopPayload {

@@ -8,6 +8,7 @@ import {
   type RegistryAuth,
   type TlsMaterial,
 } from './connection-security.js';
+import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from './service-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -285,7 +286,7 @@ export class EnvReader {
   /** @throws ServiceError CONFIG_INVALID with every problem, one per line. */
   done<T extends object>(config: T): Readonly<T> {
     if (this.problems.length > 0) {
-      throw new ServiceError('CONFIG_INVALID', `invalid configuration:\n  - ${this.problems.join('\n  - ')}`, false);
+      throw new ServiceError(ErrorCode.ConfigInvalid, `invalid configuration:\n  - ${this.problems.join('\n  - ')}`);
     }
     return Object.freeze(config);
   }

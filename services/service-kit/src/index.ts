@@ -19,10 +19,12 @@ export {
 } from './redis-connection.js';
 export { kafkaLogCreator } from './kafka-logging.js';
 export { provisionTopics } from './topic-provisioning.js';
-export { ServiceError, isRetriable, errorFields } from './service-error.js';
+export { ServiceError, errorFields } from './service-error.js';
+// the one isRetriable, re-exported for the packages that take the rest of their kit from here
+export { isRetriable } from '@leadscore/errors';
+export { STARTER_GRID_FILE, readGridFile, loadGridFile } from './grid-file.js';
 export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
 export { handleInChunks, type ChunkLoopOptions, type ChunkLoopPayload, type ChunkLoopResult } from './chunk-loop.js';
-export { deadLetterFor } from './dead-letters.js';
 export {
   KAFKA_SASL_MECHANISMS,
   tlsOptions,
@@ -49,6 +51,8 @@ export {
   type RunServiceOptions,
 } from './run-service.js';
 export { ApiKeyVerifier, presentedKey } from './api-keys.js';
+export { HttpError, type HttpErrorDetail } from './http-error.js';
+export { createHttpApp, type HttpAppMetrics, type HttpAppOptions } from './http-app.js';
 export { ServiceMetrics, CHUNK_BUCKETS } from './service-metrics.js';
 export { connectProducer } from './producer-connection.js';
 export {

@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { ErrorCode } from '@leadscore/errors';
 import { describeKafkaSecurity, tlsOptions, type KafkaSecurity } from './connection-security.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { errorChain, refusedOurCertificate, TLS_CODES, TLS_FAILURE } from './connection-errors.js';
@@ -65,9 +66,8 @@ export function kafkaAccessError(error: unknown, options: Pick<KafkaConnectionOp
   if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
     const detail = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError')?.message ?? reason;
     return new ServiceError(
-      'KAFKA_AUTH_FAILED',
+      ErrorCode.KafkaAuthFailed,
       `${where} refused the login: ${detail}. Check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM.`,
-      false,
       { cause: error },
     );
   }
@@ -76,12 +76,12 @@ export function kafkaAccessError(error: unknown, options: Pick<KafkaConnectionOp
     const check = refusedOurCertificate(tlsFailure)
       ? "The broker refused this client's certificate: check KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE (a certificate signed by an authority the brokers trust)"
       : "Check KAFKA_TLS_CA_FILE (the authority that signed the brokers' certificates) and the broker addresses";
-    return new ServiceError('KAFKA_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}.`, false, {
+    return new ServiceError(ErrorCode.KafkaTlsFailed, `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}.`, {
       cause: error,
     });
   }
   const hint = chain.some((e) => e.name === 'KafkaJSConnectionClosedError')
     ? ' The broker closed the connection at once: does its listener expect SASL or TLS (KAFKA_SASL_MECHANISM, KAFKA_TLS)?'
     : '';
-  return new ServiceError('KAFKA_UNAVAILABLE', `cannot reach ${where}: ${reason}.${hint}`, true, { cause: error });
+  return new ServiceError(ErrorCode.KafkaUnavailable, `cannot reach ${where}: ${reason}.${hint}`, { cause: error });
 }

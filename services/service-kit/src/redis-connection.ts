@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ErrorCode } from '@leadscore/errors';
 import { tlsOptions, type RedisSecurity } from './connection-security.js';
 import { errorChain, refusedOurCertificate, TLS_CODES, TLS_FAILURE } from './connection-errors.js';
 import type { Readiness } from './readiness.js';
@@ -90,26 +91,22 @@ export function redisConnectError(error: unknown, url: string, security: RedisSe
   const reason = chain.map((e) => e.message).find(Boolean) ?? String(error);
   if (chain.some((e) => /^(WRONGPASS|NOAUTH)\b/.test(e.message))) {
     return new ServiceError(
-      'REDIS_AUTH_FAILED',
+      ErrorCode.RedisAuthFailed,
       `${where} refused the login: ${reason} Check REDIS_USERNAME and REDIS_PASSWORD (or the user:password of REDIS_URL).`,
-      false,
       { cause: error },
     );
   }
   if (chain.some((e) => /^NOPERM\b/.test(e.message))) {
-    return new ServiceError(
-      'REDIS_AUTH_FAILED',
-      `${where} denied a command at start-up: ${reason} Check the user's ACL.`,
-      false,
-      { cause: error },
-    );
+    return new ServiceError(ErrorCode.RedisAuthFailed, `${where} denied a command at start-up: ${reason} Check the user's ACL.`, {
+      cause: error,
+    });
   }
   const tlsFailure = chain.find((e) => TLS_CODES.has(e.code ?? '') || TLS_FAILURE.test(e.message));
   if (tlsFailure) {
     const check = refusedOurCertificate(tlsFailure)
       ? "Redis refused this client's certificate: check REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE (a certificate signed by an authority the server trusts)."
       : "Check REDIS_TLS_CA_FILE (the authority that signed the server's certificate) and that REDIS_URL is rediss:// only for a TLS port.";
-    return new ServiceError('REDIS_TLS_FAILED', `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}`, false, {
+    return new ServiceError(ErrorCode.RedisTlsFailed, `TLS with ${where} failed: ${tlsFailure.message.trim()}. ${check}`, {
       cause: error,
     });
   }
@@ -118,7 +115,7 @@ export function redisConnectError(error: unknown, url: string, security: RedisSe
     security.tls && chain.some((e) => e.code === 'ECONNRESET')
       ? ' Redis closed the TLS connection at once: does it require a client certificate (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE)?'
       : '';
-  return new ServiceError('REDIS_UNAVAILABLE', `cannot connect to ${where}: ${reason}${hint}`, true, { cause: error });
+  return new ServiceError(ErrorCode.RedisUnavailable, `cannot connect to ${where}: ${reason}${hint}`, { cause: error });
 }
 
 /** host:port of a Redis URL, without the credentials it may carry. */
@@ -136,7 +133,7 @@ export async function redisAll<T = unknown>(replies: readonly Promise<T>[]): Pro
   try {
     return await Promise.all(replies);
   } catch (error) {
-    throw new ServiceError('REDIS_UNAVAILABLE', `Redis failed: ${(error as Error).message}`, true, { cause: error });
+    throw new ServiceError(ErrorCode.RedisUnavailable, `Redis failed: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { EXIT_CODES, exitCodeFor } from '@leadscore/errors';
 import { errorFields, ServiceError } from './service-error.js';
 
 /** What `runService` starts and stops. */
@@ -7,30 +8,8 @@ export interface RunnableService {
   stop(): Promise<void>;
 }
 
-/**
- * Exit codes of every service, so an orchestrator's restart history says what went wrong:
- * 1 a runtime failure (or a dependency that could not be reached: trying again may help),
- * 2 the configuration or the grid is invalid, 3 Kafka, Redis or the registry refused the
- * credentials or the certificate (trying again will not help until the configuration changes).
- */
-export const EXIT_CODES = { stopped: 0, failed: 1, invalidConfig: 2, refused: 3 } as const;
-
-/** Error codes that mean "fix the configuration", whichever layer raised them. */
-const INVALID_CONFIG_CODES = new Set(['CONFIG_INVALID', 'GRID_INVALID', 'GRID_UNREADABLE']);
-const REFUSED_CODES = new Set([
-  'KAFKA_AUTH_FAILED',
-  'KAFKA_TLS_FAILED',
-  'REDIS_AUTH_FAILED',
-  'REDIS_TLS_FAILED',
-  'REGISTRY_AUTH_FAILED',
-]);
-
-export function exitCodeFor(error: unknown): number {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && INVALID_CONFIG_CODES.has(code)) return EXIT_CODES.invalidConfig;
-  if (typeof code === 'string' && REFUSED_CODES.has(code)) return EXIT_CODES.refused;
-  return EXIT_CODES.failed;
-}
+/** Exit codes come from the error catalogue: each code says how it stops a service (docs/operations.md). */
+export { EXIT_CODES, exitCodeFor };
 
 /** Decoded events and secrets are never logged; these paths only guard against accidents. */
 export const LOG_REDACT_PATHS: readonly string[] = [
@@ -50,8 +29,8 @@ export interface RunServiceOptions<Config extends { readonly logLevel: string }>
   /** pino redact paths, on top of the secrets every service redacts. */
   readonly redact: readonly string[];
   /**
-   * Builds the service (may read files such as the grid: throw a ServiceError CONFIG_INVALID
-   * or GRID_INVALID for a bad one). `onFatal` ends the process after a crash it cannot recover from.
+   * Builds the service (may read files such as the grid: throw an error with the catalogue's
+   * CONFIG_INVALID, GRID_UNREADABLE or GRID_INVALID for a bad one). `onFatal` ends the process after a crash it cannot recover from.
    */
   readonly create: (
     config: Config,

@@ -1,27 +1,7 @@
-/**
- * The base error of the services: a stable `code`, whether trying again can help
- * (`retriable`), and the wrapped `cause`. Each service keeps its own catalogue of codes.
- */
-export class ServiceError<Code extends string = string> extends Error {
-  constructor(
-    readonly code: Code,
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ServiceError';
-  }
-}
+import { LeadscoreError, type ErrorCode } from '@leadscore/errors';
 
-/** Whether an error from any layer is worth retrying (infrastructure), not a bug or bad input. */
-export function isRetriable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { retriable?: unknown; name?: unknown };
-  if (e.retriable === true) return true;
-  // kafkajs marks its own errors; ioredis connection/timeouts surface as these names
-  return typeof e.name === 'string' && /^KafkaJS|MaxRetriesPerRequestError|ConnectionError|AbortError/.test(e.name);
-}
+/** The error of the services' shared layer (connections, configuration); codes from the catalogue. */
+export class ServiceError<Code extends ErrorCode = ErrorCode> extends LeadscoreError<Code> {}
 
 /**
  * What may be logged of an error: its class (`type`), message and code, never the objects it

@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { PartitionedSender, type AvroCodec, type TopicKind, type TopicNames } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import type { ChunkHandler, ChunkedConsumerOptions } from './chunked-consumer.js';
 import type { KafkaSettings, RedisSettings, RegistrySettings, TopicSettings } from './env-reader.js';
 import { Readiness } from './readiness.js';
@@ -178,7 +179,7 @@ export class StreamRuntime<R extends RedisSettings | undefined, S extends Stream
   }
 
   private async startConsumer({ handler, ...settings }: ConsumerPart, stream: StreamConnection | undefined): Promise<void> {
-    if (!stream) throw new ServiceError('RUNTIME_NO_STREAM', `${this.options.name}: a consumer needs the stream step`, false);
+    if (!stream) throw new ServiceError(ErrorCode.RuntimeNoStream, `${this.options.name}: a consumer needs the stream step`);
     const consumer = this.connections.createConsumer(
       stream.kafka,
       handler,

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@leadscore/errors';
 import { handleInChunks } from '../src/chunk-loop.js';
 import { ServiceError } from '../src/service-error.js';
 import { ScriptedBatch } from './support/scripted-batch.js';
@@ -39,7 +40,7 @@ describe('handleInChunks', () => {
 
   it('a chunk failing with a retriable error resolves nothing from it on and handles no later chunk', async () => {
     const batch = new ScriptedBatch([1, 2, 3, 4, 5, 6]);
-    const failure = new ServiceError('REDIS_UNAVAILABLE', 'down', true);
+    const failure = new ServiceError(ErrorCode.RedisUnavailable, 'down');
     const result = await handleInChunks(batch.payload, {
       chunkSize: 2,
       handle: async (chunk) => {

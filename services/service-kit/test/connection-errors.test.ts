@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@leadscore/errors';
 import {
   errorFields,
   exitCodeFor,
@@ -129,10 +130,10 @@ describe('what a refused Redis connection says', () => {
 
 describe('exit codes', () => {
   it('separate "fix the configuration" (2), "fix the credentials" (3) and everything else (1)', () => {
-    expect(exitCodeFor(new ServiceError('CONFIG_INVALID', 'x', false))).toBe(2);
+    expect(exitCodeFor(new ServiceError(ErrorCode.ConfigInvalid, 'x'))).toBe(2);
     expect(exitCodeFor(Object.assign(new Error('grid'), { code: 'GRID_INVALID' }))).toBe(2);
     expect(exitCodeFor(Object.assign(new Error('registry'), { code: 'REGISTRY_AUTH_FAILED' }))).toBe(3);
-    expect(exitCodeFor(new ServiceError('REDIS_UNAVAILABLE', 'x', true))).toBe(1);
+    expect(exitCodeFor(new ServiceError(ErrorCode.RedisUnavailable, 'x'))).toBe(1);
     expect(exitCodeFor(new Error('bug'))).toBe(1);
   });
 });
@@ -141,7 +142,7 @@ describe('logged errors', () => {
   it("keep their class, message and code through the services' redaction, and hide a contact's name", () => {
     const lines: string[] = [];
     const logger = pino({ redact: [...LOG_REDACT_PATHS] }, { write: (line: string) => void lines.push(line) });
-    const error = new ServiceError('KAFKA_AUTH_FAILED', 'refused the login', false);
+    const error = new ServiceError(ErrorCode.KafkaAuthFailed, 'refused the login');
     logger.error({ ...errorFields(error), contact: { name: 'Ada Lovelace' } }, 'failed');
     const logged = JSON.parse(lines[0]!) as { error: unknown; contact: unknown };
     expect(logged.error).toEqual({ type: 'ServiceError', message: 'refused the login', code: 'KAFKA_AUTH_FAILED' });

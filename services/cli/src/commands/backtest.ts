@@ -3,7 +3,7 @@ import { backtest, CalibrationError, renderHtmlReport, type BacktestReport, type
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { aucText, percent, readCalibrationInput, textTable, writeOutputFile } from '../calibration-input.js';
-import { DEFAULT_GRID_FILE } from '../grid-file.js';
+import { STARTER_GRID_FILE } from '@leadscore/service-kit';
 
 export interface BacktestCommandOptions {
   readonly grid: string;
@@ -150,7 +150,7 @@ export function registerBacktestCommand(program: Command, io: CliIo, done: (code
     .description(
       'score contacts with a grid as of their conversion (or --at) and compare with what converted: distribution, lift, thresholds, ROC AUC, rules',
     )
-    .option('--grid <file>', 'grid file (YAML or JSON)', DEFAULT_GRID_FILE)
+    .option('--grid <file>', 'grid file (YAML or JSON)', STARTER_GRID_FILE)
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .requiredOption('--outcomes <file>', 'CSV with contactId, converted (0/1) and optionally convertedAt')
     .option('--at <time>', 'evaluation time for non-converters (ISO-8601 or epoch ms; default: now)')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { GridValidationError, formatIssue, type Grid } from '@leadscore/engine';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { readGridFile } from '../grid-file.js';
+import { readGridFile } from '@leadscore/service-kit';
 
 /** One line describing a valid grid. */
 export function describeGrid(file: string, grid: Grid): string {

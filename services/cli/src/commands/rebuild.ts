@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { connectRedis, connectKafka, Readiness, type RedisClient } from '@leadscore/service-kit';
-import { AvroCodec, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
+import { connectRedis, connectKafka, loadGridFile, Readiness, STARTER_GRID_FILE, type RedisClient } from '@leadscore/service-kit';
+import { AvroCodec, toInputMessage, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid } from '@leadscore/engine';
-import {
-  ContactStateStore,
-  EventDecoder,
-  applyInputs,
-  inputSource,
-  type InputMessage,
-  type PositionedEvent,
-} from '@leadscore/scorer';
+import { ContactStateStore, EventDecoder, applyInputs, inputSource, type PositionedEvent } from '@leadscore/scorer';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
 import { readStreamEndpoints } from '../stream-env.js';
 import { readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
 
@@ -55,19 +47,6 @@ function writeConflict(conflicts: ReadonlySet<string>): CliError {
   );
 }
 
-function toInput(read: ReadMessage): InputMessage {
-  const { message } = read;
-  return {
-    topic: read.topic,
-    partition: read.partition,
-    offset: message.offset,
-    key: message.key,
-    value: message.value,
-    headers: message.headers ?? {},
-    timestamp: message.timestamp,
-  };
-}
-
 /**
  * Applies one chunk of input messages to the states under the new prefix, exactly as the scorer
  * does (the scorer's decoder, `applyInputs` and `ContactStateStore`), except that nothing is
@@ -87,7 +66,7 @@ async function applyChunk(
   const eventsByContact = new Map<string, PositionedEvent[]>();
   for (const read of messages) {
     counts.messages += 1;
-    const input = toInput(read);
+    const input = toInputMessage(read.topic, read.partition, read.message);
     const decoded = await decoder.decode(input, now);
     if (!decoded.ok) {
       counts.skipped.set(decoded.reason, (counts.skipped.get(decoded.reason) ?? 0) + 1);
@@ -201,7 +180,7 @@ export async function rebuild(
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
   const endpoints = readStreamEndpoints(env, true);
-  const grid = await readCompiledGrid(options.grid);
+  const grid = await loadGridFile(options.grid);
   const now = io.now();
 
   const redis = await connectRedis(endpoints.redisUrl, new Readiness(), {
@@ -287,7 +266,7 @@ export function registerRebuildCommand(program: Command, io: CliIo, done: (code:
       '--key-prefix <prefix>',
       'the fresh Redis key prefix to write (REDIS_KEY_PREFIX of the scorers after the cut-over)',
     )
-    .option('--grid <file>', 'the grid the scorers run (GRID_FILE)', DEFAULT_GRID_FILE)
+    .option('--grid <file>', 'the grid the scorers run (GRID_FILE)', STARTER_GRID_FILE)
     .option(
       '--max-event-bytes <n>',
       'MAX_EVENT_BYTES of the scorers: larger values are skipped as they would be dead-lettered',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatIssue, parseIsoInstant, replayEvents, type ReplayResult } from '@leadscore/engine';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { DEFAULT_GRID_FILE, readCompiledGrid } from '../grid-file.js';
+import { loadGridFile, STARTER_GRID_FILE } from '@leadscore/service-kit';
 import { replayJsonLine, replayTableBlock } from '../format-replay.js';
 import { readLines } from '../read-lines.js';
 
@@ -32,7 +32,7 @@ export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCod
     throw new CliError(CliErrorCode.BadOption, `--format ${JSON.stringify(options.format)} is not known; expected json or table`);
   }
   const now = options.at === undefined ? io.now() : parseAt(options.at);
-  const compiled = await readCompiledGrid(options.grid);
+  const compiled = await loadGridFile(options.grid);
   const result: ReplayResult = await replayEvents(compiled, readLines(options.events), now, {
     onBadLine: (bad) => {
       for (const issue of bad.errors) io.err(`line ${bad.line}: ${formatIssue(issue)}`);
@@ -52,7 +52,7 @@ export function registerReplayCommand(program: Command, io: CliIo, done: (code: 
   program
     .command('replay')
     .description('score an NDJSON event file in file order (the reference model): one result per contact')
-    .option('--grid <file>', 'grid file (YAML or JSON)', DEFAULT_GRID_FILE)
+    .option('--grid <file>', 'grid file (YAML or JSON)', STARTER_GRID_FILE)
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .option('--at <time>', 'evaluation time for windows and the future check (ISO-8601 or epoch ms; default: now)')
     .option('--format <format>', 'json (one JSON line per contact) or table', 'json')

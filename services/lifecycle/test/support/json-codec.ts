@@ -1,4 +1,5 @@
 import { ContractError, type AvroCodec, type TopicKind } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 
 /**
  * AvroCodec's encode / decode without a registry: values as JSON, tagged with their topic kind.
@@ -13,14 +14,14 @@ export class JsonCodec implements Pick<AvroCodec, 'encode' | 'decode'> {
   }
 
   async decode<T = unknown>(kind: TopicKind, buffer: Buffer | null): Promise<T> {
-    if (this.unavailable) throw new ContractError('REGISTRY_UNREACHABLE', 'registry down', true);
+    if (this.unavailable) throw new ContractError(ErrorCode.RegistryUnreachable, 'registry down');
     let parsed: { kind?: unknown; value?: unknown };
     try {
       parsed = JSON.parse(buffer?.toString() ?? '') as typeof parsed;
     } catch {
-      throw new ContractError('UNDECODABLE', 'not JSON', false);
+      throw new ContractError(ErrorCode.Undecodable, 'not JSON');
     }
-    if (parsed.kind !== kind) throw new ContractError('UNDECODABLE', `not a ${kind} value`, false);
+    if (parsed.kind !== kind) throw new ContractError(ErrorCode.Undecodable, `not a ${kind} value`);
     return parsed.value as T;
   }
 }

@@ -1,7 +1,9 @@
 import { parseEvent } from '@leadscore/engine';
-import type { DeadLetterBuilder, MessageDecoder } from '../../src/batch-scorer.js';
+import type { InputMessage } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
+import type { DeadLetterFactory, MessageDecoder } from '../../src/batch-scorer.js';
 import type { DecodeResult, DeadLetterReason } from '../../src/event-decoder.js';
-import type { InputMessage, OutputMessage } from '../../src/input-message.js';
+import type { OutputMessage } from '../../src/input-message.js';
 
 /** EventDecoder without a registry: a message's value is the event as JSON; anything else is a dead letter. */
 export class JsonEventDecoder implements MessageDecoder {
@@ -10,16 +12,16 @@ export class JsonEventDecoder implements MessageDecoder {
     try {
       raw = JSON.parse(message.value?.toString() ?? '');
     } catch {
-      return { ok: false, reason: 'UNDECODABLE', message: 'not JSON' };
+      return { ok: false, reason: ErrorCode.Undecodable, message: 'not JSON' };
     }
     const parsed = parseEvent(raw, now);
     if (parsed.ok) return parsed;
-    return { ok: false, reason: 'INVALID_EVENT', message: parsed.errors.map((e) => e.path).join('; ') };
+    return { ok: false, reason: ErrorCode.InvalidEvent, message: parsed.errors.map((e) => e.path).join('; ') };
   }
 }
 
-/** DeadLetterWriter without a registry: the original value, the origin in x-dlq-* headers. */
-export class PlainDeadLetterBuilder implements DeadLetterBuilder {
+/** contracts' DeadLetterBuilder without a registry: the original value, the origin in x-dlq-* headers. */
+export class PlainDeadLetterBuilder implements DeadLetterFactory {
   async build(source: InputMessage, reason: DeadLetterReason, message: string): Promise<OutputMessage> {
     return {
       key: source.key,

@@ -1,6 +1,7 @@
 import type { OutputBatch, OutputMessage } from '../../src/input-message.js';
 import type { OutputProducer } from '../../src/output-producer.js';
-import { ScorerError, ScorerErrorCode } from '../../src/scorer-error.js';
+import { ErrorCode } from '@leadscore/errors';
+import { ScorerError } from '../../src/scorer-error.js';
 
 export interface SentOutput {
   readonly topic: string;
@@ -26,7 +27,7 @@ export class RecordingProducer implements OutputProducer {
     const failure = this.failures.shift();
     if (failure) {
       this.sent.push(...messages.slice(0, failure.partial));
-      throw new ScorerError(ScorerErrorCode.PublishFailed, 'simulated produce failure', true);
+      throw new ScorerError(ErrorCode.PublishFailed, 'simulated produce failure');
     }
     this.sent.push(...messages);
   }

@@ -1,12 +1,12 @@
-import type { KafkaMessage } from 'kafkajs';
+import { toInputMessage } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import { handleInChunks, type ChunkLoopPayload } from '@leadscore/service-kit';
 import { BatchScorer } from '../../../src/batch-scorer.js';
 import type { ContactStore } from '../../../src/contact-updater.js';
 import type { CrashPointName } from '../../../src/crash-points.js';
-import type { InputMessage } from '../../../src/input-message.js';
 import type { ScorerMetrics } from '../../../src/metrics.js';
 import type { OutputProducer } from '../../../src/output-producer.js';
-import { ScorerError, ScorerErrorCode } from '../../../src/scorer-error.js';
+import { ScorerError } from '../../../src/scorer-error.js';
 import { SimulatedCrash } from '../crash-injection.js';
 import type { InMemoryContactStore } from '../in-memory-contact-store.js';
 import { JsonEventDecoder, PlainDeadLetterBuilder } from '../json-event-decoder.js';
@@ -140,7 +140,7 @@ export class SimulatedScorer implements SimProcess {
       const result = await handleInChunks(payload, {
         chunkSize: world.chunkSize,
         handle: async (chunk) => {
-          await this.scorer.score(chunk.map((m) => toInput(stream, m)));
+          await this.scorer.score(chunk.map((m) => toInputMessage(stream.topic, stream.partition, m)));
           if (!world.group.isCurrent(claim)) world.stats.zombieChunks += 1; // handed over while it ran
         },
         beforeOffsetResolve: () => this.maybeCrash('before-offset-resolve'),
@@ -192,17 +192,5 @@ export class SimulatedScorer implements SimProcess {
 }
 
 function unavailable(operation: string): ScorerError {
-  return new ScorerError(ScorerErrorCode.RedisUnavailable, `simulated Redis ${operation} failure`, true);
-}
-
-function toInput(stream: InputStream, m: KafkaMessage): InputMessage {
-  return {
-    topic: stream.topic,
-    partition: stream.partition,
-    offset: m.offset,
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers: {},
-    timestamp: m.timestamp,
-  };
+  return new ScorerError(ErrorCode.RedisUnavailable, `simulated Redis ${operation} failure`);
 }

@@ -1,38 +1,4 @@
-/**
- * A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine, so
- * a synthetic stream (and a failing test built on it) is reproduced from its seed alone.
- * Not for anything secret.
- */
-export class SeededRandom {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [0, n). */
-  below(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** true with probability p. */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)]!;
-  }
-}
+import type { SeededRandom } from '@leadscore/seeded-random';
 
 /**
  * Weighted choice among a fixed list, in O(log n) per draw: the cumulative weights are computed

@@ -1,6 +1,8 @@
 /**
- * mulberry32, as in services/demo (kept separate so calibration does not depend on the demo
- * workspace): the same seed gives the same sequence everywhere. Not for anything secret.
+ * A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine, so
+ * a synthetic stream, a fold assignment (and a failing test built on them) is reproduced from
+ * its seed alone. The seeded tests and the demo depend on these exact sequences: changing the
+ * arithmetic changes them. Not for anything secret.
  */
 export class SeededRandom {
   private state: number;
@@ -23,8 +25,13 @@ export class SeededRandom {
     return Math.floor(this.next() * n);
   }
 
+  /** true with probability p. */
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
   }
 
   /** Fisher-Yates, in place. */
