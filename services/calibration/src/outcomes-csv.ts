@@ -1,5 +1,6 @@
 import { parseIsoInstant } from '@leadscore/engine';
 import { CalibrationError, CalibrationErrorCode, type LineError } from './calibration-error.js';
+import { readCsvRecords } from './csv-records.js';
 
 /** What happened to a contact: the label calibration learns from. */
 export interface Outcome {
@@ -21,43 +22,12 @@ const REQUIRED = ['contactId', 'converted'] as const;
 const KNOWN = ['contactId', 'converted', 'convertedAt'];
 
 /**
- * Splits one CSV record (RFC 4180 quoting: "a, b" and "" for a quote; no line breaks inside
- * quotes). Returns undefined for an unterminated quote.
+ * Splits one CSV record (RFC 4180 quoting: "a, b" and "" for a quote). Returns undefined for an
+ * unterminated quote.
  */
 export function splitCsvLine(line: string): string[] | undefined {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      i += 1;
-      for (;;) {
-        if (i >= line.length) return undefined;
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i += 1;
-          break;
-        }
-        value += line[i];
-        i += 1;
-      }
-      // text after the closing quote, up to the comma, is kept (lenient)
-      const comma = line.indexOf(',', i);
-      value += comma === -1 ? line.slice(i) : line.slice(i, comma);
-      fields.push(value);
-      if (comma === -1) return fields;
-      i = comma + 1;
-    } else {
-      const comma = line.indexOf(',', i);
-      fields.push((comma === -1 ? line.slice(i) : line.slice(i, comma)).trim());
-      if (comma === -1) return fields;
-      i = comma + 1;
-    }
-  }
+  const { records, errors } = readCsvRecords(line);
+  return errors.length > 0 ? undefined : [...(records[0]?.fields ?? [''])];
 }
 
 /**
@@ -68,16 +38,15 @@ export function splitCsvLine(line: string): string[] | undefined {
  * @throws CalibrationError (BadOutcomesFile) for a missing or incomplete header.
  */
 export function parseOutcomes(text: string, file: string): OutcomesParse {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex === -1) {
+  const { records, errors: quoting } = readCsvRecords(text);
+  const [header, ...rows] = records;
+  if (header === undefined) {
     throw new CalibrationError(
       CalibrationErrorCode.BadOutcomesFile,
       `${file}: empty file; expected a header line "contactId,converted,convertedAt"`,
     );
   }
-  const header = splitCsvLine(lines[headerIndex]!) ?? [];
-  const columns = header.map((h) => h.trim());
+  const columns = header.fields.map((h) => h.trim());
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     const near = missing.map((m) => {
@@ -86,7 +55,7 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
     });
     throw new CalibrationError(
       CalibrationErrorCode.BadOutcomesFile,
-      `${file} line ${headerIndex + 1}: missing column${missing.length === 1 ? '' : 's'} ${near.join(', ')}; ` +
+      `${file} line ${header.line}: missing column${missing.length === 1 ? '' : 's'} ${near.join(', ')}; ` +
         `expected a header with ${KNOWN.join(', ')} (convertedAt optional), got ${JSON.stringify(columns.join(','))}`,
     );
   }
@@ -98,16 +67,9 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
   const outcomes: Outcome[] = [];
   const errors: LineError[] = [];
   const seen = new Map<string, number>();
-  for (let i = headerIndex + 1; i < lines.length; i += 1) {
-    const raw = lines[i]!;
-    if (raw.trim() === '') continue;
-    const line = i + 1;
+  for (const problem of quoting) errors.push({ file, ...problem });
+  for (const { line, fields } of rows) {
     const bad = (message: string): void => void errors.push({ file, line, message });
-    const fields = splitCsvLine(raw);
-    if (fields === undefined) {
-      bad('unterminated quoted field');
-      continue;
-    }
     if (fields.length < columns.length) {
       bad(`${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${columns.length} (${columns.join(',')})`);
       continue;
@@ -146,5 +108,5 @@ export function parseOutcomes(text: string, file: string): OutcomesParse {
     seen.set(contactId, line);
     outcomes.push(convertedAt === undefined ? { contactId, converted, line } : { contactId, converted, convertedAt, line });
   }
-  return { outcomes, errors };
+  return { outcomes, errors: errors.sort((a, b) => a.line - b.line) };
 }

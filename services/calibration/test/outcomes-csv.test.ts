@@ -46,6 +46,36 @@ describe('outcomes CSV', () => {
     expect(() => parseOutcomes('', 'o.csv')).toThrowError(CalibrationError);
   });
 
+  it('reads a CRM export: quoted fields holding line breaks, CRLF lines, a BOM; lines are where each record starts', () => {
+    const text =
+      '\uFEFFcontactId,converted,convertedAt,notes\r\n' +
+      'c-1,1,2026-03-01T10:00:00Z,"called twice\r\nsigned on the 1st"\r\n' +
+      'c-2,0,,"three\nline\nnote"\r\n' +
+      'c-3,maybe,,"a ""quoted"" remark, with a comma"\r\n' +
+      '"c,4",1,,\r\n';
+    const { outcomes, errors } = parseOutcomes(text, 'crm.csv');
+    expect(outcomes).toEqual([
+      { contactId: 'c-1', converted: true, convertedAt: Date.parse('2026-03-01T10:00:00Z'), line: 2 },
+      { contactId: 'c-2', converted: false, line: 4 },
+      { contactId: 'c,4', converted: true, line: 8 },
+    ]);
+    expect(errors.map(formatLineError)).toEqual(['crm.csv line 7: converted must be 0 or 1, got "maybe"']);
+  });
+
+  it('an unterminated quote costs only its own record: reading resumes on the next line', () => {
+    const text = 'contactId,converted\nc-1,1\n"c-2,0\nc-3,1\nc-4,"0"\nc-5,0\n';
+    const { outcomes, errors } = parseOutcomes(text, 'o.csv');
+    expect(errors.map(formatLineError)).toEqual([
+      'o.csv line 3: malformed quoted field (text after its closing quote, or a quote opened and never closed on this line)',
+    ]);
+    expect(outcomes.map((o) => [o.contactId, o.line])).toEqual([
+      ['c-1', 2],
+      ['c-3', 4],
+      ['c-4', 5],
+      ['c-5', 6],
+    ]);
+  });
+
   it('splits quoted fields', () => {
     expect(splitCsvLine('a,"b ""c"", d",e')).toEqual(['a', 'b "c", d', 'e']);
     expect(splitCsvLine('"open')).toBeUndefined();

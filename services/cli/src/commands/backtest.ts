@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { backtest, CalibrationError, renderHtmlReport, type BacktestReport, type ThresholdStats } from '@leadscore/calibration';
+import { backtest, renderHtmlReport, type BacktestReport, type ThresholdStats } from '@leadscore/calibration';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { aucText, percent, readCalibrationInput, textTable, writeOutputFile } from '../calibration-input.js';
+import { runCalibrationCommand, writeHtmlReport } from '../calibration-command.js';
+import { aucText, percent, readCalibrationInput, textTable } from '../calibration-input.js';
 import { STARTER_GRID_FILE } from '@leadscore/service-kit';
 
 export interface BacktestCommandOptions {
@@ -125,23 +126,16 @@ export function backtestJson(report: BacktestReport): string {
 
 export async function backtestCommand(options: BacktestCommandOptions, io: CliIo): Promise<ExitCode> {
   const format = checkFormat(options.format);
-  try {
+  return runCalibrationCommand(io, async () => {
     const input = await readCalibrationInput(options, io);
     const report = backtest(input.grid, input.contacts.rows, input.at);
     io.out(format === 'json' ? backtestJson(report) : backtestTable(report));
     if (options.html !== undefined) {
-      await writeOutputFile(
-        options.html,
-        renderHtmlReport({ title: `Backtest of ${report.grid.name} v${report.grid.version}`, backtest: report }),
-      );
-      io.err(`HTML report written to ${options.html}`);
+      const title = `Backtest of ${report.grid.name} v${report.grid.version}`;
+      await writeHtmlReport(options.html, renderHtmlReport({ title, backtest: report }), io);
     }
-    return input.badLines > 0 ? ExitCode.BadInput : ExitCode.Ok;
-  } catch (error) {
-    if (!(error instanceof CalibrationError)) throw error;
-    io.err(`leadscore: ${error.message}`);
-    return ExitCode.Failure;
-  }
+    return input.badLines;
+  });
 }
 
 export function registerBacktestCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {

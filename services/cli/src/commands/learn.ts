@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { backtest, CalibrationError, learnGrid, renderHtmlReport, type LearnReport } from '@leadscore/calibration';
+import { backtest, learnGrid, renderHtmlReport, type LearnReport } from '@leadscore/calibration';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
+import { runCalibrationCommand, writeHtmlReport } from '../calibration-command.js';
 import { aucText, percent, readCalibrationInput, textTable, writeOutputFile } from '../calibration-input.js';
 import { checkFormat } from './backtest.js';
 
@@ -83,7 +84,7 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
   const l2 = number('--l2', options.l2, (n) => n >= 0, 'a penalty ≥ 0');
   const folds = number('--folds', options.folds, (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number from 2 to 20');
   const seed = number('--seed', options.seed, (n) => Number.isInteger(n), 'a whole number');
-  try {
+  return runCalibrationCommand(io, async () => {
     const input = await readCalibrationInput(options, io);
     const report = learnGrid(input.grid, input.basis, input.contacts.rows, { scale, l2, folds, seed });
     if (options.out !== undefined) await writeOutputFile(options.out, report.proposedYaml);
@@ -112,23 +113,11 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
               },
             ]
           : [];
-      await writeOutputFile(
-        options.html,
-        renderHtmlReport({
-          title: `Learned grid ${report.proposedGrid.name} v${report.proposedGrid.version}`,
-          backtest: proposed,
-          compare,
-          learn: report,
-        }),
-      );
-      io.err(`HTML report written to ${options.html}`);
+      const title = `Learned grid ${report.proposedGrid.name} v${report.proposedGrid.version}`;
+      await writeHtmlReport(options.html, renderHtmlReport({ title, backtest: proposed, compare, learn: report }), io);
     }
-    return input.badLines > 0 ? ExitCode.BadInput : ExitCode.Ok;
-  } catch (error) {
-    if (!(error instanceof CalibrationError)) throw error;
-    io.err(`leadscore: ${error.message}`);
-    return ExitCode.Failure;
-  }
+    return input.badLines;
+  });
 }
 
 export function registerLearnCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
