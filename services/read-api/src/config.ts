@@ -1,6 +1,5 @@
 import {
   EnvReader,
-  STARTER_GRID_FILE,
   type KafkaSettings,
   type RedisSettings,
   type RegistrySettings,
@@ -36,7 +35,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     ...read.topicSettings(),
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
-    gridFile: read.text('GRID_FILE', STARTER_GRID_FILE),
+    gridFile: read.gridFile(),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
     httpPort: read.int('HTTP_PORT', 8090, 0, 65535),
     logLevel: read.logLevel(),

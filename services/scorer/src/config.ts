@@ -1,6 +1,5 @@
 import {
   EnvReader,
-  STARTER_GRID_FILE,
   type KafkaSettings,
   type RedisSettings,
   type RegistrySettings,
@@ -48,7 +47,7 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     ...read.kafkaSettings('scorer'),
     ...read.registrySettings(),
     ...read.redisSettings(),
-    gridFile: read.text('GRID_FILE', STARTER_GRID_FILE),
+    gridFile: read.gridFile(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('SCORER_GROUP_ID', 'leadscore-scorer'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65535),

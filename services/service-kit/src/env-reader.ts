@@ -9,6 +9,7 @@ import {
   type TlsMaterial,
 } from './connection-security.js';
 import { ErrorCode } from '@leadscore/errors';
+import { STARTER_GRID_FILE } from './grid-file.js';
 import { ServiceError } from './service-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -125,6 +126,11 @@ export class EnvReader {
     if (!/^[a-zA-Z0-9._-]+$/.test(prefix))
       this.problems.push(`${name} must match [a-zA-Z0-9._-]+, got ${JSON.stringify(prefix)}`);
     return prefix;
+  }
+
+  /** The grid file the service scores with; the starter grid when unset. */
+  gridFile(name = 'GRID_FILE'): string {
+    return this.text(name, STARTER_GRID_FILE);
   }
 
   redisKeyPrefix(name = 'REDIS_KEY_PREFIX'): string {
