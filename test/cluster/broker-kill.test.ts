@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
-import { eventMix, toNdjsonLines } from '../support/event-mix.js';
-import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { eventMix } from '../support/event-mix.js';
+import { storedScoresAgainstReplay } from '../support/replay-check.js';
+import { scorerEnv } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import {
   collectOutputs,
@@ -15,7 +14,7 @@ import {
   waitForCollectorAtEnd,
   waitForGroupCaughtUp,
 } from '../support/streams.js';
-import { getValues, testContext, testRedis } from '../support/test-context.js';
+import { testContext } from '../support/test-context.js';
 
 const run = promisify(execFile);
 const clusterScript = fileURLToPath(new URL('../../deploy/local/cluster.sh', import.meta.url));
@@ -76,17 +75,8 @@ describe('clustered Kafka and Redis', () => {
       await waitForCollectorAtEnd(kafka, crossings, topics.thresholdCrossed, 120_000);
       expect(scorers.every((s) => s.running)).toBe(true);
 
-      const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
-      const at = Date.now();
-      const replay = await replayEvents(grid, toNdjsonLines(events), at);
-      const redis = testRedis();
-      cleanup.push(() => redis.quit());
-      const raws = await getValues(
-        redis,
-        replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`),
-      );
-      const wrong = replay.contacts.filter((c, i) => (raws[i] ? scoreAt(grid, decodeState(raws[i]!), at).score : 0) !== c.score);
-      expect(wrong.map((c) => c.contactId)).toEqual([]);
+      const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
+      expect(mismatches).toEqual([]);
       const expected = new Set(
         replay.contacts.flatMap((c) => c.crossings.map((x) => `${c.contactId}|${x.sequence}|${x.threshold}|${x.direction}`)),
       );

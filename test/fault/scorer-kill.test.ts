@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
-import { eventMix, seededRandom, toNdjsonLines } from '../support/event-mix.js';
-import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { eventMix, seededRandom } from '../support/event-mix.js';
+import { storedScoresAgainstReplay } from '../support/replay-check.js';
+import { scorerEnv } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { collectOutputs, freshTopics, produceEvents, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
-import { getValues, testContext, testRedis } from '../support/test-context.js';
+import { testContext } from '../support/test-context.js';
 
 const CONTACTS = 1_200;
 const EVENTS = 24_000;
@@ -119,25 +118,9 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     await waitForCollectorAtEnd(kafka, changes, topics.scoreChanged, 120_000);
     await waitForCollectorAtEnd(kafka, crossings, topics.thresholdCrossed, 120_000);
 
-    const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
-    const evaluatedAt = Date.now();
-    const replay = await replayEvents(grid, toNdjsonLines(events), evaluatedAt);
+    const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
     expect(replay.contacts.length).toBeGreaterThanOrEqual(1_000);
-
     // 1. Every contact's state scores what replay says.
-    const redis = testRedis();
-    cleanup.push(() => redis.quit());
-    const raws = await getValues(
-      redis,
-      replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`),
-    );
-    const mismatches = replay.contacts
-      .map((c, i) => ({
-        contactId: c.contactId,
-        replay: c.score,
-        stream: raws[i] ? scoreAt(grid, decodeState(raws[i]!), evaluatedAt).score : 0,
-      }))
-      .filter((m) => m.replay !== m.stream);
     expect(mismatches).toEqual([]);
 
     // 2. Outputs: same id ⇒ same content; per contact, first sightings have increasing sequences;

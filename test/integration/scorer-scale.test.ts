@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
-import { eventMix, toNdjsonLines } from '../support/event-mix.js';
-import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { eventMix } from '../support/event-mix.js';
+import { storedScoresAgainstReplay } from '../support/replay-check.js';
+import { scorerEnv } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { collectOutputs, freshTopics, produceEvents, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
-import { getValues, testContext, testRedis } from '../support/test-context.js';
+import { testContext } from '../support/test-context.js';
 
 describe('scale-out: instances share the partitions; stopping one rebalances', () => {
   const ctx = testContext();
@@ -55,17 +54,8 @@ describe('scale-out: instances share the partitions; stopping one rebalances', (
     await waitForCollectorAtEnd(kafka, changes, topics.scoreChanged);
     await waitForCollectorAtEnd(kafka, crossings, topics.thresholdCrossed);
 
-    const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
-    const at = Date.now();
-    const replay = await replayEvents(grid, toNdjsonLines(events), at);
-    const redis = testRedis();
-    cleanup.push(() => redis.quit());
-    const raws = await getValues(
-      redis,
-      replay.contacts.map((c) => `${keyPrefix}:c:{${c.contactId}}`),
-    );
-    const wrong = replay.contacts.filter((c, i) => (raws[i] ? scoreAt(grid, decodeState(raws[i]!), at).score : 0) !== c.score);
-    expect(wrong.map((c) => c.contactId)).toEqual([]);
+    const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
+    expect(mismatches).toEqual([]);
 
     // Nothing doubled: a graceful rebalance re-emits nothing (redelivered events are duplicates by eventId).
     const ids = changes.items.map((i) => i.value.id);
