@@ -12,7 +12,7 @@ const EVENTS = 24_000;
 const KILLS = 22;
 
 /**
- * Fault injection (issue 4): two scorer processes over ≥ 20 000 events for ≥ 1 000 contacts,
+ * Fault injection: two scorer processes over ≥ 20 000 events for ≥ 1 000 contacts,
  * SIGKILLed ≥ 20 times at random moments and restarted. At the end every contact's score equals
  * the reference replay of the same events, every crossing replay reports was emitted, nothing
  * was emitted that replay does not report, and per-contact sequences only increase.

@@ -11,7 +11,7 @@ export interface EventHistory {
 }
 
 /**
- * Reads NDJSON event lines (spec §1) as `replay` does: blank lines skipped, a line that is not
+ * Reads NDJSON event lines (docs/scoring-contract.md §1) as `replay` does: blank lines skipped, a line that is not
  * JSON or not a valid event is reported with its line number and skipped. `receivedAt` is the
  * "now" of the future-timestamp check (the CLI passes the clock; it is not the evaluation
  * time: a backtest `--at` in the past must not reject later events, it only ignores them).

@@ -11,7 +11,7 @@ export interface TopicBatch {
  * Why not kafkajs' own `sendBatch` over many partitions: kafkajs 2.2.4 remembers, across its
  * internal retries, which brokers already answered. When a partition leader dies mid-send and its
  * partitions move to a broker that had already answered, those partitions are never re-sent, yet
- * the send resolves as acknowledged (tulios/kafkajs#1303, #1798). We saw it: a broker SIGKILLed
+ * the send resolves as acknowledged (docs/streaming.md, "One chunk of a fetched batch"). We saw it: a broker SIGKILLed
  * under acks=all lost ~8 % of an acknowledged batch. With one partition per call, each call has a
  * single leader; its retry after a leader change goes to the new leader. Messages are assigned
  * to partitions by kafkajs' default (Java-compatible murmur2) partitioner, as before.

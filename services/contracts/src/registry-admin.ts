@@ -8,7 +8,7 @@ import { TOPIC_KINDS, valueSubject, type TopicKind, type TopicNames } from './to
  *
  * Why not the client library's `register()`: it reads and then PUTs the subject's compatibility
  * before the subject exists, which Apicurio's ccompat API answers with 404. We register first,
- * then set the subject's compatibility (see ../shared/notes/pitfalls.md).
+ * then set the subject's compatibility.
  */
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'NONE';
 

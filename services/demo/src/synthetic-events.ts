@@ -19,7 +19,7 @@ const LAST_ARRIVAL_AT = 0.85;
 /** Duplicates re-send one of the last RECENT_EVENTS events (platforms retry recent sends). */
 const RECENT_EVENTS = 512;
 
-/** One behavioural event as a marketing platform sends it (spec §1); `occurredAt` in epoch ms. */
+/** One behavioural event as a marketing platform sends it (docs/scoring-contract.md §1); `occurredAt` in epoch ms. */
 export interface GeneratedEvent {
   readonly eventId: string;
   readonly contactId: string;

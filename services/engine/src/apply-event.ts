@@ -13,7 +13,7 @@ function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined):
 }
 
 /**
- * Whether the event is matching (spec §3): it passes some counting rule's `on` and `where`
+ * Whether the event is matching (docs/scoring-contract.md §3): it passes some counting rule's `on` and `where`
  * (whatever the rule's window, limit or tiers), or it is a `contact_updated` carrying a property
  * some property rule reads. Only matching events enter the contact's recent ids.
  */

@@ -30,7 +30,7 @@ export interface CompiledCountingRule {
   readonly id: string;
   readonly label: string;
   readonly counter: CompiledCounter;
-  /** Points for n distinct matching events (spec §3). */
+  /** Points for n distinct matching events (docs/scoring-contract.md §3). */
   readonly contribution: (n: number) => number;
 }
 
@@ -69,20 +69,20 @@ export interface CompiledGrid {
   readonly countersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
   /**
    * Event type → every counting rule's counter, stored or not: an event passing one of them is
-   * a matching event (spec §3), remembered in the contact's recent ids whatever the rule reads.
+   * a matching event (docs/scoring-contract.md §3), remembered in the contact's recent ids whatever the rule reads.
    */
   readonly matchersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
   /** N: how many recent matching event ids a contact remembers (`dedupe.recent`). */
   readonly recentLimit: number;
   /** Contact property name → the property rules that read it. */
   readonly propertyRules: ReadonlyMap<string, readonly CompiledPropertyRule[]>;
-  /** The event type whose properties update contact properties (spec §1). */
+  /** The event type whose properties update contact properties (docs/scoring-contract.md §1). */
   readonly contactUpdateType: string;
 }
 
 export const CONTACT_UPDATED = 'contact_updated';
 
-/** `dedupe.recent` when the grid does not say (spec §3). */
+/** `dedupe.recent` when the grid does not say (docs/scoring-contract.md §3). */
 export const DEFAULT_RECENT_LIMIT = 32;
 
 /**

@@ -26,7 +26,7 @@ export interface PropertyEntry {
 }
 
 /**
- * Everything the engine remembers about one contact (spec §3), plus what outputs need:
+ * Everything the engine remembers about one contact (docs/scoring-contract.md §3), plus what outputs need:
  * the last emitted score and sequence. Immutable: every operation returns a new state.
  * Bounded by the grid and its `dedupe.recent`, never by the contact's history.
  */

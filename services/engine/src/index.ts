@@ -1,4 +1,4 @@
-/** @leadscore/engine: the pure rule-grid engine (spec: shared/spec/rule-grid.md). No I/O, no clock. */
+/** @leadscore/engine: the pure rule-grid engine (what a score is: docs/scoring-contract.md). No I/O, no clock. */
 export {
   EngineError,
   EngineErrorCode,

@@ -3,7 +3,7 @@ import { EventValidationError } from './errors.js';
 import { describeValue, joinPath } from './issue-path.js';
 import type { PropertyValue } from './value-predicate.js';
 
-/** A validated behavioural event (spec §1); `occurredAt` in epoch ms (UTC). */
+/** A validated behavioural event (docs/scoring-contract.md §1); `occurredAt` in epoch ms (UTC). */
 export interface LeadEvent {
   readonly eventId: string;
   readonly contactId: string;
@@ -15,7 +15,7 @@ export interface LeadEvent {
 export type EventParse =
   { readonly ok: true; readonly event: LeadEvent } | { readonly ok: false; readonly errors: readonly ValidationIssue[] };
 
-/** How far in the future an event's `occurredAt` may be, relative to "now" (spec §1). */
+/** How far in the future an event's `occurredAt` may be, relative to "now" (docs/scoring-contract.md §1). */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
@@ -104,7 +104,7 @@ function checkProperties(value: unknown, errors: ValidationIssue[]): Record<stri
 }
 
 /**
- * Validates a decoded event (spec §1) against "now" (epoch ms, for the 24 h future check).
+ * Validates a decoded event (docs/scoring-contract.md §1) against "now" (epoch ms, for the 24 h future check).
  * Unknown top-level fields are ignored; missing `properties` become `{}`. Every problem is
  * reported with its field path (`properties.velocity`).
  */

@@ -48,7 +48,7 @@ export interface ReplayOptions {
 }
 
 /**
- * The reference model (spec §6): applies NDJSON events in input order with the same
+ * The reference model (docs/scoring-contract.md §6): applies NDJSON events in input order with the same
  * `applyEvent` and state codec the streaming scorer uses, "now" fixed for every window and
  * future check.
  * Blank lines are skipped; bad lines are reported and skipped; the rest is still scored.

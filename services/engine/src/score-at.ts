@@ -71,7 +71,7 @@ function score(
   return Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
 }
 
-/** The score as a pure function of (grid, state, now): spec §3. */
+/** The score as a pure function of (grid, state, now): docs/scoring-contract.md §3. */
 export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number): Score {
   const contributions = new Array<Contribution>(compiled.rules.length);
   const total = score(compiled, state, now, (rule, i, count, points) => {

@@ -21,7 +21,7 @@ export interface Crossing {
   readonly direction: Direction;
 }
 
-/** What both outputs of one evaluation carry (spec §4). */
+/** What both outputs of one evaluation carry (docs/scoring-contract.md §4). */
 export interface OutputContext {
   readonly contactId: string;
   /** Per contact, strictly increasing from 1. */
@@ -67,7 +67,7 @@ export interface Evaluation {
   /** Computed when first read, unless there is an output (which carries them). */
   readonly changedContributions: readonly ChangedContribution[];
   readonly crossings: readonly Crossing[];
-  /** Null when the score did not change (spec §4: no output then). */
+  /** Null when the score did not change (docs/scoring-contract.md §4: no output then). */
   readonly output: ScoreChange | null;
 }
 

@@ -13,7 +13,7 @@ export function windowDays(within: string): number {
 
 /**
  * Whether an event of UTC day `day` counts at `now` in a window of `days` days:
- * `day > utcDay(now) − days` (spec §3). Later days, up to the 24 h of clock skew parseEvent
+ * `day > utcDay(now) − days` (docs/scoring-contract.md §3). Later days, up to the 24 h of clock skew parseEvent
  * accepts, count too.
  */
 export function inWindow(day: number, now: number, days: number): boolean {

@@ -27,7 +27,7 @@ type Test = (value: Scalar) => boolean;
 
 /**
  * Compiles operators (all must hold) into one predicate. A missing property (absent or null)
- * fails every operator except `exists: false` and `notIn` (spec §2).
+ * fails every operator except `exists: false` and `notIn` (docs/scoring-contract.md §2).
  */
 export function compileValuePredicate(ops: ValueOperators): ValuePredicate {
   const tests: Test[] = [];

@@ -25,7 +25,7 @@ function fold(compiled: CompiledGrid, events: readonly LeadEvent[], now = NOW, s
   return { state, evaluations };
 }
 
-describe('applyEvent outputs (spec §4)', () => {
+describe('applyEvent outputs (docs/scoring-contract.md §4)', () => {
   it('breakdowns of evaluations without output are computed on read, and are the same as scoreAt', () => {
     const clamped = gridFromYaml(`
 name: c
@@ -57,7 +57,7 @@ rules:
     const { state } = fold(grid, [event('webinar_registered')]);
     const second = applyEvent(grid, state, event('webinar_registered'), NOW);
     expect(second.output).toBeNull();
-    // Nothing counted, but the event is matching: its id joins the recent ids (spec §3).
+    // Nothing counted, but the event is matching: its id joins the recent ids (docs/scoring-contract.md §3).
     expect(second.state.counters).toEqual(state.counters);
     expect(second.state.recent).toHaveLength(2);
   });
@@ -212,7 +212,7 @@ describe('time: windows and decay', () => {
     const old = event('email_opened', {}, { occurredAt: '2025-01-01T00:00:00Z' });
     const applied = applyEvent(grid, emptyState(), old, NOW);
     expect(applied.output).toBeNull();
-    // Not counted; remembered as a matching event all the same (spec §3: whatever its window).
+    // Not counted; remembered as a matching event all the same (docs/scoring-contract.md §3: whatever its window).
     expect(applied.state.counters.size).toBe(0);
     expect(applied.state.recent).toHaveLength(1);
   });

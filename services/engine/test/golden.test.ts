@@ -20,7 +20,7 @@ function run(events: readonly LeadEvent[], now = NOW) {
 const points = (score: ReturnType<typeof scoreAt>, ruleId: string): number | undefined =>
   score.contributions.find((c) => c.ruleId === ruleId)?.points;
 
-describe('spec §5: the seed grid, golden example', () => {
+describe('docs/scoring-contract.md §5: the seed grid, golden example', () => {
   it('3 /pricing visits, one high-velocity asset, then an unsubscribe: 1500, MQL crossed once, up', async () => {
     const lines = readFileSync(`${EXAMPLES_DIR}seed-example.ndjson`, 'utf8').split('\n');
     const result = await replayEvents(grid, lines, NOW);
@@ -131,7 +131,7 @@ describe('spec §5: the seed grid, golden example', () => {
   });
 });
 
-describe('spec §2 example rules (email, window, property)', () => {
+describe('docs/scoring-contract.md §2 example rules (email, window, property)', () => {
   it('emails-opened gives 10 per open in the last 180 days', () => {
     const { score } = run([
       event('email_opened', {}, { occurredAt: '2026-03-09T10:00:00Z' }),

@@ -16,7 +16,7 @@ function errorsOf(raw: unknown) {
   return result.errors;
 }
 
-describe('parseEvent (spec §1)', () => {
+describe('parseEvent (docs/scoring-contract.md §1)', () => {
   it('accepts a valid event and converts occurredAt to epoch ms', () => {
     expect(parseEvent(valid, NOW)).toEqual({ ok: true, event: { ...valid, occurredAt: Date.parse('2026-03-01T10:00:00Z') } });
   });

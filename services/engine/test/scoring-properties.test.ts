@@ -1,5 +1,5 @@
 /**
- * Property-based tests: the engine against a tiny independent model of spec §3, on random
+ * Property-based tests: the engine against a tiny independent model of docs/scoring-contract.md §3, on random
  * grids and random event histories; order and duplicate independence; UTC-day windows.
  */
 import fc from 'fast-check';
@@ -249,7 +249,7 @@ function fold(
 /** What scores: not the sequence, nor the recent ids (in arrival order by definition). */
 const scoringPart = (state: ContactState): string => encodeState({ ...state, sequence: 0, recent: [] });
 
-/** Matching (spec §3), from the grid file alone: some counting rule's on + where, or a contact_updated a property rule reads. */
+/** Matching (docs/scoring-contract.md §3), from the grid file alone: some counting rule's on + where, or a contact_updated a property rule reads. */
 function modelMatching(grid: Grid, e: LeadEvent): boolean {
   return grid.rules.some((rule) => {
     if ('property' in rule) return e.type === 'contact_updated' && Object.hasOwn(e.properties, rule.property);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 
-/** Segment `track` event names → our event types (spec §1). Override with INGEST_SEGMENT_EVENT_MAP. */
+/** Segment `track` event names → our event types (docs/scoring-contract.md §1). Override with INGEST_SEGMENT_EVENT_MAP. */
 export const DEFAULT_SEGMENT_EVENT_MAP: Readonly<Record<string, string>> = Object.freeze({
   'Page Viewed': 'page_viewed',
   'Asset Downloaded': 'asset_downloaded',
