@@ -1,4 +1,6 @@
-import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
+import type { Kafka } from 'kafkajs';
+import { AvroCodec, type TopicKind, type TopicNames } from '@leadscore/contracts';
+import { connectKafka, EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 import { CliError, CliErrorCode } from './cli-error.js';
 
 /** Where the streaming commands (dlq, rebuild) find the servers: the same variables as the scorer. */
@@ -23,4 +25,21 @@ export function readStreamEndpoints(env: Env, needsRedis: boolean): StreamEndpoi
     throw new CliError(CliErrorCode.BadEnvironment, `the environment is not usable:\n  - ${read.problems.join('\n  - ')}`);
   }
   return endpoints;
+}
+
+/** Connects to Kafka (login verified) and the registry, with the codec of the given topic kinds only. */
+export async function connectStream(
+  endpoints: StreamEndpoints,
+  clientId: string,
+  topics: TopicNames,
+  kinds: readonly TopicKind[],
+): Promise<{ kafka: Kafka; codec: AvroCodec }> {
+  const kafka = await connectKafka({ clientId, brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity });
+  const codec = await AvroCodec.connect({
+    registryUrl: endpoints.schemaRegistryUrl,
+    auth: endpoints.schemaRegistryAuth,
+    topics,
+    kinds: [...kinds],
+  });
+  return { kafka, codec };
 }

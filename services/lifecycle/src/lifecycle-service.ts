@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import { topicNames, type TopicNames } from '@leadscore/contracts';
 import {
   StreamService,
+  type ConsumerServiceOptions,
   type RedisSettings,
   type RuntimeContext,
   type ServiceParts,
@@ -12,13 +12,7 @@ import { LifecycleWorkflow } from './lifecycle-workflow.js';
 import { LifecycleMetrics } from './metrics.js';
 import { StageStore } from './stage-store.js';
 
-export interface LifecycleServiceOptions {
-  readonly config: LifecycleConfig;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  /** Called when kafkajs gives up: the caller exits. */
-  readonly onFatal?: (error: Error) => void;
-}
+export type LifecycleServiceOptions = ConsumerServiceOptions<LifecycleConfig>;
 
 /** The lifecycle workflow as a StreamService: it consumes threshold-crossed, reads and writes stages in Redis. */
 export class LifecycleService extends StreamService<LifecycleMetrics, RedisSettings, StreamStep> {

@@ -1,9 +1,9 @@
-import type { Logger } from 'pino';
 import { topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid } from '@leadscore/engine';
 import { KeyLayout } from '@leadscore/redis-layout';
 import {
   StreamService,
+  type ConsumerServiceOptions,
   type RedisSettings,
   type RuntimeContext,
   type ServiceParts,
@@ -15,12 +15,7 @@ import { ContactReader } from './contact-reader.js';
 import { ReadApiMetrics } from './metrics.js';
 import { ScoreChangeProjection } from './score-change-projection.js';
 
-export interface ReadApiServiceOptions {
-  readonly config: ReadApiConfig;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  readonly onFatal?: (error: Error) => void;
-}
+export type ReadApiServiceOptions = ConsumerServiceOptions<ReadApiConfig>;
 
 /**
  * The read API as a StreamService: Redis, the HTTP app (the door, which serves the

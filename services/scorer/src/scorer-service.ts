@@ -5,6 +5,7 @@ import { ErrorCode } from '@leadscore/errors';
 import {
   errorFields,
   StreamService,
+  type ConsumerServiceOptions,
   type RedisClient,
   type RedisSettings,
   type RuntimeContext,
@@ -25,14 +26,8 @@ import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerError } from './scorer-error.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 
-export interface ScorerServiceOptions {
-  readonly config: ScorerConfig;
+export interface ScorerServiceOptions extends ConsumerServiceOptions<ScorerConfig> {
   readonly grid: CompiledGrid;
-  readonly logger: Logger;
-  /** The clock (epoch ms); tests may move it. */
-  readonly now?: () => number;
-  /** Called when the service can no longer work (kafkajs gave up): the caller exits. */
-  readonly onFatal?: (error: Error) => void;
   /** Tests: where the work stops (e.g. throws after the state commit); replaces SCORER_CRASH_POINTS. */
   readonly crashPoint?: CrashPoint;
 }

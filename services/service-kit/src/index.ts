@@ -66,4 +66,4 @@ export {
   type StreamStep,
 } from './stream-runtime.js';
 export { REAL_CONNECTIONS, type Listening, type RuntimeConnections, type Stoppable } from './runtime-connections.js';
-export { StreamService, type StreamServiceOptions } from './stream-service.js';
+export { StreamService, type ConsumerServiceOptions, type StreamServiceOptions } from './stream-service.js';

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RedisSettings } from './env-reader.js';
 import type { Readiness } from './readiness.js';
 import type { RunnableService } from './run-service.js';
@@ -11,6 +12,16 @@ import {
 } from './stream-runtime.js';
 
 /** What a service hands its StreamRuntime; the registry comes from its metrics, the parts from `parts`. */
+/** What every consumer service is built with: its configuration, a logger, the clock, and who to tell when it cannot go on. */
+export interface ConsumerServiceOptions<Config> {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The clock (epoch ms); tests may move it. */
+  readonly now?: () => number;
+  /** Called when the service can no longer work (kafkajs gave up): the caller exits. */
+  readonly onFatal?: (error: Error) => void;
+}
+
 export type StreamServiceOptions<R extends RedisSettings | undefined, S extends StreamStep | undefined> = Omit<
   StreamRuntimeOptions<R, S>,
   'registry' | 'parts'

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { connectKafka } from '@leadscore/service-kit';
-import { AvroCodec, topicNames, type DeadLetterValue, type TopicNames } from '@leadscore/contracts';
+import { topicNames, type AvroCodec, type DeadLetterValue, type TopicNames } from '@leadscore/contracts';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { readStreamEndpoints, type StreamEndpoints } from '../stream-env.js';
+import { connectStream, readStreamEndpoints, type StreamEndpoints } from '../stream-env.js';
 import { readTopicsToEnd } from '../topic-reader.js';
 
 /** One message of the dead-letter topic, decoded (or, when its value does not decode, from its headers). */
@@ -110,17 +109,7 @@ async function connect(endpoints: StreamEndpoints, topicPrefix: string): Promise
   } catch (error) {
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
-  const kafka = await connectKafka({
-    clientId: 'leadscore-cli',
-    brokers: endpoints.kafkaBrokers,
-    security: endpoints.kafkaSecurity,
-  });
-  const codec = await AvroCodec.connect({
-    registryUrl: endpoints.schemaRegistryUrl,
-    auth: endpoints.schemaRegistryAuth,
-    topics,
-    kinds: ['deadLetters'],
-  });
+  const { kafka, codec } = await connectStream(endpoints, 'leadscore-cli', topics, ['deadLetters']);
   return { kafka, codec, topics };
 }
 

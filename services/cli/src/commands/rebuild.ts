@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { connectRedis, connectKafka, loadGridFile, Readiness, STARTER_GRID_FILE, type RedisClient } from '@leadscore/service-kit';
-import { AvroCodec, toInputMessage, topicNames, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
+import { connectRedis, loadGridFile, Readiness, STARTER_GRID_FILE, type RedisClient } from '@leadscore/service-kit';
+import { toInputMessage, topicNames, type AvroCodec, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid } from '@leadscore/engine';
 import { ContactStateStore, EventDecoder, applyInputs, inputSource, type PositionedEvent } from '@leadscore/scorer';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { readStreamEndpoints } from '../stream-env.js';
+import { connectStream, readStreamEndpoints } from '../stream-env.js';
 import { readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
 
 export interface RebuildOptions {
@@ -196,19 +196,12 @@ export async function rebuild(
         `Redis already holds contact states under ${options.keyPrefix}: rebuild into a fresh prefix (or pass --force to apply on top; events already counted stay duplicates)`,
       );
     }
-    const kafka = await connectKafka({
-      clientId: 'leadscore-cli-rebuild',
-      brokers: endpoints.kafkaBrokers,
-      security: endpoints.kafkaSecurity,
-    });
-    const codec = await AvroCodec.connect({
-      registryUrl: endpoints.schemaRegistryUrl,
-      auth: endpoints.schemaRegistryAuth,
+    const { kafka, codec } = await connectStream(
+      endpoints,
+      'leadscore-cli-rebuild',
       topics,
-      kinds: options.sequenceFloor
-        ? ['behaviouralEvents', 'contactUpdates', 'scoreChanged']
-        : ['behaviouralEvents', 'contactUpdates'],
-    });
+      options.sequenceFloor ? ['behaviouralEvents', 'contactUpdates', 'scoreChanged'] : ['behaviouralEvents', 'contactUpdates'],
+    );
     const decoder = new EventDecoder(codec, topics, maxEventBytes);
     const counts: RebuildCounts = {
       messages: 0,
