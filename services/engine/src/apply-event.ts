@@ -12,16 +12,33 @@ function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined):
   return at > entry.at || (at === entry.at && eventId > entry.eventId);
 }
 
+/** No stored counter counts the event, yet it is matching (a `points: 0` rule nothing reads, or a property update). */
+const MATCHING_UNCOUNTED: readonly CompiledCounter[] = [];
+
 /**
- * Whether the event is matching (docs/scoring-contract.md §3): it passes some counting rule's `on` and `where`
- * (whatever the rule's window, limit or tiers), or it is a `contact_updated` carrying a property
- * some property rule reads. Only matching events enter the contact's recent ids.
+ * The stored counters whose `on` and `where` the event passes, or null when the event is not
+ * matching (docs/scoring-contract.md §3): matching means it passes some counting rule's `on`
+ * and `where` (whatever the rule's window, limit or tiers, stored or not), or it is a
+ * `contact_updated` carrying a property some property rule reads. Each `where` runs once.
  */
+function matchedCounters(compiled: CompiledGrid, event: LeadEvent): readonly CompiledCounter[] | null {
+  let matched: CompiledCounter[] | undefined;
+  let matching = false;
+  for (const counter of compiled.matchersByType.get(event.type) ?? []) {
+    if (!counter.matches(event)) continue;
+    matching = true;
+    if (counter.saturation !== 0) (matched ??= []).push(counter);
+  }
+  if (matched !== undefined) return matched;
+  if (matching) return MATCHING_UNCOUNTED;
+  if (event.type !== compiled.contactUpdateType) return null;
+  for (const name in event.properties) if (compiled.propertyRules.has(name)) return MATCHING_UNCOUNTED;
+  return null;
+}
+
+/** Whether the event is matching (docs/scoring-contract.md §3): only matching events enter the contact's recent ids. */
 export function isMatching(compiled: CompiledGrid, event: LeadEvent): boolean {
-  for (const counter of compiled.matchersByType.get(event.type) ?? []) if (counter.matches(event)) return true;
-  if (event.type !== compiled.contactUpdateType) return false;
-  for (const name in event.properties) if (compiled.propertyRules.has(name)) return true;
-  return false;
+  return matchedCounters(compiled, event) !== null;
 }
 
 /** The recent ids with `key` appended, the oldest dropped beyond `limit`. */
@@ -75,7 +92,8 @@ function updatedProperties(compiled: CompiledGrid, base: ContactState, event: Le
  * Cost: bounded by the grid and `dedupe.recent`, never by the contact's history.
  */
 export function applyEvent(compiled: CompiledGrid, state: ContactState, event: LeadEvent, now: number): Evaluation {
-  if (!isMatching(compiled, event)) {
+  const matched = matchedCounters(compiled, event);
+  if (matched === null) {
     // A contact's first event establishes its baseline: with rules such as `exists: false`
     // an empty state can already score, and that score must be emitted once.
     const base = normalizeState(compiled, state, now);
@@ -96,8 +114,7 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
   if (base.recent.includes(key)) return unchanged(compiled, state, now, true);
 
   let counters: Map<string, CounterState> | undefined;
-  for (const counter of compiled.countersByType.get(event.type) ?? []) {
-    if (!counter.matches(event)) continue;
+  for (const counter of matched) {
     const next = counted(counter, base.counters.get(counter.key), event, now);
     if (next === null) continue;
     counters ??= new Map(base.counters);

@@ -21,7 +21,7 @@ export interface CompiledCounter {
    * there and forgets event ids (Infinity: never; 0: nothing reads it, it is not stored).
    */
   readonly saturation: number;
-  /** The `where` predicates (the event type is matched by `countersByType`). */
+  /** The `where` predicates (the event type is matched by `matchersByType`). */
   readonly matches: (event: LeadEvent) => boolean;
 }
 

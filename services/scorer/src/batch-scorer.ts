@@ -2,7 +2,7 @@ import { applyEvent, type CompiledGrid, type ContactState, type LeadEvent, type 
 import type { StoredState } from './contact-state-store.js';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import type { InputMessage } from '@leadscore/contracts';
-import { addOutput, type OutputBatch, type OutputMessage } from './input-message.js';
+import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
 import type { ScorerMetrics } from './metrics.js';
 import { ContactUpdater, type ContactChange, type ContactUpdaterDeps } from './contact-updater.js';
 import { inputSource, notYetApplied, withPositions, type PositionedEvent } from './input-positions.js';

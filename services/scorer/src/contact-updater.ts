@@ -2,7 +2,7 @@ import { encodeState, nextExpiryAt, type CompiledGrid, type ContactState, type S
 import type { TopicNames } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import type { StateCommit, StoredState } from './contact-state-store.js';
-import { addOutput, type OutputBatch, type OutputMessage } from './input-message.js';
+import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
 import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { OutputProducer } from './output-producer.js';
 import type { CrashPoint } from './crash-points.js';

@@ -1,4 +1,4 @@
-import type { OutputMessage } from './input-message.js';
+import type { OutputMessage } from './output-batch.js';
 
 /** An output owed by a contact: the topic it goes to and the message, already encoded. */
 export interface OwedOutput {

@@ -1,6 +1,6 @@
 import type { PartitionedSender } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
-import type { OutputBatch } from './input-message.js';
+import type { OutputBatch } from './output-batch.js';
 import { ScorerError } from './scorer-error.js';
 
 /** Produces a batch of outputs and resolves once the broker acknowledged all of them. @throws PUBLISH_FAILED */

@@ -1,6 +1,6 @@
 import type { AvroCodec, ScoreCauseValue, ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
 import type { Cause, ScoreChange } from '@leadscore/engine';
-import type { OutputMessage } from './input-message.js';
+import type { OutputMessage } from './output-batch.js';
 
 function causeValue(cause: Cause): ScoreCauseValue {
   switch (cause.kind) {

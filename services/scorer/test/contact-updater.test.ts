@@ -4,7 +4,7 @@ import { applyEvents } from '../src/batch-scorer.js';
 import type { StoredState } from '../src/contact-state-store.js';
 import { ContactUpdater, type ContactStore } from '../src/contact-updater.js';
 import type { CrashPoint } from '../src/crash-points.js';
-import type { OutputBatch } from '../src/input-message.js';
+import type { OutputBatch } from '../src/output-batch.js';
 import { ScorerMetrics } from '../src/metrics.js';
 import { crashOnce, SimulatedCrash } from './support/crash-injection.js';
 import { InMemoryContactStore } from './support/in-memory-contact-store.js';

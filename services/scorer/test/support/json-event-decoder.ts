@@ -3,7 +3,7 @@ import type { InputMessage } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import type { DeadLetterFactory, MessageDecoder } from '../../src/batch-scorer.js';
 import type { DecodeResult, DeadLetterReason } from '../../src/event-decoder.js';
-import type { OutputMessage } from '../../src/input-message.js';
+import type { OutputMessage } from '../../src/output-batch.js';
 
 /** EventDecoder without a registry: a message's value is the event as JSON; anything else is a dead letter. */
 export class JsonEventDecoder implements MessageDecoder {

@@ -1,6 +1,6 @@
 import type { ScoreChange, ThresholdCrossing } from '@leadscore/engine';
 import type { ScoreOutputEncoder } from '../../src/contact-updater.js';
-import type { OutputMessage } from '../../src/input-message.js';
+import type { OutputMessage } from '../../src/output-batch.js';
 
 /** ScoreOutputWriter without a registry: the engine's output as JSON, its id in `x-id` as in production. */
 export class JsonOutputEncoder implements ScoreOutputEncoder {

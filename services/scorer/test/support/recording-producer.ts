@@ -1,4 +1,4 @@
-import type { OutputBatch, OutputMessage } from '../../src/input-message.js';
+import type { OutputBatch, OutputMessage } from '../../src/output-batch.js';
 import type { OutputProducer } from '../../src/output-producer.js';
 import { ErrorCode } from '@leadscore/errors';
 import { ScorerError } from '../../src/scorer-error.js';
