@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileGrid, decodeState, loadGrid, scoreAt } from '@leadscore/engine';
 import { readFileSync } from 'node:fs';
+import { KeyLayout } from '@leadscore/redis-layout';
 import type { ScorerService } from '@leadscore/scorer';
 import { collectOutputs, freshTopics, produceEvents, type RawEvent } from '../support/streams.js';
 import { scorerEnv, startScorerInProcess, STARTER_GRID } from '../support/scorer-harness.js';
+import { pollUntil } from '../support/poll-until.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
 const DAY = 86_400_000;
@@ -58,12 +60,14 @@ describe('streaming scorer (real Kafka, registry, Redis)', () => {
       ['MQL', 'UP', 1000, 2],
     ]);
 
-    // The Redis state scores the same as the engine says; the outbox is empty once produced.
+    // The Redis state scores the same as the engine says; the outbox, produced, is cleared by the
+    // next round trip or, the stream gone quiet, by the idle flush.
     const redis = testRedis();
     cleanup.push(() => redis.quit());
-    const raw = await redis.get(`${keyPrefix}:c:{c-seed}`);
+    const keys = new KeyLayout(keyPrefix);
+    const raw = await redis.get(keys.contactState('c-seed'));
     const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
     expect(scoreAt(grid, decodeState(raw!), Date.now()).score).toBe(1500);
-    expect(await redis.exists(`${keyPrefix}:o:{c-seed}`)).toBe(0);
+    await pollUntil(async () => (await redis.exists(keys.outbox('c-seed'))) === 0, 'the outbox cleared');
   });
 });

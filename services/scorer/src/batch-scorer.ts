@@ -45,6 +45,11 @@ export class BatchScorer {
     this.updater = new ContactUpdater(deps);
   }
 
+  /** Sends the outbox clears still owed (see ContactUpdater.flushClears). */
+  flushClears(): Promise<void> {
+    return this.updater.flushClears();
+  }
+
   async score(messages: readonly InputMessage[]): Promise<BatchResult> {
     const { decoder, metrics, deadLetters, topics } = this.deps;
     const now = this.deps.now();

@@ -19,6 +19,8 @@ export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSett
   /** Messages scored per chunk of a fetched batch: one Redis read, one produce, one Redis write each. */
   readonly chunkSize: number;
   readonly partitionsConsumedConcurrently: number;
+  /** Contacts whose last committed state is kept in memory, so their next chunk skips the Redis read (0: none). */
+  readonly stateCacheContacts: number;
   /** Consumer group session timeout: how long a dead instance holds its partitions. */
   readonly sessionTimeoutMs: number;
   readonly sweepIntervalMs: number;
@@ -55,6 +57,7 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     maxEventBytes: read.int('MAX_EVENT_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
     chunkSize: read.int('SCORER_CHUNK_SIZE', 500, 1, 100_000),
     partitionsConsumedConcurrently: read.int('SCORER_PARTITIONS_CONCURRENCY', 2, 1, 64),
+    stateCacheContacts: read.int('SCORER_STATE_CACHE_CONTACTS', 100_000, 0, 10_000_000),
     sessionTimeoutMs: read.int('SCORER_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     sweepIntervalMs: read.int('SWEEP_INTERVAL_MS', 30_000, 100, 24 * 3600 * 1000),
     sweepBatchSize: read.int('SWEEP_BATCH_SIZE', 200, 1, 10_000),

@@ -31,6 +31,9 @@ export interface StateCommit {
  * at `<prefix>:o:{<contactId>}` (same hash slot, so the commit script works on Redis Cluster),
  * and a sorted set `<prefix>:decay` of when each contact's windows next expire.
  *
+ * A commit replaces the contact's outbox with the one it owes ('' deletes it), so a writer must
+ * carry over what it read as still owed.
+ *
  * Every method issues all its commands in one tick and awaits them together: with
  * auto-pipelining that is one write and one round trip per Redis node, whatever the count, and
  * it works unchanged on Redis Cluster (an explicit pipeline there must stay within one slot).
@@ -69,31 +72,41 @@ export class ContactStateStore {
     return this.keys.regradeIndex();
   }
 
-  /** Reads the states (and outboxes) of many contacts; absent contacts get the empty state. */
-  async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
+  /**
+   * Reads the states (and outboxes) of many contacts; absent contacts get the empty state.
+   * `clears` (see clearOutboxes) go first, in the same round trip.
+   */
+  async read(contactIds: readonly string[], clears?: ReadonlyMap<string, string>): Promise<Map<string, StoredState>> {
     const out = new Map<string, StoredState>();
     if (contactIds.length === 0) return out;
-    const replies = await this.all(
-      'read',
-      contactIds.flatMap((id) => [this.redis.get(this.stateKey(id)), this.redis.get(this.outboxKey(id))]),
-    );
+    const cleared = this.clearCalls(clears);
+    const replies = await this.all('read', [
+      ...cleared,
+      ...contactIds.flatMap((id) => [this.redis.get(this.stateKey(id)), this.redis.get(this.outboxKey(id))]),
+    ]);
     contactIds.forEach((id, i) => {
-      const raw = asString(replies[2 * i]);
-      out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox: asString(replies[2 * i + 1]) });
+      const raw = asString(replies[cleared.length + 2 * i]);
+      out.set(id, {
+        raw,
+        state: raw === '' ? emptyState() : decodeState(raw),
+        outbox: asString(replies[cleared.length + 2 * i + 1]),
+      });
     });
     return out;
   }
 
   /**
-   * Commits states and their outboxes with compare-and-set, and indexes their next expiry.
-   * Returns the contactIds whose state changed since they were read (nothing written for them).
+   * Commits states and their outboxes with compare-and-set (each replacing the contact's outbox,
+   * see commit-state-2.lua), and indexes their next expiry; `clears` go first, in the same round
+   * trip. Returns the contactIds whose state changed since they were read (nothing written for them).
    */
-  async commit(commits: readonly StateCommit[]): Promise<Set<string>> {
+  async commit(commits: readonly StateCommit[], clears?: ReadonlyMap<string, string>): Promise<Set<string>> {
     const conflicts = new Set<string>();
     if (commits.length === 0) return conflicts;
-    const replies = await this.all(
-      'commit',
-      commits.flatMap((c) => [
+    const cleared = this.clearCalls(clears);
+    const replies = await this.all('commit', [
+      ...cleared,
+      ...commits.flatMap((c) => [
         this.commitState([this.stateKey(c.contactId), this.outboxKey(c.contactId)], c.expected, c.encoded, c.outbox),
         // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
         // makes the sweeper re-evaluate a contact for nothing.
@@ -101,9 +114,9 @@ export class ContactStateStore {
           ? this.redis.zrem(this.decayIndexKey(), c.contactId)
           : this.redis.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId),
       ]),
-    );
+    ]);
     commits.forEach((c, i) => {
-      if (replies[2 * i] !== 1) conflicts.add(c.contactId);
+      if (replies[cleared.length + 2 * i] !== 1) conflicts.add(c.contactId);
     });
     return conflicts;
   }
@@ -111,10 +124,12 @@ export class ContactStateStore {
   /** Clears outboxes whose outputs were produced (each only if unchanged since). */
   async clearOutboxes(produced: ReadonlyMap<string, string>): Promise<void> {
     if (produced.size === 0) return;
-    await this.all(
-      'clear-outbox',
-      [...produced].map(([contactId, outbox]) => this.clearOutbox([this.outboxKey(contactId)], outbox)),
-    );
+    await this.all('clear-outbox', this.clearCalls(produced));
+  }
+
+  private clearCalls(produced: ReadonlyMap<string, string> | undefined): Promise<unknown>[] {
+    if (produced === undefined || produced.size === 0) return [];
+    return [...produced].map(([contactId, outbox]) => this.clearOutbox([this.outboxKey(contactId)], outbox));
   }
 
   /**

@@ -6,6 +6,7 @@ import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.
 import { decodeOutbox, encodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { OutputProducer } from './output-producer.js';
 import type { CrashPoint } from './crash-points.js';
+import type { OwnedStates } from './owned-states.js';
 import { ScorerError } from './scorer-error.js';
 
 /** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
@@ -16,13 +17,14 @@ export interface ContactChange {
 
 /**
  * The part of the state store the updater uses (ContactStateStore in production). Contract:
- * `commit` is a compare-and-set per contact on the state value read (and writes the outbox with
- * it); `clearOutboxes` deletes an outbox only if it still holds the value given.
+ * `commit` is a compare-and-set per contact on the state value read, writing the outbox with it
+ * (replacing the one there; '' deletes it); `clearOutboxes` deletes an outbox only if it still
+ * holds the value given. `read` and `commit` first run the `clears` given, in the same round trip.
  */
 export interface ContactStore {
-  read(contactIds: readonly string[]): Promise<Map<string, StoredState>>;
+  read(contactIds: readonly string[], clears?: ReadonlyMap<string, string>): Promise<Map<string, StoredState>>;
   /** @returns the contactIds whose state changed since it was read (nothing written for them) */
-  commit(commits: readonly StateCommit[]): Promise<Set<string>>;
+  commit(commits: readonly StateCommit[], clears?: ReadonlyMap<string, string>): Promise<Set<string>>;
   clearOutboxes(produced: ReadonlyMap<string, string>): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export interface ScoreOutputEncoder {
 /** The metrics the updater counts (a subset of ScorerMetrics). */
 export interface UpdaterMetrics {
   readonly stateConflicts: { inc(value?: number): void };
+  readonly stateReads: { inc(labels: { source: 'memory' | 'redis' }, value?: number): void };
   readonly scoreChanges: { inc(labels: { cause: string }): void };
   readonly thresholdCrossings: { inc(labels: { threshold: string; direction: string }): void };
 }
@@ -46,6 +49,14 @@ export interface ContactUpdaterDeps {
   readonly producer: OutputProducer;
   readonly scoreWriter: ScoreOutputEncoder;
   readonly metrics: UpdaterMetrics;
+  /**
+   * The states this process committed last and the outbox clears it owes, shared by every
+   * updater of the process. Without it every round reads its states and clears its outboxes
+   * at once (three round trips).
+   */
+  readonly owned?: OwnedStates | undefined;
+  /** Called when clears are left owed after an update: the caller sends them if nothing else does soon. */
+  readonly onClearsOwed?: (() => void) | undefined;
   readonly crashPoint?: CrashPoint | undefined;
 }
 
@@ -68,6 +79,14 @@ const MAX_CONFLICT_ROUNDS = 5;
  *
  * Outputs are therefore emitted at least once, with deterministic ids, and a contact's
  * sequence numbers only increase in the order they are committed.
+ *
+ * In steady state a round is one Redis round trip (docs/streaming.md "One round trip per
+ * chunk"): the states come from `owned` (what this process committed last; a stale one fails
+ * its compare-and-set and is re-read, like a read that raced), and the clears of produced
+ * outboxes ride with the next round trip, whichever it is. A contact read from memory whose
+ * compute commits nothing was decided without trusting the entry: an event is skipped only when
+ * its offset is recorded (offsets only grow, so the stored state has it too) or when it matches
+ * no rule, which no state changes; every other outcome commits, and so is checked.
  */
 export class ContactUpdater {
   constructor(private readonly deps: ContactUpdaterDeps) {}
@@ -87,15 +106,16 @@ export class ContactUpdater {
     compute: (contactId: string, stored: StoredState) => ContactChange,
     options: { readonly owedDueBy?: number } = {},
   ): Promise<ScoreChange[]> {
-    const { store, producer, metrics, grid } = this.deps;
+    const { metrics, grid } = this.deps;
     const committed: ScoreChange[] = [];
     let pending = contactIds;
     let outputs: OutputBatch = extra;
     for (let round = 0; pending.length > 0 || outputs.size > 0; round += 1) {
-      const stored = await store.read(pending);
+      const stored = await this.readStates(pending);
       const commits: StateCommit[] = [];
       const roundChanges = new Map<string, readonly ScoreChange[]>();
       const produced = new Map<string, string>();
+      const committedStates = new Map<string, StoredState>();
       for (const contactId of pending) {
         const current = stored.get(contactId)!;
         // Outputs a crashed writer committed but maybe never produced: produce them now.
@@ -107,24 +127,23 @@ export class ContactUpdater {
         const owed = await this.owedOutputs(change.changes);
         // The commit replaces the outbox, so the new one keeps what is still owed: if this round
         // dies or its produce fails after the commit, those outputs must not be lost with it.
-        const outbox = encodeOutbox(owed.length > 0 ? [...stillOwed, ...owed] : []);
+        const outbox = encodeOutbox([...stillOwed, ...owed]);
         const expiry = nextExpiryAt(grid, change.state, now);
         const { owedDueBy } = options;
-        const owesAfterCommit = outbox !== '' || current.outbox !== '';
+        const encoded = encodeState(change.state);
         commits.push({
           contactId,
           expected: current.raw,
-          encoded: encodeState(change.state),
+          encoded,
           outbox,
-          nextExpiryAt: owedDueBy !== undefined && owesAfterCommit ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
+          nextExpiryAt: owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
         });
+        committedStates.set(contactId, { raw: encoded, state: change.state, outbox });
         roundChanges.set(contactId, change.changes);
-        if (outbox !== '') {
-          for (const o of owed) addOutput(outputs, o.topic, o.message);
-          produced.set(contactId, outbox);
-        }
+        for (const o of owed) addOutput(outputs, o.topic, o.message);
+        if (outbox !== '') produced.set(contactId, outbox);
       }
-      const conflicts = await store.commit(commits);
+      const conflicts = await this.commit(commits, committedStates);
       if (conflicts.size > 0) {
         // Drop what the losers computed: it was never committed. Their old outboxes (if any)
         // are still produced below; that is at worst a duplicate with the same ids.
@@ -136,9 +155,9 @@ export class ContactUpdater {
         }
       }
       this.deps.crashPoint?.('after-state-commit');
-      await producer.send(outputs);
+      await this.produce(outputs, pending);
       this.deps.crashPoint?.('after-produce');
-      await store.clearOutboxes(produced);
+      await this.outboxesProduced(produced);
       for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
 
       if (conflicts.size === 0) break;
@@ -147,7 +166,7 @@ export class ContactUpdater {
         throw new ScorerError(ErrorCode.StateConflict, `contact states kept changing under ${conflicts.size} commits`);
       }
       pending = [...conflicts];
-      outputs = new Map();
+      outputs = new Map(); // the losers were forgotten (commit): the next round reads them from Redis
     }
     for (const change of committed) {
       metrics.scoreChanges.inc({ cause: change.cause.kind });
@@ -156,6 +175,92 @@ export class ContactUpdater {
       }
     }
     return committed;
+  }
+
+  /** Sends the owed outbox clears now (when no other round trip came to carry them). */
+  async flushClears(): Promise<void> {
+    const { owned, store } = this.deps;
+    if (!owned?.hasClears) return;
+    const clears = owned.takeClears();
+    try {
+      await store.clearOutboxes(clears);
+    } catch (error) {
+      owned.restoreClears(clears);
+      throw error;
+    }
+  }
+
+  /** The stored states of the contacts: from memory where this process committed them last, else one read. */
+  private async readStates(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
+    const { owned, store, metrics } = this.deps;
+    const stored = new Map<string, StoredState>();
+    const missing: string[] = [];
+    for (const contactId of contactIds) {
+      const kept = owned?.get(contactId);
+      if (kept === undefined) missing.push(contactId);
+      else stored.set(contactId, kept);
+    }
+    if (stored.size > 0) metrics.stateReads.inc({ source: 'memory' }, stored.size);
+    if (missing.length === 0) return stored;
+    metrics.stateReads.inc({ source: 'redis' }, missing.length);
+    const clears = owned?.takeClears();
+    let read: Map<string, StoredState>;
+    try {
+      read = await store.read(missing, clears);
+    } catch (error) {
+      if (clears) owned!.restoreClears(clears);
+      throw error;
+    }
+    for (const [contactId, state] of read) stored.set(contactId, state);
+    return stored;
+  }
+
+  /** Commits (with the owed clears) and keeps what won in memory; a failed round trip forgets its contacts. */
+  private async commit(commits: readonly StateCommit[], states: ReadonlyMap<string, StoredState>): Promise<Set<string>> {
+    const { owned, store } = this.deps;
+    if (commits.length === 0) return new Set();
+    const clears = owned?.takeClears();
+    let conflicts: Set<string>;
+    try {
+      conflicts = await store.commit(commits, clears);
+    } catch (error) {
+      // a lost reply may hide a commit that ran: what memory holds for these contacts is unknown
+      if (owned) {
+        owned.forget(states.keys());
+        if (clears) owned.restoreClears(clears);
+      }
+      throw error;
+    }
+    if (owned) {
+      for (const [contactId, state] of states) {
+        if (conflicts.has(contactId)) owned.forget([contactId]);
+        else owned.committed(contactId, state);
+      }
+    }
+    return conflicts;
+  }
+
+  private async produce(outputs: OutputBatch, contactIds: readonly string[]): Promise<void> {
+    try {
+      await this.deps.producer.send(outputs);
+    } catch (error) {
+      // Memory would still be right (the entries owe their outboxes), but the chunk is retried,
+      // perhaps after the partitions moved: read the truth then.
+      this.deps.owned?.forget(contactIds);
+      throw error;
+    }
+  }
+
+  /** The produced outboxes are cleared at once without `owned`, else with the next round trip. */
+  private async outboxesProduced(produced: ReadonlyMap<string, string>): Promise<void> {
+    const { owned, store, onClearsOwed } = this.deps;
+    if (produced.size === 0) return;
+    if (!owned) {
+      await store.clearOutboxes(produced);
+      return;
+    }
+    for (const [contactId, outbox] of produced) owned.produced(contactId, outbox);
+    onClearsOwed?.();
   }
 
   private async owedOutputs(changes: readonly ScoreChange[]): Promise<OwedOutput[]> {

@@ -29,6 +29,11 @@ export class ScorerMetrics extends ServiceMetrics {
     'leadscore_state_conflicts_total',
     'Contact state writes retried because another writer changed the state first.',
   );
+  readonly stateReads = this.counter(
+    'leadscore_state_reads_total',
+    'Contact states a chunk or sweep started from, by source: memory (what this instance committed last) or redis (read).',
+    ['source'],
+  );
   readonly batchDuration = this.histogram(
     'leadscore_batch_duration_seconds',
     'Time to score one chunk of a fetched batch (decode, Redis read, evaluate, produce, Redis write).',

@@ -21,10 +21,19 @@ import { GridChangeDrain } from './grid-change-drain.js';
 import { GridSwitch } from './grid-switch.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
+import { IdleClearTimer } from './idle-clear-timer.js';
+import { OwnedStates } from './owned-states.js';
 import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerError } from './scorer-error.js';
 import { SweepScheduler } from './sweep-scheduler.js';
+
+/**
+ * How long produced outboxes may wait for another round trip to carry their clears. Longer only
+ * leaves outputs already produced in Redis a little longer (a writer after a crash would
+ * produce them again, same ids).
+ */
+const OUTBOX_CLEAR_IDLE_MS = 100;
 
 export interface ScorerServiceOptions extends ConsumerServiceOptions<ScorerConfig> {
   readonly grid: CompiledGrid;
@@ -71,6 +80,9 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
     await checkEvictionPolicy(redis, logger);
     const store = new ContactStateStore(redis, config.redisKeyPrefix, this.metrics);
     const crashPoint = this.options.crashPoint ?? crashPoints(config.crashPoints);
+    // one memory of committed states for the batch scorer and both sweepers: they write the same contacts
+    const owned = new OwnedStates(config.stateCacheContacts);
+    const clearTimer = new IdleClearTimer(() => scorer.flushClears(), OUTBOX_CLEAR_IDLE_MS);
     const shared = {
       grid,
       topics: this.topics,
@@ -80,6 +92,8 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
       metrics: this.metrics,
       now,
       crashPoint,
+      owned,
+      onClearsOwed: () => clearTimer.schedule(),
     };
     const scorer = new BatchScorer({
       ...shared,
@@ -129,11 +143,16 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
           consumerLag: this.metrics.consumerLag,
         },
         onePerPartitionNumber: true,
+        // Entries of partitions that moved away would only fail their compare-and-set later.
+        onGroupJoin: () => owned.forgetAll(),
         ...(crashPoint ? { beforeOffsetResolve: () => crashPoint('before-offset-resolve') } : {}),
       },
       // a new grid re-evaluates every queued contact at once, in the background
       start: () => sweeps.start(),
-      stop: () => sweeps.stop(),
+      stop: async () => {
+        await sweeps.stop();
+        await clearTimer.stop();
+      },
       describe: { grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId },
     };
   }

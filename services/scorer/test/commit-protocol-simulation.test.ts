@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateRun, type RunReport } from './support/simulation/simulated-run.js';
+import { simulateRun, stateReadsSoFar, type RunReport } from './support/simulation/simulated-run.js';
 
 // SIM_SEED=<n> replays one run; SIM_RUNS / SIM_FIRST_SEED explore further seeds.
 const only = process.env['SIM_SEED'];
@@ -37,6 +37,10 @@ describe('commit protocol, deterministic simulation', () => {
       expect(totals.kills).toBeGreaterThan(runs / 20);
       expect(totals.rebalances).toBeGreaterThan(runs);
       expect(totals.zombieChunks).toBeGreaterThan(runs / 20);
+      // the in-memory states were used, and were often stale (their commits lost and re-read)
+      const reads = await stateReadsSoFar();
+      expect(reads.memory).toBeGreaterThan(runs * 5);
+      expect(reads.redis).toBeGreaterThan(runs * 5);
     },
   );
 });

@@ -28,6 +28,8 @@ export interface ChunkedConsumerOptions {
    * once they would race on the same state. A scheduling choice: correctness must not depend on it.
    */
   readonly onePerPartitionNumber?: boolean;
+  /** Called each time the consumer joined its group (partitions may have moved), e.g. to drop per-partition caches. */
+  readonly onGroupJoin?: () => void;
   /** Fault injection for tests: called between a chunk's handling and the resolve of its offset. */
   readonly beforeOffsetResolve?: () => void;
 }
@@ -71,6 +73,7 @@ export class ChunkedConsumer {
       readiness.set('consumer', null);
       // partitions may have moved: report lag only for what this instance now fetches
       options.metrics?.consumerLag?.reset();
+      options.onGroupJoin?.();
     });
     this.consumer.on(REBALANCING, () => readiness.set('consumer', 'rebalancing'));
     this.consumer.on(DISCONNECT, () => readiness.set('consumer', 'disconnected'));

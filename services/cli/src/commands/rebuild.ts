@@ -90,7 +90,8 @@ async function applyChunk(
       contactId,
       expected: current.raw,
       encoded: encodeState(applied.state),
-      outbox: '',
+      // a commit replaces the outbox: keep what a scorer committed and has not produced yet
+      outbox: current.outbox,
       nextExpiryAt: nextExpiryAt(grid, applied.state, now),
     });
   }
@@ -140,7 +141,7 @@ async function raiseSequences(
         contactId,
         expected: current.raw,
         encoded: encodeState(state),
-        outbox: '',
+        outbox: current.outbox,
         nextExpiryAt: nextExpiryAt(grid, state, now),
       });
     }

@@ -7,8 +7,7 @@ import type { ContactStore } from '../../src/contact-updater.js';
  * scripts (pinned to them by test/integration/store-fakes.test.ts):
  *
  *  - commit (commit-state-2.lua): writes the state only if it is still the value read ('' when
- *    absent), and then the outbox — unless the commit owes nothing, when an outbox already
- *    there stays (it is still owed);
+ *    absent), and replaces the outbox with the one given ('' deletes it);
  *  - clear (clear-outbox-1.lua): deletes the outbox only if it still holds the value produced.
  *
  * Each call is atomic here; a scheduler that interleaves writers wraps the calls (see
@@ -22,7 +21,8 @@ export class InMemoryContactStore implements ContactStore {
   /** Every outbox a commit wrote, in commit order: the outputs the protocol owes, for checks. */
   readonly committedOutboxes: string[] = [];
 
-  async read(contactIds: readonly string[]): Promise<Map<string, StoredState>> {
+  async read(contactIds: readonly string[], clears?: ReadonlyMap<string, string>): Promise<Map<string, StoredState>> {
+    await this.clearOutboxes(clears ?? new Map());
     const out = new Map<string, StoredState>();
     for (const id of contactIds) {
       const raw = this.states.get(id) ?? '';
@@ -31,9 +31,10 @@ export class InMemoryContactStore implements ContactStore {
     return out;
   }
 
-  async commit(commits: readonly StateCommit[]): Promise<Set<string>> {
+  async commit(commits: readonly StateCommit[], clears?: ReadonlyMap<string, string>): Promise<Set<string>> {
     const conflicts = new Set<string>();
     if (commits.length === 0) return conflicts;
+    await this.clearOutboxes(clears ?? new Map());
     for (const c of commits) {
       if (!this.commitOne(c.contactId, c.expected, c.encoded, c.outbox)) conflicts.add(c.contactId);
       if (c.nextExpiryAt === null) this.decayIndex.delete(c.contactId);
@@ -51,7 +52,10 @@ export class InMemoryContactStore implements ContactStore {
   commitOne(contactId: string, expected: string, value: string, outbox: string): boolean {
     if ((this.states.get(contactId) ?? '') !== expected) return false;
     this.states.set(contactId, value);
-    if (outbox === '') return true;
+    if (outbox === '') {
+      this.outboxes.delete(contactId);
+      return true;
+    }
     this.outboxes.set(contactId, outbox);
     this.committedOutboxes.push(outbox);
     return true;

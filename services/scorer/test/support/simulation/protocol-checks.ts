@@ -99,6 +99,14 @@ export async function protocolViolations(log: EventLog, outcome: RunOutcome): Pr
   }
   for (const at of log.invalid) if (!deadLettered.has(at)) violations.push(`invalid event at ${at} not dead-lettered`);
   for (const at of deadLettered) if (!log.invalid.has(at)) violations.push(`valid event at ${at} dead-lettered`);
-  for (const [contactId] of outcome.outboxes) violations.push(`${contactId}: outbox left owed`);
+  // An outbox may outlive its produce when its writer died before the clear went out (clears
+  // ride with the next round trip); what it holds must then have been produced.
+  const sentIds = new Set([...sent.scoreChanges, ...sent.crossings]);
+  for (const [contactId, outbox] of outcome.outboxes) {
+    for (const owed of decodeOutbox(outbox)) {
+      const id = String(owed.message.headers?.['x-id']);
+      if (!sentIds.has(id)) violations.push(`${contactId}: outbox left owing ${id}, never produced`);
+    }
+  }
   return violations;
 }

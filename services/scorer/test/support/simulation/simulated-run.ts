@@ -23,6 +23,13 @@ export interface RunReport {
 /** One metrics registry for every run: only the updater's counters are touched, and nothing reads them. */
 const metrics = new ScorerMetrics();
 
+/** Contact states the runs so far started from, by source (memory: what the instance committed last; redis: a read). */
+export async function stateReadsSoFar(): Promise<{ memory: number; redis: number }> {
+  const values = (await metrics.stateReads.get()).values;
+  const of = (source: string) => values.find((v) => v.labels['source'] === source)?.value ?? 0;
+  return { memory: of('memory'), redis: of('redis') };
+}
+
 /**
  * One seeded run of the commit protocol: two scorer instances share the partitions of a seeded
  * event log over the in-memory store, producer and consumer group. A chaos phase interleaves

@@ -6,6 +6,7 @@ import type { ContactStore } from '../../../src/contact-updater.js';
 import type { CrashPointName } from '../../../src/crash-points.js';
 import type { ScorerMetrics } from '../../../src/metrics.js';
 import type { OutputProducer } from '../../../src/output-producer.js';
+import { OwnedStates } from '../../../src/owned-states.js';
 import { ScorerError } from '../../../src/scorer-error.js';
 import { SimulatedCrash } from '../crash-injection.js';
 import type { InMemoryContactStore } from '../in-memory-contact-store.js';
@@ -72,6 +73,8 @@ export class SimulatedScorer implements SimProcess {
       metrics: world.metrics,
       now: () => NOW,
       crashPoint: (point) => this.maybeCrash(point),
+      // this life's memory of what it committed: lost with the process, as in production
+      owned: new OwnedStates(world.random.pick([0, 1, 2, 64])),
     });
   }
 
@@ -95,9 +98,12 @@ export class SimulatedScorer implements SimProcess {
         for (const [partition, claim] of this.claims) if (!group.isCurrent(claim)) this.claims.delete(partition);
         if (this.claims.size === 0) continue;
         const claim = random.pick([...this.claims.values()]);
-        if (claim.position >= this.world.streams[claim.partition]!.messages.length) await this.autoCommit(claim);
-        else await this.consume(claim);
+        if (claim.position >= this.world.streams[claim.partition]!.messages.length) {
+          await this.autoCommit(claim);
+          await this.flushClears();
+        } else await this.consume(claim);
       }
+      if (this.alive) await this.flushClears(); // a graceful stop sends the clears still owed
     } catch (error) {
       if (!(error instanceof ProcessKilled || error instanceof SimulatedCrash)) throw error;
       this.alive = false;
@@ -154,6 +160,13 @@ export class SimulatedScorer implements SimProcess {
     }
   }
 
+  /** Caught up: the idle timer's flush of the outbox clears still owed (a failure leaves them owed). */
+  private async flushClears(): Promise<void> {
+    await this.scorer.flushClears().catch((error: unknown) => {
+      if (!(error instanceof ScorerError)) throw error;
+    });
+  }
+
   private maybeCrash(point: CrashPointName): void {
     if (!this.world.random.chance(this.world.faultRate)) return;
     this.alive = false;
@@ -173,8 +186,8 @@ export class SimulatedScorer implements SimProcess {
 
   private gatedStore(store: InMemoryContactStore): ContactStore {
     return {
-      read: (ids) => this.redis('read', () => store.read(ids)),
-      commit: (commits) => this.redis('commit', () => store.commit(commits), true),
+      read: (ids, clears) => this.redis('read', () => store.read(ids, clears)),
+      commit: (commits, clears) => this.redis('commit', () => store.commit(commits, clears), true),
       clearOutboxes: (produced) => this.redis('clear-outbox', () => store.clearOutboxes(produced)),
     };
   }
