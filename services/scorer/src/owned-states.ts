@@ -1,4 +1,11 @@
+import { decodeState, emptyState } from '@leadscore/engine';
 import type { StoredState } from './contact-state-store.js';
+
+/** What is kept per contact: the encoded value (decoded again on use), not the decoded state. */
+interface OwnedEntry {
+  readonly raw: string;
+  readonly outbox: string;
+}
 
 /**
  * The states this process last committed, kept in memory so that the next chunk of a contact
@@ -13,10 +20,13 @@ import type { StoredState } from './contact-state-store.js';
  * process produced it, then '': since a commit writes the state and its outbox together, while
  * the state is still `raw` the outbox in Redis is that one or already cleared.
  *
- * Bounded: least recently used entries go first (a Map keeps insertion order).
+ * Bounded: least recently used entries go first (a Map keeps insertion order). Entries hold the
+ * encoded value (~60–250 bytes) rather than the decoded state (~1.5 KB of objects and Maps with
+ * the starter grid): a decode is a few microseconds, far less than the Redis read it replaces,
+ * and no caller can change a kept state by mutating what `get` returned.
  */
 export class OwnedStates {
-  private readonly entries = new Map<string, StoredState>();
+  private readonly entries = new Map<string, OwnedEntry>();
   private clears = new Map<string, string>();
 
   /** @param capacity contacts kept; 0 keeps none (every chunk reads its states) */
@@ -32,14 +42,14 @@ export class OwnedStates {
     if (entry === undefined) return undefined;
     this.entries.delete(contactId);
     this.entries.set(contactId, entry);
-    return entry;
+    return { raw: entry.raw, outbox: entry.outbox, state: entry.raw === '' ? emptyState() : decodeState(entry.raw) };
   }
 
   /** A commit of this process won its compare-and-set: this is now the contact's stored state. */
   committed(contactId: string, stored: StoredState): void {
     if (this.capacity === 0) return;
     this.entries.delete(contactId);
-    this.entries.set(contactId, stored);
+    this.entries.set(contactId, { raw: stored.raw, outbox: stored.outbox });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
@@ -49,7 +59,7 @@ export class OwnedStates {
    */
   produced(contactId: string, outbox: string): void {
     const entry = this.entries.get(contactId);
-    if (entry !== undefined && entry.outbox === outbox) this.entries.set(contactId, { ...entry, outbox: '' });
+    if (entry !== undefined && entry.outbox === outbox) this.entries.set(contactId, { raw: entry.raw, outbox: '' });
     this.clears.set(contactId, outbox);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
+import { emptyState, encodeState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import { applyEvents } from '../src/batch-scorer.js';
 import type { StateCommit, StoredState } from '../src/contact-state-store.js';
 import { ContactUpdater, type ContactStore } from '../src/contact-updater.js';
@@ -167,14 +167,17 @@ describe('ContactUpdater with the states it committed in memory', () => {
 
   it('keeps at most its capacity, least recently used out first', () => {
     const owned = new OwnedStates(2);
-    const stored = (raw: string): StoredState => ({ raw, state: undefined as never, outbox: '' });
-    owned.committed('a', stored('A'));
-    owned.committed('b', stored('B'));
+    const stored = (sequence: number): StoredState => {
+      const state = { ...emptyState(), sequence };
+      return { raw: encodeState(state), state, outbox: '' };
+    };
+    owned.committed('a', stored(1));
+    owned.committed('b', stored(2));
     owned.get('a');
-    owned.committed('c', stored('C'));
+    owned.committed('c', stored(3));
     expect(owned.get('b')).toBeUndefined();
-    expect(owned.get('a')?.raw).toBe('A');
-    expect(owned.get('c')?.raw).toBe('C');
+    expect(owned.get('a')?.state.sequence).toBe(1);
+    expect(owned.get('c')?.state.sequence).toBe(3);
     expect(new OwnedStates(0).size).toBe(0);
   });
 });
