@@ -78,11 +78,17 @@ export class BatchScorer {
 
     // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
     const duplicatesByContact = new Map<string, number>();
-    const changes = await this.updater.update([...eventsByContact.keys()], now, deadLetterOutputs, (contactId, stored) => {
-      const applied = applyInputs(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
-      duplicatesByContact.set(contactId, applied.duplicates);
-      return applied;
-    });
+    const changes = await this.updater.update(
+      [...eventsByContact.keys()],
+      now,
+      deadLetterOutputs,
+      (contactId, stored) => {
+        const applied = applyInputs(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
+        duplicatesByContact.set(contactId, applied.duplicates);
+        return applied;
+      },
+      { keepIndexedExpiry: true },
+    );
     const scored = messages.length - deadLettered;
     let duplicates = 0;
     for (const n of duplicatesByContact.values()) duplicates += n;

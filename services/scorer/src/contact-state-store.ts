@@ -23,6 +23,11 @@ export interface StateCommit {
   readonly outbox: string;
   /** When the contact's windowed counts next expire (null: never), for the decay sweeper. */
   readonly nextExpiryAt: number | null;
+  /**
+   * The decay index already holds `nextExpiryAt` for this contact (the expected state's expiry
+   * is the same): the commit leaves the index alone, one command less.
+   */
+  readonly expiryIndexed?: boolean;
 }
 
 /**
@@ -106,17 +111,21 @@ export class ContactStateStore {
     const cleared = this.clearCalls(clears);
     const replies = await this.all('commit', [
       ...cleared,
-      ...commits.flatMap((c) => [
+      ...commits.map((c) =>
         this.commitState([this.stateKey(c.contactId), this.outboxKey(c.contactId)], c.expected, c.encoded, c.outbox),
-        // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
-        // makes the sweeper re-evaluate a contact for nothing.
-        c.nextExpiryAt === null
-          ? this.redis.zrem(this.decayIndexKey(), c.contactId)
-          : this.redis.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId),
-      ]),
+      ),
+      // Not atomic with the commit (another key, maybe another cluster slot): a stale entry only
+      // makes the sweeper re-evaluate a contact for nothing.
+      ...commits
+        .filter((c) => c.expiryIndexed !== true)
+        .map((c) =>
+          c.nextExpiryAt === null
+            ? this.redis.zrem(this.decayIndexKey(), c.contactId)
+            : this.redis.zadd(this.decayIndexKey(), c.nextExpiryAt, c.contactId),
+        ),
     ]);
     commits.forEach((c, i) => {
-      if (replies[cleared.length + 2 * i] !== 1) conflicts.add(c.contactId);
+      if (replies[cleared.length + i] !== 1) conflicts.add(c.contactId);
     });
     return conflicts;
   }

@@ -97,6 +97,10 @@ export class ContactUpdater {
    * @param options.owedDueBy a commit that leaves outputs owed (new ones, or an outbox not yet
    *                produced) indexes its contact due no later than this, for a writer that nothing
    *                redelivers (a sweep): the next sweep then produces what a failed one owed
+   * @param options.keepIndexedExpiry leave the decay index alone when a commit does not move the
+   *                contact's next expiry (event scoring). Sweeps must not: their claim moved the
+   *                index entry, and their commit is what puts it back. A skip that meets a claim
+   *                only leaves the entry at the lease's end, when a sweep re-evaluates and re-indexes.
    * @returns the score changes committed
    */
   async update(
@@ -104,7 +108,7 @@ export class ContactUpdater {
     now: number,
     extra: OutputBatch,
     compute: (contactId: string, stored: StoredState) => ContactChange,
-    options: { readonly owedDueBy?: number } = {},
+    options: { readonly owedDueBy?: number; readonly keepIndexedExpiry?: boolean } = {},
   ): Promise<ScoreChange[]> {
     const { metrics, grid } = this.deps;
     const committed: ScoreChange[] = [];
@@ -129,7 +133,7 @@ export class ContactUpdater {
         // dies or its produce fails after the commit, those outputs must not be lost with it.
         const outbox = encodeOutbox([...stillOwed, ...owed]);
         const expiry = nextExpiryAt(grid, change.state, now);
-        const { owedDueBy } = options;
+        const { owedDueBy, keepIndexedExpiry = false } = options;
         const encoded = encodeState(change.state);
         commits.push({
           contactId,
@@ -137,6 +141,7 @@ export class ContactUpdater {
           encoded,
           outbox,
           nextExpiryAt: owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
+          expiryIndexed: keepIndexedExpiry && current.raw !== '' && nextExpiryAt(grid, current.state, now) === expiry,
         });
         committedStates.set(contactId, { raw: encoded, state: change.state, outbox });
         roundChanges.set(contactId, change.changes);

@@ -247,6 +247,25 @@ describe('ContactUpdater', () => {
     expect(r.producer.sent.filter((s) => s.topic === TOPICS.deadLetters).map((s) => s.message)).toEqual([deadLetter]);
   });
 
+  it('event commits leave the decay index alone while the next expiry does not move; sweeps always re-index', async () => {
+    const { store, updater } = rig();
+    const day = 86_400_000;
+    const opensExpire = NOW - (NOW % day) + 3 * day; // `opens` counts 3 days: today's open leaves the window then
+    const commit = (event: LeadEvent, options: { keepIndexedExpiry?: boolean }) =>
+      updater().update(['c1'], NOW, new Map(), (_id, stored) => applyEvents(TEST_GRID, stored, [event], NOW), options);
+    await commit(leadEvent('e1', 'c1', 'email_opened', 1), { keepIndexedExpiry: true });
+    expect(store.decayIndex.get('c1')).toBe(opensExpire); // a new contact is indexed
+    const LEASE_END = NOW + 60_000; // a sweeper's claim moved the entry meanwhile
+    store.decayIndex.set('c1', LEASE_END);
+    await commit(leadEvent('e2', 'c1', 'email_opened', 2), { keepIndexedExpiry: true });
+    expect(store.decayIndex.get('c1')).toBe(LEASE_END); // same expiry: no index command
+    await commit(leadEvent('e3', 'c1', 'email_opened', 30), { keepIndexedExpiry: true });
+    expect(store.decayIndex.get('c1')).toBe(opensExpire - day); // yesterday's open expires first
+    store.decayIndex.set('c1', LEASE_END);
+    await commit(leadEvent('e4', 'c1', 'email_opened', 3), {});
+    expect(store.decayIndex.get('c1')).toBe(opensExpire - day); // without the option, re-indexed
+  });
+
   it('a chunk of dead letters only is still produced', async () => {
     const r = rig();
     const deadLetter = { key: null, value: Buffer.from('bad') };

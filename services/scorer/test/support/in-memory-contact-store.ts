@@ -37,6 +37,7 @@ export class InMemoryContactStore implements ContactStore {
     await this.clearOutboxes(clears ?? new Map());
     for (const c of commits) {
       if (!this.commitOne(c.contactId, c.expected, c.encoded, c.outbox)) conflicts.add(c.contactId);
+      if (c.expiryIndexed === true) continue;
       if (c.nextExpiryAt === null) this.decayIndex.delete(c.contactId);
       else this.decayIndex.set(c.contactId, c.nextExpiryAt);
     }
