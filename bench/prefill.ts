@@ -60,6 +60,11 @@ export async function prefill(
   set: TopicSet,
   options: { seed: number; contacts: number; events: number; now: number },
 ): Promise<PrefillResult> {
+  return produceEvents(kafka, set, syntheticEvents({ ...options, days: 30 }));
+}
+
+/** Produces `events` into the set's input topics as the pre-fill does (any generator: the hot-contact phase has its own). */
+export async function produceEvents(kafka: Kafka, set: TopicSet, events: Iterable<GeneratedEvent>): Promise<PrefillResult> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
@@ -79,7 +84,7 @@ export async function prefill(
       void send.finally(() => inFlight.delete(send)).catch(() => undefined);
       if (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight);
     };
-    for (const event of syntheticEvents({ ...options, days: 30 })) {
+    for (const event of events) {
       const m = await encodeEvent(set, event);
       if (m.topic === set.topics.contactUpdates) contactUpdates += 1;
       else behavioural += 1;

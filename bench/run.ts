@@ -8,8 +8,9 @@
  *  4. latency        produce → score-changed consumed, at 1 000 events/s and at half the measured maximum
  *  5. memory         Redis bytes per contact (MEMORY USAGE), scorer peak RSS
  *  6. scaling        1 and 2 scorer instances
+ *  7. hot contact    N events for one contact against the same N over N/10 contacts (--skip-hot: not run)
  *  +  the engine micro-benchmark
- *  7. clients        with --clients: kafkajs, @confluentinc/kafka-javascript and @platformatic/kafka,
+ *  8. clients        with --clients: kafkajs, @confluentinc/kafka-javascript and @platformatic/kafka,
  *                    consume-only and consume-and-produce (bench/kafka-clients.ts); --clients-only:
  *                    the pre-fill and this phase alone
  *
@@ -28,13 +29,15 @@ import { TOPIC_KINDS } from '@leadscore/contracts';
 import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEnd } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';
 import { profileMarkdown, summariseProfile } from './cpu-profile-summary.js';
+import { parseEngineFigures } from './engine-figures.js';
 import { runEngineMicroBench } from './engine-micro.js';
+import { measureHotContact, type HotContactResult } from './hot-contact.js';
 import { measureKafkaClients, type KafkaClientsResult } from './kafka-clients.js';
 import { writeClientsReport } from './kafka-clients-report.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRedisMemory } from './memory.js';
 import { measureNaive } from './naive-consumer.js';
-import { createTopicSet, prefill } from './prefill.js';
+import { createTopicSet, prefill, type TopicSet } from './prefill.js';
 import { printSummary, writeReport, type BenchReport } from './report.js';
 import { ScorerFleet, timingDelta, type ThroughputResult } from './scorer-instances.js';
 import type { ChunkTimings } from './report.js';
@@ -53,14 +56,31 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'skip-engine': { type: 'boolean', default: false },
+    'skip-hot': { type: 'boolean', default: false },
     clients: { type: 'boolean', default: false },
     'clients-only': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
 const SIZES = quick
-  ? { contacts: 10_000, events: 60_000, naiveLimit: 3_000, naiveMaxMs: 20_000, latencySeconds: 10, engineEvents: 100_000 }
-  : { contacts: 100_000, events: 500_000, naiveLimit: 20_000, naiveMaxMs: 60_000, latencySeconds: 30, engineEvents: 1_000_000 };
+  ? {
+      contacts: 10_000,
+      events: 60_000,
+      naiveLimit: 3_000,
+      naiveMaxMs: 20_000,
+      latencySeconds: 10,
+      engineEvents: 100_000,
+      hotEvents: 100_000,
+    }
+  : {
+      contacts: 100_000,
+      events: 500_000,
+      naiveLimit: 20_000,
+      naiveMaxMs: 60_000,
+      latencySeconds: 30,
+      engineEvents: 1_000_000,
+      hotEvents: 1_000_000,
+    };
 
 /** 1-minute load average after each phase: the cores are shared, and a busy neighbour shows here. */
 const loadByPhase: Record<string, number> = {};
@@ -94,6 +114,9 @@ async function main(): Promise<void> {
 
   const set = await createTopicSet(env.kafka, env.schemaRegistryUrl, prefixes.topics);
   const naiveOutput = `${prefixes.topics}.naive.score-changed`;
+  // the hot-contact phase's own topic sets and key prefixes, for the clean-up
+  const extraSets: TopicSet[] = [];
+  const extraKeyPrefixes: string[] = [];
   await createTopics(env.kafka, [naiveOutput], 6);
   try {
     const filled = await prefill(env.kafka, set, { seed: SEED, contacts: SIZES.contacts, events: SIZES.events, now: Date.now() });
@@ -190,6 +213,31 @@ async function main(): Promise<void> {
       await pair.stop();
     }
 
+    // 7: one contact with every event against the same events over N/10 contacts, same grid, fresh topics each.
+    let hotContact: HotContactResult | undefined;
+    if (!values['skip-hot']) {
+      hotContact = await measureHotContact(
+        env,
+        redis,
+        {
+          events: SIZES.hotEvents,
+          grid: grid.grid,
+          prefix: `${env.runId}-hc`,
+          timeoutMs: quick ? 300_000 : 900_000,
+          extraEnv: scorerTuning,
+          log: (message) => log(message),
+        },
+        (topicSet, keyPrefix) => {
+          extraSets.push(topicSet);
+          extraKeyPrefixes.push(keyPrefix);
+        },
+      );
+      log(
+        `hot contact: ${hotContact.hot.eventsPerSecond} vs ${hotContact.spread.eventsPerSecond} events/s spread (${Math.round(hotContact.ratio * 100)} %), state ${hotContact.stateValueBytes} B`,
+        'hot contact',
+      );
+    }
+
     let engineMicroBench = '(skipped)';
     if (!values['skip-engine']) {
       log('engine micro-benchmark');
@@ -227,7 +275,9 @@ async function main(): Promise<void> {
       redis: redisMemory,
       scorerPeakRssBytes: peak ?? null,
       scaling,
+      ...(hotContact && { hotContact }),
       engineMicroBench,
+      engineFigures: parseEngineFigures(engineMicroBench),
       cpuProfiles: cpuProfiles.map((f) => f.slice(ROOT.length)),
       // the tsx loader's worker thread writes a profile too: keep the busy ones
       profileSummaries: cpuProfiles
@@ -242,12 +292,14 @@ async function main(): Promise<void> {
     printSummary(report);
     console.log(`\nreport: ${join(outDir, 'report.md')}`);
   } finally {
-    const keys =
+    let keys =
       (await deleteKeys(redis, `${prefixes.keys}-naive:`)) +
       (await deleteKeys(redis, `${prefixes.keys}-s1:`)) +
       (await deleteKeys(redis, `${prefixes.keys}-s2:`));
+    for (const keyPrefix of extraKeyPrefixes) keys += await deleteKeys(redis, `${keyPrefix}:`);
     log(`cleaned ${keys} Redis keys`);
-    await deleteTopics(env.kafka, [...TOPIC_KINDS.map((k) => set.topics[k]), naiveOutput]).catch((error: Error) =>
+    const topics = [set, ...extraSets].flatMap((s) => TOPIC_KINDS.map((k) => s.topics[k]));
+    await deleteTopics(env.kafka, [...topics, naiveOutput]).catch((error: Error) =>
       log(`topic clean-up failed: ${error.message}`),
     );
     redis.disconnect();
