@@ -4,6 +4,7 @@
  * contact's share of the decay index (a sorted set of contacts with windowed counts), plus any
  * outbox left behind (should be none). The scorer's peak RSS is read by the caller.
  */
+import { KeyLayout } from '@leadscore/redis-layout';
 import type { Redis } from 'ioredis';
 
 export interface RedisMemoryResult {
@@ -34,8 +35,10 @@ async function scanKeys(redis: Redis, match: string, limit: number): Promise<{ k
 }
 
 export async function measureRedisMemory(redis: Redis, keyPrefix: string, sampleSize: number): Promise<RedisMemoryResult> {
-  const states = await scanKeys(redis, `${keyPrefix}:c:*`, sampleSize);
-  const outboxes = await scanKeys(redis, `${keyPrefix}:o:*`, 0);
+  const layout = new KeyLayout(keyPrefix);
+  const states = await scanKeys(redis, layout.contactStatePattern(), sampleSize);
+  // the outbox key of contact `*`: a SCAN pattern of every outbox (the bench's prefixes hold no glob characters)
+  const outboxes = await scanKeys(redis, layout.outbox('*'), 0);
   const pipeline = redis.pipeline();
   for (const key of states.keys) pipeline.memory('USAGE', key).strlen(key);
   const replies = (await pipeline.exec()) ?? [];
@@ -45,7 +48,7 @@ export async function measureRedisMemory(redis: Redis, keyPrefix: string, sample
     usage += Number(replies[2 * i]?.[1] ?? 0);
     length += Number(replies[2 * i + 1]?.[1] ?? 0);
   }
-  const decayBytes = Number((await redis.memory('USAGE', `${keyPrefix}:decay`, 'SAMPLES', '0')) ?? 0);
+  const decayBytes = Number((await redis.memory('USAGE', layout.decayIndex(), 'SAMPLES', '0')) ?? 0);
   const n = Math.max(1, states.keys.length);
   const stateKeyBytes = usage / n;
   const decayIndexBytesPerContact = decayBytes / Math.max(1, states.total);

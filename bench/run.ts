@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile]`: every benchmark in one run, on the
+ * `npm run bench [-- --quick] [-- --profile] [-- --skip-hot]`: every benchmark in one run, on the
  * local stack (started if needed). Never part of the test suite.
  *
  *  1. ceiling        kafkajs consume-only rate of the pre-filled input topics
