@@ -14,6 +14,8 @@ import { compileValuePredicate, type ValuePredicate } from './value-predicate.js
  */
 export interface CompiledCounter {
   readonly key: string;
+  /** Position in `CompiledGrid.counterList`: where a working state (working-state.ts) keeps its counts. */
+  readonly index: number;
   /** The rule's window in days; null for all-time counters. */
   readonly windowDays: number | null;
   /**
@@ -65,6 +67,8 @@ export interface CompiledGrid {
   /** In grid order. */
   readonly rules: readonly CompiledRule[];
   readonly counters: ReadonlyMap<string, CompiledCounter>;
+  /** Every counter (stored or not), `counterList[c.index] === c`. */
+  readonly counterList: readonly CompiledCounter[];
   /** Event type → the counters it may feed (only counters that are stored). */
   readonly countersByType: ReadonlyMap<string, readonly CompiledCounter[]>;
   /**
@@ -96,6 +100,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
   const needs = saturationNeeds(grid);
 
   const counters = new Map<string, CompiledCounter>();
+  const counterList: CompiledCounter[] = [];
   const counterOfRule = new Map<string, CompiledCounter>();
   const countersByType = new Map<string, CompiledCounter[]>();
   const matchersByType = new Map<string, CompiledCounter[]>();
@@ -115,12 +120,14 @@ export function compileGrid(grid: Grid): CompiledGrid {
     const need = needs.get(rule.id) ?? 0;
     const counter: CompiledCounter = {
       key,
+      index: counterList.length,
       windowDays: windowed,
       // A windowed count can fall again, so it never saturates while anything reads it.
       saturation: windowed !== null && need > 0 ? Infinity : need,
       matches: compileWhere(rule.where),
     };
     counters.set(key, counter);
+    counterList.push(counter);
     counterOfRule.set(rule.id, counter);
     for (const type of new Set(([] as string[]).concat(rule.on))) {
       addTo(matchersByType, type, counter);
@@ -169,6 +176,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
     bounds: { min: grid.bounds?.min ?? -Infinity, max: grid.bounds?.max ?? Infinity },
     rules,
     counters,
+    counterList,
     countersByType,
     matchersByType,
     recentLimit: grid.dedupe?.recent ?? DEFAULT_RECENT_LIMIT,

@@ -49,3 +49,4 @@ export type {
 export { encodeState, decodeState, STATE_FORMAT_VERSION } from './state-codec.js';
 export { DAY_MS, utcDay } from './utc-day.js';
 export { replayEvents, type ReplayResult, type ReplayedContact, type ReplayCrossing, type BadLine } from './replay-events.js';
+export { WorkingState, applyInPlace, recentKeyNumber, workingTotal, type InPlaceResult } from './working-state.js';
