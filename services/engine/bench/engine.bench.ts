@@ -1,10 +1,12 @@
 /**
  * Micro-benchmarks of the engine (not part of the test suite):
  *   node --import tsx services/engine/bench/engine.bench.ts [--events 1000000] [--contacts 100000]
- * 1. replay (replayEvents, the reference model) over generated NDJSON streamed from a temp
- *    file: events/s and the process's peak RSS;
+ * 1. JSON.parse alone over generated NDJSON streamed from a temp file (what bounds replay), then
+ *    replay (replayEvents, the reference model) over the same file: events/s, the replay /
+ *    JSON.parse ratio and the process's peak RSS;
  * 2. applyEvent on one core, states kept as objects (up to 500 000 events in memory);
- * 3. the same with a state decode/encode round trip per event (what the scorer does with Redis).
+ * 3. the same with a state decode/encode round trip per event (what the scorer does with Redis);
+ * 4. applyInPlace on caller-owned working states (working-state.ts), the allocation-free path.
  */
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import {
+  WorkingState,
   applyEvent,
+  applyInPlace,
   compileGrid,
   decodeState,
   emptyState,
@@ -113,6 +117,32 @@ function benchApply(events: readonly LeadEvent[], roundTrip: boolean): void {
   }
 }
 
+function benchInPlace(events: readonly LeadEvent[]): void {
+  const states = new Map<string, WorkingState>();
+  let changed = 0;
+  const start = performance.now();
+  for (const event of events) {
+    let state = states.get(event.contactId);
+    if (state === undefined) {
+      state = new WorkingState(grid, NOW, emptyState());
+      states.set(event.contactId, state);
+    }
+    if (applyInPlace(state, event).stateChanged) changed += 1;
+  }
+  report('applyInPlace (working states)', events.length, performance.now() - start, `  (${changed} state changes)`);
+}
+
+/** Reads the file's lines and JSON.parses each: the floor under replay's parsing. */
+async function benchJsonParse(file: string): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) if (JSON.parse(line) !== null) count += 1;
+  const ms = performance.now() - start;
+  report('JSON.parse alone (streamed)', count, ms);
+  return count / ms;
+}
+
 async function benchReplay(count: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'leadscore-bench-'));
   const file = join(dir, 'events.ndjson');
@@ -131,6 +161,7 @@ async function benchReplay(count: number): Promise<void> {
     console.log(
       `generated ${count} events (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - genStart) / 1000).toFixed(1)} s`,
     );
+    const parseRate = await benchJsonParse(file);
     const start = performance.now();
     const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
     const result = await replayEvents(grid, lines, NOW);
@@ -142,6 +173,7 @@ async function benchReplay(count: number): Promise<void> {
       ms,
       `  ${result.contacts.length} contacts, peak RSS ${rssMb} MB`,
     );
+    console.log(`replay / JSON.parse alone: ${((result.events / ms / parseRate) * 100).toFixed(0)} %`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -156,3 +188,5 @@ const events = Array.from({ length: applyCount }, (_, i) => generate(i));
 benchApply(events.slice(0, 20_000), false); // warm-up
 benchApply(events, false);
 benchApply(events, true);
+benchInPlace(events.slice(0, 20_000)); // warm-up
+benchInPlace(events);

@@ -82,25 +82,34 @@ function checkOccurredAt(value: unknown, now: number, errors: ValidationIssue[])
   return at;
 }
 
-function checkProperties(value: unknown, errors: ValidationIssue[]): Record<string, PropertyValue> {
+function isPropertyValue(v: unknown): v is PropertyValue {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * The event's properties, validated in one pass over them. `owned`: the value comes from
+ * `JSON.parse` and nobody else holds it (a plain object whose own properties are all
+ * enumerable), so a valid one is kept as it is instead of copied.
+ */
+function checkProperties(value: unknown, errors: ValidationIssue[], owned: boolean): Record<string, PropertyValue> {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     errors.push({ path: 'properties', message: `must be a map of name to value, got ${describeValue(value)}` });
     return {};
   }
-  const entries: [string, PropertyValue][] = [];
-  for (const [name, v] of Object.entries(value)) {
-    const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-    if (ok) entries.push([name, v]);
-    else {
-      errors.push({
-        path: joinPath('properties', name),
-        message: `must be a string, number, boolean or null, got ${describeValue(v)}`,
-      });
-    }
+  let valid = true;
+  for (const name in value) {
+    if (!Object.hasOwn(value, name) || isPropertyValue(value[name])) continue;
+    valid = false;
+    errors.push({
+      path: joinPath('properties', name),
+      message: `must be a string, number, boolean or null, got ${describeValue(value[name])}`,
+    });
   }
+  if (!valid) return {};
+  if (owned && Object.getPrototypeOf(value) === Object.prototype) return value as Record<string, PropertyValue>;
   // fromEntries defines own properties, so a "__proto__" key stays an ordinary property.
-  return Object.fromEntries(entries);
+  return Object.fromEntries(Object.entries(value)) as Record<string, PropertyValue>;
 }
 
 /**
@@ -109,6 +118,18 @@ function checkProperties(value: unknown, errors: ValidationIssue[]): Record<stri
  * reported with its field path (`properties.velocity`).
  */
 export function parseEvent(raw: unknown, now: number): EventParse {
+  return checkEvent(raw, now, false);
+}
+
+/**
+ * `parseEvent` of what `JSON.parse` just returned, which the caller hands over: the event
+ * keeps its `properties` object instead of a copy (replay's hot loop).
+ */
+export function parseJsonEvent(raw: unknown, now: number): EventParse {
+  return checkEvent(raw, now, true);
+}
+
+function checkEvent(raw: unknown, now: number, owned: boolean): EventParse {
   if (!isRecord(raw)) {
     return { ok: false, errors: [{ path: '', message: `an event must be a JSON object, got ${describeValue(raw)}` }] };
   }
@@ -124,7 +145,7 @@ export function parseEvent(raw: unknown, now: number): EventParse {
     });
   }
   const occurredAt = checkOccurredAt(raw['occurredAt'], now, errors);
-  const properties = checkProperties(raw['properties'], errors);
+  const properties = checkProperties(raw['properties'], errors, owned);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, event: { eventId, contactId, type: type as string, occurredAt, properties } };
 }

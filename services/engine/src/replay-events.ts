@@ -2,7 +2,7 @@ import { applyEvent } from './apply-event.js';
 import type { CompiledGrid } from './compile-grid.js';
 import { emptyState } from './contact-state.js';
 import type { ValidationIssue } from './errors.js';
-import { parseEvent } from './lead-event.js';
+import { parseJsonEvent } from './lead-event.js';
 import { scoreAt, type Contribution } from './score-at.js';
 import type { Cause, Direction } from './score-change.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -82,7 +82,7 @@ export async function replayEvents(
       bad([{ path: '', message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }]);
       continue;
     }
-    const parsed = parseEvent(raw, now);
+    const parsed = parseJsonEvent(raw, now);
     if (!parsed.ok) {
       bad(parsed.errors);
       continue;

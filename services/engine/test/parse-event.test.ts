@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventValidationError, parseEvent, parseIsoInstant, toLeadEvent } from '../src/index.js';
+import { parseJsonEvent } from '../src/lead-event.js';
 
 const NOW = Date.parse('2026-03-10T00:00:00Z');
 const valid = {
@@ -107,4 +108,30 @@ describe('parseIsoInstant', () => {
       expect(parseIsoInstant(text)).toBeUndefined();
     },
   );
+});
+
+describe('parseJsonEvent (replay: the JSON.parse result handed over)', () => {
+  const lines = [
+    JSON.stringify(valid),
+    '{"eventId":"e","contactId":"c","type":"t","occurredAt":0,"properties":{"__proto__":"x","a":1}}',
+    '{"eventId":"e","contactId":"c","type":"t","occurredAt":0,"properties":{"a":[1],"b":{"c":1}}}',
+    '{"eventId":"e","contactId":"c","type":"t","occurredAt":0,"properties":[1]}',
+    '{"eventId":"","type":"T","occurredAt":"yesterday"}',
+  ];
+
+  it('gives what parseEvent gives, errors included', () => {
+    for (const line of lines) {
+      const got = parseJsonEvent(JSON.parse(line), NOW);
+      expect(got).toEqual(parseEvent(JSON.parse(line), NOW));
+      if (got.ok) expect(Object.keys(got.event.properties)).toEqual(Object.keys(JSON.parse(line).properties ?? {}));
+    }
+  });
+
+  it('keeps the parsed properties object instead of copying it', () => {
+    const raw = JSON.parse(lines[0] as string);
+    const got = parseJsonEvent(raw, NOW);
+    expect(got.ok && got.event.properties).toBe(raw.properties);
+    const copied = parseEvent(raw, NOW);
+    expect(copied.ok && copied.event.properties).not.toBe(raw.properties);
+  });
 });
