@@ -18,72 +18,73 @@ export class WorkingState {
   sequence: number;
   score: number;
   evaluatedAt: number | null;
-  /** All-time counts by counter index (0: absent). */
-  readonly totals: Float64Array;
+  /** All-time counts by counter index (0: absent); a plain array of small integers, cheaper to make than a typed one. */
+  readonly totals: number[];
   /** Windowed counters by counter index: UTC day → count; undefined while empty. */
   readonly days: (Map<number, number> | undefined)[];
   readonly properties: Map<string, PropertyEntry>;
   /**
    * The recent ids' keys as numbers (the 36 bits `recentKey` writes as 6 characters: no string
-   * per event), in a ring of at most `dedupe.recent`, oldest at `head` once full.
+   * per event), in a ring of at most `dedupe.recent`, oldest at `head` once full. Membership is
+   * a scan: at most 1024 unboxed doubles, 32 by default, and no index to keep (a Map keyed by
+   * numbers beyond 31 bits boxes each key).
    */
-  private readonly ring: Float64Array;
-  private size = 0;
+  private readonly ring: number[] = [];
   private head = 0;
-  /** Key → how often it is in the ring (a state decoded from format v1 may repeat one). */
-  private readonly inRing = new Map<number, number>();
   readonly inputPositions: ReadonlyMap<string, number>;
 
+  /** `state` undefined: a new contact (an empty state, without making one). */
   constructor(
     readonly compiled: CompiledGrid,
     readonly now: number,
-    state: ContactState,
+    state?: ContactState,
   ) {
+    this.totals = new Array<number>(compiled.counterList.length).fill(0);
+    this.days = new Array<Map<number, number> | undefined>(compiled.counterList.length).fill(undefined);
+    if (state === undefined) {
+      this.sequence = 0;
+      this.score = 0;
+      this.evaluatedAt = null;
+      this.properties = new Map();
+      this.inputPositions = NO_POSITIONS;
+      return;
+    }
     const base = normalizeState(compiled, state, now);
     this.sequence = base.sequence;
     this.score = base.score;
     this.evaluatedAt = base.evaluatedAt;
-    this.totals = new Float64Array(compiled.counterList.length);
-    this.days = new Array<Map<number, number> | undefined>(compiled.counterList.length).fill(undefined);
     for (const [key, counter] of base.counters) {
       const index = (compiled.counters.get(key) as { index: number }).index;
       if (counter.kind === 'total') this.totals[index] = counter.count;
       else this.days[index] = new Map(counter.days);
     }
     this.properties = new Map(base.properties);
-    this.ring = new Float64Array(compiled.recentLimit);
     for (const key of base.recent) this.remember(fromBase64Digits(key));
     this.inputPositions = base.inputPositions;
   }
 
   /** Whether `key` (a `recentKeyNumber`) is among the recent ids. */
   hasRecent(key: number): boolean {
-    return this.inRing.has(key);
+    const ring = this.ring;
+    for (let i = 0; i < ring.length; i += 1) if (ring[i] === key) return true;
+    return false;
   }
 
   /** Appends a key to the recent ids, dropping the oldest beyond the grid's `dedupe.recent`. */
   remember(key: number): void {
-    const limit = this.ring.length;
-    if (this.size < limit) {
-      this.ring[this.size] = key;
-      this.size += 1;
-    } else {
-      const oldest = this.ring[this.head] as number;
-      const left = (this.inRing.get(oldest) as number) - 1;
-      if (left === 0) this.inRing.delete(oldest);
-      else this.inRing.set(oldest, left);
+    const limit = this.compiled.recentLimit;
+    if (this.ring.length < limit) this.ring.push(key);
+    else {
       this.ring[this.head] = key;
       this.head = (this.head + 1) % limit;
     }
-    this.inRing.set(key, (this.inRing.get(key) ?? 0) + 1);
   }
 
   /** The recent ids (`recentKey` text), oldest first. */
   recent(): string[] {
     const keys: string[] = [];
-    for (let i = 0; i < this.size; i += 1) {
-      keys.push(toBase64Digits(this.ring[(this.head + i) % this.size] as number, RECENT_KEY_CHARS));
-    }
+    const size = this.ring.length;
+    for (let i = 0; i < size; i += 1) keys.push(toBase64Digits(this.ring[(this.head + i) % size] as number, RECENT_KEY_CHARS));
     return keys;
   }
 
@@ -103,10 +104,13 @@ export class WorkingState {
       counters,
       properties: new Map(this.properties),
       recent: this.recent(),
-      inputPositions: this.inputPositions,
+      inputPositions: new Map(this.inputPositions),
     };
   }
 }
+
+/** The input positions of a new contact (never changed: the engine does not write them). */
+const NO_POSITIONS: ReadonlyMap<string, number> = new Map();
 
 /** What one `applyInPlace` did; one object per grid, overwritten by the next call (read it before). */
 export interface InPlaceResult {
