@@ -131,6 +131,7 @@ export const ERROR_CATALOGUE = {
   InvalidEvents: entry('INVALID_EVENTS', 'HTTP 400: events fail validation (every failing item and field listed)', false),
   PayloadTooLarge: entry('PAYLOAD_TOO_LARGE', 'HTTP 413: the body or the batch is too large', false),
   UnsupportedMediaType: entry('UNSUPPORTED_MEDIA_TYPE', 'HTTP 415: the body is not JSON', false),
+  Forbidden: entry('FORBIDDEN', 'HTTP 403: the API key may not do this (a console viewer editing or publishing)', false),
   NotFound: entry('NOT_FOUND', 'HTTP 404: no such route', false),
   ContactNotFound: entry('CONTACT_NOT_FOUND', 'HTTP 404: no contact with this id has been scored', false),
   Unavailable: entry('UNAVAILABLE', 'HTTP 503: a dependency (Redis) is unavailable', true),

@@ -20,6 +20,8 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:recent:{<contactId>}`        | list       | read API projection | recent score changes, newest first              |
  * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence and score               |
  * | `<prefix>:leaderboard`                 | sorted set | read API projection | contactId by latest emitted score               |
+ * | `<prefix>:{console}:grid`              | string     | console             | the grid the console last published (JSON)      |
+ * | `<prefix>:{console}:audit`             | list       | console             | every publish (who, when, versions), newest first |
  */
 export class KeyLayout {
   /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
@@ -74,6 +76,15 @@ export class KeyLayout {
 
   leaderboard(): string {
     return `${this.prefix}:leaderboard`;
+  }
+
+  /** The console's two keys share the hash tag `{console}`: one MULTI writes both on a cluster too. */
+  consoleGrid(): string {
+    return `${this.prefix}:{console}:grid`;
+  }
+
+  consoleAudit(): string {
+    return `${this.prefix}:{console}:audit`;
   }
 
   /** Every key of one contact (all in the contact's hash slot). */

@@ -1,0 +1,187 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { BacktestReport } from '@leadscore/calibration';
+import { loadGrid, type Grid } from '@leadscore/engine';
+import { ErrorCode, isRetriable } from '@leadscore/errors';
+import { createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
+import type { ConsoleKeys, SignedIn } from './console-keys.js';
+import type { ConsoleMetrics } from './console-metrics.js';
+import { compareDrafts, type BacktestHistory } from './draft-backtest.js';
+import { applyGridEdit, gridTable, withVersion, type GridEdit } from './grid-table.js';
+import { CONSOLE_PAGE_HTML } from './page-html.js';
+import type { PublishedGridStore } from './published-grid-store.js';
+
+/** The grid the console shows as live: the last one it published, else GRID_FILE's. */
+export interface LiveGrid {
+  readonly yaml: string;
+  readonly grid: Grid;
+  readonly publishedBy: string | null;
+  readonly publishedAt: number | null;
+}
+
+export interface ConsoleAppOptions {
+  readonly keys: ConsoleKeys;
+  readonly store: PublishedGridStore;
+  readonly live: LiveGrid;
+  readonly history: BacktestHistory | undefined;
+  readonly script: string;
+  readonly metrics: ConsoleMetrics;
+  readonly readiness: Readiness;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const OPEN_ROUTES = new Set(['/', '/app.js', '/healthz', '/readyz', '/metrics']);
+const DIFF_SHOWN = 50;
+
+/**
+ * The console's HTTP app, built without listening (tests call `app.inject`).
+ *
+ *   GET  /, /app.js                 the page and its bundled script (open: the page asks for a key)
+ *   GET  /api/me                    who the key is (name, role)
+ *   GET  /api/live                  the live grid: YAML, sheet, who published it
+ *   POST /api/draft/table  {yaml}   a draft's sheet and its validation issues
+ *   POST /api/draft/edit   {yaml, edit}  editor: one sheet edit applied, the new YAML and sheet
+ *   POST /api/backtest     {yaml}   the draft beside the live grid on CONSOLE_HISTORY_FILE
+ *   POST /api/publish      {yaml}   editor: the draft becomes live, version + 1, audited
+ *   GET  /api/audit                 publishes, newest first
+ *
+ * Every /api route needs a key of CONSOLE_EDITOR_KEYS or CONSOLE_VIEWER_KEYS (401), the editor
+ * routes an editor's (403 FORBIDDEN for a viewer).
+ */
+export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
+  const now = options.now ?? Date.now;
+  let live = options.live;
+  const app = createHttpApp({
+    logger: options.logger,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    fastify: { bodyLimit: 2 * 1024 * 1024 },
+    logged: (route) => !OPEN_ROUTES.has(route),
+    toHttpError,
+  });
+  const signedIn = new WeakMap<FastifyRequest, SignedIn>();
+  app.addHook('preHandler', async (request) => {
+    if (!(request.routeOptions.url ?? '').startsWith('/api/')) return;
+    const who = options.keys.identify(request.headers);
+    if (!who) {
+      throw new HttpError(401, ErrorCode.Unauthorized, 'a console key is required: send "X-API-Key: <key>"', [
+        { path: 'headers.x-api-key', message: 'missing or not a known key' },
+      ]);
+    }
+    signedIn.set(request, who);
+  });
+  const editor = (request: FastifyRequest): SignedIn => {
+    const who = signedIn.get(request)!;
+    if (who.role !== 'editor') {
+      throw new HttpError(403, ErrorCode.Forbidden, `${who.name} is a viewer: only editors may edit or publish`);
+    }
+    return who;
+  };
+
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_PAGE_HTML));
+  app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(options.script));
+
+  app.get('/api/me', async (request) => signedIn.get(request));
+  app.get('/api/live', async () => ({
+    yaml: live.yaml,
+    version: live.grid.version,
+    publishedBy: live.publishedBy,
+    publishedAt: live.publishedAt,
+    table: gridTable(live.yaml),
+  }));
+  app.post<{ Body: { yaml?: unknown } }>('/api/draft/table', async (request) => ({ table: gridTable(yamlOf(request.body)) }));
+  app.post<{ Body: { yaml?: unknown; edit?: GridEdit } }>('/api/draft/edit', async (request) => {
+    editor(request);
+    const source = yamlOf(request.body);
+    const edit = request.body?.edit;
+    if (typeof edit !== 'object' || edit === null) throw invalid('body.edit', 'must be an edit of the sheet');
+    let yaml: string;
+    try {
+      yaml = applyGridEdit(source, edit);
+    } catch (error) {
+      if (error instanceof RangeError) throw invalid('body.edit', error.message);
+      throw error;
+    }
+    return { yaml, table: gridTable(yaml) };
+  });
+  app.post<{ Body: { yaml?: unknown } }>('/api/backtest', async (request) => {
+    if (!options.history) {
+      throw new HttpError(409, ErrorCode.InvalidRequest, 'no history to test on: set CONSOLE_HISTORY_FILE');
+    }
+    const draft = validDraft(yamlOf(request.body));
+    const comparison = compareDrafts(live.grid, draft, options.history, now());
+    const cap = <T>(list: readonly T[]) => list.slice(0, DIFF_SHOWN);
+    return {
+      at: comparison.at,
+      withOutcomes: comparison.withOutcomes,
+      live: summary(comparison.live),
+      draft: summary(comparison.draft),
+      mqlDiff: {
+        ...comparison.mqlDiff,
+        gainedTotal: comparison.mqlDiff.gained.length,
+        lostTotal: comparison.mqlDiff.lost.length,
+        gained: cap(comparison.mqlDiff.gained),
+        lost: cap(comparison.mqlDiff.lost),
+      },
+    };
+  });
+  app.post<{ Body: { yaml?: unknown } }>('/api/publish', async (request) => {
+    const who = editor(request);
+    const oldVersion = live.grid.version;
+    const yaml = withVersion(yamlOf(request.body), oldVersion + 1);
+    const grid = validDraft(yaml);
+    const at = now();
+    await options.store.publish(
+      { version: grid.version, yaml, publishedAt: at, publishedBy: who.name },
+      { by: who.name, at, oldVersion, newVersion: grid.version, gridName: grid.name },
+    );
+    live = { yaml, grid, publishedBy: who.name, publishedAt: at };
+    options.metrics.publishes.inc();
+    request.log.info({ by: who.name, oldVersion, newVersion: grid.version }, 'grid published');
+    return { version: grid.version, yaml, publishedBy: who.name, publishedAt: at };
+  });
+  app.get('/api/audit', async () => ({ entries: await options.store.audit(50) }));
+  return app;
+}
+
+function summary(report: BacktestReport) {
+  return {
+    grid: report.grid,
+    contacts: report.contacts,
+    converters: report.converters,
+    histogram: report.histogram,
+    deciles: report.deciles,
+    auc: report.roc.auc,
+    thresholds: report.gridThresholds.map((t) => ({ name: t.name, selected: t.selected })),
+  };
+}
+
+function invalid(path: string, message: string): HttpError {
+  return new HttpError(400, ErrorCode.InvalidRequest, `${path} ${message}`, [{ path, message }]);
+}
+
+function yamlOf(body: { yaml?: unknown } | undefined): string {
+  if (typeof body?.yaml !== 'string') throw invalid('body.yaml', 'must be the grid as YAML text');
+  return body.yaml;
+}
+
+/** The draft as a grid, or 400 GRID_INVALID with every issue (the page shows them on their cells). */
+function validDraft(yaml: string): Grid {
+  const { grid, issues } = gridTable(yaml);
+  if (grid) return loadGrid(yaml);
+  throw new HttpError(
+    400,
+    ErrorCode.GridInvalid,
+    `the draft has ${issues.length} validation issue(s)`,
+    issues.map((i) => ({ path: i.path, message: i.message })),
+  );
+}
+
+function toHttpError(error: Error & { statusCode?: number }): HttpError {
+  if (isRetriable(error)) return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis) is unavailable; retry shortly');
+  if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+    return new HttpError(error.statusCode, ErrorCode.InvalidRequest, error.message);
+  }
+  return new HttpError(500, ErrorCode.Internal, 'internal error');
+}

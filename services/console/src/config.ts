@@ -1,0 +1,40 @@
+import { EnvReader, type RedisSettings } from '@leadscore/service-kit';
+import { parseNamedKeys, type NamedKey } from './console-keys.js';
+
+/** The console's configuration: read once from the environment by `main`, then frozen. */
+export interface ConsoleConfig extends RedisSettings {
+  readonly redisKeyPrefix: string;
+  /** The live grid until the console has published one (GRID_FILE, the starter grid by default). */
+  readonly gridFile: string;
+  /** NDJSON events the drafts are backtested on (CONSOLE_HISTORY_FILE); none: no backtest page. */
+  readonly historyFile: string | undefined;
+  /** Outcomes CSV of that history (CONSOLE_OUTCOMES_FILE), for lift and ROC AUC. */
+  readonly outcomesFile: string | undefined;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  /** `name:key` pairs (CONSOLE_EDITOR_KEYS, CONSOLE_VIEWER_KEYS). Never logged. */
+  readonly editorKeys: readonly NamedKey[];
+  readonly viewerKeys: readonly NamedKey[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
+export function loadConsoleConfig(env: Env): ConsoleConfig {
+  const read = new EnvReader(env);
+  const editorKeys = parseNamedKeys(read.list('CONSOLE_EDITOR_KEYS', true), 'CONSOLE_EDITOR_KEYS', read.problems);
+  const viewerKeys = parseNamedKeys(read.list('CONSOLE_VIEWER_KEYS', false), 'CONSOLE_VIEWER_KEYS', read.problems);
+  return read.done<ConsoleConfig>({
+    ...read.redisSettings(),
+    redisKeyPrefix: read.redisKeyPrefix(),
+    gridFile: read.gridFile(),
+    historyFile: read.raw('CONSOLE_HISTORY_FILE'),
+    outcomesFile: read.raw('CONSOLE_OUTCOMES_FILE'),
+    httpHost: read.text('HTTP_HOST', '0.0.0.0'),
+    httpPort: read.int('HTTP_PORT', 8095, 0, 65535),
+    logLevel: read.logLevel(),
+    editorKeys,
+    viewerKeys,
+  });
+}

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { parseOutcomes, readEventHistory } from '@leadscore/calibration';
+import { loadGrid } from '@leadscore/engine';
+import { ErrorCode } from '@leadscore/errors';
+import { KeyLayout } from '@leadscore/redis-layout';
+import { connectRedis, quitRedis, Readiness, ServiceError, type RedisClient, type RunnableService } from '@leadscore/service-kit';
+import { createConsoleApp, type LiveGrid } from './app.js';
+import type { ConsoleConfig } from './config.js';
+import { ConsoleKeys } from './console-keys.js';
+import { ConsoleMetrics } from './console-metrics.js';
+import type { BacktestHistory } from './draft-backtest.js';
+import { PublishedGridStore } from './published-grid-store.js';
+import { bundleWebPage } from './web-bundle.js';
+
+export interface ConsoleServiceOptions {
+  readonly config: ConsoleConfig;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    const code = what === 'grid' ? ErrorCode.GridUnreadable : ErrorCode.ConfigInvalid;
+    throw new ServiceError(code, `cannot read the ${what} file ${path} (${reason})`, { cause: error });
+  }
+}
+
+/** The console: Redis (its published grid and audit), the history it tests drafts on, and its HTTP app. */
+export class ConsoleService implements RunnableService {
+  readonly metrics = new ConsoleMetrics({ defaultMetrics: true });
+  readonly readiness = new Readiness();
+  private redis: RedisClient | undefined;
+  private app: FastifyInstance | undefined;
+  private port: number | undefined;
+
+  constructor(private readonly options: ConsoleServiceOptions) {}
+
+  get httpPort(): number {
+    return this.port ?? this.options.config.httpPort;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    const now = this.options.now ?? Date.now;
+    this.readiness.set('startup', 'starting');
+    const [script, history] = await Promise.all([bundleWebPage(), this.readHistory(now())]);
+    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
+    const store = new PublishedGridStore(this.redis, new KeyLayout(config.redisKeyPrefix));
+    const published = await store.current();
+    const yaml = published?.yaml ?? (await readText(config.gridFile, 'grid'));
+    const live: LiveGrid = {
+      yaml,
+      grid: loadGrid(yaml, published ? 'the published grid' : config.gridFile),
+      publishedBy: published?.publishedBy ?? null,
+      publishedAt: published?.publishedAt ?? null,
+    };
+    this.app = createConsoleApp({
+      keys: new ConsoleKeys(config.editorKeys, config.viewerKeys),
+      store,
+      live,
+      history,
+      script,
+      metrics: this.metrics,
+      readiness: this.readiness,
+      logger,
+      now,
+    });
+    await this.app.listen({ port: config.httpPort, host: config.httpHost });
+    const address = this.app.server.address();
+    this.port = typeof address === 'object' && address ? address.port : config.httpPort;
+    this.readiness.set('startup', null);
+    logger.info(
+      { port: this.port, grid: live.grid.name, gridVersion: live.grid.version, history: history ? history.events.events : null },
+      'console started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await quitRedis(this.redis);
+  }
+
+  private async readHistory(receivedAt: number): Promise<BacktestHistory | undefined> {
+    const { historyFile, outcomesFile } = this.options.config;
+    if (!historyFile) return undefined;
+    const events = await readEventHistory((await readText(historyFile, 'history')).split('\n'), receivedAt, historyFile);
+    const outcomes = outcomesFile ? parseOutcomes(await readText(outcomesFile, 'outcomes'), outcomesFile).outcomes : undefined;
+    return { events, outcomes };
+  }
+}
