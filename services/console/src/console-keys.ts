@@ -46,7 +46,9 @@ export function parseNamedKeys(entries: readonly string[], variable: string, pro
     const name = colon < 0 ? '' : entry.slice(0, colon).trim();
     const key = colon < 0 ? '' : entry.slice(colon + 1).trim();
     if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name) || key.length < 16) {
-      problems.push(`${variable} entry ${i + 1} must be name:key, a name of 1-64 letters, digits or ._@- and a key of at least 16 characters`);
+      problems.push(
+        `${variable} entry ${i + 1} must be name:key, a name of 1-64 letters, digits or ._@- and a key of at least 16 characters`,
+      );
       return [];
     }
     return [{ name, key }];

@@ -2,10 +2,11 @@ import { ServiceMetrics } from '@leadscore/service-kit';
 
 /** The console's Prometheus metrics. */
 export class ConsoleMetrics extends ServiceMetrics {
-  readonly requests = this.counter('leadscore_console_requests_total', 'HTTP requests answered, by route pattern and status code.', [
-    'route',
-    'status',
-  ]);
+  readonly requests = this.counter(
+    'leadscore_console_requests_total',
+    'HTTP requests answered, by route pattern and status code.',
+    ['route', 'status'],
+  );
   readonly requestDuration = this.histogram(
     'leadscore_console_request_duration_seconds',
     'Time to answer an HTTP request, by route pattern.',

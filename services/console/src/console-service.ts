@@ -49,7 +49,10 @@ export class ConsoleService implements RunnableService {
     const now = this.options.now ?? Date.now;
     this.readiness.set('startup', 'starting');
     const [script, history] = await Promise.all([bundleWebPage(), this.readHistory(now())]);
-    this.redis = await connectRedis(config.redisUrl, this.readiness, { cluster: config.redisCluster, security: config.redisSecurity });
+    this.redis = await connectRedis(config.redisUrl, this.readiness, {
+      cluster: config.redisCluster,
+      security: config.redisSecurity,
+    });
     const store = new PublishedGridStore(this.redis, new KeyLayout(config.redisKeyPrefix));
     const published = await store.current();
     const yaml = published?.yaml ?? (await readText(config.gridFile, 'grid'));

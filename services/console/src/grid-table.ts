@@ -1,12 +1,31 @@
 import { GridValidationError, loadGrid, type Grid } from '@leadscore/engine';
 import { isScalar, isSeq } from 'yaml';
-import { addKey, insertItem, parseGridDocument, removeItem, removeKey, scalarText, setValue, swapItems } from './grid-text-edits.js';
+import {
+  addKey,
+  insertItem,
+  parseGridDocument,
+  removeItem,
+  removeKey,
+  scalarText,
+  setValue,
+  swapItems,
+} from './grid-text-edits.js';
 
 /** The tiers a marketer's scoring sheet shows as columns: total points from 1, 2, 5, 10 events on. */
 export const TIER_COLUMNS = [1, 2, 5, 10] as const;
 
 export type RuleColumn = 'label' | 'on' | 'points' | 'limit' | 'within' | `tier:${(typeof TIER_COLUMNS)[number]}`;
-export const RULE_COLUMNS: readonly RuleColumn[] = ['label', 'on', 'points', 'tier:1', 'tier:2', 'tier:5', 'tier:10', 'limit', 'within'];
+export const RULE_COLUMNS: readonly RuleColumn[] = [
+  'label',
+  'on',
+  'points',
+  'tier:1',
+  'tier:2',
+  'tier:5',
+  'tier:10',
+  'limit',
+  'within',
+];
 
 /** One rule as a row of the sheet; cells are text as the marketer reads them ('' when not set). */
 export interface RuleRow {
@@ -165,7 +184,9 @@ function editTier(source: string, rule: number, atLeast: number, raw: string): s
   const document = parseGridDocument(source);
   const tiers = document.getIn(['rules', rule, 'tiers'], true);
   const items = isSeq(tiers) ? tiers.items : [];
-  const atLeasts = items.map((item) => (document.getIn(['rules', rule, 'tiers', items.indexOf(item), 'atLeast']) as unknown) ?? null);
+  const atLeasts = items.map(
+    (item) => (document.getIn(['rules', rule, 'tiers', items.indexOf(item), 'atLeast']) as unknown) ?? null,
+  );
   const at = atLeasts.indexOf(atLeast);
   const empty = raw.trim() === '';
   if (at >= 0) {
@@ -201,7 +222,9 @@ export function applyGridEdit(source: string, edit: GridEdit): string {
       if (column.startsWith('tier:')) return editTier(source, rule, Number(column.slice(5)), value);
       if (column === 'on') return editOn(source, rule, value);
       if (column === 'label' || column === 'within') {
-        return value.trim() === '' ? removeKey(source, ['rules', rule, column]) : setValue(source, ['rules', rule, column], value.trim());
+        return value.trim() === ''
+          ? removeKey(source, ['rules', rule, column])
+          : setValue(source, ['rules', rule, column], value.trim());
       }
       return setOrRemove(source, ['rules', rule, column], value);
     }

@@ -1,4 +1,15 @@
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 
 /** A path in the grid document: keys and sequence indexes (`['rules', 3, 'tiers', 1, 'points']`). */
 export type DocPath = readonly (string | number)[];
@@ -16,7 +27,8 @@ export function parseGridDocument(text: string): Document.Parsed {
 /** A scalar as YAML text: plain when that reads back the same, else JSON's double-quoted form (valid YAML). */
 export function scalarText(value: string | number | boolean): string {
   if (typeof value !== 'string') return String(value);
-  const plain = /^[A-Za-z_/][A-Za-z0-9 _./()+-]*$/.test(value) && !/\s$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value);
+  const plain =
+    /^[A-Za-z_/][A-Za-z0-9 _./()+-]*$/.test(value) && !/\s$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value);
   return plain ? value : JSON.stringify(value);
 }
 

@@ -28,7 +28,9 @@ export interface MqlDiff {
 }
 
 /** The MQL threshold of a grid: the one named MQL, else the first one; null when it has none. */
-export function mqlThreshold(thresholds: readonly { name: string; at: number }[] | undefined): { name: string; at: number } | null {
+export function mqlThreshold(
+  thresholds: readonly { name: string; at: number }[] | undefined,
+): { name: string; at: number } | null {
   const list = thresholds ?? [];
   return list.find((t) => t.name === 'MQL') ?? list[0] ?? null;
 }

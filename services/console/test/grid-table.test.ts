@@ -35,7 +35,9 @@ describe('the grid as a sheet', () => {
 
   it('changes only the edited value: comments, flow maps and long lines stay byte-identical', () => {
     const edited = applyGridEdit(starter, { kind: 'cell', rule: 0, column: 'tier:2', value: '1200' });
-    expect(changedLines(starter, edited)).toEqual([['      - { atLeast: 2, points: 1000 }', '      - { atLeast: 2, points: 1200 }']]);
+    expect(changedLines(starter, edited)).toEqual([
+      ['      - { atLeast: 2, points: 1000 }', '      - { atLeast: 2, points: 1200 }'],
+    ]);
     const back = applyGridEdit(edited, { kind: 'cell', rule: 0, column: 'tier:2', value: '1000' });
     expect(back).toBe(starter);
     expect(withVersion(starter, 2)).toBe(starter.replace('\nversion: 1\n', '\nversion: 2\n'));
@@ -81,7 +83,11 @@ describe('the grid as a sheet', () => {
     expect(applyGridEdit(added, { kind: 'removeRule', rule: last })).toBe(starter);
 
     const moved = applyGridEdit(starter, { kind: 'moveRule', rule: 1, direction: 'up' });
-    expect(loadGrid(moved).rules.slice(0, 2).map((r) => r.id)).toEqual(['low-velocity-asset', 'key-pages']);
+    expect(
+      loadGrid(moved)
+        .rules.slice(0, 2)
+        .map((r) => r.id),
+    ).toEqual(['low-velocity-asset', 'key-pages']);
     // each rule moves with the comment lines above it
     expect(moved.indexOf('# Downloads of "low-velocity"')).toBeLessThan(moved.indexOf('# Someone reading the pricing'));
     expect(applyGridEdit(moved, { kind: 'moveRule', rule: 0, direction: 'down' })).toBe(starter);

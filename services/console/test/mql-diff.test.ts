@@ -11,12 +11,22 @@ const starter = readFileSync(STARTER_GRID_FILE, 'utf8');
 const at = Date.parse('2026-03-01T00:00:00Z');
 
 function event(contactId: string, n: number, type: string, properties: Record<string, unknown> = {}) {
-  return JSON.stringify({ eventId: `${contactId}-${n}`, contactId, type, occurredAt: new Date(at - n * 60_000).toISOString(), properties });
+  return JSON.stringify({
+    eventId: `${contactId}-${n}`,
+    contactId,
+    type,
+    occurredAt: new Date(at - n * 60_000).toISOString(),
+    properties,
+  });
 }
 
 describe('the MQL diff', () => {
   it('lists contacts MQL under one grid only, with their breakdowns, highest draft score first', () => {
-    const c = (contactId: string, score: number) => ({ contactId, score, contributions: [{ ruleId: 'r', label: null, count: 1, points: score }] });
+    const c = (contactId: string, score: number) => ({
+      contactId,
+      score,
+      contributions: [{ ruleId: 'r', label: null, count: 1, points: score }],
+    });
     const diff = mqlDiff(
       [c('a', 900), c('b', 1000), c('c', 1200), c('d', 100)],
       [c('a', 1100), c('b', 900), c('c', 1300), c('d', 1000)],

@@ -50,7 +50,8 @@ async function api<T>(path: string, body?: unknown): Promise<T> {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = await response.json();
-  if (!response.ok) throw Object.assign(new Error(json.error?.message ?? response.statusText), { body: json, status: response.status });
+  if (!response.ok)
+    throw Object.assign(new Error(json.error?.message ?? response.statusText), { body: json, status: response.status });
   return json as T;
 }
 
@@ -99,7 +100,8 @@ function renderGrid(): void {
 
   const grid = el('table', { id: 'rules' });
   const head = el('tr');
-  for (const name of ['#', 'Rule', 'What it counts', ...COLUMNS.map(([, title]) => title), 'Other tiers', '']) head.append(el('th', {}, name));
+  for (const name of ['#', 'Rule', 'What it counts', ...COLUMNS.map(([, title]) => title), 'Other tiers', ''])
+    head.append(el('th', {}, name));
   grid.append(head);
   for (const row of table.rows) {
     const tr = el('tr', { 'data-rule-id': row.id });
@@ -181,7 +183,11 @@ async function renderTest(): Promise<void> {
       tr.append(el('th', {}, name), el('td', {}, live), el('td', {}, draft));
       summary.append(tr);
     };
-    line('Grid', `${result.live.grid.name} v${result.live.grid.version}`, `${result.draft.grid.name} v${result.draft.grid.version}`);
+    line(
+      'Grid',
+      `${result.live.grid.name} v${result.live.grid.version}`,
+      `${result.draft.grid.name} v${result.draft.grid.version}`,
+    );
     line('Contacts', String(result.live.contacts), String(result.draft.contacts));
     line('ROC AUC', pct(result.live.auc), pct(result.draft.auc));
     for (const t of result.draft.thresholds) {
@@ -206,16 +212,31 @@ async function renderTest(): Promise<void> {
       page.append(el('h3', {}, `${title} (${total})`));
       const t = el('table', { id });
       t.append(el('tr'));
-      t.firstElementChild!.append(el('th', {}, 'Contact'), el('th', {}, 'Live'), el('th', {}, 'Draft'), el('th', {}, 'Draft breakdown'));
+      t.firstElementChild!.append(
+        el('th', {}, 'Contact'),
+        el('th', {}, 'Live'),
+        el('th', {}, 'Draft'),
+        el('th', {}, 'Draft breakdown'),
+      );
       for (const e of entries) {
         const tr = el('tr', { 'data-contact': e.contactId });
         const breakdown = e.draft.map((c) => `${c.ruleId} ×${c.count}: ${c.points}`).join('; ');
-        tr.append(el('td', {}, e.contactId), el('td', {}, String(e.liveScore)), el('td', {}, String(e.draftScore)), el('td', {}, breakdown));
+        tr.append(
+          el('td', {}, e.contactId),
+          el('td', {}, String(e.liveScore)),
+          el('td', {}, String(e.draftScore)),
+          el('td', {}, breakdown),
+        );
         t.append(tr);
       }
       page.append(t);
     };
-    diff(`${result.mqlDiff.threshold} under the draft, not live`, 'mql-gained', result.mqlDiff.gained, result.mqlDiff.gainedTotal);
+    diff(
+      `${result.mqlDiff.threshold} under the draft, not live`,
+      'mql-gained',
+      result.mqlDiff.gained,
+      result.mqlDiff.gainedTotal,
+    );
     diff(`${result.mqlDiff.threshold} live, not under the draft`, 'mql-lost', result.mqlDiff.lost, result.mqlDiff.lostTotal);
     status('Backtest done');
   } catch (error) {
@@ -227,7 +248,13 @@ async function renderPublish(): Promise<void> {
   const page = $('page-publish');
   page.replaceChildren(el('h2', {}, 'Publish'));
   const live = await api<{ version: number; publishedBy: string | null }>('/api/live');
-  page.append(el('p', { id: 'live-version' }, `Live grid: version ${live.version}${live.publishedBy ? `, published by ${live.publishedBy}` : ''}`));
+  page.append(
+    el(
+      'p',
+      { id: 'live-version' },
+      `Live grid: version ${live.version}${live.publishedBy ? `, published by ${live.publishedBy}` : ''}`,
+    ),
+  );
   if (state.role === 'editor') {
     const button = el('button', { type: 'button', id: 'publish' }, `Publish the draft as version ${live.version + 1}`);
     button.addEventListener('click', async () => {
