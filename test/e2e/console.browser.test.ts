@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STARTER_GRID } from '../support/scorer-harness.js';
-import { ServiceProcess } from '../support/service-process.js';
+import { scorerEnv, serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { ScorerProcess } from '../support/scorer-process.js';
+import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
+import { freshTopics } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
 
 /**
@@ -21,11 +23,14 @@ const CONSOLE_BIN = fileURLToPath(new URL('../../services/console/bin/console.js
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));
 const EDITOR_KEY = 'console-editor-key-0123456789';
 const VIEWER_KEY = 'console-viewer-key-0123456789';
+const INGEST_KEY = 'console-ingest-key-0123456789';
 
 describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
   const ctx = testContext();
   let browser: Browser;
   let consoleProcess: ServiceProcess;
+  let ingest: ServiceProcess;
+  let scorer: ScorerProcess;
 
   beforeAll(async () => {
     if (!available)
@@ -51,13 +56,21 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
         event('webinar-only', 1, 'webinar_registered'),
       ].join('\n'),
     );
+    const { topics } = await freshTopics('console', 3);
+    const keyPrefix = ctx.uniqueName('console');
+    const common = { ...serviceEnv(topics, keyPrefix), LOG_LEVEL: 'info', PROVISION: 'true' };
+    scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(dir, 'scorer.log'));
+    ingest = new ServiceProcess(
+      'ingest',
+      SERVICE_BINS.ingest,
+      { ...common, INGEST_API_KEYS: INGEST_KEY },
+      join(dir, 'ingest.log'),
+    );
     consoleProcess = new ServiceProcess(
       'console',
       CONSOLE_BIN,
       {
-        REDIS_URL: ctx.redisUrl,
-        REDIS_CLUSTER: String(ctx.redisCluster),
-        REDIS_KEY_PREFIX: ctx.uniqueName('console'),
+        ...common,
         GRID_FILE: STARTER_GRID,
         CONSOLE_HISTORY_FILE: history,
         CONSOLE_EDITOR_KEYS: `ana:${EDITOR_KEY}`,
@@ -66,16 +79,16 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
       },
       join(dir, 'console.log'),
     );
-    await consoleProcess.start();
-    await consoleProcess.waitReady();
+    await Promise.all([scorer.start(), ingest.start(), consoleProcess.start()]);
+    await Promise.all([scorer.waitReady(), ingest.waitReady(), consoleProcess.waitReady()]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await browser?.close();
-    await consoleProcess?.stop();
+    await Promise.all([consoleProcess, ingest, scorer].map((p) => p?.stop().catch(() => undefined)));
   });
 
   async function signIn(page: Page, key: string): Promise<void> {
@@ -169,4 +182,33 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
     expect(await post('/api/draft/edit', VIEWER_KEY)).toBe(403);
     expect(await post('/api/publish')).toBe(401);
   }, 60_000);
+
+  it('an event ingested over HTTP shows its MQL crossing in the live feed', async () => {
+    const page = await browser.newPage();
+    await signIn(page, VIEWER_KEY);
+    await page.click('nav button[data-page="feed"]');
+    await expect.poll(() => page.textContent('#feed-state')).toBe('connected');
+    const contactId = `feed-${ctx.uniqueName('c')}`;
+    const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    // two pricing visits: 1000 under the grid the scorer runs, the MQL threshold
+    const events = [1, 2].map((n) => ({
+      eventId: `${contactId}-${n}`,
+      contactId,
+      type: 'page_viewed',
+      occurredAt: t(10 - n),
+      properties: { path: '/pricing' },
+    }));
+    const response = await fetch(await ingest.url('/v1/events'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    expect(response.status).toBe(202);
+    const crossing = page.locator(`#feed tr.feed-crossing[data-contact="${contactId}"]`);
+    await crossing.waitFor({ timeout: 60_000 });
+    expect(await crossing.locator('td').allTextContents()).toEqual([expect.any(String), contactId, 'MQL reached', '1000']);
+    await expect.poll(() => page.locator(`#feed tr.feed-score[data-contact="${contactId}"]`).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'feed.png'), fullPage: true });
+    await page.close();
+  }, 90_000);
 });

@@ -8,6 +8,7 @@ import type { ConsoleKeys, SignedIn } from './console-keys.js';
 import type { ConsoleMetrics } from './console-metrics.js';
 import { compareDrafts, type BacktestHistory } from './draft-backtest.js';
 import { applyGridEdit, gridTable, withVersion, type GridEdit } from './grid-table.js';
+import type { LiveFeed } from './live-feed.js';
 import { CONSOLE_PAGE_HTML } from './page-html.js';
 import type { PublishedGridStore } from './published-grid-store.js';
 
@@ -25,6 +26,8 @@ export interface ConsoleAppOptions {
   readonly live: LiveGrid;
   readonly history: BacktestHistory | undefined;
   readonly script: string;
+  /** The output topics as a feed (/api/feed); none without Kafka settings. */
+  readonly feed?: LiveFeed;
   readonly metrics: ConsoleMetrics;
   readonly readiness: Readiness;
   readonly logger: Logger;
@@ -45,6 +48,7 @@ const DIFF_SHOWN = 50;
  *   POST /api/backtest     {yaml}   the draft beside the live grid on CONSOLE_HISTORY_FILE
  *   POST /api/publish      {yaml}   editor: the draft becomes live, version + 1, audited
  *   GET  /api/audit                 publishes, newest first
+ *   GET  /api/feed                  Server-Sent Events: threshold crossings and score changes as they happen
  *
  * Every /api route needs a key of CONSOLE_EDITOR_KEYS or CONSOLE_VIEWER_KEYS (401), the editor
  * routes an editor's (403 FORBIDDEN for a viewer).
@@ -142,6 +146,25 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     return { version: grid.version, yaml, publishedBy: who.name, publishedAt: at };
   });
   app.get('/api/audit', async () => ({ entries: await options.store.audit(50) }));
+  app.get('/api/feed', async (request, reply) => {
+    const { feed } = options;
+    if (!feed) throw new HttpError(409, ErrorCode.InvalidRequest, 'no live feed: set KAFKA_BROKERS and SCHEMA_REGISTRY_URL');
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': request.id,
+    });
+    reply.raw.write(': connected\n\n');
+    const unsubscribe = feed.subscribe((item) => reply.raw.write(`event: ${item.kind}\ndata: ${JSON.stringify(item)}\n\n`));
+    // a comment line now and then keeps proxies from closing an idle stream
+    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+    request.raw.once('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  });
   return app;
 }
 

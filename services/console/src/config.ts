@@ -1,4 +1,5 @@
-import { EnvReader, type RedisSettings } from '@leadscore/service-kit';
+import { hostname } from 'node:os';
+import { EnvReader, type KafkaSettings, type RedisSettings, type RegistrySettings } from '@leadscore/service-kit';
 import { parseNamedKeys, type NamedKey } from './console-keys.js';
 
 /** The console's configuration: read once from the environment by `main`, then frozen. */
@@ -16,6 +17,8 @@ export interface ConsoleConfig extends RedisSettings {
   /** `name:key` pairs (CONSOLE_EDITOR_KEYS, CONSOLE_VIEWER_KEYS). Never logged. */
   readonly editorKeys: readonly NamedKey[];
   readonly viewerKeys: readonly NamedKey[];
+  /** Kafka and the registry for the live feed (KAFKA_BROKERS set); none: no live feed. */
+  readonly feed: (KafkaSettings & RegistrySettings & { readonly topicPrefix: string; readonly groupId: string }) | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +28,15 @@ export function loadConsoleConfig(env: Env): ConsoleConfig {
   const read = new EnvReader(env);
   const editorKeys = parseNamedKeys(read.list('CONSOLE_EDITOR_KEYS', true), 'CONSOLE_EDITOR_KEYS', read.problems);
   const viewerKeys = parseNamedKeys(read.list('CONSOLE_VIEWER_KEYS', false), 'CONSOLE_VIEWER_KEYS', read.problems);
+  const feed = read.raw('KAFKA_BROKERS')
+    ? {
+        ...read.kafkaSettings('console'),
+        ...read.registrySettings(),
+        topicPrefix: read.topicPrefix(),
+        // one group per process: every console sees every output
+        groupId: read.text('CONSOLE_GROUP_ID', `leadscore-console-${hostname()}-${process.pid}`),
+      }
+    : undefined;
   return read.done<ConsoleConfig>({
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
@@ -36,5 +48,6 @@ export function loadConsoleConfig(env: Env): ConsoleConfig {
     logLevel: read.logLevel(),
     editorKeys,
     viewerKeys,
+    feed,
   });
 }

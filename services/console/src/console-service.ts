@@ -2,15 +2,25 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { parseOutcomes, readEventHistory } from '@leadscore/calibration';
+import { AvroCodec, topicNames } from '@leadscore/contracts';
 import { loadGrid } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
 import { KeyLayout } from '@leadscore/redis-layout';
-import { connectRedis, quitRedis, Readiness, ServiceError, type RedisClient, type RunnableService } from '@leadscore/service-kit';
+import {
+  connectKafka,
+  connectRedis,
+  quitRedis,
+  Readiness,
+  ServiceError,
+  type RedisClient,
+  type RunnableService,
+} from '@leadscore/service-kit';
 import { createConsoleApp, type LiveGrid } from './app.js';
 import type { ConsoleConfig } from './config.js';
 import { ConsoleKeys } from './console-keys.js';
 import { ConsoleMetrics } from './console-metrics.js';
 import type { BacktestHistory } from './draft-backtest.js';
+import { LiveFeed } from './live-feed.js';
 import { PublishedGridStore } from './published-grid-store.js';
 import { bundleWebPage } from './web-bundle.js';
 
@@ -36,6 +46,7 @@ export class ConsoleService implements RunnableService {
   readonly readiness = new Readiness();
   private redis: RedisClient | undefined;
   private app: FastifyInstance | undefined;
+  private feed: LiveFeed | undefined;
   private port: number | undefined;
 
   constructor(private readonly options: ConsoleServiceOptions) {}
@@ -62,7 +73,9 @@ export class ConsoleService implements RunnableService {
       publishedBy: published?.publishedBy ?? null,
       publishedAt: published?.publishedAt ?? null,
     };
+    this.feed = await this.startFeed();
     this.app = createConsoleApp({
+      ...(this.feed ? { feed: this.feed } : {}),
       keys: new ConsoleKeys(config.editorKeys, config.viewerKeys),
       store,
       live,
@@ -85,7 +98,31 @@ export class ConsoleService implements RunnableService {
 
   async stop(): Promise<void> {
     await this.app?.close();
+    await this.feed?.stop();
     await quitRedis(this.redis);
+  }
+
+  private async startFeed(): Promise<LiveFeed | undefined> {
+    const { config, logger } = this.options;
+    const settings = config.feed;
+    if (!settings) return undefined;
+    const topics = topicNames(settings.topicPrefix);
+    const kafka = await connectKafka({
+      clientId: settings.kafkaClientId,
+      brokers: settings.kafkaBrokers,
+      security: settings.kafkaSecurity,
+      logger,
+    });
+    const codec = await AvroCodec.connect({
+      registryUrl: settings.schemaRegistryUrl,
+      auth: settings.schemaRegistryAuth,
+      topics,
+      register: false,
+      kinds: ['thresholdCrossed', 'scoreChanged'],
+    });
+    const feed = new LiveFeed(kafka, codec, topics, settings.groupId, this.readiness, logger);
+    await feed.start();
+    return feed;
   }
 
   private async readHistory(receivedAt: number): Promise<BacktestHistory | undefined> {

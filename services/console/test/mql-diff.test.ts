@@ -25,7 +25,7 @@ describe('the MQL diff', () => {
     const c = (contactId: string, score: number) => ({
       contactId,
       score,
-      contributions: [{ ruleId: 'r', label: null, count: 1, points: score }],
+      contributions: [{ ruleId: 'r', label: 'R', count: 1, points: score }],
     });
     const diff = mqlDiff(
       [c('a', 900), c('b', 1000), c('c', 1200), c('d', 100)],
@@ -38,7 +38,7 @@ describe('the MQL diff', () => {
       ['d', 100, 1000],
     ]);
     expect(diff.lost.map((e) => e.contactId)).toEqual(['b']);
-    expect(diff.lost[0]!.live).toEqual([{ ruleId: 'r', label: null, count: 1, points: 1000 }]);
+    expect(diff.lost[0]!.live).toEqual([{ ruleId: 'r', label: 'R', count: 1, points: 1000 }]);
   });
 
   it('compares a draft with the live grid through calibration and the engine', async () => {

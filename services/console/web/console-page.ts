@@ -60,7 +60,8 @@ function status(text: string): void {
 }
 
 function show(page: string): void {
-  for (const name of ['grid', 'test', 'publish']) $(`page-${name}`).classList.toggle('hidden', name !== page);
+  for (const name of ['grid', 'test', 'publish', 'feed']) $(`page-${name}`).classList.toggle('hidden', name !== page);
+  if (page === 'feed') void watchFeed();
   if (page === 'test') void renderTest();
   if (page === 'publish') void renderPublish();
 }
@@ -281,6 +282,60 @@ async function renderPublish(): Promise<void> {
     t.append(tr);
   }
   page.append(el('h3', {}, 'Audit'), t);
+}
+
+let watching = false;
+
+/** Reads /api/feed's Server-Sent Events through fetch (EventSource cannot send the key header). */
+async function watchFeed(): Promise<void> {
+  if (watching) return;
+  watching = true;
+  try {
+    const response = await fetch('/api/feed', { headers: { 'x-api-key': state.key } });
+    if (!response.ok || !response.body) throw new Error((await response.json()).error?.message ?? response.statusText);
+    $('feed-state').textContent = 'connected';
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n');
+        if (data) addFeedRow(JSON.parse(data));
+      }
+    }
+    $('feed-state').textContent = 'disconnected';
+  } catch (error) {
+    $('feed-state').textContent = (error as Error).message;
+  }
+  watching = false;
+}
+
+type FeedItem =
+  | { kind: 'crossing'; contactId: string; threshold: string; direction: string; score: number; at: number }
+  | { kind: 'score'; contactId: string; previousScore: number; score: number; at: number };
+
+function addFeedRow(item: FeedItem): void {
+  const tr = el('tr', { class: `feed-${item.kind}`, 'data-contact': item.contactId });
+  const what =
+    item.kind === 'crossing'
+      ? `${item.threshold} ${item.direction === 'UP' ? 'reached' : 'left'}`
+      : `score ${item.previousScore} → ${item.score}`;
+  tr.append(
+    el('td', {}, new Date(item.at).toISOString()),
+    el('td', {}, item.contactId),
+    el('td', {}, what),
+    el('td', {}, String(item.score)),
+  );
+  $('feed').firstElementChild!.after(tr);
 }
 
 async function signIn(): Promise<void> {
