@@ -143,7 +143,9 @@ function blockSeq(document: Document.Parsed, path: DocPath): YAMLSeq {
 export function removeItem(text: string, path: DocPath, index: number): string {
   const seq = blockSeq(parseGridDocument(text), path);
   if (index < 0 || index >= seq.items.length) throw new RangeError(`no item ${index} in ${path.join('.')}`);
-  let { start, end } = itemBlock(text, seq, index);
+  const block = itemBlock(text, seq, index);
+  const { end } = block;
+  let { start } = block;
   if (start >= 2 && text.slice(lineStart(text, start - 1), start).trim() === '') start = lineStart(text, start - 1);
   return splice(text, start, end, '');
 }
