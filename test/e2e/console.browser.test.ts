@@ -31,6 +31,8 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
   let consoleProcess: ServiceProcess;
   let ingest: ServiceProcess;
   let scorer: ScorerProcess;
+  let readApi: ServiceProcess;
+  let lifecycle: ServiceProcess;
 
   beforeAll(async () => {
     if (!available)
@@ -66,6 +68,18 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
       { ...common, INGEST_API_KEYS: INGEST_KEY },
       join(dir, 'ingest.log'),
     );
+    readApi = new ServiceProcess(
+      'read-api',
+      SERVICE_BINS.readApi,
+      { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
+      join(dir, 'read-api.log'),
+    );
+    lifecycle = new ServiceProcess(
+      'lifecycle',
+      SERVICE_BINS.lifecycle,
+      { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
+      join(dir, 'lifecycle.log'),
+    );
     consoleProcess = new ServiceProcess(
       'console',
       CONSOLE_BIN,
@@ -79,8 +93,9 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
       },
       join(dir, 'console.log'),
     );
-    await Promise.all([scorer.start(), ingest.start(), consoleProcess.start()]);
-    await Promise.all([scorer.waitReady(), ingest.waitReady(), consoleProcess.waitReady()]);
+    const all = [scorer, ingest, readApi, lifecycle, consoleProcess];
+    await Promise.all(all.map((p) => p.start()));
+    await Promise.all(all.map((p) => p.waitReady()));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -88,7 +103,7 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
   }, 150_000);
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([consoleProcess, ingest, scorer].map((p) => p?.stop().catch(() => undefined)));
+    await Promise.all([consoleProcess, ingest, scorer, readApi, lifecycle].map((p) => p?.stop().catch(() => undefined)));
   });
 
   async function signIn(page: Page, key: string): Promise<void> {
@@ -209,6 +224,40 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
     expect(await crossing.locator('td').allTextContents()).toEqual([expect.any(String), contactId, 'MQL reached', '1000']);
     await expect.poll(() => page.locator(`#feed tr.feed-score[data-contact="${contactId}"]`).count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'feed.png'), fullPage: true });
+
+    // the contact page, through the read API's ContactReader: score, breakdown, changes, stage
+    await expect
+      .poll(
+        async () => {
+          await page.click('nav button[data-page="feed"]');
+          await crossing.locator('a.contact-link').click();
+          await page.waitForSelector('#contact-score, #page-contact .issue');
+          return page.textContent('#page-contact');
+        },
+        { timeout: 30_000 },
+      )
+      .toContain('stage: MARKETING_QUALIFIED');
+    expect(await page.textContent('#contact-score')).toBe('Score 1000; thresholds reached: MQL; stage: MARKETING_QUALIFIED');
+    expect(await page.locator('#breakdown tr[data-rule-id="key-pages"] td').allTextContents()).toEqual([
+      'Visits of the main pages',
+      '2',
+      '1000',
+    ]);
+    expect(await page.locator('#recent-changes tr td:nth-child(2)').allTextContents()).toContain('500 → 1000');
+    await page.screenshot({ path: join(ARTIFACTS, 'contact.png'), fullPage: true });
+
+    // the leaderboard (top 20 %) holds it once the read API projected its score
+    await expect
+      .poll(
+        async () => {
+          await page.click('nav button[data-page="leaderboard"]');
+          await page.waitForSelector('#leaderboard');
+          return page.locator(`#leaderboard tr[data-contact="${contactId}"] td`).allTextContents();
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual(['1', contactId, '1000']);
+    await page.screenshot({ path: join(ARTIFACTS, 'leaderboard.png'), fullPage: true });
     await page.close();
   }, 90_000);
 });

@@ -8,6 +8,7 @@ import type { ConsoleKeys, SignedIn } from './console-keys.js';
 import type { ConsoleMetrics } from './console-metrics.js';
 import { compareDrafts, type BacktestHistory } from './draft-backtest.js';
 import { applyGridEdit, gridTable, withVersion, type GridEdit } from './grid-table.js';
+import type { ContactReader } from '@leadscore/read-api';
 import type { LiveFeed } from './live-feed.js';
 import { CONSOLE_PAGE_HTML } from './page-html.js';
 import type { PublishedGridStore } from './published-grid-store.js';
@@ -28,6 +29,8 @@ export interface ConsoleAppOptions {
   readonly script: string;
   /** The output topics as a feed (/api/feed); none without Kafka settings. */
   readonly feed?: LiveFeed;
+  /** The read API's reader (scores with the grid the scorers run: GRID_FILE). */
+  readonly reader: ContactReader;
   readonly metrics: ConsoleMetrics;
   readonly readiness: Readiness;
   readonly logger: Logger;
@@ -36,6 +39,8 @@ export interface ConsoleAppOptions {
 
 const OPEN_ROUTES = new Set(['/', '/app.js', '/healthz', '/readyz', '/metrics']);
 const DIFF_SHOWN = 50;
+/** The read API's leaderboard cap. */
+const LEADERBOARD_MAX = 1000;
 
 /**
  * The console's HTTP app, built without listening (tests call `app.inject`).
@@ -48,6 +53,8 @@ const DIFF_SHOWN = 50;
  *   POST /api/backtest     {yaml}   the draft beside the live grid on CONSOLE_HISTORY_FILE
  *   POST /api/publish      {yaml}   editor: the draft becomes live, version + 1, audited
  *   GET  /api/audit                 publishes, newest first
+ *   GET  /api/leaderboard           the top 20 % by latest score, as the read API's ?top=20% (at most 1000)
+ *   GET  /api/contacts/:contactId   score, per-rule breakdown, recent changes, lifecycle stage (404 unknown)
  *   GET  /api/feed                  Server-Sent Events: threshold crossings and score changes as they happen
  *
  * Every /api route needs a key of CONSOLE_EDITOR_KEYS or CONSOLE_VIEWER_KEYS (401), the editor
@@ -146,6 +153,22 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     return { version: grid.version, yaml, publishedBy: who.name, publishedAt: at };
   });
   app.get('/api/audit', async () => ({ entries: await options.store.audit(50) }));
+  app.get('/api/leaderboard', async () => {
+    const size = await options.reader.leaderboardSize();
+    const board = await options.reader.leaderboard(Math.min(LEADERBOARD_MAX, Math.ceil(0.2 * size)));
+    return { top: '20%', total: board.total, contacts: board.contacts };
+  });
+  app.get<{ Params: { contactId: string } }>('/api/contacts/:contactId', async (request) => {
+    const { contactId } = request.params;
+    if (contactId.length < 1 || contactId.length > 128) throw invalid('params.contactId', 'must be 1-128 characters');
+    const view = await options.reader.contact(contactId, now());
+    if (view === null) {
+      throw new HttpError(404, ErrorCode.ContactNotFound, `no contact ${JSON.stringify(contactId)} has been scored`, [
+        { path: 'params.contactId', message: 'unknown contact' },
+      ]);
+    }
+    return view;
+  });
   app.get('/api/feed', async (request, reply) => {
     const { feed } = options;
     if (!feed) throw new HttpError(409, ErrorCode.InvalidRequest, 'no live feed: set KAFKA_BROKERS and SCHEMA_REGISTRY_URL');

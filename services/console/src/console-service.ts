@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { parseOutcomes, readEventHistory } from '@leadscore/calibration';
 import { AvroCodec, topicNames } from '@leadscore/contracts';
-import { loadGrid } from '@leadscore/engine';
+import { compileGrid, loadGrid } from '@leadscore/engine';
+import { ContactReader } from '@leadscore/read-api';
 import { ErrorCode } from '@leadscore/errors';
 import { KeyLayout } from '@leadscore/redis-layout';
 import {
@@ -64,7 +65,10 @@ export class ConsoleService implements RunnableService {
       cluster: config.redisCluster,
       security: config.redisSecurity,
     });
-    const store = new PublishedGridStore(this.redis, new KeyLayout(config.redisKeyPrefix));
+    const keys = new KeyLayout(config.redisKeyPrefix);
+    const store = new PublishedGridStore(this.redis, keys);
+    // scores and breakdowns as the read API computes them: with the grid the scorers run
+    const running = compileGrid(loadGrid(await readText(config.gridFile, 'grid'), config.gridFile));
     const published = await store.current();
     const yaml = published?.yaml ?? (await readText(config.gridFile, 'grid'));
     const live: LiveGrid = {
@@ -79,6 +83,7 @@ export class ConsoleService implements RunnableService {
       keys: new ConsoleKeys(config.editorKeys, config.viewerKeys),
       store,
       live,
+      reader: new ContactReader(this.redis, keys, running),
       history,
       script,
       metrics: this.metrics,

@@ -21,12 +21,14 @@ pre { background: #f5f7f9; padding: .75rem; overflow: auto; max-height: 30rem; }
 <h1>leadscore console</h1>
 <form id="signin"><label>API key <input id="key" type="password" autocomplete="off"></label> <button>Sign in</button> <span id="who"></span></form>
 <nav class="hidden" id="nav">
-<button data-page="grid">Grid</button><button data-page="test">Test before publishing</button><button data-page="publish">Publish</button><button data-page="feed">Live feed</button>
+<button data-page="grid">Grid</button><button data-page="test">Test before publishing</button><button data-page="publish">Publish</button><button data-page="feed">Live feed</button><button data-page="leaderboard">Leaderboard</button>
 </nav>
 <p id="status" role="status"></p>
 <section id="page-grid" class="hidden"></section>
 <section id="page-test" class="hidden"></section>
 <section id="page-publish" class="hidden"></section>
+<section id="page-leaderboard" class="hidden"></section>
+<section id="page-contact" class="hidden"></section>
 <section id="page-feed" class="hidden"><h2>Live feed</h2><p id="feed-state">not connected</p><table id="feed"><tr><th>When</th><th>Contact</th><th>What</th><th>Score</th></tr></table></section>
 <script type="module" src="/app.js"></script>
 </body>

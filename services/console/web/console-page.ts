@@ -60,8 +60,10 @@ function status(text: string): void {
 }
 
 function show(page: string): void {
-  for (const name of ['grid', 'test', 'publish', 'feed']) $(`page-${name}`).classList.toggle('hidden', name !== page);
+  for (const name of ['grid', 'test', 'publish', 'feed', 'leaderboard', 'contact'])
+    $(`page-${name}`).classList.toggle('hidden', name !== page);
   if (page === 'feed') void watchFeed();
+  if (page === 'leaderboard') void renderLeaderboard();
   if (page === 'test') void renderTest();
   if (page === 'publish') void renderPublish();
 }
@@ -329,13 +331,85 @@ function addFeedRow(item: FeedItem): void {
     item.kind === 'crossing'
       ? `${item.threshold} ${item.direction === 'UP' ? 'reached' : 'left'}`
       : `score ${item.previousScore} → ${item.score}`;
-  tr.append(
-    el('td', {}, new Date(item.at).toISOString()),
-    el('td', {}, item.contactId),
-    el('td', {}, what),
-    el('td', {}, String(item.score)),
-  );
+  const who = el('td');
+  who.append(contactLink(item.contactId));
+  tr.append(el('td', {}, new Date(item.at).toISOString()), who, el('td', {}, what), el('td', {}, String(item.score)));
   $('feed').firstElementChild!.after(tr);
+}
+
+function contactLink(contactId: string): HTMLElement {
+  const a = el('a', { href: '#', class: 'contact-link' }, contactId);
+  a.addEventListener('click', (event) => {
+    event.preventDefault();
+    void renderContact(contactId);
+  });
+  return a;
+}
+
+async function renderLeaderboard(): Promise<void> {
+  const page = $('page-leaderboard');
+  page.replaceChildren(el('h2', {}, 'Leaderboard: top 20 %'));
+  const board = await api<{ total: number; contacts: { rank: number; contactId: string; score: number }[] }>('/api/leaderboard');
+  const t = el('table', { id: 'leaderboard' });
+  t.append(el('tr'));
+  t.firstElementChild!.append(el('th', {}, 'Rank'), el('th', {}, 'Contact'), el('th', {}, 'Score'));
+  for (const c of board.contacts) {
+    const tr = el('tr', { 'data-contact': c.contactId });
+    const who = el('td');
+    who.append(contactLink(c.contactId));
+    tr.append(el('td', {}, String(c.rank)), who, el('td', {}, String(c.score)));
+    t.append(tr);
+  }
+  page.append(el('p', {}, `${board.contacts.length} of ${board.total} scored contacts`), t);
+}
+
+interface ContactView {
+  contactId: string;
+  score: number;
+  breakdown: { ruleId: string; label: string; count: number; points: number }[];
+  thresholdsReached: { name: string }[];
+  lifecycle: { stage: { stage: string } | null };
+  recentChanges: { previousScore: number; score: number; evaluatedAt: number; cause: { kind: string } }[];
+}
+
+async function renderContact(contactId: string): Promise<void> {
+  show('contact');
+  const page = $('page-contact');
+  page.replaceChildren(el('h2', {}, `Contact ${contactId}`));
+  try {
+    const view = await api<ContactView>(`/api/contacts/${encodeURIComponent(contactId)}`);
+    const reached = view.thresholdsReached.map((t) => t.name).join(', ') || 'none';
+    page.append(
+      el(
+        'p',
+        { id: 'contact-score' },
+        `Score ${view.score}; thresholds reached: ${reached}; stage: ${view.lifecycle.stage?.stage ?? 'unknown'}`,
+      ),
+    );
+    const t = el('table', { id: 'breakdown' });
+    t.append(el('tr'));
+    t.firstElementChild!.append(el('th', {}, 'Rule'), el('th', {}, 'Count'), el('th', {}, 'Points'));
+    for (const c of view.breakdown) {
+      const tr = el('tr', { 'data-rule-id': c.ruleId });
+      tr.append(el('td', {}, c.label), el('td', {}, String(c.count)), el('td', {}, String(c.points)));
+      t.append(tr);
+    }
+    const changes = el('table', { id: 'recent-changes' });
+    changes.append(el('tr'));
+    changes.firstElementChild!.append(el('th', {}, 'When'), el('th', {}, 'Change'), el('th', {}, 'Cause'));
+    for (const c of view.recentChanges) {
+      const tr = el('tr');
+      tr.append(
+        el('td', {}, new Date(c.evaluatedAt).toISOString()),
+        el('td', {}, `${c.previousScore} → ${c.score}`),
+        el('td', {}, c.cause.kind),
+      );
+      changes.append(tr);
+    }
+    page.append(el('h3', {}, 'Per-rule breakdown'), t, el('h3', {}, 'Recent score changes'), changes);
+  } catch (error) {
+    page.append(el('p', { class: 'issue' }, (error as Error).message));
+  }
 }
 
 async function signIn(): Promise<void> {
