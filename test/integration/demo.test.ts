@@ -59,6 +59,9 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     expect(changes, report).toBeGreaterThan(0);
     expect(mqls, report).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${prefix}.*`);
+    // the console came up beside the scorer (its /readyz answered) and its address was printed
+    expect(run.stderr, report).toMatch(/\[demo\] console: http:\/\/127\.0\.0\.1:\d+\/ \(sign in with the key [0-9a-f]{24}\)/);
+    expect(run.stdout).toMatch(/console +http:\/\/127\.0\.0\.1:\d+\//);
     expect(run.stderr).not.toMatch(/"level":/); // the scorer's logs went to its file
   });
 });

@@ -22,6 +22,8 @@ export interface ViewSnapshot {
   /** From the scorer's /metrics; null until it answers. */
   readonly scorer: ScorerProgress | null;
   readonly scorerLogFile: string;
+  /** The console's address (docs/console.md); null when it did not start. */
+  readonly consoleUrl: string | null;
 }
 
 const BOLD = '\x1b[1m';
@@ -75,6 +77,7 @@ export function renderFrame(view: ViewSnapshot, width: number, ansi = true): str
   }
   if (view.crossings.length === 0) lines.push(paint(DIM, '  (none yet)'));
   line();
+  if (view.consoleUrl) lines.push(paint(BOLD, `console: ${view.consoleUrl}`));
   lines.push(paint(DIM, `scorer log: ${view.scorerLogFile}`));
   return lines;
 }
@@ -103,6 +106,7 @@ export function renderSummary(view: ViewSnapshot, reason: string): string {
     `  top contacts     ${top.length > 0 ? top.join(' · ') : '(none)'}`,
     `  topics           ${view.prefix}.* (Redis keys ${view.prefix}:*)`,
     `  scorer log       ${view.scorerLogFile}`,
+    ...(view.consoleUrl ? [`  console          ${view.consoleUrl} (stopped with the demo)`] : []),
   ].join('\n');
 }
 

@@ -30,6 +30,8 @@ export interface LiveViewOptions {
   readonly scorerHttpPort: number;
   readonly prefix: string;
   readonly scorerLogFile: string;
+  /** The console's address, shown under the view; null when it did not start. */
+  readonly consoleUrl: string | null;
 }
 
 /**
@@ -109,7 +111,7 @@ export class LiveView {
 
   snapshot(): ViewSnapshot {
     const now = Date.now();
-    const { producer, totalEvents, prefix, scorerLogFile } = this.options;
+    const { producer, totalEvents, prefix, scorerLogFile, consoleUrl } = this.options;
     this.samples.push({ at: now, produced: producer.produced, changes: this.board.scoreChanges });
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
     const oldest = this.samples[0]!;
@@ -132,6 +134,7 @@ export class LiveView {
       crossings: this.board.latestCrossings(),
       scorer: this.scorer,
       scorerLogFile,
+      consoleUrl,
     };
   }
 

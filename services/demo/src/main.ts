@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames, type AvroCodec } from '@leadscore/contracts';
 import { loadDemoConfig, REPO_ROOT, type DemoConfig, type Endpoints } from './demo-config.js';
@@ -6,7 +7,7 @@ import { DemoProducer } from './demo-producer.js';
 import { provisionDemoTopics } from './demo-topics.js';
 import { LiveView } from './live-view.js';
 import { renderSummary } from './live-view-render.js';
-import { describeExit, ScorerChild } from './scorer-child.js';
+import { describeExit, ServiceChild } from './service-child.js';
 import { startLocalStack } from './stack-endpoints.js';
 import { syntheticEvents } from './synthetic-events.js';
 
@@ -56,8 +57,10 @@ async function main(): Promise<number> {
   }
   const logFile = relative(process.cwd(), config.scorerLogFile) || config.scorerLogFile;
   say(`starting the scorer on topics ${config.prefix}.* (its log: ${logFile})…`);
-  const scorer = await ScorerChild.start({
+  const scorer = await ServiceChild.start({
     repoRoot: REPO_ROOT,
+    name: 'the scorer',
+    script: 'services/scorer/bin/scorer.js',
     logFile: config.scorerLogFile,
     env: {
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
@@ -89,6 +92,35 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  // The console (docs/console.md) beside the scorer; the demo goes on without it if it fails.
+  const consoleKey = randomBytes(12).toString('hex');
+  const consoleLogFile = join(dirname(config.scorerLogFile), 'console.log');
+  const webConsole = await ServiceChild.start({
+    repoRoot: REPO_ROOT,
+    name: 'the console',
+    script: 'services/console/bin/console.js',
+    logFile: consoleLogFile,
+    env: {
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      REDIS_URL: endpoints.redisUrl,
+      TOPIC_PREFIX: config.prefix,
+      REDIS_KEY_PREFIX: config.prefix,
+      HTTP_HOST: '127.0.0.1',
+      CONSOLE_EDITOR_KEYS: `demo:${consoleKey}`,
+      LOG_LEVEL: config.logLevel,
+    },
+  });
+  let consoleUrl: string | null = null;
+  try {
+    await webConsole.waitReady(60_000, () => stop.requested);
+    consoleUrl = `http://127.0.0.1:${webConsole.httpPort}/ (sign in with the key ${consoleKey})`;
+    say(`console: ${consoleUrl}`);
+  } catch (error) {
+    say(`the console did not start, the demo goes on without it: ${(error as Error).message}`);
+    webConsole.kill();
+  }
+
   let producer: DemoProducer | undefined;
   let view: LiveView | undefined;
   try {
@@ -106,6 +138,7 @@ async function main(): Promise<number> {
       scorerHttpPort: scorer.httpPort,
       prefix: config.prefix,
       scorerLogFile: logFile,
+      consoleUrl,
     });
     say(`streaming ${config.events} events for ${config.contacts} contacts at ${config.rate}/s (seed ${config.seed})`);
     await view.start();
@@ -124,6 +157,7 @@ async function main(): Promise<number> {
     await producer?.stop().catch(() => undefined);
     await view?.stop().catch(() => undefined);
     await stopScorer();
+    await webConsole.stop();
     return 1;
   }
 
@@ -142,6 +176,7 @@ async function main(): Promise<number> {
     say(`producer: ${error.message}`);
   });
   if (!(await stopScorer())) clean = false;
+  await webConsole.stop();
   await view.drain();
   await view.stop().catch(() => undefined);
   if (stop.failed) say(`${stop.reason}; its last log lines:\n${scorer.logTail()}`);

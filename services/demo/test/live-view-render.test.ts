@@ -30,6 +30,7 @@ const VIEW: ViewSnapshot = {
   ],
   scorer: { scored: 8390, duplicates: 57, lag: 22 },
   scorerLogFile: '.stack/logs/demo-scorer.log',
+  consoleUrl: 'http://127.0.0.1:8095/ (sign in with the key k)',
 };
 
 describe('live view rendering', () => {
@@ -59,6 +60,7 @@ describe('live view rendering', () => {
     expect(summary).toMatch(/stopped after 0:42 \(Ctrl-C\)/);
     expect(summary).toMatch(/score changes +2,113 across 287 contacts/);
     expect(summary).toMatch(/MQL crossings +41 up, 3 down/);
+    expect(summary).toMatch(/console +http:\/\/127.0.0.1:8095\//);
   });
 
   it('formats elapsed time', () => {

@@ -4,21 +4,25 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface ScorerChildOptions {
+export interface ServiceChildOptions {
   readonly repoRoot: string;
-  /** The scorer's environment (endpoints, TOPIC_PREFIX, …); HTTP_PORT is chosen here. */
+  /** What it is called in messages ("the scorer", "the console"). */
+  readonly name: string;
+  /** Its entry point, relative to the repository (`services/scorer/bin/scorer.js`). */
+  readonly script: string;
+  /** Its environment (endpoints, TOPIC_PREFIX, …); HTTP_PORT is chosen here unless given. */
   readonly env: Readonly<Record<string, string>>;
-  /** stdout and stderr of the scorer go here (truncated at start): no log flood on the terminal. */
+  /** stdout and stderr of the service go here (truncated at start): no log flood on the terminal. */
   readonly logFile: string;
 }
 
 /**
- * The scorer (`services/scorer/bin/scorer.js`) as a child process, as it runs in production.
+ * One of our services (the scorer, the console) as a child process, as it runs in production.
  * It gets its own process group so a Ctrl-C on the terminal reaches only the demo, which then
  * stops things in order (producer first, then the scorer). Should the demo exit without
  * stopping it, the child is killed on the way out rather than left running.
  */
-export class ScorerChild {
+export class ServiceChild {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private exitedWith: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
@@ -26,6 +30,7 @@ export class ScorerChild {
     private readonly child: ChildProcess,
     readonly httpPort: number,
     readonly logFile: string,
+    private readonly name: string,
   ) {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
@@ -40,18 +45,18 @@ export class ScorerChild {
     void this.exited.then(() => process.off('exit', killOnExit));
   }
 
-  static async start(options: ScorerChildOptions): Promise<ScorerChild> {
-    const httpPort = await freePort();
+  static async start(options: ServiceChildOptions): Promise<ServiceChild> {
+    const httpPort = options.env.HTTP_PORT !== undefined ? Number(options.env.HTTP_PORT) : await freePort();
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = openSync(options.logFile, 'w');
     try {
-      const child = spawn(process.execPath, [join(options.repoRoot, 'services/scorer/bin/scorer.js')], {
+      const child = spawn(process.execPath, [join(options.repoRoot, options.script)], {
         cwd: options.repoRoot,
         env: { ...process.env, ...options.env, HTTP_PORT: String(httpPort) },
         stdio: ['ignore', log, log],
         detached: true,
       });
-      return new ScorerChild(child, httpPort, options.logFile);
+      return new ServiceChild(child, httpPort, options.logFile, options.name);
     } finally {
       closeSync(log); // the child has its own descriptor
     }
@@ -74,7 +79,7 @@ export class ScorerChild {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !aborted()) {
       if (this.exitedWith)
-        throw new Error(`the scorer exited during start-up (${describeExit(this.exitedWith)}):\n${this.logTail()}`);
+        throw new Error(`${this.name} exited during start-up (${describeExit(this.exitedWith)}):\n${this.logTail()}`);
       try {
         const response = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(1_000) });
         if (response.status === 200) return;
@@ -83,8 +88,8 @@ export class ScorerChild {
       }
       await sleep(250);
     }
-    if (aborted()) throw new Error('stopped while the scorer was starting');
-    throw new Error(`the scorer was not ready within ${timeoutMs / 1000} s:\n${this.logTail()}`);
+    if (aborted()) throw new Error(`stopped while ${this.name} was starting`);
+    throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s:\n${this.logTail()}`);
   }
 
   /** SIGTERM (it finishes its batch, commits and leaves the group), SIGKILL after `timeoutMs`. */
@@ -103,7 +108,7 @@ export class ScorerChild {
     if (!this.exitedWith) this.child.kill('SIGKILL');
   }
 
-  /** The last lines of the scorer's log (for error messages). */
+  /** The last lines of its log (for error messages). */
   logTail(lines = 15): string {
     try {
       return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
