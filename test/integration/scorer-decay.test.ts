@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { KeyLayout } from '@leadscore/redis-layout';
 import type { ScorerServiceOptions } from '@leadscore/scorer';
+import { pollUntil } from '../support/poll-until.js';
 import { scorerEnv, startScorerInProcess } from '../support/scorer-harness.js';
 import { collectOutputs, freshTopics, produceEvents } from '../support/streams.js';
-import { testContext } from '../support/test-context.js';
+import { testContext, testRedis } from '../support/test-context.js';
 
 const DAY = 86_400_000;
 /** The scorer's clock at the start: 2026-06-30 12:00 UTC; each test moves it. */
@@ -29,7 +31,8 @@ describe('time decay (windowed rules) without new events', () => {
   ) {
     const { topics, codec, kafka } = await freshTopics(label, 2);
     const clock = { now: START };
-    const scorer = await startScorerInProcess(scorerEnv(topics, ctx.uniqueName(label), env), () => clock.now, options);
+    const keyPrefix = ctx.uniqueName(label);
+    const scorer = await startScorerInProcess(scorerEnv(topics, keyPrefix, env), () => clock.now, options);
     cleanup.push(() => scorer.stop());
     const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
     const producer = kafka.producer({ idempotent: true });
@@ -45,6 +48,13 @@ describe('time decay (windowed rules) without new events', () => {
       ...[1, 2, 3].map((i) => ({ eventId: `s${i}`, contactId, type: 'email_sent', occurredAt: openDay - i * 1000 })),
     ]);
     await changes.waitFor((items) => items.at(-1)?.value.score === 1010, 30_000, 'score 1010');
+    // Seeing the outputs does not mean the scorer has taken note that they were produced (that
+    // follows the broker's acknowledgement): a sweep before that would rightly produce the
+    // events' outbox again, same ids. The decay scenarios start once it is cleared.
+    const redis = testRedis();
+    cleanup.push(() => redis.quit());
+    const outboxKey = new KeyLayout(keyPrefix).outbox(contactId);
+    await pollUntil(async () => (await redis.exists(outboxKey)) === 0, "the events' outbox cleared");
     return { contactId, clock, scorer, changes, crossings, scoredBefore: changes.items.length };
   }
 
