@@ -57,20 +57,24 @@ async function main(): Promise<number> {
   }
   const logFile = relative(process.cwd(), config.scorerLogFile) || config.scorerLogFile;
   say(`starting the scorer on topics ${config.prefix}.* (its log: ${logFile})…`);
+  // What the scorer and the console share: the run's endpoints, topics and Redis prefix.
+  const stackEnv = {
+    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+    REDIS_URL: endpoints.redisUrl,
+    TOPIC_PREFIX: config.prefix,
+    REDIS_KEY_PREFIX: config.prefix,
+    LOG_LEVEL: config.logLevel,
+  };
   const scorer = await ServiceChild.start({
     repoRoot: REPO_ROOT,
     name: 'the scorer',
     script: 'services/scorer/bin/scorer.js',
     logFile: config.scorerLogFile,
     env: {
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      REDIS_URL: endpoints.redisUrl,
-      TOPIC_PREFIX: config.prefix,
-      REDIS_KEY_PREFIX: config.prefix,
+      ...stackEnv,
       SCORER_GROUP_ID: `${config.prefix}-scorer`,
       PROVISION: 'false',
-      LOG_LEVEL: config.logLevel,
     },
   });
   const stopScorer = async (): Promise<boolean> => {
@@ -101,14 +105,9 @@ async function main(): Promise<number> {
     script: 'services/console/bin/console.js',
     logFile: consoleLogFile,
     env: {
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      REDIS_URL: endpoints.redisUrl,
-      TOPIC_PREFIX: config.prefix,
-      REDIS_KEY_PREFIX: config.prefix,
+      ...stackEnv,
       HTTP_HOST: '127.0.0.1',
       CONSOLE_EDITOR_KEYS: `demo:${consoleKey}`,
-      LOG_LEVEL: config.logLevel,
     },
   });
   let consoleUrl: string | null = null;
