@@ -9,6 +9,7 @@ import {
   loadScript,
   MARK_GRID_QUEUED,
   PROJECT_SCORE_CHANGE,
+  PublishedGridStore,
   StageReader,
   SWITCH_GRID,
 } from '@leadscore/redis-layout';
@@ -20,9 +21,11 @@ describe('every Lua script through the loader, against the real Redis', () => {
   const keys = new KeyLayout(ctx.uniqueName('layout'));
   const contactId = 'c-1';
   afterAll(async () => {
-    await Promise.all([...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord()].map((key) => redis.del(key))).catch(
-      () => undefined,
-    );
+    await Promise.all(
+      [...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord(), keys.consoleGrid(), keys.consoleAudit()].map((key) =>
+        redis.del(key),
+      ),
+    ).catch(() => undefined);
     await redis.quit();
   });
 
@@ -43,9 +46,16 @@ describe('every Lua script through the loader, against the real Redis', () => {
     expect(await redis.zscore(keys.decayIndex(), contactId)).toBe('61000'); // leased until now + lease
 
     const switchGrid = loadScript(redis, SWITCH_GRID);
-    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 1_000)).toEqual(['switched', '']);
+    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 1_000, '0')).toEqual(['switched', '', 1]);
     expect(await loadScript(redis, MARK_GRID_QUEUED)([keys.gridRecord()], 'fp-1')).toBe(1);
-    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 2_000)).toEqual(['same', '']);
+    expect(await switchGrid([keys.gridRecord()], 'fp-1', 'starter', 1, '{"v":1}', 2_000, '0')).toEqual(['same', '', 1]);
+    // adopt-only never switches another grid in; a switch increments the generation
+    expect(await switchGrid([keys.gridRecord()], 'fp-2', 'starter', 2, '{"v":2}', 3_000, '1')).toEqual(['other', '', 1]);
+    expect(await switchGrid([keys.gridRecord()], 'fp-2', 'starter', 2, '{"v":2}', 3_000, '0')).toEqual([
+      'switched',
+      '{"v":1}',
+      2,
+    ]);
 
     const crossing = [
       'x-1',
@@ -71,6 +81,16 @@ describe('every Lua script through the loader, against the real Redis', () => {
       causeId: 'x-1',
     });
     expect(await stages.readHistory(contactId)).toHaveLength(1);
+
+    // a publish lands only over the version its draft was made from
+    const published = new PublishedGridStore(redis, keys);
+    const grid = (version: number) => ({ version, yaml: `version: ${version}`, publishedAt: version, publishedBy: 'ed' });
+    const audit = (version: number) => ({ by: 'ed', at: version, oldVersion: version - 1, newVersion: version, gridName: 'g' });
+    expect(await published.publish(grid(2), audit(2), null)).toBe(true);
+    expect(await published.publish(grid(3), audit(3), null)).toBe(false); // another came first
+    expect(await published.publish(grid(3), audit(3), 2)).toBe(true);
+    expect(await published.current()).toMatchObject({ version: 3 });
+    expect((await published.audit(10)).map((e) => e.newVersion)).toEqual([3, 2]);
 
     const project = loadScript(redis, PROJECT_SCORE_CHANGE);
     const projection: [string, string] = [keys.recentChanges(contactId), keys.projection(contactId)];

@@ -11,9 +11,20 @@ import { applyGridEdit, gridTable, withVersion, type GridEdit } from './grid-tab
 import type { ContactReader } from '@leadscore/read-api';
 import type { LiveFeed } from './live-feed.js';
 import { CONSOLE_PAGE_HTML } from './page-html.js';
-import type { PublishedGridStore } from './published-grid-store.js';
+import type { GridRolloutReader, PublishedGrid, PublishedGridStore } from '@leadscore/redis-layout';
+import { rolloutStatus } from './grid-rollout.js';
 
-/** The grid the console shows as live: the last one it published, else GRID_FILE's. */
+/** The live grid of a published record. */
+export function publishedLive(published: PublishedGrid): LiveGrid {
+  return {
+    yaml: published.yaml,
+    grid: loadGrid(published.yaml, 'the published grid'),
+    publishedBy: published.publishedBy,
+    publishedAt: published.publishedAt,
+  };
+}
+
+/** The grid the console shows as live: the last one published, else GRID_FILE's. */
 export interface LiveGrid {
   readonly yaml: string;
   readonly grid: Grid;
@@ -24,12 +35,14 @@ export interface LiveGrid {
 export interface ConsoleAppOptions {
   readonly keys: ConsoleKeys;
   readonly store: PublishedGridStore;
+  /** What the scorers recorded of the grid they run, for /api/rollout. */
+  readonly rollout: GridRolloutReader;
   readonly live: LiveGrid;
   readonly history: BacktestHistory | undefined;
   readonly script: string;
   /** The output topics as a feed (/api/feed); none without Kafka settings. */
   readonly feed?: LiveFeed;
-  /** The read API's reader (scores with the grid the scorers run: GRID_FILE). */
+  /** The read API's reader (scores with the grid the scorers run: their record, else GRID_FILE). */
   readonly reader: ContactReader;
   readonly metrics: ConsoleMetrics;
   readonly readiness: Readiness;
@@ -53,6 +66,7 @@ const LEADERBOARD_MAX = 1000;
  *   POST /api/backtest     {yaml}   the draft beside the live grid on CONSOLE_HISTORY_FILE
  *   POST /api/publish      {yaml}   editor: the draft becomes live, version + 1, audited
  *   GET  /api/audit                 publishes, newest first
+ *   GET  /api/rollout               the live grid's roll-out to the scorers (grid-rollout.ts)
  *   GET  /api/leaderboard           the top 20 % by latest score, as the read API's ?top=20% (at most 1000)
  *   GET  /api/contacts/:contactId   score, per-rule breakdown, recent changes, lifecycle stage (404 unknown)
  *   GET  /api/feed                  Server-Sent Events: threshold crossings and score changes as they happen
@@ -94,13 +108,19 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
   app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(options.script));
 
   app.get('/api/me', async (request) => signedIn.get(request));
-  app.get('/api/live', async () => ({
+  app.get('/api/live', async () => {
+    // another console (or a restart) may have published since: the store is the truth
+    const latest = await options.store.current();
+    if (latest && latest.yaml !== live.yaml) live = publishedLive(latest);
+    return liveBody();
+  });
+  const liveBody = () => ({
     yaml: live.yaml,
     version: live.grid.version,
     publishedBy: live.publishedBy,
     publishedAt: live.publishedAt,
     table: gridTable(live.yaml),
-  }));
+  });
   app.post<{ Body: { yaml?: unknown } }>('/api/draft/table', async (request) => ({ table: gridTable(yamlOf(request.body)) }));
   app.post<{ Body: { yaml?: unknown; edit?: GridEdit } }>('/api/draft/edit', async (request) => {
     editor(request);
@@ -143,16 +163,27 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     const yaml = withVersion(yamlOf(request.body), oldVersion + 1);
     const grid = validDraft(yaml);
     const at = now();
-    await options.store.publish(
+    const published = await options.store.publish(
       { version: grid.version, yaml, publishedAt: at, publishedBy: who.name },
       { by: who.name, at, oldVersion, newVersion: grid.version, gridName: grid.name },
+      live.publishedBy === null ? null : oldVersion,
     );
+    if (!published) {
+      const latest = await options.store.current();
+      if (latest) live = publishedLive(latest);
+      throw new HttpError(
+        409,
+        ErrorCode.GridPublishConflict,
+        `version ${latest?.version ?? '?'} was published by ${latest?.publishedBy ?? 'another editor'} meanwhile: reload the live grid and apply the edit to it`,
+      );
+    }
     live = { yaml, grid, publishedBy: who.name, publishedAt: at };
     options.metrics.publishes.inc();
     request.log.info({ by: who.name, oldVersion, newVersion: grid.version }, 'grid published');
     return { version: grid.version, yaml, publishedBy: who.name, publishedAt: at };
   });
   app.get('/api/audit', async () => ({ entries: await options.store.audit(50) }));
+  app.get('/api/rollout', async () => rolloutStatus(live.grid, await options.rollout.rollout(now())));
   app.get('/api/leaderboard', async () => {
     const size = await options.reader.leaderboardSize();
     const board = await options.reader.leaderboard(Math.min(LEADERBOARD_MAX, Math.ceil(0.2 * size)));

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { parseOutcomes, readEventHistory } from '@leadscore/calibration';
 import { AvroCodec, topicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid } from '@leadscore/engine';
-import { ContactReader } from '@leadscore/read-api';
+import { ContactReader, RunningGridFollower } from '@leadscore/read-api';
 import { ErrorCode } from '@leadscore/errors';
-import { KeyLayout } from '@leadscore/redis-layout';
+import { GridRolloutReader, KeyLayout, PublishedGridStore } from '@leadscore/redis-layout';
 import {
   connectKafka,
   connectRedis,
@@ -22,7 +22,6 @@ import { ConsoleKeys } from './console-keys.js';
 import { ConsoleMetrics } from './console-metrics.js';
 import type { BacktestHistory } from './draft-backtest.js';
 import { LiveFeed } from './live-feed.js';
-import { PublishedGridStore } from './published-grid-store.js';
 import { bundleWebPage } from './web-bundle.js';
 
 export interface ConsoleServiceOptions {
@@ -42,6 +41,9 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /** The console: Redis (its published grid and audit), the history it tests drafts on, and its HTTP app. */
+/** How often the console looks up the grid the scorers run (as the read API's GRID_POLL_MS default). */
+const GRID_POLL_MS = 2_000;
+
 export class ConsoleService implements RunnableService {
   readonly metrics = new ConsoleMetrics({ defaultMetrics: true });
   readonly readiness = new Readiness();
@@ -49,6 +51,7 @@ export class ConsoleService implements RunnableService {
   private app: FastifyInstance | undefined;
   private feed: LiveFeed | undefined;
   private port: number | undefined;
+  private grids: RunningGridFollower | undefined;
 
   constructor(private readonly options: ConsoleServiceOptions) {}
 
@@ -67,8 +70,13 @@ export class ConsoleService implements RunnableService {
     });
     const keys = new KeyLayout(config.redisKeyPrefix);
     const store = new PublishedGridStore(this.redis, keys);
-    // scores and breakdowns as the read API computes them: with the grid the scorers run
-    const running = compileGrid(loadGrid(await readText(config.gridFile, 'grid'), config.gridFile));
+    // scores and breakdowns as the read API computes them: with the grid the scorers run (their record, else GRID_FILE)
+    const rollout = new GridRolloutReader(this.redis, keys);
+    this.grids = new RunningGridFollower(
+      rollout,
+      compileGrid(loadGrid(await readText(config.gridFile, 'grid'), config.gridFile)),
+    );
+    await this.grids.start(GRID_POLL_MS);
     const published = await store.current();
     const yaml = published?.yaml ?? (await readText(config.gridFile, 'grid'));
     const live: LiveGrid = {
@@ -82,8 +90,9 @@ export class ConsoleService implements RunnableService {
       ...(this.feed ? { feed: this.feed } : {}),
       keys: new ConsoleKeys(config.editorKeys, config.viewerKeys),
       store,
+      rollout,
       live,
-      reader: new ContactReader(this.redis, keys, running),
+      reader: new ContactReader(this.redis, keys, this.grids),
       history,
       script,
       metrics: this.metrics,
@@ -102,6 +111,7 @@ export class ConsoleService implements RunnableService {
   }
 
   async stop(): Promise<void> {
+    this.grids?.stop();
     await this.app?.close();
     await this.feed?.stop();
     await quitRedis(this.redis);

@@ -274,6 +274,8 @@ async function renderPublish(): Promise<void> {
     });
     page.append(button);
   }
+  page.append(el('h3', {}, 'Roll-out to the scorers'), el('p', { id: 'rollout' }, '…'));
+  void watchRollout();
   const audit = await api<{ entries: { by: string; at: number; oldVersion: number; newVersion: number }[] }>('/api/audit');
   const t = el('table', { id: 'audit' });
   t.append(el('tr'));
@@ -284,6 +286,40 @@ async function renderPublish(): Promise<void> {
     t.append(tr);
   }
   page.append(el('h3', {}, 'Audit'), t);
+}
+
+interface RolloutStatus {
+  stage: 'waiting' | 'switching' | 'queueing' | 're-evaluating' | 'done';
+  liveVersion: number;
+  running: { name: string; version: number; generation: number } | null;
+  scorers: { total: number; switched: number };
+  pending: number;
+}
+
+const ROLLOUT_TEXT: Record<RolloutStatus['stage'], (r: RolloutStatus) => string> = {
+  waiting: (r) => `Waiting for the scorers to pick version ${r.liveVersion} up`,
+  switching: (r) => `Switching: ${r.scorers.switched} of ${r.scorers.total} scorers run version ${r.liveVersion}`,
+  queueing: (r) => `Every scorer runs version ${r.liveVersion}; queueing every contact for re-evaluation`,
+  're-evaluating': (r) => `Re-evaluating contacts under version ${r.liveVersion}: ${r.pending} to go`,
+  done: (r) => `Done: every scorer runs version ${r.liveVersion} and every contact was re-evaluated`,
+};
+
+let rolloutTimer: number | undefined;
+
+/** Shows the live grid's roll-out on the publish page, once a second until it is done. */
+async function watchRollout(): Promise<void> {
+  window.clearTimeout(rolloutTimer);
+  const line = document.getElementById('rollout');
+  if (!line) return;
+  try {
+    const rollout = await api<RolloutStatus>('/api/rollout');
+    line.textContent = ROLLOUT_TEXT[rollout.stage](rollout);
+    line.dataset.stage = rollout.stage;
+    if (rollout.stage === 'done') return;
+  } catch (error) {
+    line.textContent = (error as Error).message;
+  }
+  rolloutTimer = window.setTimeout(() => void watchRollout(), 1000);
 }
 
 let watching = false;

@@ -100,6 +100,11 @@ export const ERROR_CATALOGUE = {
   ),
   // processing
   StateConflict: entry('STATE_CONFLICT', 'contact states kept changing under the compare-and-set commits of a chunk', true),
+  GridSuperseded: entry(
+    'GRID_SUPERSEDED',
+    "a contact's state was written by a newer grid than this scorer can run (its GRID_FILE is not the running grid)",
+    true,
+  ),
   PublishFailed: entry('PUBLISH_FAILED', 'Kafka did not acknowledge produced messages (HTTP 503 at the ingest gateway)', true),
   EncodeFailed: entry('ENCODE_FAILED', 'a value does not fit its Avro schema (the failing field paths named)', false),
   StateInvalid: entry('STATE_INVALID', 'a stored contact state cannot be decoded by this engine version', false),
@@ -132,6 +137,11 @@ export const ERROR_CATALOGUE = {
   PayloadTooLarge: entry('PAYLOAD_TOO_LARGE', 'HTTP 413: the body or the batch is too large', false),
   UnsupportedMediaType: entry('UNSUPPORTED_MEDIA_TYPE', 'HTTP 415: the body is not JSON', false),
   Forbidden: entry('FORBIDDEN', 'HTTP 403: the API key may not do this (a console viewer editing or publishing)', false),
+  GridPublishConflict: entry(
+    'GRID_PUBLISH_CONFLICT',
+    'HTTP 409: another editor published a grid since this draft was made from the live one (reload it)',
+    false,
+  ),
   NotFound: entry('NOT_FOUND', 'HTTP 404: no such route', false),
   ContactNotFound: entry('CONTACT_NOT_FOUND', 'HTTP 404: no contact with this id has been scored', false),
   Unavailable: entry('UNAVAILABLE', 'HTTP 503: a dependency (Redis) is unavailable', true),

@@ -11,6 +11,8 @@ export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSet
   readonly redisKeyPrefix: string;
   /** The grid the scorer runs: scores and breakdowns are computed with it at request time. */
   readonly gridFile: string;
+  /** How often the grid the scorers run is looked up (a grid published at run time). */
+  readonly gridPollMs: number;
   readonly httpHost: string;
   readonly httpPort: number;
   readonly logLevel: string;
@@ -36,6 +38,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
     gridFile: read.gridFile(),
+    gridPollMs: read.int('GRID_POLL_MS', 2_000, 100, 600_000),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
     httpPort: read.int('HTTP_PORT', 8090, 0, 65535),
     logLevel: read.logLevel(),

@@ -34,9 +34,17 @@ export class ContactReader {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeyLayout,
-    private readonly grid: CompiledGrid,
+    grid: CompiledGrid | { current(): CompiledGrid },
   ) {
     this.stages = new StageReader(redis, keys);
+    this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
+  }
+
+  /** The grid scores are computed with: fixed, or the one the scorers run now (RunningGridFollower). */
+  private readonly gridNow: () => CompiledGrid;
+
+  private get grid(): CompiledGrid {
+    return this.gridNow();
   }
 
   /** null when the scorer never stored a state for the contact. */

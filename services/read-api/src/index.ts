@@ -4,3 +4,4 @@ export { createReadApiApp, type ReadApiAppOptions } from './app.js';
 export { ContactReader, type ContactView, type LeaderboardEntry } from './contact-reader.js';
 export { ScoreChangeProjection, type RecentScoreChange } from './score-change-projection.js';
 export { ReadApiMetrics } from './metrics.js';
+export { RunningGridFollower } from './running-grid-follower.js';

@@ -1,6 +1,6 @@
 import { topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid } from '@leadscore/engine';
-import { KeyLayout } from '@leadscore/redis-layout';
+import { GridRolloutReader, KeyLayout } from '@leadscore/redis-layout';
 import {
   StreamService,
   type ConsumerServiceOptions,
@@ -12,6 +12,7 @@ import {
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { ContactReader } from './contact-reader.js';
+import { RunningGridFollower } from './running-grid-follower.js';
 import { ReadApiMetrics } from './metrics.js';
 import { ScoreChangeProjection } from './score-change-projection.js';
 
@@ -41,12 +42,14 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
     this.topics = topics;
   }
 
-  protected parts({ redis, stream }: RuntimeContext<RedisSettings, StreamStep | undefined>): ServiceParts {
+  protected async parts({ redis, stream }: RuntimeContext<RedisSettings, StreamStep | undefined>): Promise<ServiceParts> {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
     const keys = new KeyLayout(config.redisKeyPrefix);
+    const grids = new RunningGridFollower(new GridRolloutReader(redis, keys), this.grid);
+    await grids.start(config.gridPollMs);
     const app = createReadApiApp({
-      reader: new ContactReader(redis, keys, this.grid),
+      reader: new ContactReader(redis, keys, grids),
       metrics: this.metrics,
       readiness: this.readiness,
       logger,
@@ -54,9 +57,10 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       apiKeys: config.apiKeys,
     });
     if (config.apiKeys.length === 0) logger.warn('READ_API_KEYS is not set: the read API answers anyone who can reach it');
-    const describe = { grid: this.grid.name, gridVersion: this.grid.version, projection: config.projection };
+    const describe = { grid: grids.current().name, gridVersion: grids.current().version, projection: config.projection };
     const door = { app, port: config.httpPort, host: config.httpHost };
-    if (!stream) return { door, describe };
+    const stop = () => grids.stop();
+    if (!stream) return { door, describe, stop };
     const projection = new ScoreChangeProjection(
       redis,
       keys,
@@ -79,6 +83,7 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       },
       door,
       describe,
+      stop,
     };
   }
 }

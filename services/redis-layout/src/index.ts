@@ -9,7 +9,16 @@ export {
   COMMIT_STATE,
   MARK_GRID_QUEUED,
   PROJECT_SCORE_CHANGE,
+  PUBLISH_GRID,
   SWITCH_GRID,
   type GridSwitchStatus,
 } from './scripts.js';
 export { StageReader, type ContactStage, type StageHistoryEntry } from './stage-reader.js';
+export {
+  GridRolloutReader,
+  parseScorerEntry,
+  type GridRollout,
+  type RunningGridRecord,
+  type ScorerGridEntry,
+} from './grid-rollout-reader.js';
+export { PublishedGridStore, type AuditEntry, type PublishedGrid } from './published-grid-store.js';

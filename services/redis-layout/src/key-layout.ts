@@ -15,6 +15,7 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:regrade`                     | sorted set | scorer              | contacts owed a grid-change re-evaluation       |
  * | `<prefix>:grid`                        | hash       | scorer              | the running grid (fingerprint, definition, ...) |
  * | `<prefix>:grid:queueing`               | string     | scorer              | lock of the scorer queueing a grid switch       |
+ * | `<prefix>:grid:scorers`                | hash       | scorer              | scorer → generation it runs, until when (JSON)  |
  * | `<prefix>:stage:{<contactId>}`         | hash       | lifecycle           | the contact's lifecycle stage                   |
  * | `<prefix>:stage-history:{<contactId>}` | list       | lifecycle           | every crossing handled, newest first            |
  * | `<prefix>:recent:{<contactId>}`        | list       | read API projection | recent score changes, newest first              |
@@ -56,6 +57,11 @@ export class KeyLayout {
 
   gridQueueingLock(): string {
     return `${this.prefix}:grid:queueing`;
+  }
+
+  /** Which grid generation each running scorer runs (a heartbeat per scorer, see GridRolloutReader). */
+  gridScorers(): string {
+    return `${this.prefix}:grid:scorers`;
   }
 
   stage(contactId: string): string {

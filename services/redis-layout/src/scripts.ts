@@ -27,13 +27,21 @@ export const CLAIM_DUE_CONTACTS = RedisScript.fromFile<[index: string], [now: nu
   stringListReply,
 );
 
-export type GridSwitchStatus = 'same' | 'pending' | 'switched';
+export type GridSwitchStatus = 'same' | 'pending' | 'switched' | 'other';
 
+/** `[status, previousDefinition, generation]` (see switch-grid-1.lua). */
 export const SWITCH_GRID = RedisScript.fromFile<
   [gridRecord: string],
-  [fingerprint: string, name: string, version: number, definition: string, now: number],
-  [status: GridSwitchStatus, previousDefinition: string]
+  [fingerprint: string, name: string, version: number, definition: string, now: number, adoptOnly: '1' | '0'],
+  [status: GridSwitchStatus, previousDefinition: string, generation: number]
 >('switchGrid', 'switch-grid-1.lua', gridSwitchReply);
+
+/** 1 published, 0 another publish came first. */
+export const PUBLISH_GRID = RedisScript.fromFile<
+  [published: string, audit: string],
+  [expectedVersion: string, grid: string, auditEntry: string],
+  number
+>('publishGrid', 'publish-grid-2.lua', integerReply);
 
 /** 1 marked, 0 another grid was recorded meanwhile. */
 export const MARK_GRID_QUEUED = RedisScript.fromFile<[gridRecord: string], [fingerprint: string], number>(
@@ -74,12 +82,21 @@ export const ALL_SCRIPTS = [
   CLAIM_DUE_CONTACTS,
   SWITCH_GRID,
   MARK_GRID_QUEUED,
+  PUBLISH_GRID,
   APPLY_CROSSING,
   PROJECT_SCORE_CHANGE,
 ] as const;
 
-function gridSwitchReply(reply: unknown): [GridSwitchStatus, string] {
-  const [status, previous] = stringListReply(reply);
-  if ((status === 'same' || status === 'pending' || status === 'switched') && previous !== undefined) return [status, previous];
-  throw unexpected("{'same' | 'pending' | 'switched', string}", reply);
+function gridSwitchReply(reply: unknown): [GridSwitchStatus, string, number] {
+  if (Array.isArray(reply) && reply.length === 3) {
+    const [status, previous, generation] = reply as unknown[];
+    if (
+      (status === 'same' || status === 'pending' || status === 'switched' || status === 'other') &&
+      typeof previous === 'string' &&
+      typeof generation === 'number'
+    ) {
+      return [status, previous, generation];
+    }
+  }
+  throw unexpected("{'same' | 'pending' | 'switched' | 'other', string, integer}", reply);
 }

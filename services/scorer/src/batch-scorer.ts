@@ -82,8 +82,8 @@ export class BatchScorer {
       [...eventsByContact.keys()],
       now,
       deadLetterOutputs,
-      (contactId, stored) => {
-        const applied = applyInputs(this.deps.grid, stored, eventsByContact.get(contactId)!, now);
+      (contactId, stored, grid) => {
+        const applied = applyInputs(grid, stored, eventsByContact.get(contactId)!, now);
         duplicatesByContact.set(contactId, applied.duplicates);
         return applied;
       },

@@ -25,6 +25,10 @@ export interface ScorerConfig extends KafkaSettings, RegistrySettings, RedisSett
   readonly sessionTimeoutMs: number;
   readonly sweepIntervalMs: number;
   readonly sweepBatchSize: number;
+  /** 'published': run the console's published grid when there is one, else GRID_FILE; 'file': GRID_FILE only. */
+  readonly gridSource: 'published' | 'file';
+  /** How often the scorer looks for a newly published grid and renews its heartbeat (ms). */
+  readonly gridPollMs: number;
   /** Fault injection for tests only (SCORER_CRASH_POINTS); empty in production. */
   readonly crashPoints: ReadonlyMap<CrashPointName, number>;
 }
@@ -61,6 +65,8 @@ export function loadScorerConfig(env: Env): ScorerConfig {
     sessionTimeoutMs: read.int('SCORER_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     sweepIntervalMs: read.int('SWEEP_INTERVAL_MS', 30_000, 100, 24 * 3600 * 1000),
     sweepBatchSize: read.int('SWEEP_BATCH_SIZE', 200, 1, 10_000),
+    gridSource: read.oneOf('SCORER_GRID_SOURCE', ['published', 'file'], 'published'),
+    gridPollMs: read.int('SCORER_GRID_POLL_MS', 2_000, 100, 600_000),
     crashPoints,
   });
 }

@@ -8,6 +8,8 @@ import type { OutputProducer } from './output-producer.js';
 import type { CrashPoint } from './crash-points.js';
 import type { OwnedStates } from './owned-states.js';
 import { ScorerError } from './scorer-error.js';
+import { gridGenerationOf, withGridGeneration } from './input-positions.js';
+import { asGridProvider, type GridProvider } from './live-grid.js';
 
 /** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
 export interface ContactChange {
@@ -43,7 +45,8 @@ export interface UpdaterMetrics {
 }
 
 export interface ContactUpdaterDeps {
-  readonly grid: CompiledGrid;
+  /** The grid to compute with: one for good, or the LiveGrid that switches when a grid is published. */
+  readonly grid: CompiledGrid | GridProvider;
   readonly topics: TopicNames;
   readonly store: ContactStore;
   readonly producer: OutputProducer;
@@ -89,10 +92,15 @@ const MAX_CONFLICT_ROUNDS = 5;
  * no rule, which no state changes; every other outcome commits, and so is checked.
  */
 export class ContactUpdater {
-  constructor(private readonly deps: ContactUpdaterDeps) {}
+  private readonly grids: GridProvider;
+
+  constructor(private readonly deps: ContactUpdaterDeps) {
+    this.grids = asGridProvider(deps.grid);
+  }
 
   /**
-   * @param compute called per contact with its stored state (maybe more than once, after a conflict)
+   * @param compute called per contact with its stored state and the grid to compute with (maybe
+   *                more than once, after a conflict or a grid switch)
    * @param extra   outputs to produce with the first round (dead letters)
    * @param options.owedDueBy a commit that leaves outputs owed (new ones, or an outbox not yet
    *                produced) indexes its contact due no later than this, for a writer that nothing
@@ -107,64 +115,41 @@ export class ContactUpdater {
     contactIds: readonly string[],
     now: number,
     extra: OutputBatch,
-    compute: (contactId: string, stored: StoredState) => ContactChange,
+    compute: (contactId: string, stored: StoredState, grid: CompiledGrid) => ContactChange,
     options: { readonly owedDueBy?: number; readonly keepIndexedExpiry?: boolean } = {},
   ): Promise<ScoreChange[]> {
-    const { metrics, grid } = this.deps;
+    const { metrics } = this.deps;
     const committed: ScoreChange[] = [];
     let pending = contactIds;
     let outputs: OutputBatch = extra;
+    let newerGeneration = 0;
     for (let round = 0; pending.length > 0 || outputs.size > 0; round += 1) {
-      const stored = await this.readStates(pending);
-      const commits: StateCommit[] = [];
-      const roundChanges = new Map<string, readonly ScoreChange[]>();
-      const produced = new Map<string, string>();
-      const committedStates = new Map<string, StoredState>();
-      for (const contactId of pending) {
-        const current = stored.get(contactId)!;
-        // Outputs a crashed writer committed but maybe never produced: produce them now.
-        const stillOwed = decodeOutbox(current.outbox);
-        for (const o of stillOwed) addOutput(outputs, o.topic, o.message);
-        if (current.outbox !== '') produced.set(contactId, current.outbox);
-        const change = compute(contactId, current);
-        if (change.state === null) continue;
-        const owed = await this.owedOutputs(change.changes);
-        // The commit replaces the outbox, so the new one keeps what is still owed: if this round
-        // dies or its produce fails after the commit, those outputs must not be lost with it.
-        const outbox = encodeOutbox([...stillOwed, ...owed]);
-        const expiry = nextExpiryAt(grid, change.state, now);
-        const { owedDueBy, keepIndexedExpiry = false } = options;
-        const encoded = encodeState(change.state);
-        commits.push({
-          contactId,
-          expected: current.raw,
-          encoded,
-          outbox,
-          nextExpiryAt: owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
-          expiryIndexed: keepIndexedExpiry && current.raw !== '' && nextExpiryAt(grid, current.state, now) === expiry,
-        });
-        committedStates.set(contactId, { raw: encoded, state: change.state, outbox });
-        roundChanges.set(contactId, change.changes);
-        for (const o of owed) addOutput(outputs, o.topic, o.message);
-        if (outbox !== '') produced.set(contactId, outbox);
+      if (newerGeneration > 0) {
+        // outside any round: the switch may wait for this scorer's rounds of the older grid to end
+        await this.grids.catchUp(newerGeneration);
+        newerGeneration = 0;
+        round -= 1; // a grid switch is not a lost compare-and-set
       }
-      const conflicts = await this.commit(commits, committedStates);
-      if (conflicts.size > 0) {
-        // Drop what the losers computed: it was never committed. Their old outboxes (if any)
-        // are still produced below; that is at worst a duplicate with the same ids.
-        outputs = withoutOutputsOf(outputs, conflicts, roundChanges, this.deps.topics);
-        for (const contactId of conflicts) {
-          const stale = stored.get(contactId)!.outbox;
-          if (stale === '') produced.delete(contactId);
-          else produced.set(contactId, stale);
-        }
+      const running = this.grids.enter();
+      let conflicts: Set<string>;
+      try {
+        const stored = await this.readStates(pending);
+        newerGeneration = newestGeneration(stored, running.generation);
+        if (newerGeneration > 0) continue;
+        conflicts = await this.round(
+          running.compiled,
+          running.generation,
+          pending,
+          stored,
+          now,
+          outputs,
+          compute,
+          options,
+          committed,
+        );
+      } finally {
+        this.grids.leave(running);
       }
-      this.deps.crashPoint?.('after-state-commit');
-      await this.produce(outputs, pending);
-      this.deps.crashPoint?.('after-produce');
-      await this.outboxesProduced(produced);
-      for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
-
       if (conflicts.size === 0) break;
       metrics.stateConflicts.inc(conflicts.size);
       if (round + 1 >= MAX_CONFLICT_ROUNDS) {
@@ -180,6 +165,74 @@ export class ContactUpdater {
       }
     }
     return committed;
+  }
+
+  /**
+   * One round with one grid: compute, commit (states stamped with the grid's generation),
+   * produce; the score changes committed are pushed to `committed`.
+   * @returns the contacts that lost their compare-and-set
+   */
+  private async round(
+    grid: CompiledGrid,
+    generation: number,
+    pending: readonly string[],
+    stored: ReadonlyMap<string, StoredState>,
+    now: number,
+    outputs: OutputBatch,
+    compute: (contactId: string, stored: StoredState, grid: CompiledGrid) => ContactChange,
+    options: { readonly owedDueBy?: number; readonly keepIndexedExpiry?: boolean },
+    committed: ScoreChange[],
+  ): Promise<Set<string>> {
+    const commits: StateCommit[] = [];
+    const roundChanges = new Map<string, readonly ScoreChange[]>();
+    const produced = new Map<string, string>();
+    const committedStates = new Map<string, StoredState>();
+    for (const contactId of pending) {
+      const current = stored.get(contactId)!;
+      // Outputs a crashed writer committed but maybe never produced: produce them now.
+      const stillOwed = decodeOutbox(current.outbox);
+      for (const o of stillOwed) addOutput(outputs, o.topic, o.message);
+      if (current.outbox !== '') produced.set(contactId, current.outbox);
+      const change = compute(contactId, current, grid);
+      if (change.state === null) continue;
+      const state = withGridGeneration(change.state, generation);
+      const owed = await this.owedOutputs(change.changes);
+      // The commit replaces the outbox, so the new one keeps what is still owed: if this round
+      // dies or its produce fails after the commit, those outputs must not be lost with it.
+      const outbox = encodeOutbox([...stillOwed, ...owed]);
+      const expiry = nextExpiryAt(grid, state, now);
+      const { owedDueBy, keepIndexedExpiry = false } = options;
+      const encoded = encodeState(state);
+      commits.push({
+        contactId,
+        expected: current.raw,
+        encoded,
+        outbox,
+        nextExpiryAt: owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
+        expiryIndexed: keepIndexedExpiry && current.raw !== '' && nextExpiryAt(grid, current.state, now) === expiry,
+      });
+      committedStates.set(contactId, { raw: encoded, state, outbox });
+      roundChanges.set(contactId, change.changes);
+      for (const o of owed) addOutput(outputs, o.topic, o.message);
+      if (outbox !== '') produced.set(contactId, outbox);
+    }
+    const conflicts = await this.commit(commits, committedStates);
+    if (conflicts.size > 0) {
+      // Drop what the losers computed: it was never committed. Their old outboxes (if any)
+      // are still produced below; that is at worst a duplicate with the same ids.
+      outputs = withoutOutputsOf(outputs, conflicts, roundChanges, this.deps.topics);
+      for (const contactId of conflicts) {
+        const stale = stored.get(contactId)!.outbox;
+        if (stale === '') produced.delete(contactId);
+        else produced.set(contactId, stale);
+      }
+    }
+    this.deps.crashPoint?.('after-state-commit');
+    await this.produce(outputs, pending);
+    this.deps.crashPoint?.('after-produce');
+    await this.outboxesProduced(produced);
+    for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
+    return conflicts;
   }
 
   /** Sends the owed outbox clears now (when no other round trip came to carry them). */
@@ -277,6 +330,16 @@ export class ContactUpdater {
     }
     return owed;
   }
+}
+
+/** The latest grid generation a stored state was written under, when later than `running` (else 0). */
+function newestGeneration(stored: ReadonlyMap<string, StoredState>, running: number): number {
+  let newest = 0;
+  for (const { state } of stored.values()) {
+    const generation = gridGenerationOf(state);
+    if (generation > running && generation > newest) newest = generation;
+  }
+  return newest;
 }
 
 /** The outputs minus the new ones of the contacts that lost their compare-and-set. */

@@ -1,25 +1,22 @@
 import type { Logger } from 'pino';
-import type { CompiledGrid } from '@leadscore/engine';
 import type { ContactStateStore } from './contact-state-store.js';
-import type { GridSwitch } from './grid-switch.js';
+import type { LiveGrid } from './live-grid.js';
 import type { ScorerMetrics } from './metrics.js';
 import type { ReevaluationSweeper } from './reevaluation-sweeper.js';
 
 export interface GridChangeDrainDeps {
-  readonly grid: CompiledGrid;
-  readonly gridSwitch: GridSwitch;
+  readonly live: LiveGrid;
   /** The grid-change ReevaluationSweeper. */
   readonly regrade: ReevaluationSweeper;
   readonly store: ContactStateStore;
   readonly metrics: ScorerMetrics;
   readonly logger: Logger;
-  readonly now: () => number;
 }
 
 /**
- * The scorer's side of a grid change (see GridSwitch): records the running grid once, then
- * drains the grid-change index — what this scorer queued, what other scorers queued, and what a
- * failed round left.
+ * The scorer's side of a grid change (see GridSwitch and LiveGrid): records the running grid
+ * once, then drains the grid-change index — what this scorer queued, what other scorers queued,
+ * and what a failed round left.
  */
 export class GridChangeDrain {
   /** The grid switch was recorded (and its queueing done, or left to another scorer). */
@@ -29,15 +26,15 @@ export class GridChangeDrain {
 
   /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
   async recordGrid(): Promise<void> {
-    const { grid, gridSwitch, regrade, logger, now } = this.deps;
+    const { live, logger } = this.deps;
     if (this.recorded) return;
-    const outcome = await gridSwitch.apply(grid, now());
-    regrade.setPreviousGrid(outcome.previousGrid);
+    const outcome = await live.start();
     this.recorded = true;
+    const { compiled } = live.current();
     if (outcome.status !== 'same') {
       logger.info(
-        { grid: grid.name, gridVersion: grid.version, status: outcome.status, queued: outcome.queued },
-        'grid switch: contacts queued for re-evaluation',
+        { grid: compiled.name, gridVersion: compiled.version, generation: outcome.generation, status: outcome.status },
+        'grid recorded at start-up',
       );
     }
   }

@@ -34,3 +34,22 @@ export function withPositions(state: ContactState, applied: readonly PositionedE
   for (const { source, offset } of applied) if (offset > (positions.get(source) ?? -1)) positions.set(source, offset);
   return { ...state, inputPositions: positions };
 }
+
+/**
+ * The grid generation a state was committed under, kept beside the input positions (source `g`,
+ * which no topic-partition source takes): 0 for states from before generations, or from a grid
+ * that was never switched at run time. See LiveGrid.
+ */
+const GRID_GENERATION_SOURCE = 'g';
+
+export function gridGenerationOf(state: ContactState): number {
+  return state.inputPositions.get(GRID_GENERATION_SOURCE) ?? 0;
+}
+
+/** The state stamped with the generation of the grid that computed it (unchanged when already so, or 0). */
+export function withGridGeneration(state: ContactState, generation: number): ContactState {
+  if (generation === 0 || state.inputPositions.get(GRID_GENERATION_SOURCE) === generation) return state;
+  const positions = new Map(state.inputPositions);
+  positions.set(GRID_GENERATION_SOURCE, generation);
+  return { ...state, inputPositions: positions };
+}

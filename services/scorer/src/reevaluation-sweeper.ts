@@ -10,7 +10,6 @@ export interface ReevaluationSweeperDeps extends ContactUpdaterDeps {
    * grid started; each leaves that index once its outputs were produced.
    */
   readonly cause: ReevaluationCause['kind'];
-  readonly grid: CompiledGrid;
   readonly store: ContactStateStore;
   readonly metrics: ScorerMetrics;
   readonly now: () => number;
@@ -41,7 +40,7 @@ export class ReevaluationSweeper {
 
   /** Re-evaluates the contacts due by now: how many were claimed, and the score changes emitted. */
   async sweepOnce(): Promise<{ claimed: number; changes: ScoreChange[] }> {
-    const { store, grid, batchSize, leaseMs = 60_000, metrics, cause } = this.deps;
+    const { store, batchSize, leaseMs = 60_000, metrics, cause } = this.deps;
     const now = this.deps.now();
     const due = await store.claimDue(now, batchSize, leaseMs, cause === 'decay' ? 'decay' : 'regrade');
     if (due.length === 0) return { claimed: 0, changes: [] };
@@ -51,7 +50,7 @@ export class ReevaluationSweeper {
       due,
       now,
       new Map(),
-      (contactId, stored) => {
+      (contactId, stored, grid) => {
         if (cause === 'grid-change' && stored.raw === '') return { state: null, changes: [] }; // gone since it was queued
         const evaluation = reevaluate(grid, contactId, stored.state, now, { kind: cause }, options);
         // Always commit, even an unchanged state: the commit re-indexes the contact's next

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DeadLetterBuilder, toInputMessage, topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid, ScoreChange } from '@leadscore/engine';
@@ -19,6 +20,7 @@ import { crashPoints, type CrashPoint } from './crash-points.js';
 import { EventDecoder } from './event-decoder.js';
 import { GridChangeDrain } from './grid-change-drain.js';
 import { GridSwitch } from './grid-switch.js';
+import { LiveGrid } from './live-grid.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
 import { IdleClearTimer } from './idle-clear-timer.js';
@@ -27,6 +29,7 @@ import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
 import { ScorerError } from './scorer-error.js';
 import { SweepScheduler } from './sweep-scheduler.js';
+import { KeyLayout, PublishedGridStore } from '@leadscore/redis-layout';
 
 /**
  * How long produced outboxes may wait for another round trip to carry their clears. Longer only
@@ -36,6 +39,7 @@ import { SweepScheduler } from './sweep-scheduler.js';
 const OUTBOX_CLEAR_IDLE_MS = 100;
 
 export interface ScorerServiceOptions extends ConsumerServiceOptions<ScorerConfig> {
+  /** GRID_FILE's grid: the running one unless the console has published another (SCORER_GRID_SOURCE). */
   readonly grid: CompiledGrid;
   /** Tests: where the work stops (e.g. throws after the state commit); replaces SCORER_CRASH_POINTS. */
   readonly crashPoint?: CrashPoint;
@@ -49,6 +53,7 @@ export interface ScorerServiceOptions extends ConsumerServiceOptions<ScorerConfi
 export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, StreamStep> {
   readonly topics: TopicNames;
   private sweeps?: SweepScheduler;
+  private live?: LiveGrid;
 
   constructor(private readonly options: ScorerServiceOptions) {
     const { config } = options;
@@ -74,6 +79,18 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
     await this.sweeps?.settled();
   }
 
+  /** Looks for a published grid now (as the poll does); `waitForQueueing`: and for a switch's queueing. */
+  async refreshGrid({ waitForQueueing = true }: { waitForQueueing?: boolean } = {}): Promise<void> {
+    await this.live?.refresh();
+    if (waitForQueueing) await this.live?.queued();
+  }
+
+  /** The grid this scorer runs now and its generation. */
+  runningGrid(): { readonly grid: CompiledGrid; readonly generation: number } | undefined {
+    const running = this.live?.current();
+    return running ? { grid: running.compiled, generation: running.generation } : undefined;
+  }
+
   protected async parts({ redis, stream: { codec, sender } }: RuntimeContext<RedisSettings, StreamStep>): Promise<ServiceParts> {
     const { config, grid, logger } = this.options;
     const now = this.options.now ?? Date.now;
@@ -83,8 +100,24 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
     // one memory of committed states for the batch scorer and both sweepers: they write the same contacts
     const owned = new OwnedStates(config.stateCacheContacts);
     const clearTimer = new IdleClearTimer(() => scorer.flushClears(), OUTBOX_CLEAR_IDLE_MS);
+    // unique per process start: the heartbeat and the queueing lock name this instance
+    const gridSwitch = new GridSwitch(redis, config.redisKeyPrefix, store, `${config.kafkaClientId}-${randomUUID().slice(0, 8)}`);
+    const heartbeatTtlMs = Math.max(5 * config.gridPollMs, 10_000);
+    const live = new LiveGrid({
+      fileGrid: grid,
+      source: config.gridSource,
+      published: new PublishedGridStore(redis, new KeyLayout(config.redisKeyPrefix)),
+      gridSwitch,
+      logger,
+      now,
+      heartbeatTtlMs,
+      barrierTimeoutMs: 3 * heartbeatTtlMs,
+      onSwitched: (outcome) => regrade.setPreviousGrid(outcome.previousGrid),
+      onQueued: () => sweeps.drainSoon(),
+    });
+    this.live = live;
     const shared = {
-      grid,
+      grid: live,
       topics: this.topics,
       store,
       producer: new KafkaOutputProducer(sender),
@@ -101,15 +134,8 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
       deadLetters: new DeadLetterBuilder(codec, 'scorer'),
     });
     const decay = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
-    const gridChanges = new GridChangeDrain({
-      grid,
-      gridSwitch: new GridSwitch(redis, config.redisKeyPrefix, store, config.kafkaClientId),
-      regrade: new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize }),
-      store,
-      metrics: this.metrics,
-      logger,
-      now,
-    });
+    const regrade = new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize });
+    const gridChanges = new GridChangeDrain({ live, regrade, store, metrics: this.metrics, logger });
     const sweeps = new SweepScheduler({
       drainGridChanges: (keepGoing) => gridChanges.drain(keepGoing),
       sweepDecay: (options) => decay.sweepAll(options),
@@ -118,11 +144,15 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
     });
     this.sweeps = sweeps;
     // Record the grid (and queue every contact when it is new) before this instance scores
-    // anything: the queue then holds exactly the contacts scored under an earlier grid. A Redis
-    // failure here is retried by the background sweep, as the draining is.
-    await gridChanges
-      .recordGrid()
-      .catch((error: unknown) => logger.warn(errorFields(error), 'grid switch failed; retried next interval'));
+    // anything: the queue then holds exactly the contacts scored under an earlier grid, and every
+    // commit is stamped with the generation recorded. Without it nothing may be scored: a failure
+    // stops the start-up.
+    await gridChanges.recordGrid();
+    let poll: NodeJS.Timeout | undefined;
+    const pollGrid = async (): Promise<void> => {
+      await live.refresh();
+      if ((await store.regradePending()) > 0) sweeps.drainSoon();
+    };
     return {
       consumer: {
         // Both input topics are keyed by contactId with the same partitioner, so partition p of
@@ -148,12 +178,25 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
         ...(crashPoint ? { beforeOffsetResolve: () => crashPoint('before-offset-resolve') } : {}),
       },
       // a new grid re-evaluates every queued contact at once, in the background
-      start: () => sweeps.start(),
+      start: () => {
+        sweeps.start();
+        poll = setInterval(() => {
+          pollGrid().catch((error: unknown) => logger.warn(errorFields(error), 'grid poll failed; retried next interval'));
+        }, config.gridPollMs);
+      },
       stop: async () => {
+        clearInterval(poll);
         await sweeps.stop();
         await clearTimer.stop();
+        await live.stop();
       },
-      describe: { grid: grid.name, gridVersion: grid.version, topics: this.topics, groupId: config.groupId },
+      describe: {
+        grid: live.current().compiled.name,
+        gridVersion: live.current().compiled.version,
+        gridGeneration: live.current().generation,
+        topics: this.topics,
+        groupId: config.groupId,
+      },
     };
   }
 }

@@ -51,6 +51,12 @@ export class SweepScheduler {
     return sweep;
   }
 
+  /** Drains the grid-change index now in the background (a grid switched at run time), unless a sweep runs. */
+  drainSoon(): void {
+    if (this.running || this.stopping) return;
+    this.occupy(this.drain(), 'grid-change re-evaluation failed; retried next interval');
+  }
+
   /** Resolves once no sweep is running (the start-up drain included). */
   async settled(): Promise<void> {
     while (this.running) await this.running;

@@ -81,6 +81,15 @@ export class EnvReader {
     return value;
   }
 
+  /** One of `choices` (exactly as listed), else `fallback` when unset. */
+  oneOf<const Choice extends string>(name: string, choices: readonly Choice[], fallback: Choice): Choice {
+    const raw = this.raw(name);
+    if (!raw) return fallback;
+    if ((choices as readonly string[]).includes(raw)) return raw as Choice;
+    this.problems.push(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const raw = this.raw(name)?.toLowerCase();
     if (!raw) return fallback;
