@@ -6,9 +6,10 @@ import { ErrorCode, isRetriable } from '@leadscore/errors';
 import { createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
 import type { ConsoleKeys, SignedIn } from './console-keys.js';
 import type { ConsoleMetrics } from './console-metrics.js';
-import { compareDrafts, type BacktestHistory } from './draft-backtest.js';
+import { compareDrafts } from './draft-backtest.js';
 import { applyGridEdit, gridTable, withVersion, type GridEdit } from './grid-table.js';
 import type { ContactReader } from '@leadscore/read-api';
+import type { HistorySource } from './history-source.js';
 import type { LiveFeed } from './live-feed.js';
 import { CONSOLE_PAGE_HTML } from './page-html.js';
 import type { GridRolloutReader, PublishedGrid, PublishedGridStore } from '@leadscore/redis-layout';
@@ -38,7 +39,8 @@ export interface ConsoleAppOptions {
   /** What the scorers recorded of the grid they run, for /api/rollout. */
   readonly rollout: GridRolloutReader;
   readonly live: LiveGrid;
-  readonly history: BacktestHistory | undefined;
+  /** What drafts are tested on (CONSOLE_HISTORY_SOURCE); none: /api/backtest answers 409. */
+  readonly history: HistorySource | undefined;
   readonly script: string;
   /** The output topics as a feed (/api/feed); none without Kafka settings. */
   readonly feed?: LiveFeed;
@@ -63,7 +65,8 @@ const LEADERBOARD_MAX = 1000;
  *   GET  /api/live                  the live grid: YAML, sheet, who published it
  *   POST /api/draft/table  {yaml}   a draft's sheet and its validation issues
  *   POST /api/draft/edit   {yaml, edit}  editor: one sheet edit applied, the new YAML and sheet
- *   POST /api/backtest     {yaml}   the draft beside the live grid on CONSOLE_HISTORY_FILE
+ *   POST /api/backtest     {yaml, refresh?}  the draft beside the live grid on the history (file or
+ *                                   input topics; refresh: read the topics again)
  *   POST /api/publish      {yaml}   editor: the draft becomes live, version + 1, audited
  *   GET  /api/audit                 publishes, newest first
  *   GET  /api/rollout               the live grid's roll-out to the scorers (grid-rollout.ts)
@@ -136,18 +139,26 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     }
     return { yaml, table: gridTable(yaml) };
   });
-  app.post<{ Body: { yaml?: unknown } }>('/api/backtest', async (request) => {
+  app.post<{ Body: { yaml?: unknown; refresh?: unknown } }>('/api/backtest', async (request) => {
     if (!options.history) {
-      throw new HttpError(409, ErrorCode.InvalidRequest, 'no history to test on: set CONSOLE_HISTORY_FILE');
+      throw new HttpError(
+        409,
+        ErrorCode.InvalidRequest,
+        'no history to test on: set CONSOLE_HISTORY_FILE, or CONSOLE_HISTORY_SOURCE=topics',
+      );
     }
     const draft = validDraft(yamlOf(request.body));
-    const comparison = compareDrafts(live.grid, draft, options.history, now());
+    const refresh = request.body.refresh ?? false;
+    if (typeof refresh !== 'boolean') throw invalid('body.refresh', 'must be true or false');
+    const history = await options.history.load(refresh);
+    const comparison = compareDrafts(live.grid, draft, history, now());
     const cap = <T>(list: readonly T[]) => list.slice(0, DIFF_SHOWN);
     return {
       at: comparison.at,
+      history: history.info,
       withOutcomes: comparison.withOutcomes,
-      live: summary(comparison.live),
-      draft: summary(comparison.draft),
+      live: summary(comparison.live, comparison.withOutcomes),
+      draft: summary(comparison.draft, comparison.withOutcomes),
       mqlDiff: {
         ...comparison.mqlDiff,
         gainedTotal: comparison.mqlDiff.gained.length,
@@ -222,14 +233,20 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
   return app;
 }
 
-function summary(report: BacktestReport) {
+/**
+ * One grid's backtest as the page shows it. Lift and ROC AUC are null (the page's "n/a") without
+ * outcomes or without a converter: every contact then counts as not converted, and a lift of 0
+ * would read as a grid that finds no one.
+ */
+function summary(report: BacktestReport, withOutcomes: boolean) {
+  const measured = withOutcomes && report.converters > 0;
   return {
     grid: report.grid,
     contacts: report.contacts,
     converters: report.converters,
     histogram: report.histogram,
-    deciles: report.deciles,
-    auc: report.roc.auc,
+    deciles: report.deciles.map((d) => ({ ...d, lift: measured ? d.lift : null })),
+    auc: measured ? report.roc.auc : null,
     thresholds: report.gridThresholds.map((t) => ({ name: t.name, selected: t.selected })),
   };
 }

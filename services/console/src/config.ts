@@ -7,8 +7,17 @@ export interface ConsoleConfig extends RedisSettings {
   readonly redisKeyPrefix: string;
   /** The live grid until the console has published one (GRID_FILE, the starter grid by default). */
   readonly gridFile: string;
-  /** NDJSON events the drafts are backtested on (CONSOLE_HISTORY_FILE); none: no backtest page. */
+  /**
+   * What drafts are backtested on (CONSOLE_HISTORY_SOURCE): `file` (CONSOLE_HISTORY_FILE, the
+   * default when it is set), `topics` (the input topics, needs KAFKA_BROKERS); none: no backtest.
+   */
+  readonly historySource: 'file' | 'topics' | undefined;
+  /** NDJSON events the drafts are backtested on (CONSOLE_HISTORY_FILE). */
   readonly historyFile: string | undefined;
+  /** Events read from the topics at most (CONSOLE_HISTORY_MAX_EVENTS). */
+  readonly historyMaxEvents: number;
+  /** MAX_EVENT_BYTES of the scorers: larger input values are skipped, as the scorers dead-letter them. */
+  readonly maxEventBytes: number;
   /** Outcomes CSV of that history (CONSOLE_OUTCOMES_FILE), for lift and ROC AUC. */
   readonly outcomesFile: string | undefined;
   readonly httpHost: string;
@@ -37,11 +46,16 @@ export function loadConsoleConfig(env: Env): ConsoleConfig {
         groupId: read.text('CONSOLE_GROUP_ID', `leadscore-console-${hostname()}-${process.pid}`),
       }
     : undefined;
+  const historyFile = read.raw('CONSOLE_HISTORY_FILE');
+  const historySource = readHistorySource(read, historyFile, feed !== undefined);
   return read.done<ConsoleConfig>({
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
     gridFile: read.gridFile(),
-    historyFile: read.raw('CONSOLE_HISTORY_FILE'),
+    historySource,
+    historyFile,
+    historyMaxEvents: read.int('CONSOLE_HISTORY_MAX_EVENTS', 1_000_000, 1, 100_000_000),
+    maxEventBytes: read.int('MAX_EVENT_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
     outcomesFile: read.raw('CONSOLE_OUTCOMES_FILE'),
     httpHost: read.text('HTTP_HOST', '0.0.0.0'),
     httpPort: read.int('HTTP_PORT', 8095, 0, 65535),
@@ -50,4 +64,20 @@ export function loadConsoleConfig(env: Env): ConsoleConfig {
     viewerKeys,
     feed,
   });
+}
+
+function readHistorySource(read: EnvReader, historyFile: string | undefined, kafka: boolean): ConsoleConfig['historySource'] {
+  const source = read.raw('CONSOLE_HISTORY_SOURCE')?.toLowerCase() ?? (historyFile ? 'file' : undefined);
+  if (source === undefined) return undefined;
+  if (source === 'file') {
+    if (!historyFile) read.problems.push('CONSOLE_HISTORY_SOURCE=file needs CONSOLE_HISTORY_FILE');
+    return 'file';
+  }
+  if (source === 'topics') {
+    if (!kafka) read.problems.push('CONSOLE_HISTORY_SOURCE=topics needs KAFKA_BROKERS and SCHEMA_REGISTRY_URL');
+    if (historyFile) read.problems.push('CONSOLE_HISTORY_FILE is set but CONSOLE_HISTORY_SOURCE=topics: set one of them');
+    return 'topics';
+  }
+  read.problems.push(`CONSOLE_HISTORY_SOURCE must be file or topics, got ${JSON.stringify(source)}`);
+  return undefined;
 }

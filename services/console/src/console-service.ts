@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { parseOutcomes, readEventHistory } from '@leadscore/calibration';
-import { AvroCodec, topicNames } from '@leadscore/contracts';
+import { parseOutcomes, readEventHistory, type Outcome } from '@leadscore/calibration';
+import { AvroCodec, topicNames, type TopicNames } from '@leadscore/contracts';
 import { compileGrid, loadGrid } from '@leadscore/engine';
 import { ContactReader, RunningGridFollower } from '@leadscore/read-api';
 import { ErrorCode } from '@leadscore/errors';
@@ -20,7 +21,7 @@ import { createConsoleApp, type LiveGrid } from './app.js';
 import type { ConsoleConfig } from './config.js';
 import { ConsoleKeys } from './console-keys.js';
 import { ConsoleMetrics } from './console-metrics.js';
-import type { BacktestHistory } from './draft-backtest.js';
+import { FileHistorySource, TopicHistorySource, type HistorySource } from './history-source.js';
 import { LiveFeed } from './live-feed.js';
 import { bundleWebPage } from './web-bundle.js';
 
@@ -63,7 +64,8 @@ export class ConsoleService implements RunnableService {
     const { config, logger } = this.options;
     const now = this.options.now ?? Date.now;
     this.readiness.set('startup', 'starting');
-    const [script, history] = await Promise.all([bundleWebPage(), this.readHistory(now())]);
+    const [script, outcomes] = await Promise.all([bundleWebPage(), this.readOutcomes()]);
+    const fileHistory = await this.readHistoryFile(outcomes, now());
     this.redis = await connectRedis(config.redisUrl, this.readiness, {
       cluster: config.redisCluster,
       security: config.redisSecurity,
@@ -85,7 +87,21 @@ export class ConsoleService implements RunnableService {
       publishedBy: published?.publishedBy ?? null,
       publishedAt: published?.publishedAt ?? null,
     };
-    this.feed = await this.startFeed();
+    const stream = await this.startFeed();
+    this.feed = stream?.feed;
+    const history: HistorySource | undefined =
+      config.historySource === 'topics' && stream
+        ? new TopicHistorySource(
+            {
+              ...stream,
+              groupPrefix: `${config.feed!.groupId}-history`,
+              maxEvents: config.historyMaxEvents,
+              maxEventBytes: config.maxEventBytes,
+            },
+            outcomes,
+            now,
+          )
+        : fileHistory;
     this.app = createConsoleApp({
       ...(this.feed ? { feed: this.feed } : {}),
       keys: new ConsoleKeys(config.editorKeys, config.viewerKeys),
@@ -105,7 +121,7 @@ export class ConsoleService implements RunnableService {
     this.port = typeof address === 'object' && address ? address.port : config.httpPort;
     this.readiness.set('startup', null);
     logger.info(
-      { port: this.port, grid: live.grid.name, gridVersion: live.grid.version, history: history ? history.events.events : null },
+      { port: this.port, grid: live.grid.name, gridVersion: live.grid.version, history: history?.kind ?? null },
       'console started',
     );
   }
@@ -117,7 +133,8 @@ export class ConsoleService implements RunnableService {
     await quitRedis(this.redis);
   }
 
-  private async startFeed(): Promise<LiveFeed | undefined> {
+  /** The live feed, and its Kafka connection and codec (the topic history reads with them too). */
+  private async startFeed(): Promise<{ feed: LiveFeed; kafka: Kafka; codec: AvroCodec; topics: TopicNames } | undefined> {
     const { config, logger } = this.options;
     const settings = config.feed;
     if (!settings) return undefined;
@@ -137,14 +154,21 @@ export class ConsoleService implements RunnableService {
     });
     const feed = new LiveFeed(kafka, codec, topics, settings.groupId, this.readiness, logger);
     await feed.start();
-    return feed;
+    return { feed, kafka, codec, topics };
   }
 
-  private async readHistory(receivedAt: number): Promise<BacktestHistory | undefined> {
-    const { historyFile, outcomesFile } = this.options.config;
-    if (!historyFile) return undefined;
+  private async readOutcomes(): Promise<readonly Outcome[] | undefined> {
+    const { outcomesFile } = this.options.config;
+    return outcomesFile ? parseOutcomes(await readText(outcomesFile, 'outcomes'), outcomesFile).outcomes : undefined;
+  }
+
+  private async readHistoryFile(
+    outcomes: readonly Outcome[] | undefined,
+    receivedAt: number,
+  ): Promise<HistorySource | undefined> {
+    const { historySource, historyFile } = this.options.config;
+    if (historySource !== 'file' || !historyFile) return undefined;
     const events = await readEventHistory((await readText(historyFile, 'history')).split('\n'), receivedAt, historyFile);
-    const outcomes = outcomesFile ? parseOutcomes(await readText(outcomesFile, 'outcomes'), outcomesFile).outcomes : undefined;
-    return { events, outcomes };
+    return new FileHistorySource({ events, outcomes }, receivedAt);
   }
 }

@@ -2,6 +2,10 @@
 // server holds every rule (sheet model, validation, edits, backtest); the page keeps the draft
 // YAML and shows what the server answers.
 
+// A module (it is bundled as ESM and loaded with type="module"): its names do not clash with the
+// window's globals (`status`, `name`, ...).
+export {};
+
 interface PlacedIssue {
   path: string;
   message: string;
@@ -149,14 +153,16 @@ function renderGrid(): void {
   page.append(el('h3', {}, 'YAML'), download, el('pre', { id: 'yaml' }, state.draft));
 }
 
+/** AUC and lift are null without outcomes: "n/a", not a 0 that reads as a grid finding no one. */
 const pct = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+const lift = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 
 interface GridSummary {
   grid: { name: string; version: number };
   contacts: number;
   converters: number;
   histogram: { from: number; to: number; contacts: number }[];
-  deciles: { decile: number; lift: number; minScore: number; maxScore: number }[];
+  deciles: { decile: number; lift: number | null; minScore: number; maxScore: number }[];
   auc: number | null;
   thresholds: { name: string; selected: number }[];
 }
@@ -168,16 +174,43 @@ interface DiffEntry {
   draft: { ruleId: string; points: number; count: number }[];
 }
 
-async function renderTest(): Promise<void> {
+interface HistoryInfo {
+  source: 'file' | 'topics';
+  events: number;
+  contacts: number;
+  readAt: number;
+  skipped: Record<string, number>;
+  truncated: boolean;
+}
+
+function historyLine(info: HistoryInfo): string {
+  const skipped = Object.entries(info.skipped).map(([reason, n]) => `${n} ${reason}`);
+  return (
+    `History: ${info.events} events of ${info.contacts} contacts from ${info.source === 'topics' ? 'the input topics' : 'the history file'}, ` +
+    `read at ${new Date(info.readAt).toISOString()}` +
+    (skipped.length > 0 ? `; skipped ${skipped.join(', ')}` : '') +
+    (info.truncated ? '; cut at CONSOLE_HISTORY_MAX_EVENTS' : '')
+  );
+}
+
+/** `refresh`: the console reads the input topics again (a file history is read once, at start-up). */
+async function renderTest(refresh = false): Promise<void> {
   const page = $('page-test');
   page.replaceChildren(el('h2', {}, 'Test the draft against the live grid'));
   try {
     const result = await api<{
+      history: HistoryInfo;
       withOutcomes: boolean;
       live: GridSummary;
       draft: GridSummary;
       mqlDiff: { threshold: string; gained: DiffEntry[]; lost: DiffEntry[]; gainedTotal: number; lostTotal: number };
-    }>('/api/backtest', { yaml: state.draft });
+    }>('/api/backtest', { yaml: state.draft, refresh });
+    page.append(el('p', { id: 'history' }, historyLine(result.history)));
+    if (result.history.source === 'topics') {
+      const again = el('button', { type: 'button', id: 'refresh-history' }, 'Read the topics again');
+      again.addEventListener('click', () => void renderTest(true));
+      page.append(again);
+    }
     const summary = el('table', { id: 'backtest-summary' });
     summary.append(el('tr'));
     summary.firstElementChild!.append(el('th', {}, ''), el('th', {}, 'Live'), el('th', {}, 'Draft'));
@@ -197,9 +230,7 @@ async function renderTest(): Promise<void> {
       const live = result.live.thresholds.find((x) => x.name === t.name);
       line(`At or above ${t.name}`, String(live?.selected ?? 'n/a'), String(t.selected));
     }
-    result.draft.deciles.forEach((d, i) =>
-      line(`Decile ${d.decile} lift`, (result.live.deciles[i]?.lift ?? 0).toFixed(2), d.lift.toFixed(2)),
-    );
+    result.draft.deciles.forEach((d, i) => line(`Decile ${d.decile} lift`, lift(result.live.deciles[i]?.lift), lift(d.lift)));
     page.append(summary);
     if (!result.withOutcomes) page.append(el('p', {}, 'No outcomes file: lift and AUC need CONSOLE_OUTCOMES_FILE.'));
     const hist = el('table', { id: 'distribution' });

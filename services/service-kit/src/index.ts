@@ -23,6 +23,7 @@ export { ServiceError, errorFields } from './service-error.js';
 // the one isRetriable, re-exported for the packages that take the rest of their kit from here
 export { isRetriable } from '@leadscore/errors';
 export { STARTER_GRID_FILE, readGridFile, loadGridFile } from './grid-file.js';
+export { readTopicsToEnd, type ReadMessage, type ReadSummary } from './topic-reader.js';
 export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
 export { handleInChunks, type ChunkLoopOptions, type ChunkLoopPayload, type ChunkLoopResult } from './chunk-loop.js';
 export {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { topicNames, type AvroCodec, type DeadLetterValue, type TopicNames } from '@leadscore/contracts';
+import { readTopicsToEnd } from '@leadscore/service-kit';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { connectStream, readStreamEndpoints, type StreamEndpoints } from '../stream-env.js';
-import { readTopicsToEnd } from '../topic-reader.js';
 
 /** One message of the dead-letter topic, decoded (or, when its value does not decode, from its headers). */
 export interface DeadLetterEntry {

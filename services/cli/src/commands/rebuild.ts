@@ -1,13 +1,20 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { connectRedis, loadGridFile, Readiness, STARTER_GRID_FILE, type RedisClient } from '@leadscore/service-kit';
+import {
+  connectRedis,
+  loadGridFile,
+  Readiness,
+  readTopicsToEnd,
+  STARTER_GRID_FILE,
+  type ReadMessage,
+  type RedisClient,
+} from '@leadscore/service-kit';
 import { toInputMessage, topicNames, type AvroCodec, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid } from '@leadscore/engine';
 import { ContactStateStore, EventDecoder, applyInputs, inputSource, type PositionedEvent } from '@leadscore/scorer';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { connectStream, readStreamEndpoints } from '../stream-env.js';
-import { readTopicsToEnd, type ReadMessage } from '../topic-reader.js';
 
 export interface RebuildOptions {
   readonly topicPrefix: string;

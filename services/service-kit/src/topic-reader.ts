@@ -10,14 +10,17 @@ export interface ReadMessage {
 
 export interface ReadSummary {
   readonly messages: number;
-  /** The end offsets (exclusive) the read stopped at, `topic:partition` → offset. */
+  /** The end offsets (exclusive) the read was bounded by, `topic:partition` → offset. */
   readonly ends: ReadonlyMap<string, number>;
+  /** `onBatch` asked to stop before every partition reached its end. */
+  readonly stopped: boolean;
 }
 
 /**
  * Reads topics from their beginning up to the end offsets they had when the read started, in
  * offset order per partition, handing each fetched batch to `onBatch` (awaited before the next).
- * Messages produced after the start are not read, so the read always finishes.
+ * Messages produced after the start are not read, so the read always finishes. `onBatch` may
+ * answer 'stop' to end the read early (a reader with a bound on what it keeps).
  *
  * kafkajs consumes only within a group: this uses a throwaway group (`<groupPrefix>-<uuid>`)
  * that never commits an offset, and deletes it at the end.
@@ -26,7 +29,7 @@ export async function readTopicsToEnd(
   kafka: Kafka,
   topics: readonly string[],
   groupPrefix: string,
-  onBatch: (messages: readonly ReadMessage[]) => Promise<void>,
+  onBatch: (messages: readonly ReadMessage[]) => Promise<void | 'stop'>,
 ): Promise<ReadSummary> {
   const admin = kafka.admin();
   await admin.connect();
@@ -45,6 +48,7 @@ export async function readTopicsToEnd(
     throw error;
   }
   let count = 0;
+  let stopped = false;
   if (remaining.size > 0) {
     const groupId = `${groupPrefix}-${randomUUID()}`;
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
@@ -62,14 +66,21 @@ export async function readTopicsToEnd(
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch }) => {
-          if (failure !== undefined || !remaining.has(`${batch.topic}:${batch.partition}`)) return;
+          if (failure !== undefined || stopped || !remaining.has(`${batch.topic}:${batch.partition}`)) return;
           const key = `${batch.topic}:${batch.partition}`;
           const end = ends.get(key) ?? 0;
           const wanted = batch.messages.filter((m) => Number(m.offset) < end);
           try {
             if (wanted.length > 0) {
-              await onBatch(wanted.map((message) => ({ topic: batch.topic, partition: batch.partition, message })));
+              const answer = await onBatch(
+                wanted.map((message) => ({ topic: batch.topic, partition: batch.partition, message })),
+              );
               count += wanted.length;
+              if (answer === 'stop') {
+                stopped = true;
+                finish();
+                return;
+              }
             }
           } catch (error) {
             // A failing handler ends the read (kafkajs would retry the batch forever).
@@ -94,5 +105,5 @@ export async function readTopicsToEnd(
   } else {
     await admin.disconnect();
   }
-  return { messages: count, ends };
+  return { messages: count, ends, stopped };
 }
