@@ -13,6 +13,7 @@ const DEMO_BIN = join(REPO_ROOT, 'services/demo/bin/demo.js');
 function runDemo(
   args: string[],
   env: Record<string, string>,
+  onStderr: (stderrSoFar: string) => void = () => {},
 ): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DEMO_BIN, ...args], {
@@ -23,7 +24,7 @@ function runDemo(
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => onStderr((stderr += chunk)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -38,6 +39,8 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     const ctx = testContext();
     const prefix = ctx.uniqueName('demo');
     const scorerLog = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'scorer.log');
+    // while the demo runs: the console's "Test before publishing" has the demo's history
+    let backtest: Promise<{ status: number; body: { draft?: { contacts?: number }; history?: { events?: number } } }> | undefined;
     const run = await runDemo(
       ['--duration', '8', '--contacts', '100', '--rate', '300', '--prefix', prefix, '--scorer-log', scorerLog],
       {
@@ -45,6 +48,21 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
         SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
         REDIS_URL: ctx.redisUrl,
         LOG_LEVEL: 'warn',
+      },
+      (stderr) => {
+        const signIn = /\[demo\] console: (http:\/\/127\.0\.0\.1:\d+\/) \(sign in with the key ([0-9a-f]{24})\)/.exec(stderr);
+        if (!signIn || backtest) return;
+        const [, url, key] = signIn;
+        backtest = (async () => {
+          const headers = { 'x-api-key': key!, 'content-type': 'application/json' };
+          const live = (await (await fetch(`${url}api/live`, { headers })).json()) as { yaml: string };
+          const response = await fetch(`${url}api/backtest`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ yaml: live.yaml }),
+          });
+          return { status: response.status, body: (await response.json()) as never };
+        })();
       },
     );
     const report = `exit ${run.code ?? run.signal}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
@@ -63,5 +81,10 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     expect(run.stderr, report).toMatch(/\[demo\] console: http:\/\/127\.0\.0\.1:\d+\/ \(sign in with the key [0-9a-f]{24}\)/);
     expect(run.stdout).toMatch(/console +http:\/\/127\.0\.0\.1:\d+\//);
     expect(run.stderr).not.toMatch(/"level":/); // the scorer's logs went to its file
+    expect(backtest, report).toBeDefined();
+    const answer = await backtest!;
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.draft?.contacts).toBeGreaterThan(0);
+    expect(answer.body.history?.events).toBe(100 * 40); // the whole stream of --contacts 100 (40 events each)
   });
 });

@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames, type AvroCodec } from '@leadscore/contracts';
 import { loadDemoConfig, REPO_ROOT, type DemoConfig, type Endpoints } from './demo-config.js';
+import { writeDemoHistory } from './demo-history.js';
 import { DemoProducer } from './demo-producer.js';
 import { provisionDemoTopics } from './demo-topics.js';
 import { LiveView } from './live-view.js';
@@ -97,8 +98,18 @@ async function main(): Promise<number> {
   }
 
   // The console (docs/console.md) beside the scorer; the demo goes on without it if it fails.
+  // Its history, to test drafts on, is the stream the demo is about to produce.
   const consoleKey = randomBytes(12).toString('hex');
   const consoleLogFile = join(dirname(config.scorerLogFile), 'console.log');
+  const historyFile = join(dirname(config.scorerLogFile), 'demo-history.ndjson');
+  const stream = { seed: config.seed, contacts: config.contacts, events: config.events, now: config.now, days: config.days };
+  let history: Record<string, string> = {};
+  try {
+    await writeDemoHistory(historyFile, stream);
+    history = { CONSOLE_HISTORY_FILE: historyFile };
+  } catch (error) {
+    say(`could not write the console's history ${historyFile}, its backtest page stays empty: ${(error as Error).message}`);
+  }
   const webConsole = await ServiceChild.start({
     repoRoot: REPO_ROOT,
     name: 'the console',
@@ -108,6 +119,7 @@ async function main(): Promise<number> {
       ...stackEnv,
       HTTP_HOST: '127.0.0.1',
       CONSOLE_EDITOR_KEYS: `demo:${consoleKey}`,
+      ...history,
     },
   });
   let consoleUrl: string | null = null;
@@ -141,15 +153,7 @@ async function main(): Promise<number> {
     });
     say(`streaming ${config.events} events for ${config.contacts} contacts at ${config.rate}/s (seed ${config.seed})`);
     await view.start();
-    producer.start(
-      syntheticEvents({
-        seed: config.seed,
-        contacts: config.contacts,
-        events: config.events,
-        now: config.now,
-        days: config.days,
-      }),
-    );
+    producer.start(syntheticEvents(stream));
   } catch (error) {
     view?.restoreScreen();
     say(`could not start streaming: ${(error as Error).message}`);
