@@ -153,6 +153,15 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
     expect(gained).toEqual([['one-visit', '500', '1000', 'key-pages ×1: 1000']]);
     expect(await page.locator('#mql-lost tr[data-contact]').count()).toBe(0);
     expect(await page.textContent('#backtest-summary')).toContain('At or above MQL12');
+    // no outcomes file: lift and ROC AUC are n/a, not 0.00
+    const summaryRows = await page.$$eval('#backtest-summary tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('th, td')].map((cell) => cell.textContent)),
+    );
+    expect(summaryRows.find((r) => r[0] === 'ROC AUC')).toEqual(['ROC AUC', 'n/a', 'n/a']);
+    const lifts = summaryRows.filter((r) => /^Decile \d+ lift$/.test(r[0] ?? ''));
+    expect(lifts.length).toBeGreaterThan(0);
+    expect(lifts.map((r) => r.slice(1))).toEqual(lifts.map(() => ['n/a', 'n/a']));
+    expect(await page.textContent('#history')).toMatch(/^History: 4 events of 3 contacts from the history file/);
     await page.screenshot({ path: join(ARTIFACTS, 'test.png'), fullPage: true });
 
     await page.click('nav button[data-page="publish"]');
