@@ -273,7 +273,9 @@ function validDraft(yaml: string): Grid {
 }
 
 function toHttpError(error: Error & { statusCode?: number }): HttpError {
-  if (isRetriable(error)) return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis) is unavailable; retry shortly');
+  if (isRetriable(error)) {
+    return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis, Kafka or the registry) is unavailable; retry shortly');
+  }
   if (typeof error.statusCode === 'number' && error.statusCode < 500) {
     return new HttpError(error.statusCode, ErrorCode.InvalidRequest, error.message);
   }

@@ -23,6 +23,7 @@ import { ConsoleKeys } from './console-keys.js';
 import { ConsoleMetrics } from './console-metrics.js';
 import { FileHistorySource, TopicHistorySource, type HistorySource } from './history-source.js';
 import { LiveFeed } from './live-feed.js';
+import { readTopicHistory } from './topic-history.js';
 import { bundleWebPage } from './web-bundle.js';
 
 export interface ConsoleServiceOptions {
@@ -92,12 +93,16 @@ export class ConsoleService implements RunnableService {
     const history: HistorySource | undefined =
       config.historySource === 'topics' && stream
         ? new TopicHistorySource(
-            {
-              ...stream,
-              groupPrefix: `${config.feed!.groupId}-history`,
-              maxEvents: config.historyMaxEvents,
-              maxEventBytes: config.maxEventBytes,
-            },
+            (receivedAt) =>
+              readTopicHistory(
+                {
+                  ...stream,
+                  groupPrefix: `${config.feed!.groupId}-history`,
+                  maxEvents: config.historyMaxEvents,
+                  maxEventBytes: config.maxEventBytes,
+                },
+                receivedAt,
+              ),
             outcomes,
             now,
           )

@@ -1,6 +1,6 @@
 import type { Outcome } from '@leadscore/calibration';
 import type { BacktestHistory } from './draft-backtest.js';
-import { readTopicHistory, type TopicHistoryOptions } from './topic-history.js';
+import type { TopicHistoryRead } from './topic-history.js';
 
 /** Where the history of a backtest came from, as the API and the page show it. */
 export interface HistoryInfo {
@@ -63,8 +63,9 @@ export class TopicHistorySource implements HistorySource {
   readonly kind = 'topics';
   private current: Promise<LoadedHistory> | undefined;
 
+  /** `readTopics` is `readTopicHistory` with its options (a function, so the caching is tested without Kafka). */
   constructor(
-    private readonly options: TopicHistoryOptions,
+    private readonly readTopics: (receivedAt: number) => Promise<TopicHistoryRead>,
     private readonly outcomes: readonly Outcome[] | undefined,
     private readonly now: () => number,
   ) {}
@@ -82,7 +83,7 @@ export class TopicHistorySource implements HistorySource {
 
   private async read(): Promise<LoadedHistory> {
     const readAt = this.now();
-    const read = await readTopicHistory(this.options, readAt);
+    const read = await this.readTopics(readAt);
     return {
       events: read.history,
       outcomes: this.outcomes,
