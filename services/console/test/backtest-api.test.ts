@@ -9,7 +9,7 @@ import { createConsoleApp } from '../src/app.js';
 import { ConsoleKeys } from '../src/console-keys.js';
 import { ConsoleMetrics } from '../src/console-metrics.js';
 import { FileHistorySource } from '../src/history-source.js';
-import type { PublishedGridStore } from '../src/published-grid-store.js';
+import type { GridRolloutReader, PublishedGridStore } from '@leadscore/redis-layout';
 
 const starter = readFileSync(STARTER_GRID_FILE, 'utf8');
 const at = Date.parse('2026-03-01T00:00:00Z');
@@ -34,6 +34,7 @@ async function build(withOutcomes: boolean) {
     keys: new ConsoleKeys([{ name: 'ana', key: KEY }], []),
     // the backtest reads neither the store nor the reader: nothing of Redis is needed here
     store: {} as PublishedGridStore,
+    rollout: {} as GridRolloutReader,
     reader: {} as ContactReader,
     live: { yaml: starter, grid: loadGrid(starter), publishedBy: null, publishedAt: null },
     history: new FileHistorySource({ events, outcomes }, at),
