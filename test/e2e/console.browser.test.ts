@@ -256,6 +256,16 @@ describe.skipIf(!available && !inCi)('the console in headless Chromium', () => {
       '1000',
     ]);
     expect(await page.locator('#recent-changes tr td:nth-child(2)').allTextContents()).toContain('0 → 1000');
+    // the timeline: the score change with its event and rule, the stage change with its threshold
+    expect(await page.locator('#timeline tr[data-kind="score"] td').allTextContents()).toEqual([
+      expect.any(String),
+      'score',
+      '0 → 1000',
+      `EVENT ${contactId}-1; key-pages +1000`,
+    ]);
+    expect(await page.locator('#timeline tr[data-kind="stage"] td:nth-child(3)').allTextContents()).toEqual([
+      expect.stringMatching(/→ MARKETING_QUALIFIED$/),
+    ]);
     await page.screenshot({ path: join(ARTIFACTS, 'contact.png'), fullPage: true });
 
     // the leaderboard (top 20 %) holds it once the read API projected its score

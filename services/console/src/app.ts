@@ -14,6 +14,7 @@ import type { LiveFeed } from './live-feed.js';
 import { CONSOLE_PAGE_HTML } from './page-html.js';
 import type { GridRolloutReader, PublishedGrid, PublishedGridStore } from '@leadscore/redis-layout';
 import { rolloutStatus } from './grid-rollout.js';
+import { contactTimeline } from './contact-timeline.js';
 
 /** The live grid of a published record. */
 export function publishedLive(published: PublishedGrid): LiveGrid {
@@ -71,7 +72,7 @@ const LEADERBOARD_MAX = 1000;
  *   GET  /api/audit                 publishes, newest first
  *   GET  /api/rollout               the live grid's roll-out to the scorers (grid-rollout.ts)
  *   GET  /api/leaderboard           the top 20 % by latest score, as the read API's ?top=20% (at most 1000)
- *   GET  /api/contacts/:contactId   score, per-rule breakdown, recent changes, lifecycle stage (404 unknown)
+ *   GET  /api/contacts/:contactId   score, per-rule breakdown, recent changes, lifecycle stage, timeline (404 unknown)
  *   GET  /api/feed                  Server-Sent Events: threshold crossings and score changes as they happen
  *
  * Every /api route needs a key of CONSOLE_EDITOR_KEYS or CONSOLE_VIEWER_KEYS (401), the editor
@@ -209,7 +210,8 @@ export function createConsoleApp(options: ConsoleAppOptions): FastifyInstance {
         { path: 'params.contactId', message: 'unknown contact' },
       ]);
     }
-    return view;
+    const history = await options.history?.loaded();
+    return { ...view, timeline: contactTimeline(view, history?.events.byContact.get(contactId)) };
   });
   app.get('/api/feed', async (request, reply) => {
     const { feed } = options;

@@ -27,16 +27,18 @@ export interface HistorySource {
   readonly kind: HistoryInfo['source'];
   /** The history; `refresh` reads it again where that means something (the topics). */
   load(refresh: boolean): Promise<LoadedHistory>;
+  /** The history if it is in memory already, without reading (the contact page's timeline). */
+  loaded(): Promise<LoadedHistory | undefined>;
 }
 
 /** CONSOLE_HISTORY_FILE: read once at start-up (a file does not grow under a running console). */
 export class FileHistorySource implements HistorySource {
   readonly kind = 'file';
-  private readonly loaded: LoadedHistory;
+  private readonly history: LoadedHistory;
 
   constructor(history: BacktestHistory, readAt: number) {
     const bad = history.events.badLines.length;
-    this.loaded = {
+    this.history = {
       ...history,
       info: {
         source: 'file',
@@ -50,7 +52,11 @@ export class FileHistorySource implements HistorySource {
   }
 
   async load(): Promise<LoadedHistory> {
-    return this.loaded;
+    return this.history;
+  }
+
+  async loaded(): Promise<LoadedHistory | undefined> {
+    return this.history;
   }
 }
 
@@ -59,6 +65,8 @@ export class FileHistorySource implements HistorySource {
  * backtest and kept until a backtest asks for a refresh. Requests arriving during a read share
  * it; a read that failed is not kept (the next request tries again).
  */
+const PENDING = Symbol('pending');
+
 export class TopicHistorySource implements HistorySource {
   readonly kind = 'topics';
   private current: Promise<LoadedHistory> | undefined;
@@ -79,6 +87,20 @@ export class TopicHistorySource implements HistorySource {
       });
     }
     return this.current;
+  }
+
+  /** Only a read that finished: a contact page never waits for the topics. */
+  async loaded(): Promise<LoadedHistory | undefined> {
+    const current = this.current;
+    if (!current) return undefined;
+    const settled = await Promise.race([
+      current.then(
+        (h) => h,
+        () => undefined,
+      ),
+      Promise.resolve(PENDING),
+    ]);
+    return settled === PENDING ? undefined : settled;
   }
 
   private async read(): Promise<LoadedHistory> {

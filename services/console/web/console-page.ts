@@ -437,6 +437,7 @@ interface ContactView {
   thresholdsReached: { name: string }[];
   lifecycle: { stage: { stage: string } | null };
   recentChanges: { previousScore: number; score: number; evaluatedAt: number; cause: { kind: string } }[];
+  timeline: { at: number; kind: 'event' | 'score' | 'stage'; what: string; detail: string }[];
 }
 
 async function renderContact(contactId: string): Promise<void> {
@@ -473,7 +474,27 @@ async function renderContact(contactId: string): Promise<void> {
       );
       changes.append(tr);
     }
-    page.append(el('h3', {}, 'Per-rule breakdown'), t, el('h3', {}, 'Recent score changes'), changes);
+    const timeline = el('table', { id: 'timeline' });
+    timeline.append(el('tr'));
+    timeline.firstElementChild!.append(el('th', {}, 'When'), el('th', {}, 'What'), el('th', {}, ''), el('th', {}, 'Why'));
+    for (const entry of view.timeline) {
+      const tr = el('tr', { 'data-kind': entry.kind });
+      tr.append(
+        el('td', {}, new Date(entry.at).toISOString()),
+        el('td', {}, { event: 'event', score: 'score', stage: 'stage' }[entry.kind]),
+        el('td', {}, entry.what),
+        el('td', {}, entry.detail),
+      );
+      timeline.append(tr);
+    }
+    page.append(
+      el('h3', {}, 'Per-rule breakdown'),
+      t,
+      el('h3', {}, 'Recent score changes'),
+      changes,
+      el('h3', {}, 'Timeline: events, score changes, stage changes'),
+      timeline,
+    );
   } catch (error) {
     page.append(el('p', { class: 'issue' }, (error as Error).message));
   }
