@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LeadEvent } from '@leadscore/engine';
 import type { ContactView } from '@leadscore/read-api';
 import { contactTimeline } from '../src/contact-timeline.js';
 
@@ -41,7 +42,7 @@ const view: ContactView = {
 
 describe("a contact's timeline", () => {
   it('merges events, score changes and stage changes, newest first, naming causes and rules', () => {
-    const events = [
+    const events: LeadEvent[] = [
       { eventId: 'e-1', contactId: 'c-1', type: 'page_viewed', occurredAt: 1_000, properties: { path: '/pricing' } },
       { eventId: 'e-2', contactId: 'c-1', type: 'page_viewed', occurredAt: 2_000, properties: { path: '/solutions' } },
       { eventId: 'e-3', contactId: 'c-1', type: 'contact_updated', occurredAt: 2_500, properties: { email: 'a@example.com' } },
