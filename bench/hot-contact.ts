@@ -8,6 +8,8 @@
  * partition of six: that is the point of the comparison. Afterwards the hot contact's state key
  * is measured (MEMORY USAGE and the value's length).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GeneratedEvent } from '@leadscore/demo';
 import type { CountingRule, Grid } from '@leadscore/engine';
 import { KeyLayout } from '@leadscore/redis-layout';
@@ -58,6 +60,23 @@ function isCounting(rule: Grid['rules'][number]): rule is CountingRule {
 }
 
 /**
+ * An all-time rule that gives points for every event, without a limit: the starter grid's only
+ * unlimited rule (`demo-requests`) gives 0 points, and a hot contact should change its score with
+ * every event it sends, as a bot hitting a points rule does.
+ */
+export const HOT_UNLIMITED_RULE = {
+  id: 'bench-every-download',
+  label: 'Every download (benchmark: all-time, no limit)',
+  on: 'asset_downloaded',
+  points: 1,
+} as const;
+
+/** The grid with HOT_UNLIMITED_RULE added (its type is not one of the windowed rule's). */
+export function withUnlimitedRule(grid: Grid): Grid {
+  return { ...grid, name: `${grid.name}-hot-contact`, rules: [...grid.rules, HOT_UNLIMITED_RULE] };
+}
+
+/**
  * The grid's rules this phase feeds: counting rules of one event type without `where` (any
  * event of that type counts), one all-time with `points` and no `limit`, one windowed; rules
  * giving points are preferred over pure counters.
@@ -101,7 +120,10 @@ function contactId(idPrefix: string, index: number): string {
 
 export interface HotContactOptions {
   readonly events: number;
+  /** The run's grid; the phase adds HOT_UNLIMITED_RULE to it (see withUnlimitedRule). */
   readonly grid: Grid;
+  /** Where the phase writes the grid its scorers run. */
+  readonly outDir: string;
   /** Prefix of this phase's topics and Redis keys (each side adds `-hot` / `-spread`). */
   readonly prefix: string;
   readonly timeoutMs: number;
@@ -119,7 +141,10 @@ export async function measureHotContact(
   options: HotContactOptions,
   created: (set: TopicSet, keyPrefix: string) => void,
 ): Promise<HotContactResult> {
-  const rules = hotContactRules(options.grid);
+  const grid = withUnlimitedRule(options.grid);
+  const rules = hotContactRules(grid);
+  const gridFile = join(options.outDir, 'hot-contact-grid.json');
+  writeFileSync(gridFile, JSON.stringify(grid, null, 2));
   const now = Date.now();
   const side = async (name: 'hot' | 'spread', contacts: number): Promise<{ result: HotContactSide; keyPrefix: string }> => {
     const prefix = `${options.prefix}-${name}`;
@@ -136,7 +161,7 @@ export async function measureHotContact(
       groupId: `${prefix}-scorer`,
       keyPrefix: prefix,
       instances: 1,
-      extraEnv: options.extraEnv,
+      extraEnv: { ...options.extraEnv, GRID_FILE: gridFile },
     });
     await fleet.start();
     try {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --skip-hot]`: every benchmark in one run, on the
+ * `npm run bench [-- --quick] [-- --profile] [-- --skip-hot | --hot-only]`: every benchmark in one run, on the
  * local stack (started if needed). Never part of the test suite.
  *
  *  1. ceiling        kafkajs consume-only rate of the pre-filled input topics
@@ -19,7 +19,7 @@
  * Redis key of the run carries the run id; the keys and topics are deleted at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'skip-engine': { type: 'boolean', default: false },
     'skip-hot': { type: 'boolean', default: false },
+    'hot-only': { type: 'boolean', default: false },
     clients: { type: 'boolean', default: false },
     'clients-only': { type: 'boolean', default: false },
   },
@@ -118,7 +119,40 @@ async function main(): Promise<void> {
   const extraSets: TopicSet[] = [];
   const extraKeyPrefixes: string[] = [];
   await createTopics(env.kafka, [naiveOutput], 6);
+  const hotPhase = async (): Promise<HotContactResult> => {
+    const result = await measureHotContact(
+      env,
+      redis,
+      {
+        events: SIZES.hotEvents,
+        grid: grid.grid,
+        prefix: `${env.runId}-hc`,
+        timeoutMs: quick ? 300_000 : 900_000,
+        extraEnv: scorerTuning,
+        outDir,
+        log: (message) => log(message),
+      },
+      (topicSet, keyPrefix) => {
+        extraSets.push(topicSet);
+        extraKeyPrefixes.push(keyPrefix);
+      },
+    );
+    log(
+      `hot contact: ${result.hot.eventsPerSecond} vs ${result.spread.eventsPerSecond} events/s spread (${Math.round(result.ratio * 100)} %), state ${result.stateValueBytes} B`,
+      'hot contact',
+    );
+    return result;
+  };
   try {
+    if (values['hot-only']) {
+      const result = await hotPhase();
+      writeFileSync(
+        join(outDir, 'hot-contact.json'),
+        `${JSON.stringify({ startedAt, loadAverageAtStart, loadByPhase, result }, null, 2)}\n`,
+      );
+      console.log(`\nreport: ${join(outDir, 'hot-contact.json')}`);
+      return;
+    }
     const filled = await prefill(env.kafka, set, { seed: SEED, contacts: SIZES.contacts, events: SIZES.events, now: Date.now() });
     log(`pre-filled ${filled.events} events in ${(filled.ms / 1000).toFixed(1)} s`);
     const clientsPhase = async (): Promise<KafkaClientsResult> => {
@@ -215,28 +249,7 @@ async function main(): Promise<void> {
 
     // 7: one contact with every event against the same events over N/10 contacts, same grid, fresh topics each.
     let hotContact: HotContactResult | undefined;
-    if (!values['skip-hot']) {
-      hotContact = await measureHotContact(
-        env,
-        redis,
-        {
-          events: SIZES.hotEvents,
-          grid: grid.grid,
-          prefix: `${env.runId}-hc`,
-          timeoutMs: quick ? 300_000 : 900_000,
-          extraEnv: scorerTuning,
-          log: (message) => log(message),
-        },
-        (topicSet, keyPrefix) => {
-          extraSets.push(topicSet);
-          extraKeyPrefixes.push(keyPrefix);
-        },
-      );
-      log(
-        `hot contact: ${hotContact.hot.eventsPerSecond} vs ${hotContact.spread.eventsPerSecond} events/s spread (${Math.round(hotContact.ratio * 100)} %), state ${hotContact.stateValueBytes} B`,
-        'hot contact',
-      );
-    }
+    if (!values['skip-hot']) hotContact = await hotPhase();
 
     let engineMicroBench = '(skipped)';
     if (!values['skip-engine']) {
