@@ -1,3 +1,4 @@
+import { compileAccounts, type CompiledAccounts } from './compile-accounts.js';
 import { GridValidationError } from './errors.js';
 import { cyrb53, fingerprint, toBase64Digits } from './hash.js';
 import type { Comparator, Condition, CountingRule, Grid, Scalar, Threshold, ValueOperators, WhereClause } from './grid-types.js';
@@ -82,6 +83,8 @@ export interface CompiledGrid {
   readonly propertyRules: ReadonlyMap<string, readonly CompiledPropertyRule[]>;
   /** The event type whose properties update contact properties (docs/scoring-contract.md §1). */
   readonly contactUpdateType: string;
+  /** The `accounts` section (docs/accounts.md); null when the grid scores no accounts. */
+  readonly accounts: CompiledAccounts | null;
 }
 
 export const CONTACT_UPDATED = 'contact_updated';
@@ -168,6 +171,7 @@ export function compileGrid(grid: Grid): CompiledGrid {
     propertyRules.set(rule.property, list);
   }
 
+  const recentLimit = grid.dedupe?.recent ?? DEFAULT_RECENT_LIMIT;
   return Object.freeze({
     name: grid.name,
     version: grid.version,
@@ -179,9 +183,10 @@ export function compileGrid(grid: Grid): CompiledGrid {
     counterList,
     countersByType,
     matchersByType,
-    recentLimit: grid.dedupe?.recent ?? DEFAULT_RECENT_LIMIT,
+    recentLimit,
     propertyRules,
     contactUpdateType: CONTACT_UPDATED,
+    accounts: compileAccounts(grid, recentLimit),
   });
 }
 

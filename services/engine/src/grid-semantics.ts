@@ -1,16 +1,8 @@
 import type { ValidationIssue } from './errors.js';
-import { COMPARATORS, OPERATOR_NAMES } from './grid-types.js';
-import { describeValue, joinPath } from './issue-path.js';
-
-type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
-}
+import { accountIssues } from './account-grid-semantics.js';
+import { checkBounds, checkOperators, checkThresholds, isInt, isObj, uniqueRuleIds, type Obj } from './grid-checks.js';
+import { COMPARATORS } from './grid-types.js';
+import { joinPath } from './issue-path.js';
 
 type RuleKind = 'counting' | 'condition' | 'property';
 
@@ -35,8 +27,8 @@ const KIND_NAMES: Record<RuleKind, string> = {
 export function semanticIssues(grid: unknown): ValidationIssue[] {
   if (!isObj(grid)) return [];
   const issues: ValidationIssue[] = [];
-  checkBounds(grid['bounds'], issues);
-  checkThresholds(grid['thresholds'], issues);
+  checkBounds(grid['bounds'], 'bounds', issues);
+  checkThresholds(grid['thresholds'], 'thresholds', issues);
   const rules = Array.isArray(grid['rules']) ? grid['rules'] : [];
   const kinds = ruleKinds(rules, issues);
   rules.forEach((rule, index) => {
@@ -56,66 +48,14 @@ export function semanticIssues(grid: unknown): ValidationIssue[] {
         break;
     }
   });
+  if (isObj(grid['accounts'])) accountIssues(grid, grid['accounts'], issues);
   return issues;
-}
-
-function checkBounds(bounds: unknown, issues: ValidationIssue[]): void {
-  if (!isObj(bounds) || !isInt(bounds['min']) || !isInt(bounds['max'])) return;
-  if (bounds['min'] >= bounds['max']) {
-    issues.push({
-      path: 'bounds.max',
-      message: `${bounds['max']} is not greater than bounds.min (${bounds['min']}); expected min < max`,
-    });
-  }
-}
-
-function checkThresholds(thresholds: unknown, issues: ValidationIssue[]): void {
-  if (!Array.isArray(thresholds)) return;
-  const names = new Map<string, number>();
-  let previous: number | undefined;
-  thresholds.forEach((threshold, index) => {
-    if (!isObj(threshold)) return;
-    const path = joinPath('thresholds', index);
-    const name = threshold['name'];
-    if (typeof name === 'string') {
-      const first = names.get(name);
-      if (first !== undefined) {
-        issues.push({
-          path: joinPath(path, 'name'),
-          message: `duplicate threshold name "${name}" (already used by thresholds[${first}]); expected unique names`,
-        });
-      } else names.set(name, index);
-    }
-    const at = threshold['at'];
-    if (!isInt(at)) return;
-    if (previous !== undefined && at <= previous) {
-      issues.push({
-        path: joinPath(path, 'at'),
-        message: `${at} is not greater than the previous threshold's at (${previous}); expected thresholds in strictly ascending order of at`,
-      });
-    }
-    previous = at;
-  });
 }
 
 /** Rule id → kind, reporting duplicate ids on the way. */
 function ruleKinds(rules: readonly unknown[], issues: ValidationIssue[]): Map<string, RuleKind | undefined> {
   const kinds = new Map<string, RuleKind | undefined>();
-  const firstIndex = new Map<string, number>();
-  rules.forEach((rule, index) => {
-    if (!isObj(rule) || typeof rule['id'] !== 'string') return;
-    const id = rule['id'];
-    const first = firstIndex.get(id);
-    if (first !== undefined) {
-      issues.push({
-        path: joinPath(joinPath('rules', index), 'id'),
-        message: `duplicate rule id "${id}" (already used by rules[${first}]); expected every rule id to be unique`,
-      });
-      return;
-    }
-    firstIndex.set(id, index);
-    kinds.set(id, ruleKind(rule));
-  });
+  for (const [id, index] of uniqueRuleIds(rules, 'rules', issues)) kinds.set(id, ruleKind(rules[index] as Obj));
   return kinds;
 }
 
@@ -164,30 +104,6 @@ function checkCountingRule(rule: Obj, path: string, issues: ValidationIssue[]): 
   if (isObj(where)) {
     for (const [property, predicate] of Object.entries(where)) {
       if (isObj(predicate)) checkOperators(predicate, joinPath(joinPath(path, 'where'), property), issues);
-    }
-  }
-}
-
-/** Operators of a where predicate or a property rule: at least one, valid regexes. */
-function checkOperators(ops: Obj, path: string, issues: ValidationIssue[], owner?: string): void {
-  const present = OPERATOR_NAMES.filter((name) => name in ops);
-  if (owner !== undefined && present.length === 0) {
-    issues.push({
-      path,
-      message: `${owner} needs a test on the property value; expected at least one of: ${OPERATOR_NAMES.join(', ')}`,
-    });
-  }
-  const pattern = ops['matches'];
-  if (typeof pattern === 'string' && pattern !== '') {
-    try {
-      new RegExp(pattern, 'u');
-    } catch (error) {
-      const reason =
-        error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(error);
-      issues.push({
-        path: joinPath(path, 'matches'),
-        message: `${describeValue(pattern)} is not a valid regular expression (${reason}); expected a JavaScript regular expression like "^/blog/"`,
-      });
     }
   }
 }

@@ -89,6 +89,23 @@ export interface Grid {
   readonly bounds?: { readonly min?: number; readonly max?: number };
   readonly thresholds?: readonly Threshold[];
   readonly rules: readonly Rule[];
+  /** Account scoring (docs/accounts.md): contact scores rolled up to their company. */
+  readonly accounts?: AccountsSection;
+}
+
+/** How an account's member scores make its aggregate. */
+export type AccountAggregate = { readonly top: number } | { readonly sum: 'all' } | { readonly max: true };
+
+export interface AccountsSection {
+  /** The contact property naming the account a contact belongs to. */
+  readonly key: string;
+  /** Which contact score rolls up; today a grid has one score, `score`, the default. */
+  readonly from?: string;
+  readonly aggregate: AccountAggregate;
+  /** Property rules on account properties (from account_updated events). */
+  readonly rules?: readonly PropertyRule[];
+  readonly bounds?: { readonly min?: number; readonly max?: number };
+  readonly thresholds?: readonly Threshold[];
 }
 
 export function isCountingRule(rule: Rule): rule is CountingRule {
@@ -102,3 +119,6 @@ export function isConditionRule(rule: Rule): rule is ConditionRule {
 export function isPropertyRule(rule: Rule): rule is PropertyRule {
   return 'property' in rule;
 }
+
+/** The id of a grid's one score today (several scores per contact will add their own ids). */
+export const DEFAULT_SCORE_ID = 'score';
