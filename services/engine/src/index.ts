@@ -10,6 +10,7 @@ export {
 } from './errors.js';
 export type * from './grid-types.js';
 export { loadGrid, validateGrid, type GridValidation } from './load-grid.js';
+export { DEFAULT_SCORE_ID } from './grid-types.js';
 export {
   compileGrid,
   gridFingerprint,
@@ -50,3 +51,31 @@ export { encodeState, decodeState, STATE_FORMAT_VERSION } from './state-codec.js
 export { DAY_MS, utcDay } from './utc-day.js';
 export { replayEvents, type ReplayResult, type ReplayedContact, type ReplayCrossing, type BadLine } from './replay-events.js';
 export { WorkingState, applyInPlace, recentKeyNumber, workingTotal, type InPlaceResult } from './working-state.js';
+export { compileAccounts, type CompiledAccounts, type CompiledAggregate } from './compile-accounts.js';
+export {
+  ACCOUNT_UPDATED,
+  isAccountEventLine,
+  parseAccountEvent,
+  type AccountEvent,
+  type AccountEventParse,
+} from './account-event.js';
+export { AccountMembers, type MemberScore } from './account-members.js';
+export { AccountState } from './account-state.js';
+export type {
+  AccountCause,
+  AccountEvaluation,
+  AccountOutputContext,
+  AccountScoreChange,
+  AccountThresholdCrossing,
+  MemberChange,
+} from './account-change.js';
+export {
+  accountScoreOf,
+  applyAccountUpdate,
+  applyMemberLeft,
+  applyMemberScore,
+  applyMembershipChange,
+  isMatchingAccountEvent,
+  type AccountScore,
+  type MembershipChange,
+} from './apply-account.js';

@@ -42,11 +42,12 @@ export function parseIsoInstant(text: string): number | undefined {
   return value;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkId(raw: Record<string, unknown>, field: 'eventId' | 'contactId', errors: ValidationIssue[]): string {
+/** A required id field of 1-128 characters (also account events' `accountId`). */
+export function checkId(raw: Record<string, unknown>, field: string, errors: ValidationIssue[]): string {
   const value = raw[field];
   if (value === undefined) errors.push({ path: field, message: 'is required but missing' });
   else if (typeof value !== 'string' || value.length < 1 || value.length > 128) {
@@ -55,7 +56,8 @@ function checkId(raw: Record<string, unknown>, field: 'eventId' | 'contactId', e
   return '';
 }
 
-function checkOccurredAt(value: unknown, now: number, errors: ValidationIssue[]): number {
+/** `occurredAt`: ISO-8601 with a zone or epoch ms, at most 24 h after `now`. */
+export function checkOccurredAt(value: unknown, now: number, errors: ValidationIssue[]): number {
   let at: number | undefined;
   if (value === undefined) {
     errors.push({ path: 'occurredAt', message: 'is required but missing' });
@@ -91,7 +93,7 @@ function isPropertyValue(v: unknown): v is PropertyValue {
  * `JSON.parse` and nobody else holds it (a plain object whose own properties are all
  * enumerable), so a valid one is kept as it is instead of copied.
  */
-function checkProperties(value: unknown, errors: ValidationIssue[], owned: boolean): Record<string, PropertyValue> {
+export function checkProperties(value: unknown, errors: ValidationIssue[], owned: boolean): Record<string, PropertyValue> {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     errors.push({ path: 'properties', message: `must be a map of name to value, got ${describeValue(value)}` });

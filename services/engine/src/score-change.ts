@@ -1,5 +1,6 @@
 import type { CompiledGrid } from './compile-grid.js';
 import type { ContactState } from './contact-state.js';
+import type { Threshold } from './grid-types.js';
 import { deterministicId } from './hash.js';
 import { scoreAt, totalAt, type Contribution } from './score-at.js';
 
@@ -73,12 +74,17 @@ export interface Evaluation {
 
 /** Up when previous < at ≤ score (ascending), down when score < at ≤ previous (descending). */
 export function thresholdCrossings(compiled: CompiledGrid, previous: number, score: number): Crossing[] {
+  return crossingsOf(compiled.thresholds, previous, score);
+}
+
+/** `thresholdCrossings` over any thresholds ascending by `at` (the contact's or the accounts'). */
+export function crossingsOf(thresholds: readonly Threshold[], previous: number, score: number): Crossing[] {
   if (score > previous) {
-    return compiled.thresholds
+    return thresholds
       .filter((t) => previous < t.at && t.at <= score)
       .map((t) => ({ threshold: t.name, at: t.at, direction: 'up' as const }));
   }
-  return compiled.thresholds
+  return thresholds
     .filter((t) => score < t.at && t.at <= previous)
     .reverse()
     .map((t) => ({ threshold: t.name, at: t.at, direction: 'down' as const }));
