@@ -1,4 +1,4 @@
-import type { ReplayedContact } from '@leadscore/engine';
+import type { ReplayedAccount, ReplayedContact } from '@leadscore/engine';
 
 /** One JSON line per contact, the documented replay output. */
 export function replayJsonLine(contact: ReplayedContact): string {
@@ -30,6 +30,46 @@ export function replayTableBlock(contact: ReplayedContact): string {
   for (const x of contact.crossings) {
     const cause = x.cause.kind === 'event' ? `event ${x.cause.eventId}` : x.cause.kind;
     lines.push(`  crossed ${x.threshold} (${x.at}) ${x.direction}: score ${x.score}, sequence ${x.sequence}, ${cause}`);
+  }
+  return lines.join('\n');
+}
+
+/** One JSON line per account (after the contacts' lines): told apart from them by `accountId`. */
+export function replayAccountJsonLine(account: ReplayedAccount): string {
+  return JSON.stringify({
+    accountId: account.accountId,
+    score: account.score,
+    aggregate: account.aggregate,
+    members: account.members,
+    topMembers: account.topMembers,
+    contributions: account.contributions.map(({ ruleId, label, points }) => ({ ruleId, label, points })),
+    crossings: account.crossings,
+  });
+}
+
+function accountCause(cause: ReplayedAccount['crossings'][number]['cause']): string {
+  switch (cause.kind) {
+    case 'member-score':
+      return `score change of ${cause.contactId}`;
+    case 'membership':
+      return `${cause.contactId} moved (event ${cause.eventId})`;
+    case 'account-event':
+      return `account event ${cause.eventId}`;
+  }
+}
+
+/** A block per account for people: score, aggregate, top members, rules, crossings. */
+export function replayAccountTableBlock(account: ReplayedAccount): string {
+  const members = `${account.members} member${account.members === 1 ? '' : 's'}`;
+  const lines = [`account ${account.accountId}  score ${account.score}  (aggregate ${account.aggregate}, ${members})`];
+  if (account.topMembers.length > 0) {
+    lines.push(`  top members: ${account.topMembers.map((m) => `${m.contactId} ${m.score}`).join(', ')}`);
+  }
+  for (const c of account.contributions) lines.push(`  rule ${c.ruleId} (${c.label}): ${c.points}`);
+  for (const x of account.crossings) {
+    lines.push(
+      `  crossed ${x.threshold} (${x.at}) ${x.direction}: score ${x.score}, sequence ${x.sequence}, ${accountCause(x.cause)}`,
+    );
   }
   return lines.join('\n');
 }

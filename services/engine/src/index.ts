@@ -49,6 +49,7 @@ export type {
 } from './score-change.js';
 export { encodeState, decodeState, STATE_FORMAT_VERSION } from './state-codec.js';
 export { DAY_MS, utcDay } from './utc-day.js';
+export { AccountRollup, type ReplayedAccount, type ReplayAccountCrossing } from './account-rollup.js';
 export { replayEvents, type ReplayResult, type ReplayedContact, type ReplayCrossing, type BadLine } from './replay-events.js';
 export { WorkingState, applyInPlace, recentKeyNumber, workingTotal, type InPlaceResult } from './working-state.js';
 export { compileAccounts, type CompiledAccounts, type CompiledAggregate } from './compile-accounts.js';

@@ -1,3 +1,5 @@
+import { isAccountEventLine, parseAccountEvent } from './account-event.js';
+import { AccountRollup, type ReplayedAccount } from './account-rollup.js';
 import { applyEvent } from './apply-event.js';
 import type { CompiledGrid } from './compile-grid.js';
 import { emptyState } from './contact-state.js';
@@ -36,7 +38,9 @@ export interface ReplayedContact {
 export interface ReplayResult {
   /** Sorted by contactId (code-unit order). */
   readonly contacts: readonly ReplayedContact[];
-  /** Valid events read (duplicates included). */
+  /** Sorted by accountId; empty when the grid has no `accounts` section (docs/accounts.md). */
+  readonly accounts: readonly ReplayedAccount[];
+  /** Valid events read, account_updated included (duplicates included). */
   readonly events: number;
   readonly duplicates: number;
   readonly badLines: readonly BadLine[];
@@ -66,6 +70,7 @@ export async function replayEvents(
   let events = 0;
   let duplicates = 0;
   let lineNumber = 0;
+  const rollup = compiled.accounts === null ? null : new AccountRollup(compiled, compiled.accounts, now);
   const bad = (errors: readonly ValidationIssue[]): void => {
     const entry = { line: lineNumber, errors };
     badLines.push(entry);
@@ -80,6 +85,18 @@ export async function replayEvents(
       raw = JSON.parse(line);
     } catch (error) {
       bad([{ path: '', message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }]);
+      continue;
+    }
+    if (isAccountEventLine(raw)) {
+      // An account_updated line: applied to its account in file order; without an `accounts`
+      // section it is valid and changes nothing.
+      const account = parseAccountEvent(raw, now, true);
+      if (!account.ok) {
+        bad(account.errors);
+        continue;
+      }
+      events += 1;
+      if (rollup !== null && rollup.accountEvent(account.event).duplicate) duplicates += 1;
       continue;
     }
     const parsed = parseJsonEvent(raw, now);
@@ -97,6 +114,7 @@ export async function replayEvents(
     const evaluation = applyEvent(compiled, decodeState(contact.state), event, now);
     if (evaluation.duplicate) duplicates += 1;
     if (evaluation.stateChanged) contact.state = encodeState(evaluation.state);
+    rollup?.contactEvaluated(event, evaluation);
     for (const crossing of evaluation.output?.thresholdCrossings ?? []) {
       contact.crossings ??= [];
       contact.crossings.push({
@@ -122,6 +140,7 @@ export async function replayEvents(
         crossings,
       };
     }),
+    accounts: rollup?.result() ?? [],
     events,
     duplicates,
     badLines,

@@ -16,8 +16,19 @@ export function describeGrid(file: string, grid: Grid): string {
   return (
     `${file}: valid grid "${grid.name}" version ${grid.version}: ${grid.rules.length} rules ` +
     `(${kinds.counting} counting, ${kinds.condition} condition, ${kinds.property} property); ` +
-    `thresholds: ${thresholds}; bounds: ${bounds}`
+    `thresholds: ${thresholds}; bounds: ${bounds}${describeAccounts(grid)}`
   );
+}
+
+/** The `accounts` section in a few words, or nothing when the grid has none. */
+function describeAccounts(grid: Grid): string {
+  const accounts = grid.accounts;
+  if (accounts === undefined) return '';
+  const spec = accounts.aggregate;
+  const aggregate = 'top' in spec ? `top ${spec.top}` : 'sum' in spec ? 'sum of all' : 'max';
+  const rules = accounts.rules?.length ?? 0;
+  const thresholds = (accounts.thresholds ?? []).map((t) => `${t.name} at ${t.at}`).join(', ') || 'none';
+  return `; accounts by ${accounts.key}: ${aggregate} members + ${rules} rule${rules === 1 ? '' : 's'}, thresholds: ${thresholds}`;
 }
 
 export async function gridValidate(file: string, io: CliIo): Promise<ExitCode> {

@@ -3,7 +3,7 @@ import { formatIssue, parseIsoInstant, replayEvents, type ReplayResult } from '@
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { loadGridFile, STARTER_GRID_FILE } from '@leadscore/service-kit';
-import { replayJsonLine, replayTableBlock } from '../format-replay.js';
+import { replayAccountJsonLine, replayAccountTableBlock, replayJsonLine, replayTableBlock } from '../format-replay.js';
 import { readLines } from '../read-lines.js';
 
 export interface ReplayOptions {
@@ -41,8 +41,13 @@ export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCod
   for (const contact of result.contacts) {
     io.out(options.format === 'json' ? replayJsonLine(contact) : `${replayTableBlock(contact)}\n`);
   }
+  // With an `accounts` section, the final account scores follow the contacts (docs/accounts.md).
+  for (const account of result.accounts) {
+    io.out(options.format === 'json' ? replayAccountJsonLine(account) : `${replayAccountTableBlock(account)}\n`);
+  }
+  const accounts = compiled.accounts === null ? '' : ` and ${plural(result.accounts.length, 'account')}`;
   io.err(
-    `replayed ${plural(result.events, 'event')} of ${plural(result.contacts.length, 'contact')} at ${new Date(now).toISOString()} ` +
+    `replayed ${plural(result.events, 'event')} of ${plural(result.contacts.length, 'contact')}${accounts} at ${new Date(now).toISOString()} ` +
       `with grid ${compiled.name} v${compiled.version}: ${plural(result.duplicates, 'duplicate')}, ${plural(result.badLines.length, 'bad line')}`,
   );
   return result.badLines.length > 0 ? ExitCode.BadInput : ExitCode.Ok;
@@ -51,7 +56,7 @@ export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCod
 export function registerReplayCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   program
     .command('replay')
-    .description('score an NDJSON event file in file order (the reference model): one result per contact')
+    .description('score an NDJSON event file in file order (the reference model): one result per contact, then per account')
     .option('--grid <file>', 'grid file (YAML or JSON)', STARTER_GRID_FILE)
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .option('--at <time>', 'evaluation time for windows and the future check (ISO-8601 or epoch ms; default: now)')
