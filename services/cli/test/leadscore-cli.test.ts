@@ -11,6 +11,8 @@ const STARTER = 'deploy/grids/starter.yaml';
 const SEED = 'deploy/grids/examples/seed-example.ndjson';
 const BROKEN = 'deploy/grids/examples/broken.yaml';
 const AT = '2026-03-10T00:00:00Z';
+const ACCOUNTS_GRID = 'deploy/grids/examples/accounts.yaml';
+const ACCOUNTS_EVENTS = 'deploy/grids/examples/accounts-example.ndjson';
 
 function leadscore(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 30_000 });
@@ -66,6 +68,19 @@ describe('leadscore CLI', () => {
         'thresholds[1].at',
         'version',
       ]);
+    });
+
+    it('summarises the accounts section, and reports its errors with their paths', () => {
+      const ok = leadscore(['grid', 'validate', ACCOUNTS_GRID]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('; accounts by companyDomain: top 3 members + 2 rules, thresholds: MQA at 2000');
+      const text = readFileSync(join(ROOT, ACCOUNTS_GRID), 'utf8')
+        .replace('aggregate: { top: 3 }', 'aggregate: { top: 0 }')
+        .replace('key: companyDomain', 'key: companyDomain\n  from: fit');
+      const { code, stderr } = leadscore(['grid', 'validate', file('accounts-broken.yaml', text)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('accounts.aggregate.top: 0 is not valid; expected a whole number of members from 1 to 1000');
+      expect(stderr).toContain('accounts.from: unknown score "fit"');
     });
 
     it('exit 1 for a missing file', () => {
@@ -175,6 +190,39 @@ describe('leadscore CLI', () => {
         code: 1,
         stderr: expect.stringMatching(/--format "xml" is not known; expected json or table/),
       });
+    });
+
+    it('prints the final account scores after the contacts when the grid has an accounts section', () => {
+      const { code, stdout, stderr } = leadscore(['replay', '--grid', ACCOUNTS_GRID, '--events', ACCOUNTS_EVENTS, '--at', AT]);
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/replayed 10 events of 3 contacts and 2 accounts at .*: 1 duplicate, 0 bad lines/);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { contactId?: string; accountId?: string; score: number; aggregate?: number });
+      expect(lines.map((l) => [l.contactId ?? `account ${l.accountId}`, l.score])).toEqual([
+        ['ann', 1000],
+        ['bob', 500],
+        ['cem', 1000],
+        ['account acme.com', 3000],
+        ['account globex.io', 0],
+      ]);
+      expect(lines[3]).toMatchObject({
+        aggregate: 2500,
+        members: 3,
+        topMembers: [
+          { contactId: 'ann', score: 1000 },
+          { contactId: 'cem', score: 1000 },
+          { contactId: 'bob', score: 500 },
+        ],
+        crossings: [{ threshold: 'MQA', direction: 'up', score: 2000, cause: { kind: 'account-event', eventId: 'a-1' } }],
+      });
+      const table = leadscore(['replay', '--grid', ACCOUNTS_GRID, '--events', ACCOUNTS_EVENTS, '--at', AT, '--format', 'table']);
+      expect(table.stdout).toContain('account acme.com  score 3000  (aggregate 2500, 3 members)');
+      expect(table.stdout).toContain('  top members: ann 1000, cem 1000, bob 500');
+      expect(table.stdout).toContain('  rule enterprise (1000+ employees): 300');
+      expect(table.stdout).toContain('  crossed MQA (2000) up: score 2000, sequence 4, account event a-1');
+      expect(table.stdout.indexOf('account acme.com')).toBeGreaterThan(table.stdout.indexOf('cem  score 1000'));
     });
 
     it('exit 1 when --events is missing', () => {
