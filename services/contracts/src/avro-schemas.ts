@@ -12,6 +12,9 @@ const FILES: Record<TopicKind, string> = {
   thresholdCrossed: 'threshold-crossed.avsc',
   lifecycleStageChanged: 'lifecycle-stage-changed.avsc',
   deadLetters: 'dead-letter.avsc',
+  accountUpdates: 'account-updated.avsc',
+  accountScoreChanged: 'account-score-changed.avsc',
+  accountThresholdCrossed: 'account-threshold-crossed.avsc',
 };
 
 const cache = new Map<TopicKind, string>();

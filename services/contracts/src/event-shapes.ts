@@ -65,6 +65,55 @@ export interface ThresholdCrossedValue {
   evaluatedAt: number;
 }
 
+export interface AccountUpdatedValue {
+  eventId: string;
+  accountId: string;
+  occurredAt: number;
+  properties: Record<string, PropertyValue>;
+  source: string | null;
+}
+
+export type AccountCauseKind = 'MEMBER_SCORE' | 'MEMBERSHIP' | 'ACCOUNT_EVENT';
+
+export interface AccountCauseValue {
+  kind: AccountCauseKind;
+  contactId: string | null;
+  scoreChangeId: string | null;
+  eventId: string | null;
+}
+
+export interface AccountScoreChangedValue {
+  id: string;
+  accountId: string;
+  sequence: number;
+  previousScore: number;
+  score: number;
+  delta: number;
+  aggregate: number;
+  members: number;
+  gridName: string;
+  gridVersion: number;
+  cause: AccountCauseValue;
+  changedMember: { contactId: string; previousScore: number | null; score: number | null } | null;
+  changedContributions: { ruleId: string; label: string | null; points: number; previousPoints: number }[];
+  evaluatedAt: number;
+}
+
+export interface AccountThresholdCrossedValue {
+  id: string;
+  accountId: string;
+  threshold: string;
+  at: number;
+  direction: 'UP' | 'DOWN';
+  score: number;
+  previousScore: number;
+  gridName: string;
+  gridVersion: number;
+  cause: AccountCauseValue;
+  sequence: number;
+  evaluatedAt: number;
+}
+
 export type LifecycleStage = 'SUBSCRIBER' | 'LEAD' | 'MARKETING_QUALIFIED' | 'SALES_QUALIFIED' | 'OPPORTUNITY' | 'CUSTOMER';
 
 export interface LifecycleStageChangedValue {

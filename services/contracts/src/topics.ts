@@ -9,6 +9,9 @@ export const TOPIC_KINDS = [
   'thresholdCrossed',
   'lifecycleStageChanged',
   'deadLetters',
+  'accountUpdates',
+  'accountScoreChanged',
+  'accountThresholdCrossed',
 ] as const;
 
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -21,6 +24,10 @@ const SUFFIXES: Record<TopicKind, string> = {
   thresholdCrossed: 'threshold-crossed',
   lifecycleStageChanged: 'lifecycle-stage-changed',
   deadLetters: 'dead-letters',
+  // Account scoring (docs/accounts.md): keyed by accountId.
+  accountUpdates: 'account-updates',
+  accountScoreChanged: 'account-score-changed',
+  accountThresholdCrossed: 'account-threshold-crossed',
 };
 
 export const DEFAULT_TOPIC_PREFIX = 'leadscore';

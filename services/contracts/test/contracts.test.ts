@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { TOPIC_KINDS, avroSchemaText, topicNames, valueSubject } from '../src/index.js';
+import {
+  TOPIC_KINDS,
+  avroSchemaText,
+  topicNames,
+  valueSubject,
+  type AccountScoreChangedValue,
+  type AccountThresholdCrossedValue,
+  type AccountUpdatedValue,
+} from '../src/index.js';
 
 describe('topic names', () => {
   it('derive every topic from one prefix, and subjects follow TopicNameStrategy', () => {
@@ -34,6 +42,61 @@ describe('Avro schemas', () => {
       source: null,
     };
     expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+  });
+
+  it('the account schemas carry account_updated and both account outputs, keyed by accountId', () => {
+    const roundTrip = (kind: (typeof TOPIC_KINDS)[number], value: unknown) => {
+      const type = avro.Type.forSchema(JSON.parse(avroSchemaText(kind)));
+      expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+    };
+    const updated: AccountUpdatedValue = {
+      eventId: 'a-1',
+      accountId: 'acme.com',
+      occurredAt: 1,
+      properties: { employees: 5000, industry: 'software', website: null },
+      source: null,
+    };
+    roundTrip('accountUpdates', updated);
+    const cause = { kind: 'MEMBER_SCORE' as const, contactId: 'c-1', scoreChangeId: 'sc-1', eventId: null };
+    const changed: AccountScoreChangedValue = {
+      id: 'x',
+      accountId: 'acme.com',
+      sequence: 3,
+      previousScore: 1500,
+      score: 2000,
+      delta: 500,
+      aggregate: 1500,
+      members: 3,
+      gridName: 'b2b',
+      gridVersion: 1,
+      cause,
+      changedMember: { contactId: 'c-1', previousScore: null, score: 800 },
+      changedContributions: [{ ruleId: 'enterprise', label: null, points: 300, previousPoints: 0 }],
+      evaluatedAt: 2,
+    };
+    roundTrip('accountScoreChanged', changed);
+    roundTrip('accountScoreChanged', { ...changed, changedMember: null, changedContributions: [] });
+    const crossed: AccountThresholdCrossedValue = {
+      id: 'y',
+      accountId: 'acme.com',
+      threshold: 'MQA',
+      at: 2000,
+      direction: 'UP',
+      score: 2000,
+      previousScore: 1500,
+      gridName: 'b2b',
+      gridVersion: 1,
+      cause: { kind: 'ACCOUNT_EVENT', contactId: null, scoreChangeId: null, eventId: 'a-1' },
+      sequence: 3,
+      evaluatedAt: 2,
+    };
+    roundTrip('accountThresholdCrossed', crossed);
+    const doc = parse(readFileSync(new URL('../../../schemas/asyncapi.yaml', import.meta.url), 'utf8')) as {
+      components: { messages: Record<string, { bindings: { kafka: { key: { description: string } } } }> };
+    };
+    for (const name of ['AccountUpdated', 'AccountScoreChanged', 'AccountThresholdCrossed']) {
+      expect(doc.components.messages[name]?.bindings.kafka.key.description).toBe('accountId');
+    }
   });
 
   it('the AsyncAPI document describes every topic and points at an existing schema file', () => {
