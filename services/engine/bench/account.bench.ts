@@ -4,10 +4,20 @@
  * Member score changes (applyMemberScore) per second, for each aggregate, on accounts of 3
  * members (members / 3 accounts) against one account of `members` members: the cost per change
  * must not depend on the account's size (target: the large account at ≥ 80 % of the small
- * accounts' rate).
+ * accounts' rate). Each aggregate is timed twice: the whole change (applyMemberScore, with the
+ * outputs it builds: small accounts change score on nearly every change, a large `top` account
+ * rarely), and the member set alone (AccountMembers.set), the part whose cost could grow with
+ * the account.
  */
 import { parseArgs } from 'node:util';
-import { AccountState, applyMemberScore, compileGrid, validateGrid, type AccountAggregate } from '../src/index.js';
+import {
+  AccountMembers,
+  AccountState,
+  applyMemberScore,
+  compileGrid,
+  validateGrid,
+  type AccountAggregate,
+} from '../src/index.js';
 
 const { values } = parseArgs({
   options: { changes: { type: 'string', default: '1000000' }, members: { type: 'string', default: '100000' } },
@@ -43,6 +53,28 @@ function random(seed: number): () => number {
   };
 }
 
+/** Changes per second of the member sets alone (no scoring, no outputs). */
+function runMembers(aggregate: AccountAggregate, membersPerAccount: number): number {
+  const compiled = grid(aggregate).accounts!;
+  const accountCount = Math.ceil(MEMBERS / membersPerAccount);
+  const sets = Array.from({ length: accountCount }, () => new AccountMembers(compiled.aggregate));
+  const ids = Array.from({ length: MEMBERS }, (_, i) => `c-${i}`);
+  const next = random(42);
+  for (let i = 0; i < MEMBERS; i += 1)
+    (sets[i % accountCount] as AccountMembers).set(ids[i] as string, Math.floor(next() * 2000) - 200);
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let k = 0; k < CHANGES; k += 1) {
+    const i = Math.floor(next() * MEMBERS);
+    const set = sets[i % accountCount] as AccountMembers;
+    set.set(ids[i] as string, Math.floor(next() * 2000) - 200);
+    sink += set.aggregate;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (sink === 0.5) console.log(sink); // keeps the loop's reads alive
+  return CHANGES / seconds;
+}
+
 function run(aggregate: AccountAggregate, membersPerAccount: number): number {
   const compiled = grid(aggregate);
   const accountCount = Math.ceil(MEMBERS / membersPerAccount);
@@ -66,12 +98,15 @@ function run(aggregate: AccountAggregate, membersPerAccount: number): number {
 
 const cause = (contactId: string) => ({ kind: 'member-score' as const, contactId, scoreChangeId: contactId });
 
+const report = (what: string, small: number, large: number): void =>
+  console.log(
+    `${what}: ${Math.round(small)} changes/s on accounts of 3, ${Math.round(large)} changes/s on one account of ` +
+      `${MEMBERS}: ratio ${(large / small).toFixed(2)} (target ≥ 0.80)`,
+  );
+
 for (const aggregate of [{ top: 5 }, { max: true }, { sum: 'all' }] as AccountAggregate[]) {
   run(aggregate, 3); // warm-up
-  const small = run(aggregate, 3);
-  const large = run(aggregate, MEMBERS);
-  console.log(
-    `account ${JSON.stringify(aggregate)}: ${Math.round(small)} changes/s on accounts of 3, ` +
-      `${Math.round(large)} changes/s on one account of ${MEMBERS}: ratio ${(large / small).toFixed(2)} (target ≥ 0.80)`,
-  );
+  report(`account ${JSON.stringify(aggregate)} applyMemberScore`, run(aggregate, 3), run(aggregate, MEMBERS));
+  runMembers(aggregate, 3); // warm-up
+  report(`account ${JSON.stringify(aggregate)} member set alone`, runMembers(aggregate, 3), runMembers(aggregate, MEMBERS));
 }
