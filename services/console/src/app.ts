@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { BacktestReport } from '@leadscore/calibration';
+import { CalibrationError, type BacktestReport } from '@leadscore/calibration';
 import { loadGrid, type Grid } from '@leadscore/engine';
 import { ErrorCode, isRetriable } from '@leadscore/errors';
 import { createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
@@ -275,6 +275,8 @@ function validDraft(yaml: string): Grid {
 }
 
 function toHttpError(error: Error & { statusCode?: number }): HttpError {
+  // a history and outcomes that cannot be backtested (no labelled contact with events): the user's to fix
+  if (error instanceof CalibrationError) return new HttpError(422, error.code, error.message);
   if (isRetriable(error)) {
     return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis, Kafka or the registry) is unavailable; retry shortly');
   }

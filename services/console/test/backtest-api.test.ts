@@ -26,9 +26,9 @@ const lines = Array.from({ length: 20 }, (_, i) =>
   }),
 );
 
-async function build(withOutcomes: boolean) {
+async function build(withOutcomes: boolean, outcomesOf: (i: number) => string = (i) => `c-${i}`) {
   const events = await readEventHistory([...lines, 'not json'], at, 'history.ndjson');
-  const csv = ['contactId,converted', ...lines.map((_, i) => `c-${i},${i % 4 === 0 ? 1 : 0}`)].join('\n');
+  const csv = ['contactId,converted', ...lines.map((_, i) => `${outcomesOf(i)},${i % 4 === 0 ? 1 : 0}`)].join('\n');
   const outcomes = withOutcomes ? parseOutcomes(csv, 'outcomes.csv').outcomes : undefined;
   return createConsoleApp({
     keys: new ConsoleKeys([{ name: 'ana', key: KEY }], []),
@@ -81,6 +81,14 @@ describe('POST /api/backtest', () => {
     expect(body.withOutcomes).toBe(true);
     expect(typeof body.draft.auc).toBe('number');
     expect(body.draft.deciles.every((d: { lift: unknown }) => typeof d.lift === 'number')).toBe(true);
+    await app.close();
+  });
+
+  it('answers 422 with the calibration code when the outcomes name no contact of the history', async () => {
+    const app = await build(true, (i) => `someone-else-${i}`);
+    const response = await backtest(app, { yaml: starter });
+    expect(response.statusCode, response.body).toBe(422);
+    expect(response.json().error.code).toBe('CALIBRATION_NOT_ENOUGH_DATA');
     await app.close();
   });
 
