@@ -1,6 +1,7 @@
 import type { ValidationIssue } from './errors.js';
 import { EventValidationError } from './errors.js';
 import { describeValue, joinPath } from './issue-path.js';
+import { CONTACT_MERGED, checkMergeEvent } from './merge-event.js';
 import type { PropertyValue } from './value-predicate.js';
 
 /** A validated behavioural event (docs/scoring-contract.md §1); `occurredAt` in epoch ms (UTC). */
@@ -148,6 +149,7 @@ function checkEvent(raw: unknown, now: number, owned: boolean): EventParse {
   }
   const occurredAt = checkOccurredAt(raw['occurredAt'], now, errors);
   const properties = checkProperties(raw['properties'], errors, owned);
+  if (type === CONTACT_MERGED) checkMergeEvent(contactId, raw['properties'], errors);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, event: { eventId, contactId, type: type as string, occurredAt, properties } };
 }
