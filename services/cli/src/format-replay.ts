@@ -2,6 +2,10 @@ import type { ReplayedAccount, ReplayedContact } from '@leadscore/engine';
 
 /** One JSON line per contact, the documented replay output. */
 export function replayJsonLine(contact: ReplayedContact): string {
+  // A merged-away id has no score of its own: it stands for its root (docs/identity.md).
+  if (contact.mergedInto !== undefined) {
+    return JSON.stringify({ contactId: contact.contactId, mergedInto: contact.mergedInto, crossings: contact.crossings });
+  }
   return JSON.stringify({
     contactId: contact.contactId,
     score: contact.score,
@@ -16,7 +20,11 @@ function pad(text: string, width: number, right = false): string {
 
 /** A block per contact for people: score, contributions, crossings. */
 export function replayTableBlock(contact: ReplayedContact): string {
-  const lines = [`${contact.contactId}  score ${contact.score}`];
+  const lines = [
+    contact.mergedInto === undefined
+      ? `${contact.contactId}  score ${contact.score}`
+      : `${contact.contactId}  merged into ${contact.mergedInto}`,
+  ];
   const idWidth = Math.max(4, ...contact.contributions.map((c) => c.ruleId.length));
   const labelWidth = Math.max(5, ...contact.contributions.map((c) => c.label.length));
   if (contact.contributions.length > 0) {
@@ -28,7 +36,7 @@ export function replayTableBlock(contact: ReplayedContact): string {
     );
   }
   for (const x of contact.crossings) {
-    const cause = x.cause.kind === 'event' ? `event ${x.cause.eventId}` : x.cause.kind;
+    const cause = x.cause.kind === 'event' || x.cause.kind === 'merge' ? `${x.cause.kind} ${x.cause.eventId}` : x.cause.kind;
     lines.push(`  crossed ${x.threshold} (${x.at}) ${x.direction}: score ${x.score}, sequence ${x.sequence}, ${cause}`);
   }
   return lines.join('\n');

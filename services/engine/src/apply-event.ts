@@ -7,7 +7,7 @@ import { evaluate, unchanged, type Evaluation } from './score-change.js';
 import { inWindow, utcDay } from './utc-day.js';
 
 /** Whether (at, eventId) is later than an entry: latest occurredAt wins, ties to the larger eventId. */
-function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined): boolean {
+export function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined): boolean {
   if (entry === undefined) return true;
   return at > entry.at || (at === entry.at && eventId > entry.eventId);
 }

@@ -38,6 +38,8 @@ export { reevaluate, type ReevaluationCause, type ReevaluateOptions } from './re
 export { scoreAt, type Score, type Contribution } from './score-at.js';
 export { nextExpiryAt } from './next-expiry.js';
 export type {
+  AnyCause,
+  MergeCause,
   Cause,
   ChangedContribution,
   Crossing,
@@ -80,3 +82,6 @@ export {
   type AccountScore,
   type MembershipChange,
 } from './apply-account.js';
+export { CONTACT_MERGED, MERGED_FROM, mergedFromOf } from './merge-event.js';
+export { IdentityRoots, type RootMerge } from './identity-roots.js';
+export { mergeContacts, unionStates, type MergeInput, type MergeResult, type MergeSide } from './merge-contacts.js';

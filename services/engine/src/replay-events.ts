@@ -4,10 +4,14 @@ import { applyEvent } from './apply-event.js';
 import type { CompiledGrid } from './compile-grid.js';
 import { emptyState } from './contact-state.js';
 import type { ValidationIssue } from './errors.js';
+import { IdentityRoots } from './identity-roots.js';
 import { parseJsonEvent } from './lead-event.js';
+import { CONTACT_MERGED } from './merge-event.js';
+import { recordCrossings, replayMerge, type ReplayCrossing, type ReplayEntry } from './replay-merge.js';
 import { scoreAt, type Contribution } from './score-at.js';
-import type { Cause, Direction } from './score-change.js';
 import { decodeState, encodeState } from './state-codec.js';
+
+export type { ReplayCrossing } from './replay-merge.js';
 
 const EMPTY = encodeState(emptyState());
 
@@ -17,15 +21,6 @@ export interface BadLine {
   readonly errors: readonly ValidationIssue[];
 }
 
-export interface ReplayCrossing {
-  readonly threshold: string;
-  readonly at: number;
-  readonly direction: Direction;
-  readonly score: number;
-  readonly sequence: number;
-  readonly cause: Cause;
-}
-
 export interface ReplayedContact {
   readonly contactId: string;
   readonly score: number;
@@ -33,6 +28,8 @@ export interface ReplayedContact {
   readonly contributions: readonly Contribution[];
   /** In the order they happened. */
   readonly crossings: readonly ReplayCrossing[];
+  /** Set for an id merged into another contact: its root (score 0, no contributions of its own). */
+  readonly mergedInto?: string;
 }
 
 export interface ReplayResult {
@@ -43,6 +40,8 @@ export interface ReplayResult {
   /** Valid events read, account_updated included (duplicates included). */
   readonly events: number;
   readonly duplicates: number;
+  /** `contact_merged` events that joined two contacts (a repeated merge joins none). */
+  readonly merges: number;
   readonly badLines: readonly BadLine[];
 }
 
@@ -65,7 +64,10 @@ export async function replayEvents(
 ): Promise<ReplayResult> {
   // States are kept encoded, as the scorer keeps them in Redis: the same codec round trip per
   // event, and ~100 bytes per contact instead of a few KB of objects for million-event files.
-  const contacts = new Map<string, { state: string; crossings: ReplayCrossing[] | undefined }>();
+  const contacts = new Map<string, ReplayEntry>();
+  // Merges in file order (docs/identity.md): every event counts for the root of its contactId.
+  const roots = new IdentityRoots();
+  let merges = 0;
   const badLines: BadLine[] = [];
   let events = 0;
   let duplicates = 0;
@@ -105,33 +107,34 @@ export async function replayEvents(
       continue;
     }
     events += 1;
-    const event = parsed.event;
-    let contact = contacts.get(event.contactId);
+    let event = parsed.event;
+    if (event.type === CONTACT_MERGED) {
+      const outcome = replayMerge(compiled, contacts, roots, event, now, EMPTY);
+      if (outcome === 'merged') merges += 1;
+      else if (outcome === 'duplicate') duplicates += 1;
+      continue;
+    }
+    const root = roots.resolve(event.contactId);
+    if (root !== event.contactId) event = { ...event, contactId: root };
+    let contact = contacts.get(root);
     if (contact === undefined) {
       contact = { state: EMPTY, crossings: undefined };
-      contacts.set(event.contactId, contact);
+      contacts.set(root, contact);
     }
     const evaluation = applyEvent(compiled, decodeState(contact.state), event, now);
     if (evaluation.duplicate) duplicates += 1;
     if (evaluation.stateChanged) contact.state = encodeState(evaluation.state);
     rollup?.contactEvaluated(event, evaluation);
-    for (const crossing of evaluation.output?.thresholdCrossings ?? []) {
-      contact.crossings ??= [];
-      contact.crossings.push({
-        threshold: crossing.threshold,
-        at: crossing.at,
-        direction: crossing.direction,
-        score: crossing.score,
-        sequence: crossing.sequence,
-        cause: crossing.cause,
-      });
-    }
+    recordCrossings(contact, evaluation.output?.thresholdCrossings ?? []);
   }
 
   const ids = [...contacts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     contacts: ids.map((contactId) => {
-      const { state, crossings = [] } = contacts.get(contactId) as { state: string; crossings?: ReplayCrossing[] };
+      const { state, crossings = [], mergedInto } = contacts.get(contactId) as ReplayEntry;
+      if (mergedInto !== undefined) {
+        return { contactId, score: 0, contributions: [], crossings, mergedInto: roots.resolve(contactId) };
+      }
       const { score, contributions } = scoreAt(compiled, decodeState(state), now);
       return {
         contactId,
@@ -143,6 +146,7 @@ export async function replayEvents(
     accounts: rollup?.result() ?? [],
     events,
     duplicates,
+    merges,
     badLines,
   };
 }

@@ -8,6 +8,18 @@ import { scoreAt, totalAt, type Contribution } from './score-at.js';
 export type Cause =
   { readonly kind: 'event'; readonly eventId: string } | { readonly kind: 'decay' } | { readonly kind: 'grid-change' };
 
+/**
+ * A score computed because two contacts merged (docs/identity.md): the `contact_merged` event's
+ * id. Kept out of `Cause` until the streaming scorer merges: outputs are `ScoreChange<AnyCause>`
+ * only where merges are applied (merge-contacts.ts).
+ */
+export interface MergeCause {
+  readonly kind: 'merge';
+  readonly eventId: string;
+}
+
+export type AnyCause = Cause | MergeCause;
+
 export interface ChangedContribution extends Contribution {
   readonly previousPoints: number;
 }
@@ -23,7 +35,7 @@ export interface Crossing {
 }
 
 /** What both outputs of one evaluation carry (docs/scoring-contract.md §4). */
-export interface OutputContext {
+export interface OutputContext<C extends AnyCause = Cause> {
   readonly contactId: string;
   /** Per contact, strictly increasing from 1. */
   readonly sequence: number;
@@ -32,26 +44,26 @@ export interface OutputContext {
   readonly score: number;
   readonly gridName: string;
   readonly gridVersion: number;
-  readonly cause: Cause;
+  readonly cause: C;
   /** The evaluation time ("now", epoch ms). */
   readonly evaluatedAt: number;
 }
 
 /** The threshold-crossed output; its id hashes the score change's id, threshold and direction. */
-export interface ThresholdCrossing extends Crossing, OutputContext {
+export interface ThresholdCrossing<C extends AnyCause = Cause> extends Crossing, OutputContext<C> {
   readonly id: string;
 }
 
 /** The score-changed output. */
-export interface ScoreChange extends OutputContext {
+export interface ScoreChange<C extends AnyCause = Cause> extends OutputContext<C> {
   /** Deterministic: a hash of contactId, sequence, cause, grid name/version and both scores. */
   readonly id: string;
   readonly delta: number;
   readonly changedContributions: readonly ChangedContribution[];
-  readonly thresholdCrossings: readonly ThresholdCrossing[];
+  readonly thresholdCrossings: readonly ThresholdCrossing<C>[];
 }
 
-export interface Evaluation {
+export interface Evaluation<C extends AnyCause = Cause> {
   /** The new state (the same object as the input when stateChanged is false). */
   readonly state: ContactState;
   /** Whether the state must be written back. */
@@ -69,7 +81,7 @@ export interface Evaluation {
   readonly changedContributions: readonly ChangedContribution[];
   readonly crossings: readonly Crossing[];
   /** Null when the score did not change (docs/scoring-contract.md §4: no output then). */
-  readonly output: ScoreChange | null;
+  readonly output: ScoreChange<C> | null;
 }
 
 /** Up when previous < at ≤ score (ascending), down when score < at ≤ previous (descending). */
@@ -90,8 +102,9 @@ export function crossingsOf(thresholds: readonly Threshold[], previous: number, 
     .map((t) => ({ threshold: t.name, at: t.at, direction: 'down' as const }));
 }
 
-function causeKey(cause: Cause): string {
-  return cause.kind === 'event' ? `event:${cause.eventId}` : cause.kind;
+function causeKey(cause: AnyCause): string {
+  if (cause.kind === 'event' || cause.kind === 'merge') return `${cause.kind}:${cause.eventId}`;
+  return cause.kind;
 }
 
 /**
@@ -127,7 +140,7 @@ function changedBetween(
 }
 
 /** What `applyEvent` and `reevaluate` share once the new state is known. */
-export interface EvaluationInput {
+export interface EvaluationInput<C extends AnyCause = Cause> {
   readonly compiled: CompiledGrid;
   readonly contactId: string;
   readonly before: ContactState;
@@ -135,23 +148,23 @@ export interface EvaluationInput {
   /** Whether `after` differs from `before` in counters or properties. */
   readonly changed: boolean;
   readonly now: number;
-  readonly cause: Cause;
+  readonly cause: C;
   /** The grid `before` was last evaluated with, when it differs (a grid change). */
   readonly previousGrid?: CompiledGrid | undefined;
 }
 
 /** What an evaluation is without its breakdowns, which `withBreakdowns` adds. */
-type EvaluationCore = Omit<Evaluation, 'contributions' | 'changedContributions'>;
+type EvaluationCore<C extends AnyCause> = Omit<Evaluation<C>, 'contributions' | 'changedContributions'>;
 
 /**
  * An evaluation whose breakdowns are computed on first read: the scorer reads none for the
  * events that change no score (most of them), and replay reads only `scoreAt`.
  */
-function withBreakdowns(
-  core: EvaluationCore,
+function withBreakdowns<C extends AnyCause>(
+  core: EvaluationCore<C>,
   contributions: () => readonly Contribution[],
   changedContributions: () => readonly ChangedContribution[],
-): Evaluation {
+): Evaluation<C> {
   let all: readonly Contribution[] | undefined;
   let changed: readonly ChangedContribution[] | undefined;
   return {
@@ -170,7 +183,7 @@ function withBreakdowns(
  * Changed contributions compare with the old state as it was last evaluated
  * (`before.evaluatedAt`), so a decay since then shows up in them.
  */
-export function evaluate(input: EvaluationInput): Evaluation {
+export function evaluate<C extends AnyCause = Cause>(input: EvaluationInput<C>): Evaluation<C> {
   const { compiled, contactId, before, now, cause } = input;
   const previousScore = before.score;
   const score = totalAt(compiled, input.after, now);
@@ -184,7 +197,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   if (score === previousScore) {
     const state = input.changed ? { ...input.after, evaluatedAt: now } : before;
     let computed: ReturnType<typeof breakdowns> | undefined;
-    return withBreakdowns(
+    return withBreakdowns<C>(
       { state, stateChanged: input.changed, duplicate: false, previousScore, score, delta: 0, crossings: [], output: null },
       () => (computed ??= breakdowns()).current,
       () => (computed ??= breakdowns()).changed,
@@ -194,30 +207,17 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const { current, changed: changedContributions } = breakdowns();
   const sequence = before.sequence + 1;
   const crossings = thresholdCrossings(compiled, previousScore, score);
-  const id = deterministicId(
-    [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score].join('\u0000'),
-  );
-  const common: OutputContext = {
+  const output = scoreChangeOutput({
+    compiled,
     contactId,
+    sequence,
     previousScore,
     score,
-    gridName: compiled.name,
-    gridVersion: compiled.version,
     cause,
-    sequence,
-    evaluatedAt: now,
-  };
-  const output: ScoreChange = {
-    id,
-    ...common,
-    delta: score - previousScore,
+    now,
     changedContributions,
-    thresholdCrossings: crossings.map((crossing) => ({
-      id: deterministicId(`${id}\u0000${crossing.threshold}\u0000${crossing.direction}`),
-      ...crossing,
-      ...common,
-    })),
-  };
+    crossings,
+  });
   return {
     state: { ...input.after, sequence, score, evaluatedAt: now },
     stateChanged: true,
@@ -232,18 +232,60 @@ export function evaluate(input: EvaluationInput): Evaluation {
   };
 }
 
+/** What a score-changed output is made of (evaluate's, and a merged-away contact's drop to 0). */
+export interface ScoreChangeParts<C extends AnyCause> {
+  readonly compiled: CompiledGrid;
+  readonly contactId: string;
+  readonly sequence: number;
+  readonly previousScore: number;
+  readonly score: number;
+  readonly cause: C;
+  readonly now: number;
+  readonly changedContributions: readonly ChangedContribution[];
+  readonly crossings: readonly Crossing[];
+}
+
+/** The score-changed output with its crossings, ids deterministic (a hash of what it says). */
+export function scoreChangeOutput<C extends AnyCause>(parts: ScoreChangeParts<C>): ScoreChange<C> {
+  const { compiled, contactId, sequence, previousScore, score, cause, now } = parts;
+  const id = deterministicId(
+    [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score].join('\u0000'),
+  );
+  const common: OutputContext<C> = {
+    contactId,
+    previousScore,
+    score,
+    gridName: compiled.name,
+    gridVersion: compiled.version,
+    cause,
+    sequence,
+    evaluatedAt: now,
+  };
+  return {
+    id,
+    ...common,
+    delta: score - previousScore,
+    changedContributions: parts.changedContributions,
+    thresholdCrossings: parts.crossings.map((crossing) => ({
+      id: deterministicId(`${id}\u0000${crossing.threshold}\u0000${crossing.direction}`),
+      ...crossing,
+      ...common,
+    })),
+  };
+}
+
 /**
  * The evaluation of an input that changes no score: a duplicate, nothing matched, or only the
  * recent ids changed (`stateChanged`: the state must still be written back).
  */
-export function unchanged(
+export function unchanged<C extends AnyCause = Cause>(
   compiled: CompiledGrid,
   state: ContactState,
   now: number,
   duplicate: boolean,
   stateChanged = false,
-): Evaluation {
-  return withBreakdowns(
+): Evaluation<C> {
+  return withBreakdowns<C>(
     {
       state,
       stateChanged,

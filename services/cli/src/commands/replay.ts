@@ -46,9 +46,12 @@ export async function replay(options: ReplayOptions, io: CliIo): Promise<ExitCod
     io.out(options.format === 'json' ? replayAccountJsonLine(account) : `${replayAccountTableBlock(account)}\n`);
   }
   const accounts = compiled.accounts === null ? '' : ` and ${plural(result.accounts.length, 'account')}`;
+  // merged-away ids are listed (mergedInto) but are not contacts of their own
+  const roots = result.contacts.filter((c) => c.mergedInto === undefined).length;
+  const merges = result.merges > 0 ? `${plural(result.merges, 'merge')}, ` : '';
   io.err(
-    `replayed ${plural(result.events, 'event')} of ${plural(result.contacts.length, 'contact')}${accounts} at ${new Date(now).toISOString()} ` +
-      `with grid ${compiled.name} v${compiled.version}: ${plural(result.duplicates, 'duplicate')}, ${plural(result.badLines.length, 'bad line')}`,
+    `replayed ${plural(result.events, 'event')} of ${plural(roots, 'contact')}${accounts} at ${new Date(now).toISOString()} ` +
+      `with grid ${compiled.name} v${compiled.version}: ${plural(result.duplicates, 'duplicate')}, ${merges}${plural(result.badLines.length, 'bad line')}`,
   );
   return result.badLines.length > 0 ? ExitCode.BadInput : ExitCode.Ok;
 }
