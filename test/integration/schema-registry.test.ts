@@ -6,10 +6,23 @@ import {
   getSubjectCompatibility,
   registerSchema,
   registerTopicSchemas,
+  setSubjectCompatibility,
   topicNames,
   valueSubject,
 } from '@leadscore/contracts';
 import { testContext } from '../support/test-context.js';
+
+/** The schema as it was before MERGE: the cause enum without the symbol, its default and its doc. */
+function schemaBeforeMerge(text: string): string {
+  const schema = JSON.parse(text) as {
+    fields: { name: string; type: { fields?: { name: string; type: Record<string, unknown> }[] } }[];
+  };
+  const kind = schema.fields.find((f) => f.name === 'cause')!.type.fields!.find((f) => f.name === 'kind')!.type;
+  kind['symbols'] = (kind['symbols'] as string[]).filter((s) => s !== 'MERGE');
+  delete kind['default'];
+  delete kind['doc'];
+  return JSON.stringify(schema);
+}
 
 describe('schema registry (real registry, Confluent API)', () => {
   it('registers every topic schema with BACKWARD compatibility, and re-registration is idempotent', async () => {
@@ -58,6 +71,21 @@ describe('schema registry (real registry, Confluent API)', () => {
     };
     const id = await registerSchema(ctx.schemaRegistryUrl, subject, JSON.stringify(compatible));
     expect(id).toBeGreaterThan(0);
+  });
+
+  it('takes the MERGE cause as a BACKWARD-compatible change of the score-changed and threshold-crossed schemas', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('merge-cause'));
+    for (const kind of ['scoreChanged', 'thresholdCrossed'] as const) {
+      const subject = valueSubject(topics[kind]);
+      // the schema as it was before MERGE: the enum without the symbol and without a default
+      const before = schemaBeforeMerge(avroSchemaText(kind));
+      expect(before).not.toContain('"MERGE"');
+      const oldId = await registerSchema(ctx.schemaRegistryUrl, subject, before);
+      await setSubjectCompatibility(ctx.schemaRegistryUrl, subject, 'BACKWARD');
+      const newId = await registerSchema(ctx.schemaRegistryUrl, subject, avroSchemaText(kind));
+      expect(newId).not.toBe(oldId);
+    }
   });
 
   it('decodes data written with an older or newer compatible schema into our reader shape', async () => {

@@ -21,7 +21,7 @@ export interface ContactUpdatedValue {
   source: string | null;
 }
 
-export type ScoreCauseKind = 'EVENT' | 'DECAY' | 'GRID_CHANGE';
+export type ScoreCauseKind = 'EVENT' | 'DECAY' | 'GRID_CHANGE' | 'MERGE';
 
 export interface ScoreCauseValue {
   kind: ScoreCauseKind;

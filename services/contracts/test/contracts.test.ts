@@ -12,6 +12,18 @@ import {
   type AccountUpdatedValue,
 } from '../src/index.js';
 
+/** The schema as it was before MERGE: the cause enum without the symbol, its default and its doc. */
+function schemaBeforeMerge(text: string): string {
+  const schema = JSON.parse(text) as {
+    fields: { name: string; type: { fields?: { name: string; type: Record<string, unknown> }[] } }[];
+  };
+  const kind = schema.fields.find((f) => f.name === 'cause')!.type.fields!.find((f) => f.name === 'kind')!.type;
+  kind['symbols'] = (kind['symbols'] as string[]).filter((s) => s !== 'MERGE');
+  delete kind['default'];
+  delete kind['doc'];
+  return JSON.stringify(schema);
+}
+
 describe('topic names', () => {
   it('derive every topic from one prefix, and subjects follow TopicNameStrategy', () => {
     const topics = topicNames('run-1');
@@ -30,6 +42,22 @@ describe('Avro schemas', () => {
   it.each(TOPIC_KINDS)('%s parses as Avro', (kind) => {
     expect(() => avro.Type.forSchema(JSON.parse(avroSchemaText(kind)))).not.toThrow();
   });
+
+  it.each(['scoreChanged', 'thresholdCrossed'] as const)(
+    '%s: the MERGE cause reads data of the schema before it, and carries its eventId',
+    (kind) => {
+      const reader = avro.Type.forSchema(JSON.parse(avroSchemaText(kind)));
+      const before = schemaBeforeMerge(avroSchemaText(kind));
+      expect(before).not.toContain('"MERGE"');
+      const writer = avro.Type.forSchema(JSON.parse(before));
+      const resolver = reader.createResolver(writer); // throws when the reader cannot read the writer's data
+      const cause = (value: unknown) => (value as { cause: { kind: string; eventId: string | null } }).cause;
+      const old = writer.random() as { cause: { kind: string } };
+      expect(cause(reader.fromBuffer(writer.toBuffer(old), resolver)).kind).toBe(old.cause.kind);
+      const merged = { ...(reader.random() as object), cause: { kind: 'MERGE', eventId: 'm-1' } };
+      expect(cause(reader.fromBuffer(reader.toBuffer(merged)))).toEqual({ kind: 'MERGE', eventId: 'm-1' });
+    },
+  );
 
   it('behavioural events accept any custom type and mixed property values without a schema change', () => {
     const type = avro.Type.forSchema(JSON.parse(avroSchemaText('behaviouralEvents')));

@@ -19,7 +19,7 @@ export interface RecentScoreChange {
   readonly previousScore: number;
   readonly score: number;
   readonly delta: number;
-  readonly cause: { readonly kind: 'EVENT' | 'DECAY' | 'GRID_CHANGE'; readonly eventId: string | null };
+  readonly cause: { readonly kind: 'EVENT' | 'DECAY' | 'GRID_CHANGE' | 'MERGE'; readonly eventId: string | null };
   readonly changedRules: readonly {
     ruleId: string;
     label: string | null;
