@@ -52,9 +52,9 @@ describe('Avro schemas', () => {
       const writer = avro.Type.forSchema(JSON.parse(before));
       const resolver = reader.createResolver(writer); // throws when the reader cannot read the writer's data
       const cause = (value: unknown) => (value as { cause: { kind: string; eventId: string | null } }).cause;
-      const old = writer.random() as { cause: { kind: string } };
+      const old = writer.random() as unknown as { cause: { kind: string } };
       expect(cause(reader.fromBuffer(writer.toBuffer(old), resolver)).kind).toBe(old.cause.kind);
-      const merged = { ...(reader.random() as object), cause: { kind: 'MERGE', eventId: 'm-1' } };
+      const merged = { ...(reader.random() as unknown as object), cause: { kind: 'MERGE', eventId: 'm-1' } };
       expect(cause(reader.fromBuffer(reader.toBuffer(merged)))).toEqual({ kind: 'MERGE', eventId: 'm-1' });
     },
   );

@@ -132,7 +132,7 @@ const interleaving = <T>(a: readonly T[], b: readonly T[]): fc.Arbitrary<T[]> =>
     return out;
   });
 
-const asRaw = (e: LeadEvent): Raw => ({ ...e, properties: { ...e.properties } });
+const asRaw = (e: LeadEvent | Raw): Raw => ({ ...e, properties: { ...e.properties } });
 
 describe('identity roots', () => {
   it('resolve an id to itself until merged, then to the root of what it was merged into; chains resolve', () => {
