@@ -5,6 +5,7 @@ import { ApiKeyVerifier, createHttpApp, errorFields, HttpError, type Readiness }
 import { batchItems, validateItems, type EventFormat } from './event-batch.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { IngestMetrics } from './metrics.js';
+import { refusedItems } from './refused-item.js';
 
 export interface IngestAppOptions {
   readonly apiKeys: readonly string[];
@@ -26,8 +27,11 @@ export interface IngestAppOptions {
  *   POST /v1/segment   one Segment track/page/identify call, or {"batch": [...]} (API key)
  *   GET  /healthz /readyz /metrics
  *
- * 202 only after Kafka acknowledged every accepted event. `?partial=true` accepts the valid
- * events of a batch and lists the others; without it one bad event refuses the whole request.
+ * 202 only after Kafka acknowledged every accepted event. `/v1/events`: `?partial=true` accepts
+ * the valid events of a batch and lists the others; without it one bad event refuses the whole
+ * request. `/v1/segment` always accepts what it can: real Segment clients drop a batch answered
+ * 4xx, so a call that cannot be used goes to the dead letters with its reason (produced and
+ * acknowledged with the events) and is listed in `rejected`, with a 202.
  */
 export function createIngestApp(options: IngestAppOptions): FastifyInstance {
   const now = options.now ?? Date.now;
@@ -70,7 +74,8 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
       const batch = validateItems(items, format, options.segmentEventMap, now());
       const badItems = new Set(batch.invalid.map((d) => d.index)).size;
       if (badItems > 0) options.metrics.eventsRejected.inc({ format }, badItems);
-      if (badItems > 0 && (!partial || batch.valid.length === 0)) {
+      const deadLettered = format === 'segment';
+      if (badItems > 0 && !deadLettered && (!partial || batch.valid.length === 0)) {
         const what = items.length === 1 ? 'the event is invalid' : `${badItems} of ${items.length} events are invalid`;
         const hint =
           items.length > 1 && !partial
@@ -81,7 +86,12 @@ export function createIngestApp(options: IngestAppOptions): FastifyInstance {
       const events = batch.valid.map((v) => v.event);
       const stopTimer = options.metrics.publishDuration.startTimer();
       try {
-        await options.publisher.publish(events, format === 'segment' ? 'segment' : 'ingest');
+        if (deadLettered) {
+          await options.publisher.publish(events, 'segment', {
+            items: refusedItems(items, batch.invalid),
+            origin: { route: '/v1/segment', requestId: String(request.id), now: now() },
+          });
+        } else await options.publisher.publish(events, 'ingest');
       } catch (error) {
         options.metrics.publishFailures.inc();
         request.log.warn(errorFields(error), 'Kafka did not acknowledge; answered 503');

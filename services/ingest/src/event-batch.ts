@@ -10,7 +10,7 @@ export interface ErrorDetail extends HttpErrorDetail {
 }
 
 export interface ValidatedBatch {
-  /** Valid events with their position in the request. */
+  /** Valid events with their position in the request (a Segment call can give two: a merge, then its traits). */
   readonly valid: readonly { index: number; event: LeadEvent }[];
   readonly invalid: readonly ErrorDetail[];
   /** Number of items in the request. */
@@ -45,20 +45,38 @@ export function validateItems(
   const valid: { index: number; event: LeadEvent }[] = [];
   const invalid: ErrorDetail[] = [];
   items.forEach((item, index) => {
-    let raw: unknown = item;
-    let pathOf = (path: string) => path;
-    if (format === 'segment') {
-      const mapped = mapSegmentCall(item, segmentMap);
-      if (!mapped.ok) {
-        for (const e of mapped.errors) invalid.push({ index, path: e.path, message: e.message });
-        return;
-      }
-      raw = mapped.raw;
-      pathOf = mapped.pathOf;
+    if (format !== 'segment') {
+      const parsed = parseEvent(item, now);
+      if (parsed.ok) valid.push({ index, event: parsed.event });
+      else for (const e of parsed.errors) invalid.push({ index, path: e.path, message: e.message });
+      return;
     }
-    const parsed = parseEvent(raw, now);
-    if (parsed.ok) valid.push({ index, event: parsed.event });
-    else for (const e of parsed.errors) invalid.push({ index, path: pathOf(e.path), message: e.message });
+    const mapped = mapSegmentCall(item, segmentMap);
+    if (!mapped.ok) {
+      for (const e of mapped.errors) invalid.push({ index, path: e.path, message: e.message });
+      return;
+    }
+    // A call is accepted whole or refused whole: an identify's merge never goes without its traits.
+    const events: LeadEvent[] = [];
+    const problems: ErrorDetail[] = [];
+    for (const { raw, pathOf } of mapped.events) {
+      const parsed = parseEvent(raw, now);
+      if (parsed.ok) events.push(parsed.event);
+      else for (const e of parsed.errors) problems.push({ index, path: pathOf(e.path), message: e.message });
+    }
+    if (problems.length > 0) invalid.push(...dedupeDetails(problems));
+    else for (const event of events) valid.push({ index, event });
   });
   return { valid, invalid, size: items.length };
+}
+
+/** The same field path and message once (an identify's two events share their messageId and timestamp). */
+function dedupeDetails(details: readonly ErrorDetail[]): ErrorDetail[] {
+  const seen = new Set<string>();
+  return details.filter((d) => {
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

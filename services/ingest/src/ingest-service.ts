@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { topicNames, type TopicNames } from '@leadscore/contracts';
+import { DeadLetterBuilder, topicNames, type TopicNames } from '@leadscore/contracts';
 import { StreamService, type RuntimeContext, type ServiceParts, type StreamStep } from '@leadscore/service-kit';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
@@ -28,7 +28,7 @@ export class IngestService extends StreamService<IngestMetrics, undefined, Strea
       name: 'ingest gateway',
       logger: options.logger,
       redis: undefined,
-      stream: { settings: config, topics, kinds: ['behaviouralEvents', 'contactUpdates'] },
+      stream: { settings: config, topics, kinds: ['behaviouralEvents', 'contactUpdates', 'deadLetters'] },
     });
     this.topics = topics;
   }
@@ -45,7 +45,7 @@ export class IngestService extends StreamService<IngestMetrics, undefined, Strea
     const app = createIngestApp({
       apiKeys: config.apiKeys,
       segmentEventMap: this.segmentEventMap,
-      publisher: new KafkaEventPublisher(sender, codec, this.topics),
+      publisher: new KafkaEventPublisher(sender, codec, this.topics, new DeadLetterBuilder(codec, 'ingest')),
       metrics: this.metrics,
       readiness: this.readiness,
       logger,
@@ -54,7 +54,13 @@ export class IngestService extends StreamService<IngestMetrics, undefined, Strea
     });
     return {
       door: { app, port: config.httpPort, host: config.httpHost },
-      describe: { topics: { events: this.topics.behaviouralEvents, contactUpdates: this.topics.contactUpdates } },
+      describe: {
+        topics: {
+          events: this.topics.behaviouralEvents,
+          contactUpdates: this.topics.contactUpdates,
+          deadLetters: this.topics.deadLetters,
+        },
+      },
     };
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { CONTACT_MERGED, CONTACT_UPDATED, MERGED_FROM } from '@leadscore/engine';
 
 /** Segment `track` event names → our event types (docs/scoring-contract.md §1). Override with INGEST_SEGMENT_EVENT_MAP. */
 export const DEFAULT_SEGMENT_EVENT_MAP: Readonly<Record<string, string>> = Object.freeze({
@@ -46,17 +47,35 @@ export interface MappingIssue {
   readonly message: string;
 }
 
-/** A Segment call translated into our event shape (still to be validated by `parseEvent`). */
+/** One event of ours that a Segment call maps to (still to be validated by `parseEvent`). */
+export interface MappedEvent {
+  readonly raw: Record<string, unknown>;
+  /** Turns a path of our format back into the caller's (`properties.phone` → `traits.phone`). */
+  readonly pathOf: (ourPath: string) => string;
+}
+
+/** A Segment call translated into our event shape: one event, or two for an identify that merges. */
 export type SegmentMapping =
-  | { readonly ok: true; readonly raw: Record<string, unknown>; readonly pathOf: (ourPath: string) => string }
+  | { readonly ok: true; readonly events: readonly MappedEvent[] }
   | { readonly ok: false; readonly errors: readonly MappingIssue[] };
 
+/** The eventId of the `contact_merged` an identify emits beside its traits: derived from the messageId, so a retry dedupes. */
+export const IDENTIFY_MERGE_SUFFIX = ':merge';
+
+const present = (value: unknown): boolean => value !== undefined && value !== null;
+
 /**
- * Maps one Segment Spec call to our format: messageId → eventId, userId → contactId,
- * timestamp (else originalTimestamp) → occurredAt; `track` names through the table (names that
- * already are event types pass as they are), `page` → page_viewed with its path, `identify` →
- * contact_updated with the traits as properties. Nested objects are flattened to dotted names
- * (`address.city`). `pathOf` turns a path of our format back into the caller's (`traits.phone`).
+ * Maps one Segment Spec call to our format (docs/doors.md): messageId → eventId, timestamp
+ * (else originalTimestamp) → occurredAt, and the contact is the `userId`, else the
+ * `anonymousId` (an anonymous visitor is a contact of its own until it is merged).
+ *
+ * - `track`: the name through the table (names that already are event types pass as they are);
+ * - `page`: page_viewed with its path and name;
+ * - `identify`: contact_updated with the traits as properties; with both ids (and they differ),
+ *   first a contact_merged on the userId with `mergedFrom` = the anonymousId;
+ * - `alias`: contact_merged on the userId with `mergedFrom` = the previousId.
+ *
+ * Nested objects are flattened to dotted names (`address.city`).
  */
 export function mapSegmentCall(call: unknown, eventMap: Readonly<Record<string, string>>): SegmentMapping {
   if (!isRecord(call)) return { ok: false, errors: [{ path: '', message: 'a Segment call must be a JSON object' }] };
@@ -85,46 +104,62 @@ export function mapSegmentCall(call: unknown, eventMap: Readonly<Record<string, 
     if (properties['path'] === undefined && typeof context['path'] === 'string') properties['path'] = context['path'];
     if (properties['name'] === undefined && typeof call['name'] === 'string') properties['name'] = call['name'];
   } else if (kind === 'identify') {
-    type = 'contact_updated';
+    type = CONTACT_UPDATED;
     propertiesField = 'traits';
     properties = flatten(call['traits'], 'traits', errors);
+  } else if (kind === 'alias') {
+    type = CONTACT_MERGED;
   } else {
     errors.push({
       path: 'type',
-      message: `${JSON.stringify(kind)} is not a supported Segment call type; expected "track", "page" or "identify"`,
+      message: `${JSON.stringify(kind)} is not a supported Segment call type; expected "track", "page", "identify" or "alias"`,
     });
   }
 
-  const messageId = call['messageId'];
   const userId = call['userId'];
-  if (userId === undefined || userId === null) {
-    errors.push({
-      path: 'userId',
-      message:
-        call['anonymousId'] !== undefined
-          ? 'is required: anonymous calls (anonymousId only) cannot be scored'
-          : 'is required but missing',
-    });
+  const anonymousId = call['anonymousId'];
+  if (kind === 'alias') {
+    if (!present(userId)) errors.push({ path: 'userId', message: 'is required for an alias call: the id that stays' });
+    if (!present(call['previousId']))
+      errors.push({ path: 'previousId', message: 'is required for an alias call: the id merged into userId' });
+    else if (call['previousId'] === userId)
+      errors.push({ path: 'previousId', message: 'must differ from userId: an id cannot be merged into itself' });
+  } else if (!present(userId) && !present(anonymousId)) {
+    errors.push({ path: 'userId', message: 'is required but missing (or anonymousId, for an anonymous visitor)' });
   }
   const timestamp = call['timestamp'] ?? call['originalTimestamp'];
   if (timestamp === undefined) errors.push({ path: 'timestamp', message: 'is required but missing (ISO-8601 with a zone)' });
   if (errors.length > 0) return { ok: false, errors };
 
+  const messageId = call['messageId'];
+  const known = present(userId);
   const fieldOf: Record<string, string> = {
     eventId: 'messageId',
-    contactId: 'userId',
+    contactId: known ? 'userId' : 'anonymousId',
     type: kind === 'track' ? 'event' : 'type',
     occurredAt: call['timestamp'] !== undefined ? 'timestamp' : 'originalTimestamp',
   };
-  return {
-    ok: true,
-    raw: { eventId: messageId, contactId: userId, type, occurredAt: timestamp, properties },
+  const contactId = known ? userId : anonymousId;
+  const mergeOf = (mergedFrom: unknown, fromField: string, eventId: unknown): MappedEvent => ({
+    raw: { eventId, contactId, type: CONTACT_MERGED, occurredAt: timestamp, properties: { [MERGED_FROM]: mergedFrom } },
+    pathOf: (ourPath) => (ourPath === `properties.${MERGED_FROM}` ? fromField : (fieldOf[ourPath] ?? ourPath)),
+  });
+  if (kind === 'alias') return { ok: true, events: [mergeOf(call['previousId'], 'previousId', messageId)] };
+
+  const events: MappedEvent[] = [];
+  if (kind === 'identify' && known && present(anonymousId) && anonymousId !== userId) {
+    const mergeId = typeof messageId === 'string' ? `${messageId}${IDENTIFY_MERGE_SUFFIX}` : messageId;
+    events.push(mergeOf(anonymousId, 'anonymousId', mergeId));
+  }
+  events.push({
+    raw: { eventId: messageId, contactId, type, occurredAt: timestamp, properties },
     pathOf: (ourPath) => {
       if (ourPath.startsWith('properties.')) return `${propertiesField}.${ourPath.slice('properties.'.length)}`;
       if (ourPath === 'properties') return propertiesField;
       return fieldOf[ourPath] ?? ourPath;
     },
-  };
+  });
+  return { ok: true, events };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

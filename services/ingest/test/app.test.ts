@@ -2,20 +2,26 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LeadEvent } from '@leadscore/engine';
 import { Readiness } from '@leadscore/service-kit';
-import { createIngestApp, DEFAULT_SEGMENT_EVENT_MAP, IngestMetrics, type EventPublisher } from '../src/index.js';
+import {
+  createIngestApp,
+  DEFAULT_SEGMENT_EVENT_MAP,
+  IngestMetrics,
+  type EventPublisher,
+  type RefusedItem,
+} from '../src/index.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const NOW = Date.parse('2026-03-10T00:00:00Z');
 
 class RecordingPublisher implements EventPublisher {
-  readonly published: { events: readonly LeadEvent[]; source: string }[] = [];
+  readonly published: { events: readonly LeadEvent[]; source: string; refused: readonly RefusedItem[] }[] = [];
   failNext = false;
-  async publish(events: readonly LeadEvent[], source: string): Promise<void> {
+  async publish(events: readonly LeadEvent[], source: string, refused?: { items: readonly RefusedItem[] }): Promise<void> {
     if (this.failNext) {
       this.failNext = false;
       throw Object.assign(new Error('broker gone'), { name: 'KafkaJSConnectionError' });
     }
-    this.published.push({ events, source });
+    this.published.push({ events, source, refused: refused?.items ?? [] });
   }
 }
 
@@ -286,18 +292,99 @@ describe('ingest app', () => {
         ],
       },
     });
-    expect(bad.statusCode).toBe(400);
-    const details = bad.json().error.details as { index: number; path: string; message: string }[];
+    // Segment clients drop a batch answered 4xx: what can be used is accepted, the rest dead-lettered and listed
+    expect(bad.statusCode).toBe(202);
+    expect(bad.json()).toMatchObject({ accepted: 1, eventIds: ['s-5'] });
+    const details = bad.json().rejected as { index: number; path: string; message: string }[];
     expect(details.map((d) => `${d.index}:${d.path}`)).toEqual([
-      '0:userId',
       '1:event',
       '2:traits.tags',
       '3:type',
       '4:messageId',
       '4:timestamp',
     ]);
-    expect(details[0]!.message).toMatch(/anonymous/);
-    expect(details[1]!.message).toMatch(/not in the Segment event map/);
+    expect(details[0]!.message).toMatch(/not in the Segment event map/);
+    const second = publisher.published[1]!;
+    expect(second.events.map((e) => [e.eventId, e.contactId])).toEqual([['s-5', 'a-1']]); // anonymous: its own contact
+    expect(second.refused.map((r) => [r.index, r.details.map((d) => d.path)])).toEqual([
+      [1, ['event']],
+      [2, ['traits.tags']],
+      [3, ['type']],
+      [4, ['messageId', 'timestamp']],
+    ]);
+    expect(second.refused[2]!.item).toMatchObject({ type: 'group', messageId: 's-8' });
+  });
+
+  it('maps anonymous calls to the anonymousId, an identify with both ids to a merge then its traits, an alias to a merge', async () => {
+    const { app, publisher } = build();
+    close = () => app.close();
+    const ts = '2026-03-09T10:00:00Z';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/segment',
+      headers: auth,
+      payload: {
+        batch: [
+          { type: 'page', messageId: 'p-1', anonymousId: 'anon-7f3a', timestamp: ts, properties: { path: '/pricing' } },
+          { type: 'track', messageId: 't-1', anonymousId: 'anon-7f3a', userId: 'c-42', event: 'Demo Requested', timestamp: ts },
+          {
+            type: 'identify',
+            messageId: 'i-1',
+            anonymousId: 'anon-7f3a',
+            userId: 'c-42',
+            timestamp: ts,
+            traits: { phone: '+1' },
+          },
+          { type: 'identify', messageId: 'i-2', anonymousId: 'c-42', userId: 'c-42', timestamp: ts, traits: {} },
+          { type: 'identify', messageId: 'i-3', anonymousId: 'anon-9', timestamp: ts, traits: { persona: 'buyer' } },
+          { type: 'alias', messageId: 'al-1', previousId: 'old-c', userId: 'c-42', timestamp: ts },
+          { type: 'alias', messageId: 'al-2', previousId: 'c-42', userId: 'c-42', timestamp: ts },
+          { type: 'alias', messageId: 'al-3', userId: 'c-42', timestamp: ts },
+          { type: 'page', messageId: 'p-2', timestamp: ts },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(202);
+    const [published] = publisher.published;
+    expect(published!.events.map((e) => [e.eventId, e.contactId, e.type, e.properties])).toEqual([
+      ['p-1', 'anon-7f3a', 'page_viewed', { path: '/pricing' }],
+      ['t-1', 'c-42', 'demo_requested', {}],
+      ['i-1:merge', 'c-42', 'contact_merged', { mergedFrom: 'anon-7f3a' }],
+      ['i-1', 'c-42', 'contact_updated', { phone: '+1' }],
+      ['i-2', 'c-42', 'contact_updated', {}], // the same id twice: nothing to merge
+      ['i-3', 'anon-9', 'contact_updated', { persona: 'buyer' }],
+      ['al-1', 'c-42', 'contact_merged', { mergedFrom: 'old-c' }],
+    ]);
+    expect(res.json().rejected.map((d: { index: number; path: string }) => `${d.index}:${d.path}`)).toEqual([
+      '6:previousId',
+      '7:previousId',
+      '8:userId',
+    ]);
+    expect(res.json().rejected[0].message).toMatch(/must differ from userId/);
+    expect(res.json().rejected[2].message).toMatch(/or anonymousId/);
+  });
+
+  it('refuses an identify whole when its merge cannot be used, and names the Segment field', async () => {
+    const { app, publisher } = build();
+    close = () => app.close();
+    const messageId = 'm'.repeat(125); // fits alone, not with the merge's suffix
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/segment',
+      headers: auth,
+      payload: {
+        type: 'identify',
+        messageId,
+        anonymousId: 'a-1',
+        userId: 'u-1',
+        timestamp: '2026-03-09T10:00:00Z',
+        traits: { phone: '+1' },
+      },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 0, eventIds: [], rejected: [{ index: 0, path: 'messageId' }] });
+    expect(publisher.published[0]!.events).toEqual([]);
+    expect(publisher.published[0]!.refused).toHaveLength(1);
   });
 
   it('serves /healthz, /readyz and /metrics without a key; 404 with our error body', async () => {
