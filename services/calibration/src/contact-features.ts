@@ -1,14 +1,6 @@
-import {
-  applyEvent,
-  compileGrid,
-  emptyState,
-  scoreAt,
-  type CompiledGrid,
-  type Contribution,
-  type Grid,
-  type LeadEvent,
-} from '@leadscore/engine';
+import { compileGrid, scoreAt, type Contribution, type Grid, type LeadEvent } from '@leadscore/engine';
 import type { LineError } from './calibration-error.js';
+import { contactEvents, evaluateContact } from './contact-timeline.js';
 import type { EventHistory } from './event-history.js';
 import { featureGrid } from './feature-grid.js';
 import type { Outcome } from './outcomes-csv.js';
@@ -63,9 +55,21 @@ export function contactRows(
   const unknownContacts: LineError[] = [];
   let eventsAfterCutoff = 0;
   const labelled = new Set<string>();
+  const rowOfRoot = new Map<string, number>(); // root → the outcome line that labelled it
   for (const outcome of outcomes) {
-    labelled.add(outcome.contactId);
-    const events = history.byContact.get(outcome.contactId);
+    // an id merged away stands for its root (docs/identity.md): the root is the contact
+    const contactId = history.mergedInto?.get(outcome.contactId) ?? outcome.contactId;
+    const earlier = rowOfRoot.get(contactId);
+    if (earlier !== undefined) {
+      unknownContacts.push({
+        file: outcomesFile,
+        line: outcome.line,
+        message: `contact ${JSON.stringify(outcome.contactId)} is one contact with the one of line ${earlier} (merged into ${JSON.stringify(contactId)}); skipped`,
+      });
+      continue;
+    }
+    labelled.add(contactId);
+    const events = history.byContact.get(contactId);
     if (events === undefined) {
       unknownContacts.push({
         file: outcomesFile,
@@ -79,32 +83,27 @@ export function contactRows(
       outcome.converted && outcome.convertedAt !== undefined && outcome.convertedAt <= at
         ? (e: LeadEvent) => e.occurredAt < cutoff
         : (e: LeadEvent) => e.occurredAt <= cutoff;
-    const counted = events.filter(before);
-    eventsAfterCutoff += events.length - counted.length;
-    const scored = evaluate(scoring, counted, cutoff);
-    const featured = evaluate(features, counted, cutoff);
+    rowOfRoot.set(contactId, outcome.line);
+    const scoredState = evaluateContact(scoring, history, contactId, before, cutoff);
+    eventsAfterCutoff += scoredState.skipped;
+    const scored = scoreAt(scoring, scoredState.state, cutoff);
+    const featured = scoreAt(features, evaluateContact(features, history, contactId, before, cutoff).state, cutoff);
     rows.push({
-      contactId: outcome.contactId,
+      contactId,
       converted: outcome.converted,
       evaluatedAt: cutoff,
       score: scored.score,
       contributions: scored.contributions,
       features: featured.contributions.map((c) => c.count),
-      events: counted.length,
+      events: scoredState.events,
     });
   }
   let unlabelledEvents = 0;
   let unlabelledContacts = 0;
-  for (const [contactId, events] of history.byContact) {
-    if (labelled.has(contactId)) continue;
+  for (const contactId of history.byContact.keys()) {
+    if (labelled.has(contactId) || history.mergedInto?.has(contactId)) continue;
     unlabelledContacts += 1;
-    unlabelledEvents += events.length;
+    unlabelledEvents += contactEvents(history, contactId);
   }
   return { rows, unknownContacts, unlabelledEvents, unlabelledContacts, eventsAfterCutoff };
-}
-
-function evaluate(compiled: CompiledGrid, events: readonly LeadEvent[], now: number) {
-  let state = emptyState();
-  for (const event of events) state = applyEvent(compiled, state, event, now).state;
-  return scoreAt(compiled, state, now);
 }

@@ -1,10 +1,26 @@
-import { formatIssue, parseEvent, type LeadEvent } from '@leadscore/engine';
+import {
+  CONTACT_MERGED,
+  IdentityRoots,
+  MERGED_FROM,
+  formatIssue,
+  mergedFromOf,
+  parseEvent,
+  type LeadEvent,
+} from '@leadscore/engine';
 import type { LineError } from './calibration-error.js';
 
 /** An event file grouped by contact, for per-contact evaluation at different times. */
 export interface EventHistory {
-  /** Valid events per contact, in file order (duplicates kept: the engine ignores them). */
+  /**
+   * Valid events per contact, in file order (duplicates kept: the engine ignores them), merges
+   * resolved in file order as replay resolves them (docs/identity.md): an event is listed under
+   * the root its contactId had when it was read (its contactId rewritten to it), and a merge
+   * that joined two roots is listed under the target root, its `mergedFrom` rewritten to the
+   * source root, whose own list ends there (`evaluateContact` folds it in).
+   */
   readonly byContact: ReadonlyMap<string, readonly LeadEvent[]>;
+  /** Each id merged away → its final root (absent: a history without merges). */
+  readonly mergedInto?: ReadonlyMap<string, string>;
   /** Valid events read. */
   readonly events: number;
   readonly badLines: readonly LineError[];
@@ -22,6 +38,12 @@ export async function readEventHistory(
   file: string,
 ): Promise<EventHistory> {
   const byContact = new Map<string, LeadEvent[]>();
+  const roots = new IdentityRoots();
+  const add = (event: LeadEvent): void => {
+    const list = byContact.get(event.contactId);
+    if (list === undefined) byContact.set(event.contactId, [event]);
+    else list.push(event);
+  };
   const badLines: LineError[] = [];
   let events = 0;
   let line = 0;
@@ -41,9 +63,16 @@ export async function readEventHistory(
       continue;
     }
     events += 1;
-    const list = byContact.get(parsed.event.contactId);
-    if (list === undefined) byContact.set(parsed.event.contactId, [parsed.event]);
-    else list.push(parsed.event);
+    const event = parsed.event;
+    if (event.type === CONTACT_MERGED) {
+      const merge = roots.merge(mergedFromOf(event) as string, event.contactId);
+      // a merge within one tree (a repeat) changes nothing and is not kept
+      if (merge.merged)
+        add({ ...event, contactId: merge.target, properties: { ...event.properties, [MERGED_FROM]: merge.source } });
+      continue;
+    }
+    const root = roots.resolve(event.contactId);
+    add(root === event.contactId ? event : { ...event, contactId: root });
   }
-  return { byContact, events, badLines };
+  return { byContact, mergedInto: roots.aliases(), events, badLines };
 }

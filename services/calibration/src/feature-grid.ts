@@ -1,4 +1,4 @@
-import { CONTACT_UPDATED, type CountingRule, type Grid, type Rule } from '@leadscore/engine';
+import { CONTACT_MERGED, CONTACT_UPDATED, type CountingRule, type Grid, type Rule } from '@leadscore/engine';
 
 /**
  * The grid whose rules are the model's features: the same rules as `grid` (same `on`, `where`,
@@ -27,7 +27,7 @@ export function ruleIdForType(type: string): string {
  * they carry attributes, not behaviour), in alphabetical order.
  */
 export function eventTypeGrid(types: Iterable<string>): Grid {
-  const sorted = [...new Set(types)].filter((t) => t !== CONTACT_UPDATED).sort();
+  const sorted = [...new Set(types)].filter((t) => t !== CONTACT_UPDATED && t !== CONTACT_MERGED).sort();
   return {
     name: 'learned',
     version: 1,

@@ -174,6 +174,44 @@ describe('leadscore CLI', () => {
       expect((JSON.parse(stdout.trim()) as { score: number }).score).toBe(5);
     });
 
+    it('merges in file order: the anonymous history counts for the known contact, the merged id printed with mergedInto', () => {
+      const line = (e: Record<string, unknown>) => JSON.stringify({ occurredAt: '2026-03-01T10:00:00Z', ...e });
+      const events = file(
+        'merges.ndjson',
+        [
+          line({ eventId: 'a1', contactId: 'anon-1', type: 'page_viewed', properties: { path: '/pricing' } }),
+          line({ eventId: 'a2', contactId: 'anon-1', type: 'page_viewed', properties: { path: '/solutions' } }),
+          line({ eventId: 'c1', contactId: 'c-42', type: 'webinar_registered' }),
+          line({ eventId: 'm1', contactId: 'c-42', type: 'contact_merged', properties: { mergedFrom: 'anon-1' } }),
+          line({ eventId: 'a3', contactId: 'anon-1', type: 'webinar_attended' }), // after the merge: counts for c-42
+          line({ eventId: 'm1', contactId: 'c-42', type: 'contact_merged', properties: { mergedFrom: 'anon-1' } }), // again: nothing
+          line({ eventId: 'm2', contactId: 'c-42', type: 'contact_merged', properties: { mergedFrom: 'c-42' } }), // bad
+        ].join('\n'),
+      );
+      const { code, stdout, stderr } = leadscore(['replay', '--events', events, '--at', AT]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('line 7: properties.mergedFrom: must differ from contactId');
+      expect(stderr).toMatch(/replayed 6 events of 1 contact .*: 0 duplicates, 1 merge, 1 bad line/);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.map((l) => [l['contactId'], l['score'], l['mergedInto']])).toEqual([
+        ['anon-1', undefined, 'c-42'],
+        ['c-42', 1000 + 200 + 800, undefined],
+      ]);
+      expect(lines[0]!['crossings']).toEqual([
+        expect.objectContaining({ threshold: 'MQL', direction: 'up', cause: { kind: 'event', eventId: 'a2' } }),
+        expect.objectContaining({ threshold: 'MQL', direction: 'down', score: 0, cause: { kind: 'merge', eventId: 'm1' } }),
+      ]);
+      expect(lines[1]!['crossings']).toEqual([
+        expect.objectContaining({ threshold: 'MQL', direction: 'up', score: 1200, cause: { kind: 'merge', eventId: 'm1' } }),
+      ]);
+      const table = leadscore(['replay', '--events', events, '--at', AT, '--format', 'table']).stdout;
+      expect(table).toContain('anon-1  merged into c-42');
+      expect(table).toContain('crossed MQL (1000) up: score 1200, sequence 2, merge m1');
+    });
+
     it('exit 1 on an invalid grid, with its errors', () => {
       const { code, stderr } = leadscore(['replay', '--grid', BROKEN, '--events', SEED, '--at', AT]);
       expect(code).toBe(1);
