@@ -2,7 +2,7 @@ import type { AccountEvent } from './account-event.js';
 import type { AccountCause, AccountEvaluation } from './account-change.js';
 import type { MemberScore } from './account-members.js';
 import { AccountState } from './account-state.js';
-import { accountScoreOf, applyAccountUpdate, applyMemberScore, applyMembershipChange } from './apply-account.js';
+import { accountScoreOf, applyAccountUpdate, applyMemberLeft, applyMemberScore, applyMembershipChange } from './apply-account.js';
 import type { CompiledAccounts } from './compile-accounts.js';
 import type { CompiledGrid } from './compile-grid.js';
 import type { LeadEvent } from './lead-event.js';
@@ -85,6 +85,46 @@ export class AccountRollup {
     if (current === null || evaluation.output === null) return;
     const cause: AccountCause = { kind: 'member-score', contactId, scoreChangeId: evaluation.output.id };
     this.note(current, applyMemberScore(this.compiled, this.account(current), contactId, score, cause, this.now));
+  }
+
+  /**
+   * After a merge of `source` into `target` (docs/identity.md): the merged-away contact leaves
+   * its account; the target's account key becomes the later of the two (as its properties do),
+   * so it may move; then the account holds the target's new score. `scoreChangeId`: the target's
+   * score change, null when its score did not change.
+   */
+  contactsMerged(source: string, target: string, event: LeadEvent, score: number, scoreChangeId: string | null): void {
+    const cause: AccountCause = { kind: 'membership', contactId: source, eventId: event.eventId };
+    const left = this.memberOf.get(source);
+    if (left !== undefined) {
+      this.note(left, applyMemberLeft(this.compiled, this.account(left), source, cause, this.now));
+      this.memberOf.delete(source);
+    }
+    const sourceKey = this.keys.get(source);
+    const targetKey = this.keys.get(target);
+    this.keys.delete(source);
+    const laterKey =
+      sourceKey !== undefined &&
+      (targetKey === undefined ||
+        sourceKey.at > targetKey.at ||
+        (sourceKey.at === targetKey.at && sourceKey.eventId > targetKey.eventId));
+    if (laterKey) this.keys.set(target, sourceKey);
+    const current = this.memberOf.get(target) ?? null;
+    const next = (laterKey ? sourceKey.accountId : current) ?? null;
+    if (next !== current) {
+      const moved: AccountCause = { kind: 'membership', contactId: target, eventId: event.eventId };
+      const from = current === null ? null : this.account(current);
+      const to = next === null ? null : this.account(next);
+      const change = applyMembershipChange(this.compiled, from, to, target, score, moved, this.now);
+      if (next === null) this.memberOf.delete(target);
+      else this.memberOf.set(target, next);
+      if (change.left !== null && current !== null) this.note(current, change.left);
+      if (change.entered !== null && next !== null) this.note(next, change.entered);
+      return;
+    }
+    if (current === null || scoreChangeId === null) return;
+    const scored: AccountCause = { kind: 'member-score', contactId: target, scoreChangeId };
+    this.note(current, applyMemberScore(this.compiled, this.account(current), target, score, scored, this.now));
   }
 
   accountEvent(event: AccountEvent): AccountEvaluation {

@@ -109,7 +109,7 @@ export async function replayEvents(
     events += 1;
     let event = parsed.event;
     if (event.type === CONTACT_MERGED) {
-      const outcome = replayMerge(compiled, contacts, roots, event, now, EMPTY);
+      const outcome = replayMerge(compiled, contacts, roots, event, now, EMPTY, rollup);
       if (outcome === 'merged') merges += 1;
       else if (outcome === 'duplicate') duplicates += 1;
       continue;

@@ -1,3 +1,4 @@
+import type { AccountRollup } from './account-rollup.js';
 import type { CompiledGrid } from './compile-grid.js';
 import type { IdentityRoots } from './identity-roots.js';
 import type { LeadEvent } from './lead-event.js';
@@ -45,7 +46,8 @@ export type ReplayMergeOutcome = 'merged' | 'duplicate' | 'same-root';
  * Replays one `contact_merged` in file order (docs/identity.md): both ids resolved to their
  * roots; one root already: nothing (a repeated merge); else the source root's state joins the
  * target root's (`mergeContacts`), both sides' crossings are recorded (the source's down to 0),
- * and from now on the source's whole tree resolves to the target.
+ * and from now on the source's whole tree resolves to the target; with accounts, the rollup
+ * follows (the source leaves its account, the target may move and holds its new score).
  */
 export function replayMerge(
   compiled: CompiledGrid,
@@ -54,6 +56,7 @@ export function replayMerge(
   event: LeadEvent,
   now: number,
   empty: string,
+  rollup: AccountRollup | null = null,
 ): ReplayMergeOutcome {
   const source = roots.resolve(mergedFromOf(event) as string);
   const target = roots.resolve(event.contactId);
@@ -81,5 +84,6 @@ export function replayMerge(
   s.state = encodeState(result.source.state);
   recordCrossings(s, result.source.output?.thresholdCrossings ?? []);
   s.mergedInto = target;
+  rollup?.contactsMerged(source, target, event, result.target.score, result.target.output?.id ?? null);
   return 'merged';
 }

@@ -18,6 +18,7 @@ import {
   type LeadEvent,
 } from '../src/index.js';
 import { recentKey } from '../src/hash.js';
+import { accountGrid } from './support/account-grid.js';
 import { gridFromYaml } from './support/starter-grid.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
@@ -395,6 +396,34 @@ describe('replay with merges (file order)', () => {
     ]);
     expect(byId['c-42']!.crossings.map((x) => [x.threshold, x.direction, x.cause])).toEqual([
       ['MQL', 'up', { kind: 'merge', eventId: 'm-1' }],
+    ]);
+  });
+
+  it('with accounts: the merged-away contact leaves its account, the target takes the later account key and its new score', async () => {
+    const compiled = accountGrid({ top: 3 });
+    const updated = (eventId: string, contactId: string, domain: string, daysAgo: number): Raw => ({
+      eventId,
+      contactId,
+      type: 'contact_updated',
+      occurredAt: NOW - daysAgo * DAY,
+      properties: { companyDomain: domain },
+    });
+    const members = async (events: Raw[]) =>
+      (await replay(events, compiled)).accounts.map((a) => [a.accountId, a.members, a.aggregate, a.topMembers]);
+    const anonymous: Raw[] = [
+      { eventId: 'd1', contactId: 'anon-1', type: 'demo_requested', occurredAt: NOW - DAY },
+      updated('u1', 'anon-1', 'acme.com', 1),
+      updated('u2', 'c-42', 'globex.io', 3),
+    ];
+    // anon-1's key is the later one: c-42 moves to acme.com with the merged score
+    expect(await members([...anonymous, merge('m-1', 'c-42', 'anon-1')])).toEqual([
+      ['acme.com', 1, 1000, [{ contactId: 'c-42', score: 1000 }]],
+      ['globex.io', 0, 0, []],
+    ]);
+    // c-42's key is the later one: it stays in globex.io, now with the merged score; acme.com loses anon-1
+    expect(await members([...anonymous, updated('u3', 'c-42', 'globex.io', 0), merge('m-1', 'c-42', 'anon-1')])).toEqual([
+      ['acme.com', 0, 0, []],
+      ['globex.io', 1, 1000, [{ contactId: 'c-42', score: 1000 }]],
     ]);
   });
 
