@@ -24,7 +24,7 @@ export interface IngestAppOptions {
  * The ingest gateway's HTTP app, built without listening (tests call `app.inject`).
  *
  *   POST /v1/events    one event in our format, or {"events": [...]}        (API key)
- *   POST /v1/segment   one Segment track/page/identify call, or {"batch": [...]} (API key)
+ *   POST /v1/segment   one Segment track/page/identify/alias call, or {"batch": [...]} (API key)
  *   GET  /healthz /readyz /metrics
  *
  * 202 only after Kafka acknowledged every accepted event. `/v1/events`: `?partial=true` accepts
