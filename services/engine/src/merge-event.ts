@@ -1,5 +1,4 @@
 import type { ValidationIssue } from './errors.js';
-import { describeValue } from './issue-path.js';
 import type { LeadEvent } from './lead-event.js';
 
 /**
@@ -25,8 +24,12 @@ export function checkMergeEvent(contactId: string, properties: unknown, errors: 
       : undefined;
   if (from === undefined || from === null) {
     errors.push({ path, message: `is required for a ${CONTACT_MERGED} event: the contact id merged into contactId` });
+  } else if (typeof from === 'object') {
+    // a list or an object: the properties check already names this path
   } else if (typeof from !== 'string' || from.length < 1 || from.length > 128) {
-    errors.push({ path, message: `must be a contact id (a string of 1-128 characters), got ${describeValue(from)}` });
+    // the kind or the length, never the value: a contact id is personal data
+    const got = typeof from === 'string' ? `a string of ${from.length} characters` : `a ${typeof from}`;
+    errors.push({ path, message: `must be a contact id (a string of 1-128 characters), got ${got}` });
   } else if (from === contactId) {
     errors.push({ path, message: 'must differ from contactId: a contact cannot be merged into itself' });
   }

@@ -196,7 +196,8 @@ describe('contact_merged validation', () => {
       [{ mergedFrom: null }, /is required/],
       [{ mergedFrom: 42 }, /must be a contact id/],
       [{ mergedFrom: '' }, /must be a contact id/],
-      [{ mergedFrom: 'x'.repeat(129) }, /must be a contact id/],
+      [{ mergedFrom: 'x'.repeat(129) }, /must be a contact id .*got a string of 129 characters/],
+      [{ mergedFrom: ['c-42'] }, /got a list/],
       [{ mergedFrom: 'c-42' }, /must differ from contactId/],
     ];
     for (const [properties, message] of cases) {
@@ -206,7 +207,7 @@ describe('contact_merged validation', () => {
         expect(parsed.errors).toHaveLength(1);
         expect(parsed.errors[0]).toMatchObject({ path: 'properties.mergedFrom', message: expect.stringMatching(message) });
         // messages reach dead letters: they never carry the ids themselves
-        expect(parsed.errors[0]!.message).not.toContain('c-42');
+        expect(parsed.errors[0]!.message).not.toMatch(/c-42|xxx/);
       }
     }
   });
