@@ -139,6 +139,51 @@ describe('leadscore backtest', () => {
   });
 });
 
+describe('backtest and learn with merges (docs/identity.md)', () => {
+  // The same history, with every contact's events split between the contact and an anonymous
+  // id (by event id, so each event stays whole), and a merge of the anonymous id into the
+  // contact at the end of the file: the union scores as the history did.
+  const lines = readFileSync(EVENTS, 'utf8').trimEnd().split('\n');
+  const events = lines.map((line) => JSON.parse(line) as { eventId: string; contactId: string; occurredAt: string | number });
+  const first = Math.min(...events.map((e) => (typeof e.occurredAt === 'number' ? e.occurredAt : Date.parse(e.occurredAt))));
+  const split = events.map((e) => (cyrb(e.eventId) % 2 === 0 ? { ...e, contactId: `anon-${e.contactId}` } : e));
+  const contacts = [...new Set(events.map((e) => e.contactId))];
+  const merges = contacts.map((c, i) => ({
+    eventId: `merge-${i}`,
+    contactId: c,
+    type: 'contact_merged',
+    occurredAt: first, // before every cut-off
+    properties: { mergedFrom: `anon-${c}` },
+  }));
+  const MERGED = file('merged-events.ndjson', [...split, ...merges].map((e) => JSON.stringify(e)).join('\n'));
+  const run = (command: string, eventsFile: string, extra: string[] = []) =>
+    leadscore([command, '--events', eventsFile, '--outcomes', OUTCOMES, '--at', AT, ...extra]);
+
+  it('backtest: the same report as the unsplit history', () => {
+    const whole = run('backtest', EVENTS, ['--grid', GRID, '--format', 'json']);
+    const merged = run('backtest', MERGED, ['--grid', GRID, '--format', 'json']);
+    expect(merged.code).toBe(0);
+    expect(split.some((e) => e.contactId.startsWith('anon-'))).toBe(true);
+    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(whole.stdout));
+    expect(merged.stderr).toMatch(new RegExp(`read ${events.length + merges.length} events \\(0 bad lines\\) and 1200 outcomes`));
+  });
+
+  it('learn without a grid (on event types): the same proposal, no rule for contact_merged', () => {
+    const whole = run('learn', EVENTS, ['--format', 'json']);
+    const merged = run('learn', MERGED, ['--format', 'json']);
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).not.toContain('contact_merged');
+    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(whole.stdout));
+  });
+});
+
+/** A small stable hash of an id (which half of the split an event goes to). */
+function cyrb(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i += 1) h = (Math.imul(h, 31) + text.charCodeAt(i)) >>> 0;
+  return h;
+}
+
 describe('leadscore learn', () => {
   it('proposes a valid, explained grid that beats the current one in cross-validation', () => {
     const out = join(tmp, 'learned.yaml');
