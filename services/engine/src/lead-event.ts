@@ -29,6 +29,12 @@ const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d
  * impossible dates such as February 30th.
  */
 export function parseIsoInstant(text: string): number | undefined {
+  const fast = parseUtcInstant(text);
+  return fast === null ? parseIsoPattern(text) : fast;
+}
+
+/** The general case of `parseIsoInstant`: the pattern, then Date.parse and a calendar check. */
+function parseIsoPattern(text: string): number | undefined {
   const m = ISO_PATTERN.exec(text);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
@@ -41,6 +47,73 @@ export function parseIsoInstant(text: string): number | undefined {
   if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   return value;
+}
+
+const ZERO = 48;
+const MS_PER_DAY = 86_400_000;
+
+/** The digit at `i`, or -1 when it is not one. */
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - ZERO;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** The number of the `n` digits from `i`, or -1 when one is not a digit. */
+function digits(text: string, i: number, n: number): number {
+  let value = 0;
+  for (let k = 0; k < n; k += 1) {
+    const d = digit(text, i + k);
+    if (d < 0) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (month 1–12). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
+/**
+ * `parseIsoInstant` of the shape nearly every event has, `YYYY-MM-DDTHH:MM:SSZ` with an optional
+ * fraction of 1–9 digits, by arithmetic on its characters instead of a pattern, strings and
+ * Date.parse: the same value, or undefined for the same impossible dates. null: not that shape
+ * (or a year before 100, which Date.UTC reads as 19xx), for `parseIsoPattern` to decide.
+ */
+function parseUtcInstant(text: string): number | undefined | null {
+  const length = text.length;
+  if (length < 20 || text.charCodeAt(length - 1) !== 90 /* Z */) return null;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return null;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  let ms = 0;
+  if (length > 20) {
+    const fraction = length - 21; // between the '.' at 19 and the Z
+    if (text[19] !== '.' || fraction < 1 || fraction > 9) return null;
+    for (let k = 0; k < fraction; k += 1) {
+      const d = digit(text, 20 + k);
+      if (d < 0) return null;
+      if (k < 3) ms += d * (k === 0 ? 100 : k === 1 ? 10 : 1); // truncated to milliseconds
+    }
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -132,11 +205,15 @@ export function parseJsonEvent(raw: unknown, now: number): EventParse {
   return checkEvent(raw, now, true);
 }
 
+/** The issues of the event being checked: one array reused, copied only for an invalid event (checks do not nest). */
+const found: ValidationIssue[] = [];
+
 function checkEvent(raw: unknown, now: number, owned: boolean): EventParse {
   if (!isRecord(raw)) {
     return { ok: false, errors: [{ path: '', message: `an event must be a JSON object, got ${describeValue(raw)}` }] };
   }
-  const errors: ValidationIssue[] = [];
+  const errors = found;
+  errors.length = 0;
   const eventId = checkId(raw, 'eventId', errors);
   const contactId = checkId(raw, 'contactId', errors);
   const type = raw['type'];
@@ -150,7 +227,7 @@ function checkEvent(raw: unknown, now: number, owned: boolean): EventParse {
   const occurredAt = checkOccurredAt(raw['occurredAt'], now, errors);
   const properties = checkProperties(raw['properties'], errors, owned);
   if (type === CONTACT_MERGED) checkMergeEvent(contactId, raw['properties'], errors);
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors: errors.slice() };
   return { ok: true, event: { eventId, contactId, type: type as string, occurredAt, properties } };
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventValidationError, parseEvent, parseIsoInstant, toLeadEvent } from '../src/index.js';
 import { parseJsonEvent } from '../src/lead-event.js';
@@ -108,6 +109,60 @@ describe('parseIsoInstant', () => {
       expect(parseIsoInstant(text)).toBeUndefined();
     },
   );
+});
+
+/** parseIsoInstant before its fast path for `…Z` instants: the pattern, Date.parse and the calendar check alone. */
+function patternOnly(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/.exec(text);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
+  const ms = (frac + '000').slice(0, 3);
+  const offset = zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const value = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
+  if (Number.isNaN(value)) return undefined;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  return value;
+}
+
+describe('parseIsoInstant: its fast path for UTC instants against the pattern alone', () => {
+  const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+  const instant = fc
+    .tuple(
+      fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(0, 4, 99, 100, 1900, 2000, 2024, 2100)),
+      two(13),
+      two(32),
+      two(25),
+      two(61),
+      two(61),
+      fc.oneof(fc.constant(''), fc.stringMatching(/^\.[0-9]{0,10}$/), fc.constantFrom('.', '.1', '.12345678901')),
+      fc.constantFrom('Z', 'z', '+01:00', '-0530', ''),
+    )
+    .map(([y, mo, d, h, mi, s, frac, zone]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}${frac}${zone}`);
+  const mangled = fc.tuple(instant, fc.nat(30), fc.constantFrom('x', '-', ':', 'T', '٣', ' ', '')).map(([text, at, ch]) => {
+    const i = at % (text.length + 1);
+    return text.slice(0, i) + ch + text.slice(i + 1);
+  });
+
+  it('gives the same value, or undefined, for the same texts', () => {
+    fc.assert(
+      fc.property(fc.oneof(instant, mangled), (text) => {
+        expect(parseIsoInstant(text)).toBe(patternOnly(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    '0000-02-29T00:00:00Z',
+    '2000-02-29T00:00:00Z',
+    '1900-02-29T00:00:00Z',
+    '2024-02-29T23:59:59.999999999Z',
+    '0999-12-31T23:59:59Z',
+  ])('%s', (text) => {
+    expect(parseIsoInstant(text)).toBe(patternOnly(text));
+  });
 });
 
 describe('parseJsonEvent (replay: the JSON.parse result handed over)', () => {
