@@ -1,113 +1,281 @@
 import type { CompiledGrid, CompiledRule } from './compile-grid.js';
-import { normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
+import { emptyState, normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
 import { cyrb53, fromBase64Digits, RECENT_KEY_CHARS, toBase64Digits } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
-import { thresholdCrossings, type Crossing } from './score-change.js';
+import { scoreAt, type Contribution, type Score } from './score-at.js';
+import {
+  scoreChangeOutput,
+  thresholdCrossings,
+  type Cause,
+  type ChangedContribution,
+  type Crossing,
+  type ScoreChange,
+} from './score-change.js';
 import { inWindow, utcDay } from './utc-day.js';
 
 /**
- * A contact's state owned by one caller and changed in place, for hot loops that apply many
- * events at one fixed `now` (replay, backtests, benchmarks). `applyEvent` (apply-event.ts) with
- * the immutable ContactState stays the reference: `applyInPlace` gives, event by event, the same
- * duplicates, scores, sequences and crossings, and `toContactState` the same state
- * (test/working-state.test.ts checks it on random sequences). Nothing is copied per event:
- * counts live in an array indexed by `CompiledCounter.index`, windowed days in one Map per
- * counter made once, the recent ids in a ring with a membership index.
+ * Per grid, where a working state keeps what: counts by `CompiledCounter.index`, the recent ids
+ * after them in the same array, and properties by their position among the names property
+ * rules read.
+ */
+export interface Layout {
+  /** Counters of the grid: counts occupy `slots[0..counters)`, the ring of recent ids follows. */
+  readonly counters: number;
+  /** Property name → its position in `WorkingState.propertyEntries`. */
+  readonly propertyIndex: ReadonlyMap<string, number>;
+  readonly propertyNames: readonly string[];
+  /** By rule position: the property position of a property rule (-1 for other rules). */
+  readonly propertyOfRule: Int32Array;
+  readonly scratch: Scratch;
+}
+
+const layoutOf = new WeakMap<CompiledGrid, Layout>();
+
+function layout(compiled: CompiledGrid): Layout {
+  let l = layoutOf.get(compiled);
+  if (l === undefined) {
+    const propertyNames = [...compiled.propertyRules.keys()];
+    const propertyIndex = new Map(propertyNames.map((name, i) => [name, i]));
+    const propertyOfRule = new Int32Array(compiled.rules.length).fill(-1);
+    compiled.rules.forEach((rule, i) => {
+      if (rule.kind === 'property') propertyOfRule[i] = propertyIndex.get(rule.property) as number;
+    });
+    const scratch: Scratch = {
+      result: {
+        duplicate: false,
+        stateChanged: false,
+        previousScore: 0,
+        score: 0,
+        sequence: 0,
+        crossings: NO_CROSSINGS,
+        output: null,
+      },
+      matched: [],
+      counts: new Float64Array(compiled.rules.length),
+      ruleCounts: new Float64Array(compiled.rules.length),
+      points: new Float64Array(compiled.rules.length),
+    };
+    l = { counters: compiled.counterList.length, propertyIndex, propertyNames, propertyOfRule, scratch };
+    layoutOf.set(compiled, l);
+  }
+  return l;
+}
+
+/**
+ * A contact's state owned by one caller and changed in place, for loops that apply events at
+ * one fixed `now` (replay over a whole file, the scorer over a chunk, benchmarks). `applyEvent`
+ * (apply-event.ts) with the immutable ContactState stays the reference: `applyInPlace` gives,
+ * event by event, the same duplicates, scores, sequences, crossings and (with `outputs`)
+ * score-changed outputs, and `toContactState` the same state (test/working-state.test.ts checks
+ * it on random sequences, also from states loaded at another `now` or under another grid).
+ * Nothing is copied per event, and a contact is few objects (each
+ * one more memory access per event when a replay touches 100 000 contacts at random): the
+ * counts and the recent ids share one array, windowed days and properties are made when first
+ * needed.
  */
 export class WorkingState {
   sequence: number;
   score: number;
   evaluatedAt: number | null;
-  /** All-time counts by counter index (0: absent); a plain array of small integers, cheaper to make than a typed one. */
-  readonly totals: number[];
-  /** Windowed counters by counter index: UTC day → count; undefined while empty. */
-  readonly days: (Map<number, number> | undefined)[];
-  readonly properties: Map<string, PropertyEntry>;
   /**
-   * The recent ids' keys as numbers (the 36 bits `recentKey` writes as 6 characters: no string
-   * per event), in a ring of at most `dedupe.recent`, oldest at `head` once full. Membership is
-   * a scan: at most 1024 unboxed doubles, 32 by default, and no index to keep (a Map keyed by
-   * numbers beyond 31 bits boxes each key).
+   * `[0, counters)`: by counter index, the count of an all-time counter (0: absent), and for a
+   * windowed one the sum of its days: every day kept is in the window at `now` (a loaded state
+   * is normalised at `now`, and only days in the window are counted), so that sum is the
+   * counter's n at `now`. Then the recent ids' keys as numbers (the 36 bits `recentKey` writes
+   * as 6 characters: no string per event), a ring of at most `dedupe.recent`, oldest at `head`
+   * once full. Membership is a scan: 32 unboxed doubles by default, at most 1024.
    */
-  private readonly ring: number[] = [];
+  private readonly slots: number[];
+  /** How many recent ids the ring holds (`slots[counters, counters + ringSize)`). */
+  private ringSize = 0;
   private head = 0;
+  /** Windowed counters by counter index: UTC day → count; undefined until one counts. */
+  private days: (Map<number, number> | undefined)[] | undefined;
+  /** By property position (Layout): the latest entry; undefined until a property is set. */
+  private propertyEntries: (PropertyEntry | undefined)[] | undefined;
   readonly inputPositions: ReadonlyMap<string, number>;
+  /**
+   * The state this was loaded from, until an evaluation replaces its counts and properties with
+   * the normalised ones: `applyEvent` keeps a state's counts as they were (days out of the
+   * window, counters of another grid) while only its recent ids change, so `toContactState`
+   * does too.
+   */
+  private loaded: ContactState | undefined;
+  private recentChanged = false;
+  /** The grid's Layout (one look-up per contact, not per event). */
+  readonly layout: Layout;
 
-  /** `state` undefined: a new contact (an empty state, without making one). */
+  /**
+   * The rules' points at the last evaluation, kept when `outputs`: a score change's changed
+   * contributions compare with them (undefined before any: they are the loaded state's then).
+   */
+  private evaluatedPoints: number[] | undefined;
+
+  /**
+   * `state` undefined: a new contact (an empty state, without making one). `outputs`: each
+   * score change also builds its score-changed output (`InPlaceResult.output`, as `applyEvent`'s).
+   */
   constructor(
     readonly compiled: CompiledGrid,
     readonly now: number,
     state?: ContactState,
+    readonly outputs = false,
   ) {
-    this.totals = new Array<number>(compiled.counterList.length).fill(0);
-    this.days = new Array<Map<number, number> | undefined>(compiled.counterList.length).fill(undefined);
+    this.layout = layout(compiled);
+    const counters = this.layout.counters;
+    // Of doubles from the start, so the array is not copied when the first 36-bit key (not a
+    // small integer) arrives; room for RESERVED_RING keys, pushed beyond (each copy survives
+    // into the old generation, the garbage collector's work, but most contacts have few events).
+    this.slots = new Array<number>(counters + Math.min(compiled.recentLimit, RESERVED_RING)).fill(0.5);
+    for (let i = 0; i < counters; i += 1) this.slots[i] = 0;
     if (state === undefined) {
       this.sequence = 0;
       this.score = 0;
       this.evaluatedAt = null;
-      this.properties = new Map();
       this.inputPositions = NO_POSITIONS;
       return;
     }
+    this.loaded = state;
     const base = normalizeState(compiled, state, now);
     this.sequence = base.sequence;
     this.score = base.score;
     this.evaluatedAt = base.evaluatedAt;
     for (const [key, counter] of base.counters) {
       const index = (compiled.counters.get(key) as { index: number }).index;
-      if (counter.kind === 'total') this.totals[index] = counter.count;
-      else this.days[index] = new Map(counter.days);
+      if (counter.kind === 'total') this.slots[index] = counter.count;
+      else {
+        (this.days ??= new Array<Map<number, number> | undefined>(counters).fill(undefined))[index] = new Map(counter.days);
+        let n = 0;
+        for (const count of counter.days.values()) n += count;
+        this.slots[index] = n;
+      }
     }
-    this.properties = new Map(base.properties);
-    for (const key of base.recent) this.remember(fromBase64Digits(key));
+    const { propertyIndex } = this.layout;
+    for (const [name, entry] of base.properties) this.setProperty(propertyIndex.get(name) as number, entry);
+    for (const key of base.recent) this.pushRecent(fromBase64Digits(key));
     this.inputPositions = base.inputPositions;
+  }
+
+  /** n of the counter at `index` (all-time: its count; windowed: the sum of its days). */
+  count(index: number): number {
+    return this.slots[index] as number;
+  }
+
+  /** Counts one more event of UTC day `day` for the counter at `index` (windowed: `day` is in its window). */
+  addCount(index: number, windowed: boolean, day: number): void {
+    this.slots[index] = (this.slots[index] as number) + 1;
+    if (!windowed) return;
+    const all = (this.days ??= new Array<Map<number, number> | undefined>(this.layout.counters).fill(undefined));
+    let days = all[index];
+    if (days === undefined) days = all[index] = new Map();
+    days.set(day, (days.get(day) ?? 0) + 1);
+  }
+
+  /** The entry of the property at `position` (Layout), if set. */
+  property(position: number): PropertyEntry | undefined {
+    return this.propertyEntries?.[position];
+  }
+
+  setProperty(position: number, entry: PropertyEntry): void {
+    (this.propertyEntries ??= new Array<PropertyEntry | undefined>(this.layout.propertyNames.length).fill(undefined))[position] =
+      entry;
   }
 
   /** Whether `key` (a `recentKeyNumber`) is among the recent ids. */
   hasRecent(key: number): boolean {
-    const ring = this.ring;
-    for (let i = 0; i < ring.length; i += 1) if (ring[i] === key) return true;
+    const slots = this.slots;
+    const end = this.layout.counters + this.ringSize;
+    for (let i = this.layout.counters; i < end; i += 1) if (slots[i] === key) return true;
     return false;
   }
 
   /** Appends a key to the recent ids, dropping the oldest beyond the grid's `dedupe.recent`. */
   remember(key: number): void {
+    this.pushRecent(key);
+    this.recentChanged = true;
+  }
+
+  private pushRecent(key: number): void {
     const limit = this.compiled.recentLimit;
-    if (this.ring.length < limit) this.ring.push(key);
-    else {
-      this.ring[this.head] = key;
+    const counters = this.layout.counters;
+    if (this.ringSize < limit) {
+      const at = counters + this.ringSize;
+      if (at < this.slots.length) this.slots[at] = key;
+      else this.slots.push(key);
+      this.ringSize += 1;
+    } else {
+      this.slots[counters + this.head] = key;
       this.head = (this.head + 1) % limit;
     }
   }
 
+  /** The state was evaluated (workingTotal's scratch holds its points): its counts and properties are the normalised ones now. */
+  evaluated(points: Float64Array): void {
+    this.loaded = undefined;
+    if (!this.outputs) return;
+    const kept = (this.evaluatedPoints ??= new Array<number>(points.length).fill(0));
+    for (let i = 0; i < points.length; i += 1) kept[i] = points[i] as number;
+  }
+
+  /**
+   * The rules' points as the last evaluation left them, which a score change's changed
+   * contributions compare with: as `applyEvent` does, the state before the event scored at its
+   * `evaluatedAt` (only recent ids change between evaluations, never a count or a property).
+   */
+  pointsBefore(): readonly number[] {
+    if (this.evaluatedPoints !== undefined) return this.evaluatedPoints;
+    const before = this.loaded ?? emptyState();
+    return scoreAt(this.compiled, before, before.evaluatedAt ?? this.now).contributions.map((c) => c.points);
+  }
+
   /** The recent ids (`recentKey` text), oldest first. */
   recent(): string[] {
+    const counters = this.layout.counters;
+    const size = this.ringSize;
     const keys: string[] = [];
-    const size = this.ring.length;
-    for (let i = 0; i < size; i += 1) keys.push(toBase64Digits(this.ring[(this.head + i) % size] as number, RECENT_KEY_CHARS));
+    for (let i = 0; i < size; i += 1) {
+      keys.push(toBase64Digits(this.slots[counters + ((this.head + i) % size)] as number, RECENT_KEY_CHARS));
+    }
     return keys;
   }
 
   /** A ContactState equal to what the same events give through `applyEvent` (a copy: this stays usable). */
   toContactState(): ContactState {
+    if (this.loaded !== undefined) return this.recentChanged ? { ...this.loaded, recent: this.recent() } : this.loaded;
     const counters = new Map<string, CounterState>();
     for (const counter of this.compiled.counterList) {
-      const total = this.totals[counter.index] as number;
-      if (total !== 0) counters.set(counter.key, { kind: 'total', count: total });
-      const days = this.days[counter.index];
-      if (days !== undefined) counters.set(counter.key, { kind: 'daily', days: new Map(days) });
+      if (counter.windowDays === null) {
+        const total = this.slots[counter.index] as number;
+        if (total !== 0) counters.set(counter.key, { kind: 'total', count: total });
+      } else {
+        const days = this.days?.[counter.index];
+        if (days !== undefined) counters.set(counter.key, { kind: 'daily', days: new Map(days) });
+      }
+    }
+    const properties = new Map<string, PropertyEntry>();
+    const { propertyNames } = this.layout;
+    for (let i = 0; i < propertyNames.length; i += 1) {
+      const entry = this.propertyEntries?.[i];
+      if (entry !== undefined) properties.set(propertyNames[i] as string, entry);
     }
     return {
       sequence: this.sequence,
       score: this.score,
       evaluatedAt: this.evaluatedAt,
       counters,
-      properties: new Map(this.properties),
+      properties,
       recent: this.recent(),
       inputPositions: new Map(this.inputPositions),
     };
   }
 }
+
+/**
+ * Recent ids a new working state makes room for: 4 measured as fast as 32 (the default
+ * `dedupe.recent`) over 100 000 contacts of ~10 events, and cheaper over 630 000 contacts of
+ * 1–2 events (15 % less memory, 10–15 % less CPU in replay).
+ */
+const RESERVED_RING = 4;
 
 /** The input positions of a new contact (never changed: the engine does not write them). */
 const NO_POSITIONS: ReadonlyMap<string, number> = new Map();
@@ -124,6 +292,8 @@ export interface InPlaceResult {
   sequence: number;
   /** Threshold crossings of the score change; empty without one. */
   crossings: readonly Crossing[];
+  /** The score-changed output, for a working state made with `outputs` (else null), as `applyEvent` builds it. */
+  output: ScoreChange | null;
 }
 
 /** `recentKey` as the number its characters write: the low 36 bits of the eventId's cyrb53. */
@@ -139,49 +309,81 @@ const NO_CROSSINGS: readonly Crossing[] = [];
 interface Scratch {
   readonly result: InPlaceResult;
   readonly matched: number[];
+  /** By rule position, from workingTotal: n of counting rules (what conditions read)… */
   readonly counts: Float64Array;
-}
-
-const scratchOf = new WeakMap<CompiledGrid, Scratch>();
-
-function scratch(compiled: CompiledGrid): Scratch {
-  let s = scratchOf.get(compiled);
-  if (s === undefined) {
-    s = {
-      result: { duplicate: false, stateChanged: false, previousScore: 0, score: 0, sequence: 0, crossings: NO_CROSSINGS },
-      matched: [],
-      counts: new Float64Array(compiled.rules.length),
-    };
-    scratchOf.set(compiled, s);
-  }
-  return s;
+  /** …and each rule's count (conditions and properties: 1 while they hold) and points. */
+  readonly ruleCounts: Float64Array;
+  readonly points: Float64Array;
 }
 
 /** The clamped total of a working state at its `now`: the same pass as score-at.ts's `score`. */
 export function workingTotal(state: WorkingState): number {
-  const { compiled, now } = state;
+  const compiled = state.compiled;
   const rules = compiled.rules;
-  const counts = scratch(compiled).counts;
+  const counts = state.layout.scratch.counts;
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i] as CompiledRule;
     if (rule.kind !== 'counting') continue;
     const counter = rule.counter;
-    if (counter.windowDays === null) counts[i] = Math.min(state.totals[counter.index] as number, counter.saturation);
-    else {
-      let n = 0;
-      const days = state.days[counter.index];
-      if (days !== undefined) for (const [day, count] of days) if (inWindow(day, now, counter.windowDays)) n += count;
-      counts[i] = n;
-    }
+    const n = state.count(counter.index);
+    counts[i] = counter.windowDays === null ? Math.min(n, counter.saturation) : n; // windowed: the sum of its days
   }
+  const { propertyOfRule, scratch } = state.layout;
+  const { ruleCounts, points } = scratch;
   let total = 0;
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i] as CompiledRule;
-    if (rule.kind === 'counting') total += rule.contribution(counts[i] as number);
-    else if (rule.kind === 'condition') total += rule.holds(counts) ? rule.points : 0;
-    else total += rule.holds(state.properties.get(rule.property)?.value) ? rule.points : 0;
+    let p: number;
+    if (rule.kind === 'counting') {
+      ruleCounts[i] = counts[i] as number;
+      p = rule.contribution(counts[i] as number);
+    } else {
+      const holds =
+        rule.kind === 'condition' ? rule.holds(counts) : rule.holds(state.property(propertyOfRule[i] as number)?.value);
+      ruleCounts[i] = holds ? 1 : 0;
+      p = holds ? rule.points : 0;
+    }
+    points[i] = p;
+    total += p;
   }
   return Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
+}
+
+/**
+ * `scoreAt(compiled, state.toContactState(), now)` read from the working state itself, without
+ * making the ContactState (replay's final breakdown of every contact): the same pass as
+ * score-at.ts's `score`. `nonZero`: only the contributions with a count or points.
+ */
+export function workingScore(state: WorkingState, nonZero = false): Score {
+  const compiled = state.compiled;
+  const rules = compiled.rules;
+  const counts = new Array<number>(rules.length).fill(0);
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as CompiledRule;
+    if (rule.kind !== 'counting') continue;
+    const n = state.count(rule.counter.index);
+    counts[i] = rule.counter.windowDays === null ? Math.min(n, rule.counter.saturation) : n;
+  }
+  const propertyOfRule = state.layout.propertyOfRule;
+  const contributions: Contribution[] = [];
+  let total = 0;
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i] as CompiledRule;
+    let count: number;
+    let points: number;
+    if (rule.kind === 'counting') {
+      count = counts[i] as number;
+      points = rule.contribution(count);
+    } else {
+      const holds =
+        rule.kind === 'condition' ? rule.holds(counts) : rule.holds(state.property(propertyOfRule[i] as number)?.value);
+      count = holds ? 1 : 0;
+      points = holds ? rule.points : 0;
+    }
+    total += points;
+    if (!nonZero || count !== 0 || points !== 0) contributions.push({ ruleId: rule.id, label: rule.label, count, points });
+  }
+  return { score: Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total)), contributions };
 }
 
 /** Counts the matched counters (indexes in `matched[0..n)`) in place; whether any count changed. */
@@ -191,17 +393,14 @@ function countInPlace(state: WorkingState, event: LeadEvent, matched: readonly n
     const counter = state.compiled.counterList[matched[m] as number];
     if (counter === undefined || counter.saturation === 0) continue;
     if (counter.windowDays === null) {
-      const count = state.totals[counter.index] as number;
-      if (count >= counter.saturation) continue; // saturated: more changes nothing
-      state.totals[counter.index] = count + 1;
+      if (state.count(counter.index) >= counter.saturation) continue; // saturated: more changes nothing
+      state.addCount(counter.index, false, 0);
       changed = true;
       continue;
     }
     const day = utcDay(event.occurredAt);
     if (!inWindow(day, state.now, counter.windowDays)) continue; // too old to ever count
-    let days = state.days[counter.index];
-    if (days === undefined) days = state.days[counter.index] = new Map();
-    days.set(day, (days.get(day) ?? 0) + 1);
+    state.addCount(counter.index, true, day);
     changed = true;
   }
   return changed;
@@ -210,16 +409,27 @@ function countInPlace(state: WorkingState, event: LeadEvent, matched: readonly n
 /** Sets the properties a `contact_updated` carries (latest occurredAt wins); whether any changed. */
 function updateInPlace(state: WorkingState, event: LeadEvent): boolean {
   let changed = false;
+  const propertyIndex = state.layout.propertyIndex;
   for (const name in event.properties) {
-    if (!Object.hasOwn(event.properties, name) || !state.compiled.propertyRules.has(name)) continue;
-    const entry = state.properties.get(name);
+    if (!Object.hasOwn(event.properties, name)) continue;
+    const position = propertyIndex.get(name);
+    if (position === undefined) continue;
+    const entry = state.property(position);
     const newer =
       entry === undefined || event.occurredAt > entry.at || (event.occurredAt === entry.at && event.eventId > entry.eventId);
     if (!newer) continue;
-    state.properties.set(name, { value: event.properties[name] ?? null, at: event.occurredAt, eventId: event.eventId });
+    state.setProperty(position, { value: event.properties[name] ?? null, at: event.occurredAt, eventId: event.eventId });
     changed = true;
   }
   return changed;
+}
+
+/** Whether a score change from `previous` to `score` crosses a threshold (without making the list of none). */
+function crossesAny(compiled: CompiledGrid, previous: number, score: number): boolean {
+  const low = Math.min(previous, score);
+  const high = Math.max(previous, score);
+  for (const t of compiled.thresholds) if (low < t.at && t.at <= high) return true;
+  return false;
 }
 
 /**
@@ -230,7 +440,7 @@ function updateInPlace(state: WorkingState, event: LeadEvent): boolean {
  */
 export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResult {
   const compiled = state.compiled;
-  const s = scratch(compiled);
+  const s = state.layout.scratch;
   const result = s.result;
   result.duplicate = false;
   result.stateChanged = false;
@@ -238,6 +448,7 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   result.score = state.score;
   result.sequence = state.sequence;
   result.crossings = NO_CROSSINGS;
+  result.output = null;
 
   let n = 0;
   let matching = false;
@@ -275,11 +486,43 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   if (!matching && score === state.score) return result; // not matching and no baseline to emit
   result.stateChanged = true;
   state.evaluatedAt = state.now;
-  if (score === state.score) return result;
-  result.crossings = thresholdCrossings(compiled, state.score, score);
+  if (score === state.score) {
+    state.evaluated(s.points);
+    return result;
+  }
+  result.crossings = crossesAny(compiled, state.score, score) ? thresholdCrossings(compiled, state.score, score) : NO_CROSSINGS;
+  if (state.outputs) result.output = outputOf(state, event, score, result.crossings);
+  state.evaluated(s.points);
   state.sequence += 1;
   state.score = score;
   result.score = score;
   result.sequence = state.sequence;
   return result;
+}
+
+/** The score-changed output of an event that moves the score to `score` (before the state records it), as `evaluate` builds it. */
+function outputOf(state: WorkingState, event: LeadEvent, score: number, crossings: readonly Crossing[]): ScoreChange {
+  const { rules } = state.compiled;
+  const { ruleCounts, points } = state.layout.scratch;
+  const before = state.pointsBefore();
+  const changed: ChangedContribution[] = [];
+  for (let i = 0; i < rules.length; i += 1) {
+    const p = points[i] as number;
+    const previousPoints = before[i] as number;
+    if (p === previousPoints) continue;
+    const rule = rules[i] as CompiledRule;
+    changed.push({ ruleId: rule.id, label: rule.label, count: ruleCounts[i] as number, points: p, previousPoints });
+  }
+  const cause: Cause = { kind: 'event', eventId: event.eventId };
+  return scoreChangeOutput({
+    compiled: state.compiled,
+    contactId: event.contactId,
+    sequence: state.sequence + 1,
+    previousScore: state.score,
+    score,
+    cause,
+    now: state.now,
+    changedContributions: changed,
+    crossings,
+  });
 }
