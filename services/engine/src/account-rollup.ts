@@ -63,7 +63,7 @@ export class AccountRollup {
    * `accounts.from` names; with several scores per contact this reads the score `from` names,
    * and with merges the root contact's key.
    */
-  contactEvaluated(event: LeadEvent, evaluation: Evaluation): void {
+  contactEvaluated(event: LeadEvent, evaluation: Pick<Evaluation, 'duplicate' | 'score' | 'output'>): void {
     if (evaluation.duplicate) return;
     const contactId = event.contactId;
     const score = evaluation.score;

@@ -1,19 +1,16 @@
 import { isAccountEventLine, parseAccountEvent } from './account-event.js';
 import { AccountRollup, type ReplayedAccount } from './account-rollup.js';
-import { applyEvent } from './apply-event.js';
 import type { CompiledGrid } from './compile-grid.js';
-import { emptyState } from './contact-state.js';
 import type { ValidationIssue } from './errors.js';
 import { IdentityRoots } from './identity-roots.js';
 import { parseJsonEvent } from './lead-event.js';
 import { CONTACT_MERGED } from './merge-event.js';
-import { recordCrossings, replayMerge, type ReplayCrossing, type ReplayEntry } from './replay-merge.js';
-import { scoreAt, type Contribution } from './score-at.js';
-import { decodeState, encodeState } from './state-codec.js';
+import { ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
+import type { Contribution } from './score-at.js';
+import type { Cause } from './score-change.js';
+import { applyInPlace, workingScore } from './working-state.js';
 
 export type { ReplayCrossing } from './replay-merge.js';
-
-const EMPTY = encodeState(emptyState());
 
 export interface BadLine {
   /** 1-based line number in the input. */
@@ -51,9 +48,16 @@ export interface ReplayOptions {
 }
 
 /**
- * The reference model (docs/scoring-contract.md §6): applies NDJSON events in input order with the same
- * `applyEvent` and state codec the streaming scorer uses, "now" fixed for every window and
- * future check.
+ * The reference model (docs/scoring-contract.md §6): applies NDJSON events in input order, "now"
+ * fixed for every window and future check. Each contact's state is a WorkingState changed in
+ * place by `applyInPlace` (working-state.ts), which gives event by event what the reference
+ * `applyEvent` gives (test/replay-equivalence.test.ts replays both ways, the other through
+ * `applyEvent` and the state codec per event);
+ * its final score and breakdown are `scoreAt`'s, read from it (`workingScore`). Every state
+ * here starts empty at the one `now`, so it never holds what a normalisation at `now` would
+ * drop (days out of the window, properties no rule reads): the in-place path's one difference
+ * from `applyEvent`, for states loaded from elsewhere, cannot arise. With an `accounts` section
+ * each score change also builds its output, whose id the account rollup records.
  * Blank lines are skipped; bad lines are reported and skipped; the rest is still scored.
  */
 export async function replayEvents(
@@ -62,8 +66,6 @@ export async function replayEvents(
   now: number,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  // States are kept encoded, as the scorer keeps them in Redis: the same codec round trip per
-  // event, and ~100 bytes per contact instead of a few KB of objects for million-event files.
   const contacts = new Map<string, ReplayEntry>();
   // Merges in file order (docs/identity.md): every event counts for the root of its contactId.
   const roots = new IdentityRoots();
@@ -73,6 +75,8 @@ export async function replayEvents(
   let duplicates = 0;
   let lineNumber = 0;
   const rollup = compiled.accounts === null ? null : new AccountRollup(compiled, compiled.accounts, now);
+  // The account rollup reads each member score change's output (its id): built only then.
+  const outputs = rollup !== null;
   const bad = (errors: readonly ValidationIssue[]): void => {
     const entry = { line: lineNumber, errors };
     badLines.push(entry);
@@ -81,7 +85,7 @@ export async function replayEvents(
 
   for await (const line of lines) {
     lineNumber += 1;
-    if (line.trim() === '') continue;
+    if (isBlank(line)) continue;
     let raw: unknown;
     try {
       raw = JSON.parse(line);
@@ -109,38 +113,50 @@ export async function replayEvents(
     events += 1;
     let event = parsed.event;
     if (event.type === CONTACT_MERGED) {
-      const outcome = replayMerge(compiled, contacts, roots, event, now, EMPTY, rollup);
+      const outcome = replayMerge(compiled, contacts, roots, event, now, outputs, rollup);
       if (outcome === 'merged') merges += 1;
       else if (outcome === 'duplicate') duplicates += 1;
       continue;
     }
-    const root = roots.resolve(event.contactId);
-    if (root !== event.contactId) event = { ...event, contactId: root };
-    let contact = contacts.get(root);
-    if (contact === undefined) {
-      contact = { state: EMPTY, crossings: undefined };
-      contacts.set(root, contact);
+    if (merges > 0) {
+      const root = roots.resolve(event.contactId);
+      if (root !== event.contactId) event = { ...event, contactId: root };
     }
-    const evaluation = applyEvent(compiled, decodeState(contact.state), event, now);
-    if (evaluation.duplicate) duplicates += 1;
-    if (evaluation.stateChanged) contact.state = encodeState(evaluation.state);
-    rollup?.contactEvaluated(event, evaluation);
-    recordCrossings(contact, evaluation.output?.thresholdCrossings ?? []);
+    let state = contacts.get(event.contactId);
+    if (state === undefined) {
+      state = new ReplayEntry(compiled, now, undefined, outputs);
+      contacts.set(event.contactId, state);
+    }
+    const result = applyInPlace(state, event);
+    if (result.duplicate) duplicates += 1;
+    rollup?.contactEvaluated(event, result);
+    if (result.crossings.length === 0) continue;
+    const cause: Cause = { kind: 'event', eventId: event.eventId };
+    for (const crossing of result.crossings) {
+      (state.crossings ??= []).push({
+        threshold: crossing.threshold,
+        at: crossing.at,
+        direction: crossing.direction,
+        score: result.score,
+        sequence: result.sequence,
+        cause,
+      });
+    }
   }
 
-  const ids = [...contacts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = [...contacts.keys()].sort(); // the default order of strings is code-unit order
   return {
     contacts: ids.map((contactId) => {
-      const { state, crossings = [], mergedInto } = contacts.get(contactId) as ReplayEntry;
-      if (mergedInto !== undefined) {
-        return { contactId, score: 0, contributions: [], crossings, mergedInto: roots.resolve(contactId) };
+      const state = contacts.get(contactId) as ReplayEntry;
+      if (state.mergedInto !== undefined) {
+        return { contactId, score: 0, contributions: [], crossings: state.crossings ?? [], mergedInto: roots.resolve(contactId) };
       }
-      const { score, contributions } = scoreAt(compiled, decodeState(state), now);
+      const { score, contributions } = workingScore(state, true); // rules with a count or points
       return {
         contactId,
         score,
-        contributions: contributions.filter((c) => c.count !== 0 || c.points !== 0),
-        crossings,
+        contributions,
+        crossings: state.crossings ?? [],
       };
     }),
     accounts: rollup?.result() ?? [],
@@ -149,4 +165,12 @@ export async function replayEvents(
     merges,
     badLines,
   };
+}
+
+/** `line.trim() === ''` without making the trimmed string of every non-blank line. */
+function isBlank(line: string): boolean {
+  const first = line.charCodeAt(0);
+  // JSON text starts with `{`, `[`, a letter, a digit, `"` or `-`: never blank.
+  if (first > 32 && first < 127) return false;
+  return line.trim() === '';
 }

@@ -5,7 +5,8 @@ import type { LeadEvent } from './lead-event.js';
 import { mergeContacts } from './merge-contacts.js';
 import { mergedFromOf } from './merge-event.js';
 import type { AnyCause, Direction, ThresholdCrossing } from './score-change.js';
-import { decodeState, encodeState } from './state-codec.js';
+import type { ContactState } from './contact-state.js';
+import { WorkingState } from './working-state.js';
 
 /** A threshold crossing as replay reports it. */
 export interface ReplayCrossing {
@@ -17,12 +18,22 @@ export interface ReplayCrossing {
   readonly cause: AnyCause;
 }
 
-/** What replay keeps per contact id: the encoded state, its crossings, and its root once merged away. */
-export interface ReplayEntry {
-  state: string;
-  crossings: ReplayCrossing[] | undefined;
+/**
+ * What replay keeps per contact id: its working state (the map's value itself: one object to
+ * reach per event), its crossings, and its root once merged away.
+ */
+export class ReplayEntry extends WorkingState {
+  crossings: ReplayCrossing[] | undefined = undefined;
   /** Set once the id is merged into another contact (then its state is empty). */
-  mergedInto?: string;
+  mergedInto: string | undefined = undefined;
+
+  /** An entry of the same contact holding `state` instead (a merge replaced it), with this one's crossings. */
+  replacedBy(state: ContactState): ReplayEntry {
+    const next = new ReplayEntry(this.compiled, this.now, state, this.outputs);
+    next.crossings = this.crossings;
+    next.mergedInto = this.mergedInto;
+    return next;
+  }
 }
 
 /** Appends an evaluation's crossings to a contact's, as replay reports them. */
@@ -55,7 +66,7 @@ export function replayMerge(
   roots: IdentityRoots,
   event: LeadEvent,
   now: number,
-  empty: string,
+  outputs: boolean,
   rollup: AccountRollup | null = null,
 ): ReplayMergeOutcome {
   const source = roots.resolve(mergedFromOf(event) as string);
@@ -64,24 +75,26 @@ export function replayMerge(
   const entry = (id: string): ReplayEntry => {
     let found = contacts.get(id);
     if (found === undefined) {
-      found = { state: empty, crossings: undefined };
+      found = new ReplayEntry(compiled, now, undefined, outputs);
       contacts.set(id, found);
     }
     return found;
   };
-  const s = entry(source);
-  const t = entry(target);
+  let s = entry(source);
+  let t = entry(target);
   const result = mergeContacts(compiled, {
     event,
-    source: { contactId: source, state: decodeState(s.state) },
-    target: { contactId: target, state: decodeState(t.state) },
+    source: { contactId: source, state: s.toContactState() },
+    target: { contactId: target, state: t.toContactState() },
     now,
   });
   if (result.duplicate) return 'duplicate';
   roots.merge(source, target);
-  if (result.target.stateChanged) t.state = encodeState(result.target.state);
+  // The merged states continue as working states loaded from them: applyInPlace then gives
+  // what applyEvent gives from those states (working-state.ts), as the codec round trip did.
+  if (result.target.stateChanged) contacts.set(target, (t = t.replacedBy(result.target.state)));
   recordCrossings(t, result.target.output?.thresholdCrossings ?? []);
-  s.state = encodeState(result.source.state);
+  contacts.set(source, (s = s.replacedBy(result.source.state)));
   recordCrossings(s, result.source.output?.thresholdCrossings ?? []);
   s.mergedInto = target;
   rollup?.contactsMerged(source, target, event, result.target.score, result.target.output?.id ?? null);
