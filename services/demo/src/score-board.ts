@@ -87,6 +87,7 @@ export function describeChange(value: ScoreChangedValue): string {
 function describeCause(cause: ScoreChangedValue['cause']): string {
   if (cause.kind === 'DECAY') return 'time decay';
   if (cause.kind === 'GRID_CHANGE') return 'grid change';
+  if (cause.kind === 'MERGE') return 'identity merge';
   return 'event';
 }
 

@@ -91,4 +91,12 @@ describe('ScoreBoard', () => {
     const decay = { ...change('c-1', 3, 30, 20, [['emails-opened', 30, 20]]), cause: { kind: 'DECAY' as const, eventId: null } };
     expect(describeChange(decay)).toBe('time decay, −10 emails-opened');
   });
+
+  it('names an identity merge', () => {
+    const merge = {
+      ...change('c-1', 2, 500, 1000, [['key-pages', 500, 1000]]),
+      cause: { kind: 'MERGE' as const, eventId: 'm-1' },
+    };
+    expect(describeChange(merge)).toBe('identity merge, +500 key-pages');
+  });
 });
