@@ -169,6 +169,9 @@ export class LiveGrid implements GridProvider {
     const fingerprint = gridFingerprint(grid);
     const outcome = await gridSwitch.record(grid, now(), adoptOnly);
     if (outcome.status === 'other') {
+      // once per superseding grid, not at every poll
+      if (this.supersededBy === outcome.generation) return outcome;
+      this.supersededBy = outcome.generation;
       logger.error(
         { grid: grid.name, gridVersion: grid.version },
         "another grid runs (recorded by another scorer): this scorer's GRID_FILE is superseded; contacts the other grid wrote fail with GRID_SUPERSEDED here",
@@ -242,6 +245,9 @@ export class LiveGrid implements GridProvider {
     this.lastPublished = { yaml: latest.yaml, grid };
     return { grid, published: true };
   }
+
+  /** The record's generation when this scorer's GRID_FILE was found superseded (logged once). */
+  private supersededBy = -1;
 
   /** The last published grid compiled (polls compile it once). */
   private lastPublished?: { readonly yaml: string; readonly grid: CompiledGrid };
