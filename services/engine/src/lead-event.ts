@@ -33,8 +33,8 @@ export function parseIsoInstant(text: string): number | undefined {
   return fast === null ? parseIsoPattern(text) : fast;
 }
 
-/** The general case of `parseIsoInstant`: the pattern, then Date.parse and a calendar check. */
-function parseIsoPattern(text: string): number | undefined {
+/** The general case of `parseIsoInstant`: the pattern, then Date.parse and a calendar check (exported for its property test). */
+export function parseIsoPattern(text: string): number | undefined {
   const m = ISO_PATTERN.exec(text);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;

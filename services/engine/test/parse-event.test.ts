@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventValidationError, parseEvent, parseIsoInstant, toLeadEvent } from '../src/index.js';
-import { parseJsonEvent } from '../src/lead-event.js';
+import { parseIsoPattern, parseJsonEvent } from '../src/lead-event.js';
 
 const NOW = Date.parse('2026-03-10T00:00:00Z');
 const valid = {
@@ -112,19 +112,7 @@ describe('parseIsoInstant', () => {
 });
 
 /** parseIsoInstant before its fast path for `…Z` instants: the pattern, Date.parse and the calendar check alone. */
-function patternOnly(text: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/.exec(text);
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
-  const ms = (frac + '000').slice(0, 3);
-  const offset = zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  const value = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
-  if (Number.isNaN(value)) return undefined;
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
-  return value;
-}
+const patternOnly = parseIsoPattern;
 
 describe('parseIsoInstant: its fast path for UTC instants against the pattern alone', () => {
   const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
