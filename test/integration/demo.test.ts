@@ -41,6 +41,8 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     const scorerLog = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'scorer.log');
     // while the demo runs: the console's "Test before publishing" has the demo's history
     let backtest: Promise<{ status: number; body: { draft?: { contacts?: number }; history?: { events?: number } } }> | undefined;
+    // and its live feed shows the demo's stream: the first score change pushed over /api/feed
+    let feed: Promise<string | null> | undefined;
     const run = await runDemo(
       ['--duration', '8', '--contacts', '100', '--rate', '300', '--prefix', prefix, '--scorer-log', scorerLog],
       {
@@ -53,6 +55,7 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
         const signIn = /\[demo\] console: (http:\/\/127\.0\.0\.1:\d+\/) \(sign in with the key ([0-9a-f]{24})\)/.exec(stderr);
         if (!signIn || backtest) return;
         const [, url, key] = signIn;
+        feed = firstFeedEvent(`${url}api/feed`, key!, 'score');
         backtest = (async () => {
           const headers = { 'x-api-key': key!, 'content-type': 'application/json' };
           const live = (await (await fetch(`${url}api/live`, { headers })).json()) as { yaml: string };
@@ -86,5 +89,32 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body.draft?.contacts).toBeGreaterThan(0);
     expect(answer.body.history?.events).toBe(100 * 40); // the whole stream of --contacts 100 (40 events each)
+    const scoreEvent = await feed!;
+    expect(scoreEvent, report).toMatch(/"contactId":"[^"]+"/);
   });
 });
+
+/**
+ * Reads the console's Server-Sent Events until the first `event: <kind>` and returns its data
+ * line, or null when the stream ends first (the demo stopping closes it) or after 60 s.
+ */
+async function firstFeedEvent(url: string, key: string, kind: string): Promise<string | null> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 60_000);
+  try {
+    const response = await fetch(url, { headers: { 'x-api-key': key }, signal: abort.signal });
+    if (!response.ok || !response.body) return null;
+    let buffer = '';
+    for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const match = new RegExp(`event: ${kind}\ndata: (.*)\n`).exec(buffer);
+      if (match) return match[1]!;
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
