@@ -17,7 +17,7 @@ import {
   type RedisClient,
   type RunnableService,
 } from '@leadscore/service-kit';
-import { createConsoleApp, type LiveGrid } from './app.js';
+import { createConsoleApp, publishedLive, type LiveGrid } from './app.js';
 import type { ConsoleConfig } from './config.js';
 import { ConsoleKeys } from './console-keys.js';
 import { ConsoleMetrics } from './console-metrics.js';
@@ -73,21 +73,16 @@ export class ConsoleService implements RunnableService {
     });
     const keys = new KeyLayout(config.redisKeyPrefix);
     const store = new PublishedGridStore(this.redis, keys);
+    const fileYaml = await readText(config.gridFile, 'grid');
+    const fileGrid = loadGrid(fileYaml, config.gridFile);
     // scores and breakdowns as the read API computes them: with the grid the scorers run (their record, else GRID_FILE)
     const rollout = new GridRolloutReader(this.redis, keys);
-    this.grids = new RunningGridFollower(
-      rollout,
-      compileGrid(loadGrid(await readText(config.gridFile, 'grid'), config.gridFile)),
-    );
+    this.grids = new RunningGridFollower(rollout, compileGrid(fileGrid));
     await this.grids.start(GRID_POLL_MS);
     const published = await store.current();
-    const yaml = published?.yaml ?? (await readText(config.gridFile, 'grid'));
-    const live: LiveGrid = {
-      yaml,
-      grid: loadGrid(yaml, published ? 'the published grid' : config.gridFile),
-      publishedBy: published?.publishedBy ?? null,
-      publishedAt: published?.publishedAt ?? null,
-    };
+    const live: LiveGrid = published
+      ? publishedLive(published)
+      : { yaml: fileYaml, grid: fileGrid, publishedBy: null, publishedAt: null };
     const stream = await this.startFeed();
     this.feed = stream?.feed;
     const history: HistorySource | undefined =

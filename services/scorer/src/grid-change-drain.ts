@@ -24,19 +24,11 @@ export class GridChangeDrain {
 
   constructor(private readonly deps: GridChangeDrainDeps) {}
 
-  /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact. */
+  /** Records the running grid once; when it is new (or its queueing unfinished), queues every contact (LiveGrid logs it). */
   async recordGrid(): Promise<void> {
-    const { live, logger } = this.deps;
     if (this.recorded) return;
-    const outcome = await live.start();
+    await this.deps.live.start();
     this.recorded = true;
-    const { compiled } = live.current();
-    if (outcome.status !== 'same') {
-      logger.info(
-        { grid: compiled.name, gridVersion: compiled.version, generation: outcome.generation, status: outcome.status },
-        'grid recorded at start-up',
-      );
-    }
   }
 
   /** Re-evaluates the queued contacts while `keepGoing` says so (recording the grid first, if start-up could not). */
