@@ -22,3 +22,4 @@ export {
   type ScorerGridEntry,
 } from './grid-rollout-reader.js';
 export { PublishedGridStore, type AuditEntry, type PublishedGrid } from './published-grid-store.js';
+export { IdentityReader, SEALED_STATE_PREFIX, isSealedState, sealedSnapshot } from './identity-reader.js';

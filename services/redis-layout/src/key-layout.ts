@@ -9,7 +9,8 @@ import { ServiceError } from '@leadscore/service-kit';
  *
  * | key                                    | type       | written by          | what                                            |
  * | -------------------------------------- | ---------- | ------------------- | ----------------------------------------------- |
- * | `<prefix>:c:{<contactId>}`             | string     | scorer, rebuild     | the contact's state (the engine's encoding)     |
+ * | `<prefix>:c:{<contactId>}`             | string     | scorer, rebuild     | the contact's state (the engine's encoding), or |
+ * |                                        |            |                     | `M|<last state>` once merged away (sealed)      |
  * | `<prefix>:o:{<contactId>}`             | string     | scorer              | outputs committed but maybe not produced yet    |
  * | `<prefix>:decay`                       | sorted set | scorer, rebuild     | contactId by when its windows next expire       |
  * | `<prefix>:regrade`                     | sorted set | scorer              | contacts owed a grid-change re-evaluation       |
@@ -21,6 +22,8 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:recent:{<contactId>}`        | list       | read API projection | recent score changes, newest first              |
  * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence and score               |
  * | `<prefix>:leaderboard`                 | sorted set | read API projection | contactId by latest emitted score               |
+ * | `<prefix>:{identity}:parent`           | hash       | scorer              | merged-away id → the root it was merged into    |
+ * | `<prefix>:{identity}:pending`          | hash       | scorer              | root → JSON ids merged in, not yet absorbed     |
  * | `<prefix>:{console}:grid`              | string     | console             | the grid the console last published (JSON)      |
  * | `<prefix>:{console}:audit`             | list       | console             | every publish (who, when, versions), newest first |
  */
@@ -82,6 +85,20 @@ export class KeyLayout {
 
   leaderboard(): string {
     return `${this.prefix}:leaderboard`;
+  }
+
+  /**
+   * The identity forest (docs/identity.md "The streaming merge"): each merged-away id → the root
+   * it was merged into (follow the entries to an id without one: that is the root). One hash
+   * tag for both identity keys, so one script links two trees atomically, on a cluster too.
+   */
+  identityParents(): string {
+    return `${this.prefix}:{identity}:parent`;
+  }
+
+  /** Root → the ids merged into its tree whose states it has not absorbed yet (a JSON array). */
+  identityPending(): string {
+    return `${this.prefix}:{identity}:pending`;
   }
 
   /** The console's two keys share the hash tag `{console}`: one MULTI writes both on a cluster too. */
