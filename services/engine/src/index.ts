@@ -84,4 +84,13 @@ export {
 } from './apply-account.js';
 export { CONTACT_MERGED, MERGED_FROM, mergedFromOf } from './merge-event.js';
 export { IdentityRoots, type RootMerge } from './identity-roots.js';
-export { mergeContacts, unionStates, type MergeInput, type MergeResult, type MergeSide } from './merge-contacts.js';
+export {
+  absorbContact,
+  mergeContacts,
+  unionStates,
+  type AbsorbInput,
+  type MergeInput,
+  type MergeResult,
+  type MergeSide,
+} from './merge-contacts.js';
+export { cyrb53, toBase64Digits } from './hash.js';

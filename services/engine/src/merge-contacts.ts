@@ -100,6 +100,27 @@ export function mergeContacts(compiled: CompiledGrid, input: MergeInput): MergeR
       source: { state: source.state, output: null },
     };
   }
+  return { duplicate: false, ...absorbContact(compiled, { causeEventId: event.eventId, source, target, now }) };
+}
+
+export interface AbsorbInput {
+  /** The id of the `contact_merged` that made `source` part of `target`'s tree: the outputs' cause. */
+  readonly causeEventId: string;
+  readonly source: MergeSide;
+  readonly target: MergeSide;
+  readonly now: number;
+}
+
+/**
+ * The union step of a merge alone, with no dedupe of the merge event: the streaming scorer
+ * decides once, in the identity forest, that `source` belongs to `target`'s tree, and then
+ * absorbs the source's last state exactly once (docs/identity.md "The streaming merge").
+ * Outputs as `mergeContacts`: the target evaluated with cause MERGE, the source dropped to 0.
+ */
+export function absorbContact(compiled: CompiledGrid, input: AbsorbInput): Omit<MergeResult, 'duplicate'> {
+  const { source, target, now } = input;
+  if (source.contactId === target.contactId) throw new RangeError('absorbContact needs two distinct root contacts');
+  const cause: MergeCause = { kind: 'merge', eventId: input.causeEventId };
   const targetEvaluation = evaluate<AnyCause>({
     compiled,
     contactId: target.contactId,
@@ -109,7 +130,7 @@ export function mergeContacts(compiled: CompiledGrid, input: MergeInput): MergeR
     now,
     cause,
   });
-  return { duplicate: false, target: targetEvaluation, source: droppedToZero(compiled, source, cause, now) };
+  return { target: targetEvaluation, source: droppedToZero(compiled, source, cause, now) };
 }
 
 /** The merged-away side: nothing of its own any more, its last emitted score taken back to 0. */

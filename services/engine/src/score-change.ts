@@ -6,19 +6,19 @@ import { scoreAt, totalAt, type Contribution } from './score-at.js';
 
 /** Why a score was (re)computed. */
 export type Cause =
-  { readonly kind: 'event'; readonly eventId: string } | { readonly kind: 'decay' } | { readonly kind: 'grid-change' };
+  | { readonly kind: 'event'; readonly eventId: string }
+  | { readonly kind: 'decay' }
+  | { readonly kind: 'grid-change' }
+  | MergeCause;
 
-/**
- * A score computed because two contacts merged (docs/identity.md): the `contact_merged` event's
- * id. Kept out of `Cause` until the streaming scorer merges: outputs are `ScoreChange<AnyCause>`
- * only where merges are applied (merge-contacts.ts).
- */
+/** A score computed because two contacts merged (docs/identity.md): the `contact_merged` event's id. */
 export interface MergeCause {
   readonly kind: 'merge';
   readonly eventId: string;
 }
 
-export type AnyCause = Cause | MergeCause;
+/** The same as Cause (kept as a name for the merge code written before the scorer merged). */
+export type AnyCause = Cause;
 
 export interface ChangedContribution extends Contribution {
   readonly previousPoints: number;

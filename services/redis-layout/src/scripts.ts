@@ -75,6 +75,31 @@ export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
   [projected: number, score: string | null]
 >('projectScoreChange', 'project-score-change-2.lua', (reply) => statusAndTextReply(reply, true));
 
+/** `[sourceRoot, targetRoot, linked]`: linked 1 when two trees became one, 0 when they were one already. */
+export const LINK_IDENTITY = RedisScript.fromFile<
+  [parents: string, pending: string],
+  [mergedFrom: string, contactId: string],
+  [sourceRoot: string, targetRoot: string, linked: number]
+>('linkIdentity', 'link-identity-2.lua', linkReply);
+
+/** `[sealed value, outbox]` (see seal-contact-2.lua). */
+export const SEAL_CONTACT = RedisScript.fromFile<[state: string, outbox: string], [], [sealed: string, outbox: string]>(
+  'sealContact',
+  'seal-contact-2.lua',
+  (reply) => {
+    const list = stringListReply(reply);
+    if (list.length !== 2) throw unexpected('{string, string}', reply);
+    return [list[0]!, list[1]!];
+  },
+);
+
+/** How many ids are still pending at the root. */
+export const SETTLE_PENDING = RedisScript.fromFile<[pending: string], [root: string, ...absorbed: string[]], number>(
+  'settlePending',
+  'settle-pending-1.lua',
+  integerReply,
+);
+
 /** Every script, for tests and tools that must see them all. */
 export const ALL_SCRIPTS = [
   COMMIT_STATE,
@@ -85,7 +110,19 @@ export const ALL_SCRIPTS = [
   PUBLISH_GRID,
   APPLY_CROSSING,
   PROJECT_SCORE_CHANGE,
+  LINK_IDENTITY,
+  SEAL_CONTACT,
+  SETTLE_PENDING,
 ] as const;
+
+function linkReply(reply: unknown): [string, string, number] {
+  if (Array.isArray(reply) && reply.length === 3) {
+    const [source, target, linked] = reply as unknown[];
+    if (typeof source === 'string' && typeof target === 'string' && (linked === 0 || linked === 1))
+      return [source, target, linked];
+  }
+  throw unexpected('{string, string, 0 | 1}', reply);
+}
 
 function gridSwitchReply(reply: unknown): [GridSwitchStatus, string, number] {
   if (Array.isArray(reply) && reply.length === 3) {

@@ -1,11 +1,14 @@
-import { WorkingState, applyInPlace, type CompiledGrid, type LeadEvent, type ScoreChange } from '@leadscore/engine';
+import { CONTACT_MERGED, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import type { StoredState } from './contact-state-store.js';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import type { InputMessage } from '@leadscore/contracts';
 import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
 import type { ScorerMetrics } from './metrics.js';
-import { ContactUpdater, type ContactChange, type ContactUpdaterDeps } from './contact-updater.js';
-import { inputSource, notYetApplied, withPositions, type PositionedEvent } from './input-positions.js';
+import { ContactUpdater, type ContactUpdaterDeps } from './contact-updater.js';
+import { inputSource, type PositionedEvent } from './input-positions.js';
+import { applyInputs } from './apply-inputs.js';
+import type { IdentityStore } from './identity-store.js';
+import { IdentityMerger } from './identity-merger.js';
 
 /** Turns a consumed message into an event or a reason to dead-letter it (EventDecoder in production). */
 export interface MessageDecoder {
@@ -23,6 +26,13 @@ export interface BatchScorerDeps extends ContactUpdaterDeps {
   readonly metrics: ScorerMetrics;
   /** The clock, in epoch ms: injected so tests can move time. */
   readonly now: () => number;
+  /**
+   * The identity forest and seals (docs/identity.md "The streaming merge"). Without it a
+   * `contact_merged` changes nothing, as any event no rule matches (unit tests of other parts).
+   */
+  readonly identity?: IdentityStore;
+  /** Takes merged-away contacts off the sweep indexes. */
+  readonly unindex?: (contactIds: readonly string[]) => Promise<void>;
 }
 
 export interface BatchResult {
@@ -40,9 +50,13 @@ export interface BatchResult {
  */
 export class BatchScorer {
   private readonly updater: ContactUpdater;
+  private readonly merger: IdentityMerger | undefined;
 
   constructor(private readonly deps: BatchScorerDeps) {
     this.updater = new ContactUpdater(deps);
+    this.merger = deps.identity
+      ? new IdentityMerger({ identity: deps.identity, updater: this.updater, store: deps.store, unindex: deps.unindex })
+      : undefined;
   }
 
   /** Sends the outbox clears still owed (see ContactUpdater.flushClears). */
@@ -55,6 +69,7 @@ export class BatchScorer {
     const now = this.deps.now();
     const deadLetterOutputs: OutputBatch = new Map();
     const eventsByContact = new Map<string, PositionedEvent[]>();
+    const merges: LeadEvent[] = [];
     let deadLettered = 0;
 
     // Counted per topic once per chunk, not per message: a labelled inc costs a label lookup each time.
@@ -70,6 +85,11 @@ export class BatchScorer {
         deadLettered += 1;
         continue;
       }
+      if (this.merger && decoded.event.type === CONTACT_MERGED) {
+        // not behaviour: applied after the chunk's events, through the identity forest
+        merges.push(decoded.event);
+        continue;
+      }
       const positioned = { event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) };
       const list = eventsByContact.get(decoded.event.contactId);
       if (list) list.push(positioned);
@@ -78,17 +98,30 @@ export class BatchScorer {
 
     // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
     const duplicatesByContact = new Map<string, number>();
+    // contacts found merged away: their events count for their roots (the last computation decides)
+    const redirected = new Map<string, PositionedEvent[]>();
     const changes = await this.updater.update(
       [...eventsByContact.keys()],
       now,
       deadLetterOutputs,
       (contactId, stored, grid) => {
+        redirected.delete(contactId);
         const applied = applyInputs(grid, stored, eventsByContact.get(contactId)!, now);
         duplicatesByContact.set(contactId, applied.duplicates);
         return applied;
       },
-      { keepIndexedExpiry: true },
+      {
+        keepIndexedExpiry: true,
+        onSealed: (contactId) => {
+          redirected.set(contactId, eventsByContact.get(contactId)!);
+          duplicatesByContact.delete(contactId);
+        },
+      },
     );
+    if (this.merger) {
+      if (redirected.size > 0) changes.push(...(await this.merger.applyRedirected(redirected, now)));
+      for (const merge of merges) changes.push(...(await this.merger.merge(merge, now)));
+    }
     const scored = messages.length - deadLettered;
     let duplicates = 0;
     for (const n of duplicatesByContact.values()) duplicates += n;
@@ -98,51 +131,4 @@ export class BatchScorer {
   }
 }
 
-/**
- * Applies a contact's consumed events that its stored state has not applied yet (by offset,
- * see input-positions.ts), and records their offsets with the new state. A redelivered
- * message counts as a duplicate: applied before, it changes nothing now. Offsets are recorded
- * only with a state that changed or a ring duplicate (both outcomes depended on the state): a
- * message that matches no rule changes nothing whatever the state, so re-applying it is harmless.
- */
-export function applyInputs(
-  grid: CompiledGrid,
-  stored: StoredState,
-  inputs: readonly PositionedEvent[],
-  now: number,
-): ContactChange & { duplicates: number } {
-  const fresh = notYetApplied(stored.state, inputs);
-  const applied = applyEvents(
-    grid,
-    stored,
-    fresh.map((input) => input.event),
-    now,
-  );
-  const duplicates = applied.duplicates + inputs.length - fresh.length;
-  if (fresh.length === 0 || (applied.state === null && applied.duplicates === 0)) return { ...applied, duplicates };
-  return { state: withPositions(applied.state ?? stored.state, fresh), changes: applied.changes, duplicates };
-}
-
-/**
- * Folds a contact's events through the engine, in order, in place: one WorkingState for all of
- * them, its ContactState made once at the end. The engine's working-state.ts gives exactly
- * applyEvent's outputs and state (its tests replay both), at less cost even for one event.
- */
-export function applyEvents(
-  grid: CompiledGrid,
-  stored: StoredState,
-  events: readonly LeadEvent[],
-  now: number,
-): ContactChange & { duplicates: number } {
-  const working = new WorkingState(grid, now, stored.state, true);
-  let changed = false;
-  let duplicates = 0;
-  const changes: ScoreChange[] = [];
-  for (const event of events) {
-    const result = applyInPlace(working, event);
-    if (result.duplicate) duplicates += 1;
-    if (result.stateChanged) changed = true;
-    if (result.output !== null) changes.push(result.output);
-  }
-  return { state: changed ? working.toContactState() : null, changes, duplicates };
-}
+export { applyEvents, applyInputs } from './apply-inputs.js';

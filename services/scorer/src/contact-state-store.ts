@@ -2,7 +2,15 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
-import { CLAIM_DUE_CONTACTS, CLEAR_OUTBOX, COMMIT_STATE, KeyLayout, loadScript, type ScriptCall } from '@leadscore/redis-layout';
+import {
+  CLAIM_DUE_CONTACTS,
+  CLEAR_OUTBOX,
+  COMMIT_STATE,
+  isSealedState,
+  KeyLayout,
+  loadScript,
+  type ScriptCall,
+} from '@leadscore/redis-layout';
 import type { ScorerMetrics } from './metrics.js';
 import { ScorerError } from './scorer-error.js';
 
@@ -13,6 +21,11 @@ export interface StoredState {
   readonly raw: string;
   /** Outputs a previous writer committed but may not have produced ('' when none). */
   readonly outbox: string;
+  /**
+   * The contact was merged away (its value is `M|<last state>`, seal-contact-2.lua): `state`
+   * is empty, nothing may be committed over it, and its events now count for its root.
+   */
+  readonly sealed?: true;
 }
 
 export interface StateCommit {
@@ -91,11 +104,9 @@ export class ContactStateStore {
     ]);
     contactIds.forEach((id, i) => {
       const raw = asString(replies[cleared.length + 2 * i]);
-      out.set(id, {
-        raw,
-        state: raw === '' ? emptyState() : decodeState(raw),
-        outbox: asString(replies[cleared.length + 2 * i + 1]),
-      });
+      const outbox = asString(replies[cleared.length + 2 * i + 1]);
+      if (isSealedState(raw)) out.set(id, { raw, state: emptyState(), outbox, sealed: true });
+      else out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox });
     });
     return out;
   }
@@ -165,6 +176,15 @@ export class ContactStateStore {
   async queueRegrade(contactIds: readonly string[]): Promise<void> {
     if (contactIds.length === 0) return;
     await this.all('regrade-queue', [this.redis.zadd(this.regradeIndexKey(), 'NX', ...contactIds.flatMap((id) => [0, id]))]);
+  }
+
+  /** Takes merged-away contacts off both sweep indexes: nothing is ever re-evaluated under them again. */
+  async dropFromIndexes(contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.all('unindex', [
+      this.redis.zrem(this.decayIndexKey(), ...contactIds),
+      this.redis.zrem(this.regradeIndexKey(), ...contactIds),
+    ]);
   }
 
   /** Takes re-evaluated contacts off the grid-change index. */

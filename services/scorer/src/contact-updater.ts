@@ -1,4 +1,4 @@
-import { encodeState, nextExpiryAt, type CompiledGrid, type ContactState, type ScoreChange } from '@leadscore/engine';
+import { encodeState, nextExpiryAt, type AnyCause, type CompiledGrid, type ContactState } from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import type { StateCommit, StoredState } from './contact-state-store.js';
@@ -10,6 +10,9 @@ import type { OwnedStates } from './owned-states.js';
 import { ScorerError } from './scorer-error.js';
 import { gridGenerationOf, withGridGeneration } from './input-positions.js';
 import { asGridProvider, type GridProvider } from './live-grid.js';
+
+/** A score change of any cause: events, decay, grid changes and merges (docs/identity.md). */
+type ScoreChange = import('@leadscore/engine').ScoreChange<AnyCause>;
 
 /** What a contact's update computed: the new state (null: unchanged) and the score changes it emits. */
 export interface ContactChange {
@@ -63,6 +66,12 @@ export interface ContactUpdaterDeps {
   readonly crashPoint?: CrashPoint | undefined;
 }
 
+export interface UpdateOptions {
+  readonly owedDueBy?: number;
+  readonly keepIndexedExpiry?: boolean;
+  readonly onSealed?: (contactId: string) => void;
+}
+
 /** How often a contact's commit may lose a compare-and-set race before the whole chunk is retried. */
 const MAX_CONFLICT_ROUNDS = 5;
 
@@ -105,6 +114,8 @@ export class ContactUpdater {
    * @param options.owedDueBy a commit that leaves outputs owed (new ones, or an outbox not yet
    *                produced) indexes its contact due no later than this, for a writer that nothing
    *                redelivers (a sweep): the next sweep then produces what a failed one owed
+   * @param options.onSealed called for each contact found merged away (sealed): nothing is ever
+   *                computed or committed over a seal; the caller sends its work to the root
    * @param options.keepIndexedExpiry leave the decay index alone when a commit does not move the
    *                contact's next expiry (event scoring). Sweeps must not: their claim moved the
    *                index entry, and their commit is what puts it back. A skip that meets a claim
@@ -116,7 +127,7 @@ export class ContactUpdater {
     now: number,
     extra: OutputBatch,
     compute: (contactId: string, stored: StoredState, grid: CompiledGrid) => ContactChange,
-    options: { readonly owedDueBy?: number; readonly keepIndexedExpiry?: boolean } = {},
+    options: UpdateOptions = {},
   ): Promise<ScoreChange[]> {
     const { metrics } = this.deps;
     const committed: ScoreChange[] = [];
@@ -180,7 +191,7 @@ export class ContactUpdater {
     now: number,
     outputs: OutputBatch,
     compute: (contactId: string, stored: StoredState, grid: CompiledGrid) => ContactChange,
-    options: { readonly owedDueBy?: number; readonly keepIndexedExpiry?: boolean },
+    options: UpdateOptions,
     committed: ScoreChange[],
   ): Promise<Set<string>> {
     const commits: StateCommit[] = [];
@@ -193,6 +204,10 @@ export class ContactUpdater {
       const stillOwed = decodeOutbox(current.outbox);
       for (const o of stillOwed) addOutput(outputs, o.topic, o.message);
       if (current.outbox !== '') produced.set(contactId, current.outbox);
+      if (current.sealed) {
+        options.onSealed?.(contactId);
+        continue;
+      }
       const change = compute(contactId, current, grid);
       if (change.state === null) continue;
       const state = withGridGeneration(change.state, generation);

@@ -46,6 +46,7 @@ export class ReevaluationSweeper {
     if (due.length === 0) return { claimed: 0, changes: [] };
     (cause === 'decay' ? metrics.decayEvaluations : metrics.gridChangeEvaluations).inc(due.length);
     const options = this.previousGrid ? { previousGrid: this.previousGrid } : {};
+    const sealed: string[] = [];
     const changes = await this.updater.update(
       due,
       now,
@@ -61,8 +62,13 @@ export class ReevaluationSweeper {
       // keeps its contact due when the lease ends, so when this sweeper dies (or Kafka refuses
       // the outputs) before they are produced, the next sweep of that contact produces them from
       // its outbox, ids unchanged. (A grid change keeps its contacts queued until produced.)
-      cause === 'decay' ? { owedDueBy: now + leaseMs } : {},
+      {
+        ...(cause === 'decay' ? { owedDueBy: now + leaseMs } : {}),
+        onSealed: (contactId) => sealed.push(contactId),
+      },
     );
+    // merged away: nothing is re-evaluated under them again (their root is indexed for itself)
+    await store.dropFromIndexes(sealed);
     if (cause === 'grid-change') await store.doneRegrade(due);
     return { claimed: due.length, changes };
   }

@@ -1,8 +1,8 @@
 import type { AvroCodec, ScoreCauseValue, ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
-import type { Cause, ScoreChange } from '@leadscore/engine';
+import type { AnyCause, ScoreChange } from '@leadscore/engine';
 import type { OutputMessage } from './output-batch.js';
 
-function causeValue(cause: Cause): ScoreCauseValue {
+function causeValue(cause: AnyCause): ScoreCauseValue {
   switch (cause.kind) {
     case 'event':
       return { kind: 'EVENT', eventId: cause.eventId };
@@ -10,6 +10,8 @@ function causeValue(cause: Cause): ScoreCauseValue {
       return { kind: 'DECAY', eventId: null };
     case 'grid-change':
       return { kind: 'GRID_CHANGE', eventId: null };
+    case 'merge':
+      return { kind: 'MERGE', eventId: cause.eventId };
   }
 }
 
@@ -17,7 +19,7 @@ function causeValue(cause: Cause): ScoreCauseValue {
 export class ScoreOutputWriter {
   constructor(private readonly codec: AvroCodec) {}
 
-  async scoreChanged(change: ScoreChange): Promise<OutputMessage> {
+  async scoreChanged(change: ScoreChange<AnyCause>): Promise<OutputMessage> {
     const value: ScoreChangedValue = {
       id: change.id,
       contactId: change.contactId,
@@ -40,7 +42,7 @@ export class ScoreOutputWriter {
     return { key: change.contactId, value: await this.codec.encode('scoreChanged', value), headers: { 'x-id': change.id } };
   }
 
-  async thresholdsCrossed(change: ScoreChange): Promise<OutputMessage[]> {
+  async thresholdsCrossed(change: ScoreChange<AnyCause>): Promise<OutputMessage[]> {
     const out: OutputMessage[] = [];
     for (const crossing of change.thresholdCrossings) {
       const value: ThresholdCrossedValue = {

@@ -24,6 +24,7 @@ import { LiveGrid } from './live-grid.js';
 import { ScorerMetrics } from './metrics.js';
 import { KafkaOutputProducer } from './output-producer.js';
 import { IdleClearTimer } from './idle-clear-timer.js';
+import { RedisIdentityStore } from './identity-store.js';
 import { OwnedStates } from './owned-states.js';
 import { ReevaluationSweeper } from './reevaluation-sweeper.js';
 import { ScoreOutputWriter } from './score-output-writer.js';
@@ -132,6 +133,8 @@ export class ScorerService extends StreamService<ScorerMetrics, RedisSettings, S
       ...shared,
       decoder: new EventDecoder(codec, this.topics, config.maxEventBytes),
       deadLetters: new DeadLetterBuilder(codec, 'scorer'),
+      identity: new RedisIdentityStore(redis, config.redisKeyPrefix),
+      unindex: (contactIds) => store.dropFromIndexes(contactIds),
     });
     const decay = new ReevaluationSweeper({ ...shared, cause: 'decay', batchSize: config.sweepBatchSize });
     const regrade = new ReevaluationSweeper({ ...shared, cause: 'grid-change', batchSize: config.sweepBatchSize });

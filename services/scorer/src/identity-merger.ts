@@ -1,0 +1,141 @@
+import { mergedFromOf, type CompiledGrid, type ContactState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
+import { ErrorCode } from '@leadscore/errors';
+import type { ContactStore, ContactUpdater } from './contact-updater.js';
+import type { IdentityStore } from './identity-store.js';
+import { applyInputs } from './apply-inputs.js';
+import { absorbMembers, asMemberInput } from './member-positions.js';
+import { decodeOutbox } from './outbox-codec.js';
+import { addOutput, type OutputBatch } from './output-batch.js';
+import type { PositionedEvent } from './input-positions.js';
+import { ScorerError } from './scorer-error.js';
+
+export interface IdentityMergerDeps {
+  readonly identity: IdentityStore;
+  readonly updater: ContactUpdater;
+  readonly store: ContactStore;
+  /** Takes merged-away contacts off the sweep indexes (ContactStateStore.dropFromIndexes). */
+  readonly unindex?: (contactIds: readonly string[]) => Promise<void>;
+}
+
+/** A root that was itself merged away while a step worked on it is re-resolved at most this often. */
+const MAX_ROOT_HOPS = 10;
+
+/**
+ * The streaming merge (docs/identity.md "The streaming merge"), beside event scoring:
+ *
+ *  - `merge`: links the two trees in the identity forest (one atomic script: the merge's only
+ *    decision), then absorbs into the root the last state of every contact pending there. Each
+ *    is sealed first (its value becomes `M|<last state>`, so its own writers can never commit to
+ *    it again), and the union is committed with the root's compare-and-set and outbox, each
+ *    member marked in the root's state so it is never absorbed twice.
+ *  - `applyRedirected`: events of sealed contacts, applied to their root under the member's own
+ *    input positions (member-positions.ts), so they are recognised on redelivery exactly.
+ *
+ * A crash anywhere leaves a state that the redelivery of the same chunk completes: a repeated
+ * link links nothing and the absorb of what is still pending runs again; a repeated seal
+ * returns the same last state. No lock is held across a network call.
+ */
+export class IdentityMerger {
+  constructor(private readonly deps: IdentityMergerDeps) {}
+
+  /** Applies a validated `contact_merged`: the score changes committed (the target's and the members'). */
+  async merge(event: LeadEvent, now: number): Promise<ScoreChange[]> {
+    const mergedFrom = mergedFromOf(event);
+    if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs a contact_merged event');
+    const root = await this.deps.identity.link(mergedFrom, event.contactId);
+    return this.absorbPending(root, event.eventId, now);
+  }
+
+  /** Absorbs what is pending at `root` (following it if it is merged away meanwhile). */
+  async absorbPending(root: string, causeEventId: string, now: number): Promise<ScoreChange[]> {
+    const { identity, updater, store, unindex } = this.deps;
+    const all: ScoreChange[] = [];
+    let current = root;
+    for (let hop = 0; hop < MAX_ROOT_HOPS; hop += 1) {
+      const pending = await identity.pending(current);
+      if (pending.length === 0) return all;
+      const seals = await Promise.all(pending.map((id) => identity.seal(id)));
+      const snapshots = new Map<string, ContactState>();
+      const owed: OutputBatch = new Map();
+      const outboxes = new Map<string, string>();
+      pending.forEach((id, i) => {
+        const { snapshot, outbox } = seals[i]!;
+        snapshots.set(id, snapshot);
+        // what the member committed but maybe never produced: produced with this round (same ids)
+        for (const o of decodeOutbox(outbox)) addOutput(owed, o.topic, o.message);
+        if (outbox !== '') outboxes.set(id, outbox);
+      });
+      let rootSealed = false;
+      const changes = await updater.update(
+        [current],
+        now,
+        owed,
+        (rootId, stored, grid: CompiledGrid) => {
+          rootSealed = false;
+          const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, causeEventId, now);
+          return { state: absorbed.state, changes: absorbed.changes };
+        },
+        {
+          onSealed: () => {
+            rootSealed = true;
+          },
+        },
+      );
+      all.push(...changes);
+      if (rootSealed) {
+        // merged into another tree meanwhile: the pending ids moved there with it
+        current = await identity.rootOf(current);
+        continue;
+      }
+      // every pending id is in the root's state now (absorbed here or before)
+      await identity.settle(current, pending);
+      await store.clearOutboxes(outboxes);
+      await unindex?.(pending);
+      return all;
+    }
+    throw new ScorerError(ErrorCode.StateConflict, `a merge's root kept being merged away (${MAX_ROOT_HOPS} times)`);
+  }
+
+  /**
+   * Applies the events of sealed contacts (member → its events of this chunk) to their roots.
+   * @returns the score changes committed
+   */
+  async applyRedirected(redirected: ReadonlyMap<string, readonly PositionedEvent[]>, now: number): Promise<ScoreChange[]> {
+    const { identity, updater } = this.deps;
+    const all: ScoreChange[] = [];
+    let pending = new Map(redirected);
+    for (let hop = 0; hop < MAX_ROOT_HOPS && pending.size > 0; hop += 1) {
+      const byRoot = new Map<string, PositionedEvent[]>();
+      const membersOf = new Map<string, string[]>();
+      for (const [member, events] of pending) {
+        const root = await identity.rootOf(member);
+        if (root === member)
+          throw new ScorerError(ErrorCode.StateConflict, 'a sealed contact has no root in the identity forest');
+        const inputs = byRoot.get(root) ?? [];
+        for (const input of events) inputs.push(asMemberInput(root, member, input));
+        byRoot.set(root, inputs);
+        membersOf.set(root, [...(membersOf.get(root) ?? []), member]);
+      }
+      const again = new Map<string, readonly PositionedEvent[]>();
+      const changes = await updater.update(
+        [...byRoot.keys()],
+        now,
+        new Map(),
+        (root, stored, grid) => {
+          for (const member of membersOf.get(root)!) again.delete(member);
+          return applyInputs(grid, stored, byRoot.get(root)!, now);
+        },
+        {
+          keepIndexedExpiry: true,
+          onSealed: (root) => {
+            for (const member of membersOf.get(root)!) again.set(member, pending.get(member)!);
+          },
+        },
+      );
+      all.push(...changes);
+      pending = again;
+    }
+    if (pending.size > 0) throw new ScorerError(ErrorCode.StateConflict, `roots kept being merged away (${MAX_ROOT_HOPS} times)`);
+    return all;
+  }
+}

@@ -1,0 +1,91 @@
+import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
+import type { RedisClient } from '@leadscore/service-kit';
+import {
+  IdentityReader,
+  KeyLayout,
+  LINK_IDENTITY,
+  loadScript,
+  SEAL_CONTACT,
+  sealedSnapshot,
+  SETTLE_PENDING,
+  type ScriptCall,
+} from '@leadscore/redis-layout';
+import { redisUnavailable } from './contact-state-store.js';
+
+/** A merged-away contact's seal: its last state, and the outbox it still owed. */
+export interface Seal {
+  readonly snapshot: ContactState;
+  readonly outbox: string;
+}
+
+/**
+ * The identity forest and the seals, as the merge steps use them (RedisIdentityStore in
+ * production; an in-memory fake in unit tests). See docs/identity.md "The streaming merge".
+ */
+export interface IdentityStore {
+  /** Links the trees of `mergedFrom` and `contactId` (link-identity-2.lua); returns the target's root. */
+  link(mergedFrom: string, contactId: string): Promise<string>;
+  rootOf(contactId: string): Promise<string>;
+  /** The ids pending at a root: merged into its tree, their last states not yet absorbed. */
+  pending(root: string): Promise<string[]>;
+  /** Seals a contact (idempotent) and returns its last state and outbox. */
+  seal(contactId: string): Promise<Seal>;
+  /** Takes absorbed ids off the root's pending list. */
+  settle(root: string, absorbed: readonly string[]): Promise<void>;
+}
+
+export class RedisIdentityStore implements IdentityStore {
+  private readonly keys: KeyLayout;
+  private readonly reader: IdentityReader;
+  private readonly linkIdentity: ScriptCall<typeof LINK_IDENTITY>;
+  private readonly sealContact: ScriptCall<typeof SEAL_CONTACT>;
+  private readonly settlePending: ScriptCall<typeof SETTLE_PENDING>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    keyPrefix: string,
+  ) {
+    this.keys = new KeyLayout(keyPrefix);
+    this.reader = new IdentityReader(redis, this.keys);
+    this.linkIdentity = loadScript(redis, LINK_IDENTITY);
+    this.sealContact = loadScript(redis, SEAL_CONTACT);
+    this.settlePending = loadScript(redis, SETTLE_PENDING);
+  }
+
+  async link(mergedFrom: string, contactId: string): Promise<string> {
+    const [, targetRoot] = await guarded('identity-link', () =>
+      this.linkIdentity([this.keys.identityParents(), this.keys.identityPending()], mergedFrom, contactId),
+    );
+    return targetRoot;
+  }
+
+  rootOf(contactId: string): Promise<string> {
+    return guarded('identity-root', () => this.reader.rootOf(contactId));
+  }
+
+  async pending(root: string): Promise<string[]> {
+    const held = await guarded('identity-pending', () => this.redis.hget(this.keys.identityPending(), root));
+    return held === null ? [] : (JSON.parse(held) as string[]);
+  }
+
+  async seal(contactId: string): Promise<Seal> {
+    const [sealed, outbox] = await guarded('seal', () =>
+      this.sealContact([this.keys.contactState(contactId), this.keys.outbox(contactId)]),
+    );
+    const snapshot = sealedSnapshot(sealed);
+    return { snapshot: snapshot === '' ? emptyState() : decodeState(snapshot), outbox };
+  }
+
+  async settle(root: string, absorbed: readonly string[]): Promise<void> {
+    if (absorbed.length === 0) return;
+    await guarded('identity-settle', () => this.settlePending([this.keys.identityPending()], root, ...absorbed));
+  }
+}
+
+async function guarded<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw redisUnavailable(operation, error);
+  }
+}
