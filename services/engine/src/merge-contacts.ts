@@ -91,7 +91,6 @@ export interface MergeResult {
 export function mergeContacts(compiled: CompiledGrid, input: MergeInput): MergeResult {
   const { event, source, target, now } = input;
   if (source.contactId === target.contactId) throw new RangeError('mergeContacts needs two distinct root contacts');
-  const cause: MergeCause = { kind: 'merge', eventId: event.eventId };
   const base = normalizeState(compiled, target.state, now);
   if (base.recent.includes(recentKey(event.eventId))) {
     return {

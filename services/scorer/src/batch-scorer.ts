@@ -1,5 +1,4 @@
 import { CONTACT_MERGED, type LeadEvent, type ScoreChange } from '@leadscore/engine';
-import type { StoredState } from './contact-state-store.js';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import type { InputMessage } from '@leadscore/contracts';
 import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
