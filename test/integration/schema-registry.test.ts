@@ -9,7 +9,9 @@ import {
   setSubjectCompatibility,
   topicNames,
   valueSubject,
+  type ContactMergedValue,
 } from '@leadscore/contracts';
+import { ScoreOutputWriter } from '@leadscore/scorer';
 import { testContext } from '../support/test-context.js';
 
 /** The schema as it was before MERGE: the cause enum without the symbol, its default and its doc. */
@@ -122,6 +124,39 @@ describe('schema registry (real registry, Confluent API)', () => {
       properties: { path: '/pricing' },
       source: null,
     });
+  });
+
+  it('encodes the contact-merged message of ScoreOutputWriter under its own subject, keyed by the merged-away id, and decodes it', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('merged'));
+    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['contactMerged'] });
+    const subject = valueSubject(topics.contactMerged);
+    expect(subject).toMatch(/\.contact-merged-value$/);
+    expect(await getSubjectCompatibility(ctx.schemaRegistryUrl, subject)).toBe('BACKWARD');
+    const writer = new ScoreOutputWriter(codec);
+    const message = await writer.contactMerged(
+      { contactId: 'anon-7f3a', mergedInto: 'c-42', mergeEventId: 'm-1', occurredAt: 1_772_359_500_000 },
+      1_772_359_500_250,
+    );
+    expect(message.key).toBe('anon-7f3a');
+    expect(message.headers).toEqual({ 'x-id': 'm-1:anon-7f3a' });
+    // the Confluent header names the schema registered under <topic>-value
+    expect(message.value.readInt32BE(1)).toBe(codec.schemaIds.contactMerged);
+    const decoded = await codec.decode<ContactMergedValue>('contactMerged', message.value);
+    expect(decoded).toEqual({
+      id: 'm-1:anon-7f3a',
+      contactId: 'anon-7f3a',
+      mergedInto: 'c-42',
+      mergeEventId: 'm-1',
+      occurredAt: 1_772_359_500_000,
+      emittedAt: 1_772_359_500_250,
+    });
+    // a redelivered merge gives the same message id, whenever it is applied again
+    const again = await writer.contactMerged(
+      { contactId: 'anon-7f3a', mergedInto: 'c-42', mergeEventId: 'm-1', occurredAt: 1_772_359_500_000 },
+      1_772_359_999_000,
+    );
+    expect(again.headers).toEqual(message.headers);
   });
 
   it('reports undecodable bytes and unknown schema ids with their own codes', async () => {

@@ -65,6 +65,21 @@ export interface ThresholdCrossedValue {
   evaluatedAt: number;
 }
 
+/** One id now means another (docs/identity.md); keyed by the merged-away contactId. */
+export interface ContactMergedValue {
+  /** `<mergeEventId>:<contactId>` */
+  id: string;
+  /** the merged-away id */
+  contactId: string;
+  /** the root it now resolves to */
+  mergedInto: string;
+  mergeEventId: string;
+  /** ms since the epoch: the merge event's occurredAt */
+  occurredAt: number;
+  /** ms since the epoch: when the merge was applied */
+  emittedAt: number;
+}
+
 export interface AccountUpdatedValue {
   eventId: string;
   accountId: string;

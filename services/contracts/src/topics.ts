@@ -7,6 +7,7 @@ export const TOPIC_KINDS = [
   'contactUpdates',
   'scoreChanged',
   'thresholdCrossed',
+  'contactMerged',
   'lifecycleStageChanged',
   'deadLetters',
   'accountUpdates',
@@ -22,6 +23,8 @@ const SUFFIXES: Record<TopicKind, string> = {
   contactUpdates: 'contact-updates',
   scoreChanged: 'score-changed',
   thresholdCrossed: 'threshold-crossed',
+  // Identity (docs/identity.md): a merged-away id now means another; keyed by the merged-away id.
+  contactMerged: 'contact-merged',
   lifecycleStageChanged: 'lifecycle-stage-changed',
   deadLetters: 'dead-letters',
   // Account scoring (docs/accounts.md): keyed by accountId.

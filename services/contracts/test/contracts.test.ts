@@ -10,6 +10,7 @@ import {
   type AccountScoreChangedValue,
   type AccountThresholdCrossedValue,
   type AccountUpdatedValue,
+  type ContactMergedValue,
 } from '../src/index.js';
 
 /** The schema as it was before MERGE: the cause enum without the symbol, its default and its doc. */
@@ -29,6 +30,7 @@ describe('topic names', () => {
     const topics = topicNames('run-1');
     expect(Object.keys(topics).sort()).toEqual([...TOPIC_KINDS].sort());
     expect(topics.behaviouralEvents).toBe('run-1.behavioural-events');
+    expect(topics.contactMerged).toBe('run-1.contact-merged');
     expect(valueSubject(topics.scoreChanged)).toBe('run-1.score-changed-value');
     expect(new Set(Object.values(topics)).size).toBe(TOPIC_KINDS.length);
   });
@@ -125,6 +127,30 @@ describe('Avro schemas', () => {
     for (const name of ['AccountUpdated', 'AccountScoreChanged', 'AccountThresholdCrossed']) {
       expect(doc.components.messages[name]?.bindings.kafka.key.description).toBe('accountId');
     }
+  });
+
+  it('contact-merged carries the merged-away id, its root and the merge, with millisecond times, keyed by contactId', () => {
+    const type = avro.Type.forSchema(JSON.parse(avroSchemaText('contactMerged')));
+    const value: ContactMergedValue = {
+      id: 'm-1:anon-7f3a',
+      contactId: 'anon-7f3a',
+      mergedInto: 'c-42',
+      mergeEventId: 'm-1',
+      occurredAt: 1_772_359_500_000,
+      emittedAt: 1_772_359_500_250,
+    };
+    expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+    const schema = JSON.parse(avroSchemaText('contactMerged')) as { fields: { name: string; type: unknown }[] };
+    const timestamp = { type: 'long', logicalType: 'timestamp-millis' };
+    expect(schema.fields.find((f) => f.name === 'occurredAt')?.type).toEqual(timestamp);
+    expect(schema.fields.find((f) => f.name === 'emittedAt')?.type).toEqual(timestamp);
+    const doc = parse(readFileSync(new URL('../../../schemas/asyncapi.yaml', import.meta.url), 'utf8')) as {
+      channels: Record<string, { address: string }>;
+      components: { messages: Record<string, { bindings: { kafka: { key: { description: string } } }; payload: { schema: { $ref: string } } }> };
+    };
+    expect(doc.channels['contactMerged']?.address).toBe(topicNames().contactMerged);
+    expect(doc.components.messages['ContactMerged']?.payload.schema.$ref).toBe('./avro/contact-merged.avsc');
+    expect(doc.components.messages['ContactMerged']?.bindings.kafka.key.description).toMatch(/^contactId/);
   });
 
   it('the AsyncAPI document describes every topic and points at an existing schema file', () => {

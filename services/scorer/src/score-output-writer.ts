@@ -1,4 +1,10 @@
-import type { AvroCodec, ScoreCauseValue, ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
+import type {
+  AvroCodec,
+  ContactMergedValue,
+  ScoreCauseValue,
+  ScoreChangedValue,
+  ThresholdCrossedValue,
+} from '@leadscore/contracts';
 import type { AnyCause, ScoreChange } from '@leadscore/engine';
 import type { OutputMessage } from './output-batch.js';
 
@@ -15,7 +21,10 @@ function causeValue(cause: AnyCause): ScoreCauseValue {
   }
 }
 
-/** Turns the engine's score changes into score-changed and threshold-crossed messages (key = contactId). */
+/**
+ * Turns the engine's score changes into score-changed and threshold-crossed messages, and merges
+ * into contact-merged messages (key = contactId: for a merge, the merged-away id).
+ */
 export class ScoreOutputWriter {
   constructor(private readonly codec: AvroCodec) {}
 
@@ -66,5 +75,26 @@ export class ScoreOutputWriter {
       });
     }
     return out;
+  }
+
+  /**
+   * The contact-merged message of a merge (docs/identity.md): `contactId` (merged away) now means
+   * `mergedInto` (the surviving root). Its id `<mergeEventId>:<contactId>` is deterministic, so a
+   * redelivered merge gives the same id. `occurredAt` is the merge event's time and `now` the time
+   * the merge was applied (emittedAt), both in ms.
+   */
+  async contactMerged(
+    record: { contactId: string; mergedInto: string; mergeEventId: string; occurredAt: number },
+    now: number,
+  ): Promise<OutputMessage> {
+    const value: ContactMergedValue = {
+      id: `${record.mergeEventId}:${record.contactId}`,
+      contactId: record.contactId,
+      mergedInto: record.mergedInto,
+      mergeEventId: record.mergeEventId,
+      occurredAt: record.occurredAt,
+      emittedAt: now,
+    };
+    return { key: record.contactId, value: await this.codec.encode('contactMerged', value), headers: { 'x-id': value.id } };
   }
 }
