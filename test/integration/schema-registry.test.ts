@@ -129,7 +129,12 @@ describe('schema registry (real registry, Confluent API)', () => {
   it('encodes the contact-merged message of ScoreOutputWriter under its own subject, keyed by the merged-away id, and decodes it', async () => {
     const ctx = testContext();
     const topics = topicNames(ctx.uniqueName('merged'));
-    const codec = await AvroCodec.connect({ registryUrl: ctx.schemaRegistryUrl, topics, register: true, kinds: ['contactMerged'] });
+    const codec = await AvroCodec.connect({
+      registryUrl: ctx.schemaRegistryUrl,
+      topics,
+      register: true,
+      kinds: ['contactMerged'],
+    });
     const subject = valueSubject(topics.contactMerged);
     expect(subject).toMatch(/\.contact-merged-value$/);
     expect(await getSubjectCompatibility(ctx.schemaRegistryUrl, subject)).toBe('BACKWARD');

@@ -146,7 +146,12 @@ describe('Avro schemas', () => {
     expect(schema.fields.find((f) => f.name === 'emittedAt')?.type).toEqual(timestamp);
     const doc = parse(readFileSync(new URL('../../../schemas/asyncapi.yaml', import.meta.url), 'utf8')) as {
       channels: Record<string, { address: string }>;
-      components: { messages: Record<string, { bindings: { kafka: { key: { description: string } } }; payload: { schema: { $ref: string } } }> };
+      components: {
+        messages: Record<
+          string,
+          { bindings: { kafka: { key: { description: string } } }; payload: { schema: { $ref: string } } }
+        >;
+      };
     };
     expect(doc.channels['contactMerged']?.address).toBe(topicNames().contactMerged);
     expect(doc.components.messages['ContactMerged']?.payload.schema.$ref).toBe('./avro/contact-merged.avsc');

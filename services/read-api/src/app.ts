@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrorCode, isRetriable } from '@leadscore/errors';
+import { ErrorCode, isRetriable, LeadscoreError } from '@leadscore/errors';
 import { ApiKeyVerifier, createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
@@ -27,6 +27,8 @@ type Query = Record<string, string | string[] | undefined>;
  *
  *   GET /contacts/:contactId               score, breakdown, thresholds reached, stage, recent changes (404 unknown)
  *   GET /contacts/:contactId/score-changes ?limit=1..50 (default 20)
+ *
+ * A contact id merged into another answers for its root, with `mergedInto: <root>` (docs/identity.md).
  *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%
  *   GET /healthz /readyz /metrics          (never behind the API keys)
  *
@@ -61,8 +63,10 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   app.get<{ Params: { contactId: string }; Querystring: Query }>('/contacts/:contactId/score-changes', async (request) => {
     const contactId = checkContactId(request.params.contactId);
     const limit = intParam(request.query, 'limit', 20, 1, 50);
-    if (!(await reader.exists(contactId))) throw notFound(contactId);
-    return { contactId, changes: await reader.recentChanges(contactId, limit) };
+    const answering = await reader.answering(contactId);
+    if (answering === null) throw notFound(contactId);
+    const merged = answering.mergedInto ? { mergedInto: answering.mergedInto } : {};
+    return { contactId, ...merged, changes: await reader.recentChanges(answering.root, limit) };
   });
 
   app.get<{ Querystring: Query }>('/leaderboard', async (request) => {
@@ -88,6 +92,10 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
 
 /** Any other error while answering: a dependency down is 503, a request Fastify refused 4xx. */
 function toHttpError(error: Error & { statusCode?: number }): HttpError {
+  // our own "retry shortly" (a merge being applied) says why
+  if (error instanceof LeadscoreError && error.code === ErrorCode.Unavailable) {
+    return new HttpError(503, ErrorCode.Unavailable, error.message);
+  }
   if (isRetriable(error)) return new HttpError(503, ErrorCode.Unavailable, 'a dependency (Redis) is unavailable; retry shortly');
   if (typeof error.statusCode === 'number' && error.statusCode < 500) {
     return new HttpError(error.statusCode, ErrorCode.InvalidRequest, error.message);

@@ -1,10 +1,24 @@
-import type { RedisClient } from '@leadscore/service-kit';
+import { ErrorCode } from '@leadscore/errors';
+import { ServiceError, type RedisClient } from '@leadscore/service-kit';
 import { decodeState, scoreAt, type CompiledGrid, type Contribution } from '@leadscore/engine';
-import { StageReader, type ContactStage, type KeyLayout, type StageHistoryEntry } from '@leadscore/redis-layout';
+import {
+  IdentityReader,
+  isSealedState,
+  StageReader,
+  type ContactStage,
+  type KeyLayout,
+  type StageHistoryEntry,
+} from '@leadscore/redis-layout';
 import type { RecentScoreChange } from './score-change-projection.js';
 
 export interface ContactView {
+  /** The id asked for, kept even when it was merged away. */
   readonly contactId: string;
+  /**
+   * Only when `contactId` was merged away (docs/identity.md): the root it now resolves to. Every
+   * other field is then the root's: its score, breakdown, thresholds, stage and changes.
+   */
+  readonly mergedInto?: string;
   readonly score: number;
   /** Rules with a non-zero count or points, in grid order (as `leadscore replay` prints them). */
   readonly breakdown: readonly Contribution[];
@@ -22,14 +36,25 @@ export interface LeaderboardEntry {
   readonly score: number;
 }
 
+/** Which contact answers for an id: itself, or the root it was merged into. */
+export interface Answering {
+  /** The contact whose state, stage and changes answer. */
+  readonly root: string;
+  /** Set when the id asked for was merged away (then equal to `root`). */
+  readonly mergedInto?: string;
+}
+
 /**
  * Answers the read API's questions. The score and breakdown are computed at request time by the
  * engine from the scorer's state (`scoreAt(grid, state, now)`): the same function the scorer and
  * `leadscore replay` use, so they cannot disagree. Stage and history come from the lifecycle
  * service's keys (read-only), recent changes and the leaderboard from the score-changed projection.
+ * An id merged into another answers with its root's figures (docs/identity.md): its own state key
+ * then holds a sealed value, which is never decoded as a state.
  */
 export class ContactReader {
   private readonly stages: StageReader;
+  private readonly identity: IdentityReader;
 
   constructor(
     private readonly redis: RedisClient,
@@ -37,6 +62,7 @@ export class ContactReader {
     grid: CompiledGrid | { current(): CompiledGrid },
   ) {
     this.stages = new StageReader(redis, keys);
+    this.identity = new IdentityReader(redis, keys);
     this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
   }
 
@@ -47,18 +73,32 @@ export class ContactReader {
     return this.gridNow();
   }
 
-  /** null when the scorer never stored a state for the contact. */
+  /**
+   * The contact that answers for `contactId`; null when neither it nor (merged away) its root has
+   * a stored state. A merged-away id answers exactly what its root answers.
+   *
+   * @throws ServiceError UNAVAILABLE (retriable, HTTP 503) when a sealed state has no root yet in
+   *   the identity forest: a merge being applied; asked again shortly, it answers for the root
+   */
+  async answering(contactId: string): Promise<Answering | null> {
+    const resolved = await this.resolve(contactId);
+    return resolved && (resolved.mergedInto ? { root: resolved.root, mergedInto: resolved.mergedInto } : { root: resolved.root });
+  }
+
+  /** null when the scorer never stored a state for the contact (nor for its root, when merged away). */
   async contact(contactId: string, now: number, recentLimit = 10, historyLimit = 10): Promise<ContactView | null> {
-    const raw = await this.redis.get(this.keys.contactState(contactId));
-    if (raw === null) return null;
+    const resolved = await this.resolve(contactId);
+    if (resolved === null) return null;
+    const { root, raw } = resolved;
     const [stage, history, recentChanges] = await Promise.all([
-      this.stages.readStage(contactId),
-      this.stages.readHistory(contactId, historyLimit),
-      this.recentChanges(contactId, recentLimit),
+      this.stages.readStage(root),
+      this.stages.readHistory(root, historyLimit),
+      this.recentChanges(root, recentLimit),
     ]);
     const { score, contributions } = scoreAt(this.grid, decodeState(raw), now);
     return {
       contactId,
+      ...(resolved.mergedInto ? { mergedInto: resolved.mergedInto } : {}),
       score,
       breakdown: contributions.filter((c) => c.count !== 0 || c.points !== 0),
       thresholdsReached: this.grid.thresholds.filter((t) => score >= t.at).map((t) => ({ name: t.name, at: t.at })),
@@ -69,8 +109,18 @@ export class ContactReader {
     };
   }
 
-  async exists(contactId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.contactState(contactId))) === 1;
+  /** The answering contact with its (unsealed) state value. */
+  private async resolve(contactId: string): Promise<(Answering & { raw: string }) | null> {
+    const [raw, root] = await Promise.all([this.redis.get(this.keys.contactState(contactId)), this.identity.rootOf(contactId)]);
+    if (root === contactId) {
+      if (raw === null) return null;
+      if (isSealedState(raw)) throw mergeInProgress();
+      return { root, raw };
+    }
+    const rootRaw = await this.redis.get(this.keys.contactState(root));
+    if (rootRaw === null) return null;
+    if (isSealedState(rootRaw)) throw mergeInProgress();
+    return { root, mergedInto: root, raw: rootRaw };
   }
 
   async recentChanges(contactId: string, limit: number): Promise<RecentScoreChange[]> {
@@ -91,4 +141,12 @@ export class ContactReader {
   async leaderboardSize(): Promise<number> {
     return this.redis.zcard(this.keys.leaderboard());
   }
+}
+
+/**
+ * A sealed state the forest names no root beyond (yet): a merge is being applied, or the root was
+ * merged away between our two reads. Either way the next request answers.
+ */
+function mergeInProgress(): ServiceError {
+  return new ServiceError(ErrorCode.Unavailable, 'the contact is being merged into another; retry shortly');
 }

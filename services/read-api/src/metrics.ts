@@ -20,7 +20,11 @@ export class ReadApiMetrics extends ServiceMetrics {
   );
   readonly deadLettered = this.counter(
     'leadscore_read_api_dead_lettered_total',
-    'score-changed messages that could not be decoded, sent to the dead-letter topic.',
+    'score-changed and contact-merged messages that could not be decoded, sent to the dead-letter topic.',
+  );
+  readonly unlisted = this.counter(
+    'leadscore_read_api_merged_unlisted_total',
+    'Merged-away contacts taken off the leaderboard (their root stands for them).',
   );
   readonly chunkDuration = this.histogram(
     'leadscore_read_api_projection_chunk_duration_seconds',

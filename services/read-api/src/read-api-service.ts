@@ -20,7 +20,8 @@ export type ReadApiServiceOptions = ConsumerServiceOptions<ReadApiConfig>;
 
 /**
  * The read API as a StreamService: Redis, the HTTP app (the door, which serves the
- * ops endpoints too) and, when configured, the score-changed projection (Kafka, its consumer).
+ * ops endpoints too) and, when configured, the projection of score-changed and contact-merged
+ * (Kafka, its consumer).
  */
 export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings, StreamStep | undefined> {
   readonly topics: TopicNames;
@@ -36,7 +37,9 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       logger: options.logger,
       redis: config,
       // Kafka and the registry are needed only by the projection
-      stream: config.projection ? { settings: config, topics, kinds: ['scoreChanged', 'deadLetters'] } : undefined,
+      stream: config.projection
+        ? { settings: config, topics, kinds: ['scoreChanged', 'contactMerged', 'deadLetters'] }
+        : undefined,
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
     this.topics = topics;
@@ -75,7 +78,7 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       consumer: {
         handler: (topic, partition, messages) => projection.handle(topic, partition, messages),
         groupId: config.groupId,
-        topics: [this.topics.scoreChanged],
+        topics: [this.topics.scoreChanged, this.topics.contactMerged],
         chunkSize: 500,
         partitionsConsumedConcurrently: 2,
         sessionTimeoutMs: 30_000,

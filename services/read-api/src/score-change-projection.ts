@@ -3,6 +3,7 @@ import {
   DeadLetterBuilder,
   toInputMessage,
   type AvroCodec,
+  type ContactMergedValue,
   type PartitionedSender,
   type ScoreChangedValue,
   type TopicNames,
@@ -37,6 +38,11 @@ export interface RecentScoreChange {
  * sequence is not above the last projected one is ignored, and the leaderboard entry is always
  * (re)written with the latest projected score, so a crash between the two writes heals itself
  * on redelivery.
+ *
+ * Merged-away contacts (docs/identity.md) leave the leaderboard: their root stands for them. A
+ * contact-merged message takes its contactId off, and a score change of a contact that has a
+ * parent in the identity forest removes it instead of writing it (its last change, to 0, may be
+ * projected after the contact-merged message; the scorer links the forest before it emits either).
  */
 export class ScoreChangeProjection {
   private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
@@ -57,26 +63,12 @@ export class ScoreChangeProjection {
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
-    const changes: ScoreChangedValue[] = [];
-    const deadLetters: Message[] = [];
-    for (const message of messages) {
-      try {
-        changes.push(await this.codec.decode<ScoreChangedValue>('scoreChanged', message.value ?? null));
-      } catch (error) {
-        if (isRetriable(error)) throw error;
-        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, this.now()));
-      }
+    if (topic === this.topics.contactMerged) {
+      const merges = await this.decodeAll<ContactMergedValue>('contactMerged', topic, partition, messages);
+      await this.unlist(new Set(merges.map((m) => m.contactId)));
+      return;
     }
-    if (deadLetters.length > 0) {
-      try {
-        await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
-      } catch (error) {
-        throw new ServiceError(ErrorCode.PublishFailed, `producing dead letters failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      this.metrics.deadLettered.inc(deadLetters.length);
-    }
+    const changes = await this.decodeAll<ScoreChangedValue>('scoreChanged', topic, partition, messages);
     if (changes.length === 0) return;
 
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
@@ -110,6 +102,49 @@ export class ScoreChangeProjection {
       this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
       if (score !== null) latest.set(c.contactId, Number(score));
     });
-    await redisAll([...latest].map(([contactId, score]) => this.redis.zadd(this.keys.leaderboard(), score, contactId)));
+    if (latest.size === 0) return;
+    const ids = [...latest.keys()];
+    const parents = await this.redis.hmget(this.keys.identityParents(), ...ids);
+    const mergedAway = new Set(ids.filter((_, i) => parents[i] !== null));
+    const listed = [...latest].filter(([contactId]) => !mergedAway.has(contactId));
+    await redisAll(listed.map(([contactId, score]) => this.redis.zadd(this.keys.leaderboard(), score, contactId)));
+    await this.unlist(mergedAway);
+  }
+
+  /** Takes merged-away contacts off the leaderboard (their root is listed instead). */
+  private async unlist(contactIds: ReadonlySet<string>): Promise<void> {
+    if (contactIds.size === 0) return;
+    const removed = await this.redis.zrem(this.keys.leaderboard(), ...contactIds);
+    this.metrics.unlisted.inc(removed);
+  }
+
+  /** Decodes a chunk; what does not decode is dead-lettered with its origin (a retriable failure is thrown). */
+  private async decodeAll<T>(
+    kind: 'scoreChanged' | 'contactMerged',
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+  ): Promise<T[]> {
+    const values: T[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of messages) {
+      try {
+        values.push(await this.codec.decode<T>(kind, message.value ?? null));
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, this.now()));
+      }
+    }
+    if (deadLetters.length > 0) {
+      try {
+        await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
+      } catch (error) {
+        throw new ServiceError(ErrorCode.PublishFailed, `producing dead letters failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      this.metrics.deadLettered.inc(deadLetters.length);
+    }
+    return values;
   }
 }

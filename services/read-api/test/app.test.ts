@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Readiness } from '@leadscore/service-kit';
+import { ErrorCode } from '@leadscore/errors';
+import { Readiness, ServiceError } from '@leadscore/service-kit';
 import { createReadApiApp, ReadApiMetrics, type ContactReader, type ContactView } from '../src/index.js';
 
 const view: ContactView = {
@@ -17,8 +18,12 @@ const view: ContactView = {
 /** A reader over fixed data: the app's parameter handling without Redis. */
 const reader = {
   contact: async (id: string) => (id === 'c-1' ? view : null),
-  exists: async (id: string) => id === 'c-1',
-  recentChanges: async () => [],
+  answering: async (id: string) => {
+    if (id === 'sealing')
+      throw new ServiceError(ErrorCode.Unavailable, 'the contact is being merged into another; retry shortly');
+    return id === 'c-1' ? { root: 'c-1' } : id === 'anon-1' ? { root: 'c-1', mergedInto: 'c-1' } : null;
+  },
+  recentChanges: async (root: string, limit: number) => (root === 'c-1' ? [{ id: 'sc-1', limit }] : []),
   leaderboardSize: async () => 10,
   leaderboard: async (limit: number) => ({
     total: 10,
@@ -45,6 +50,23 @@ describe('read API app', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toMatchObject({ code: 'CONTACT_NOT_FOUND', details: [{ path: 'params.contactId' }] });
     expect((await app.inject('/contacts/c-2/score-changes')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it("answers the score changes of a merged-away id with its root's, saying mergedInto; 503 while a merge is applied", async () => {
+    const app = build();
+    expect((await app.inject('/contacts/c-1/score-changes?limit=3')).json()).toEqual({
+      contactId: 'c-1',
+      changes: [{ id: 'sc-1', limit: 3 }],
+    });
+    expect((await app.inject('/contacts/anon-1/score-changes?limit=3')).json()).toEqual({
+      contactId: 'anon-1',
+      mergedInto: 'c-1',
+      changes: [{ id: 'sc-1', limit: 3 }],
+    });
+    const sealing = await app.inject('/contacts/sealing/score-changes');
+    expect(sealing.statusCode).toBe(503);
+    expect(sealing.json().error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/being merged/) });
     await app.close();
   });
 
