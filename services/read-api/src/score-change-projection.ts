@@ -42,7 +42,8 @@ export interface RecentScoreChange {
  * Merged-away contacts (docs/identity.md) leave the leaderboard: their root stands for them. A
  * contact-merged message takes its contactId off, and a score change of a contact that has a
  * parent in the identity forest removes it instead of writing it (its last change, to 0, may be
- * projected after the contact-merged message; the scorer links the forest before it emits either).
+ * projected after the contact-merged message). Both rely on the scorer writing the parent entry
+ * before it emits a merge's outputs.
  */
 export class ScoreChangeProjection {
   private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
