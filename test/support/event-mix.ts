@@ -78,3 +78,59 @@ export function eventMix(options: { seed: number; contacts: number; events: numb
 export function toNdjsonLines(events: readonly RawEvent[]): string[] {
   return events.map((e) => JSON.stringify({ ...e, properties: e.properties ?? {} }));
 }
+
+/**
+ * A seeded history of known contacts (`c<i>`) and anonymous visitors (`anon<i>`) that become
+ * known: each visitor's events, then a `contact_merged` of the visitor into a known contact (as
+ * the Segment door sends for an `identify`), with some of the visitor's events still arriving
+ * after it (another tab, a late beacon); and chains, known contacts merged into lower-numbered
+ * known contacts. Every id is merged away at most once and merges only go one way (a visitor
+ * into a known contact, a known contact into a lower-numbered one), so the roots do not depend
+ * on the order in which the merges of different partitions arrive; the final scores then must
+ * not either. Every event is on the behavioural topic.
+ */
+export function mergeMix(options: { seed: number; contacts: number; events: number; now: number; chains?: number }): RawEvent[] {
+  const r = seededRandom(options.seed);
+  const base = eventMix({ seed: options.seed, contacts: options.contacts, events: options.events, now: options.now, days: 10 });
+  const visitors = Math.floor(options.contacts / 2);
+  // half the events are the visitors' (every other visitor's events moved to an anonymous id)
+  const out: RawEvent[] = base.map((e) => {
+    const n = Number(e.contactId.slice(1));
+    return n < visitors && r() < 0.5 ? { ...e, contactId: `anon${n}` } : e;
+  });
+  // each visitor merged into its known contact at a random point of the history
+  const merges: { at: number; event: RawEvent }[] = [];
+  for (let n = 0; n < visitors; n += 1) {
+    merges.push({
+      at: Math.floor(r() * out.length),
+      event: {
+        eventId: `merge-anon${n}`,
+        contactId: `c${n}`,
+        type: 'contact_merged',
+        occurredAt: options.now - 1000,
+        properties: { mergedFrom: `anon${n}` },
+      },
+    });
+  }
+  // chains: c<k> (k ≥ 1) merged into c<j>, j < k, each c<k> at most once
+  const chained = new Set<number>();
+  for (let i = 0; i < (options.chains ?? Math.floor(visitors / 10)); i += 1) {
+    const k = 1 + Math.floor(r() * (options.contacts - 1));
+    if (chained.has(k)) continue;
+    chained.add(k);
+    const j = Math.floor(r() * k);
+    merges.push({
+      at: Math.floor(r() * out.length),
+      event: {
+        eventId: `merge-c${k}`,
+        contactId: `c${j}`,
+        type: 'contact_merged',
+        occurredAt: options.now - 1000,
+        properties: { mergedFrom: `c${k}` },
+      },
+    });
+  }
+  merges.sort((a, b) => b.at - a.at);
+  for (const { at, event } of merges) out.splice(at, 0, event);
+  return out.map((e) => ({ ...e, onBehaviouralTopic: true }));
+}

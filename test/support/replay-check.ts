@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt, type ReplayResult } from '@leadscore/engine';
-import { KeyLayout } from '@leadscore/redis-layout';
+import { IdentityReader, isSealedState, KeyLayout } from '@leadscore/redis-layout';
 import { toNdjsonLines } from './event-mix.js';
 import { STARTER_GRID } from './scorer-harness.js';
 import type { RawEvent } from './streams.js';
@@ -11,6 +11,9 @@ export interface ScoreMismatch {
   readonly contactId: string;
   readonly replay: number;
   readonly stream: number;
+  /** For merged-away contacts: the root replay and the stream's identity forest name. */
+  readonly replayMergedInto?: string | undefined;
+  readonly streamMergedInto?: string | undefined;
 }
 
 /**
@@ -33,12 +36,25 @@ export async function storedScoresAgainstReplay(
     redis,
     replay.contacts.map((c) => keys.contactState(c.contactId)),
   );
-  const mismatches = replay.contacts
-    .map((c, i) => ({
-      contactId: c.contactId,
-      replay: c.score,
-      stream: raws[i] ? scoreAt(grid, decodeState(raws[i]!), at).score : 0,
-    }))
-    .filter((m) => m.replay !== m.stream);
+  const identity = new IdentityReader(redis, keys);
+  const mismatches: ScoreMismatch[] = [];
+  for (const [i, c] of replay.contacts.entries()) {
+    const raw = raws[i];
+    // a merged-away contact has no score of its own: its seal and its root must agree with replay
+    const sealed = raw !== null && raw !== undefined && isSealedState(raw);
+    const streamRoot = await identity.rootOf(c.contactId);
+    const streamMergedInto = streamRoot === c.contactId ? undefined : streamRoot;
+    const stream = raw && !sealed ? scoreAt(grid, decodeState(raw), at).score : 0;
+    if (c.score !== stream || c.mergedInto !== streamMergedInto || (c.mergedInto !== undefined && !sealed)) {
+      mismatches.push({
+        contactId: c.contactId,
+        replay: c.score,
+        stream,
+        ...(c.mergedInto !== undefined || streamMergedInto !== undefined
+          ? { replayMergedInto: c.mergedInto, streamMergedInto }
+          : {}),
+      });
+    }
+  }
   return { replay, mismatches };
 }

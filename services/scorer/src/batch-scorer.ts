@@ -54,7 +54,13 @@ export class BatchScorer {
   constructor(private readonly deps: BatchScorerDeps) {
     this.updater = new ContactUpdater(deps);
     this.merger = deps.identity
-      ? new IdentityMerger({ identity: deps.identity, updater: this.updater, store: deps.store, unindex: deps.unindex })
+      ? new IdentityMerger({
+          identity: deps.identity,
+          updater: this.updater,
+          store: deps.store,
+          unindex: deps.unindex,
+          crashPoint: deps.crashPoint,
+        })
       : undefined;
   }
 

@@ -18,6 +18,17 @@ type ScoreChange = import('@leadscore/engine').ScoreChange<AnyCause>;
 export interface ContactChange {
   readonly state: ContactState | null;
   readonly changes: readonly ScoreChange[];
+  /** Contacts this change absorbed (merged away into it): each owes a contact-merged output. */
+  readonly merged?: readonly MergedContact[];
+}
+
+/** A contact merged away, as the contact-merged output tells it. */
+export interface MergedContact {
+  readonly contactId: string;
+  readonly mergedInto: string;
+  readonly mergeEventId: string;
+  /** The merge event's occurredAt (epoch ms). */
+  readonly occurredAt: number;
 }
 
 /**
@@ -37,6 +48,7 @@ export interface ContactStore {
 export interface ScoreOutputEncoder {
   scoreChanged(change: ScoreChange): Promise<OutputMessage>;
   thresholdsCrossed(change: ScoreChange): Promise<OutputMessage[]>;
+  contactMerged?(record: MergedContact, now: number): Promise<OutputMessage>;
 }
 
 /** The metrics the updater counts (a subset of ScorerMetrics). */
@@ -196,6 +208,7 @@ export class ContactUpdater {
   ): Promise<Set<string>> {
     const commits: StateCommit[] = [];
     const roundChanges = new Map<string, readonly ScoreChange[]>();
+    const roundMerges = new Map<string, readonly MergedContact[]>();
     const produced = new Map<string, string>();
     const committedStates = new Map<string, StoredState>();
     for (const contactId of pending) {
@@ -211,7 +224,8 @@ export class ContactUpdater {
       const change = compute(contactId, current, grid);
       if (change.state === null) continue;
       const state = withGridGeneration(change.state, generation);
-      const owed = await this.owedOutputs(change.changes);
+      const owed = await this.owedOutputs(change.changes, change.merged ?? [], now);
+      if (change.merged) roundMerges.set(contactId, change.merged);
       // The commit replaces the outbox, so the new one keeps what is still owed: if this round
       // dies or its produce fails after the commit, those outputs must not be lost with it.
       const outbox = encodeOutbox([...stillOwed, ...owed]);
@@ -235,7 +249,7 @@ export class ContactUpdater {
     if (conflicts.size > 0) {
       // Drop what the losers computed: it was never committed. Their old outboxes (if any)
       // are still produced below; that is at worst a duplicate with the same ids.
-      outputs = withoutOutputsOf(outputs, conflicts, roundChanges, this.deps.topics);
+      outputs = withoutOutputsOf(outputs, conflicts, roundChanges, roundMerges, this.deps.topics);
       for (const contactId of conflicts) {
         const stale = stored.get(contactId)!.outbox;
         if (stale === '') produced.delete(contactId);
@@ -336,15 +350,29 @@ export class ContactUpdater {
     onClearsOwed?.();
   }
 
-  private async owedOutputs(changes: readonly ScoreChange[]): Promise<OwedOutput[]> {
+  private async owedOutputs(
+    changes: readonly ScoreChange[],
+    merged: readonly MergedContact[],
+    now: number,
+  ): Promise<OwedOutput[]> {
     const { topics, scoreWriter } = this.deps;
     const owed: OwedOutput[] = [];
+    // contact-merged first: a reader that sees a merged-away id's drop to 0 already knows where it went
+    for (const record of merged) {
+      if (scoreWriter.contactMerged)
+        owed.push({ topic: topics.contactMerged, message: await scoreWriter.contactMerged(record, now) });
+    }
     for (const change of changes) {
       owed.push({ topic: topics.scoreChanged, message: await scoreWriter.scoreChanged(change) });
       for (const message of await scoreWriter.thresholdsCrossed(change)) owed.push({ topic: topics.thresholdCrossed, message });
     }
     return owed;
   }
+}
+
+/** The contact-merged output's id (ScoreOutputWriter.contactMerged's `x-id`). */
+function contactMergedId(merged: MergedContact): string {
+  return `${merged.mergeEventId}:${merged.contactId}`;
 }
 
 /** The latest grid generation a stored state was written under, when later than `running` (else 0). */
@@ -362,10 +390,12 @@ function withoutOutputsOf(
   outputs: OutputBatch,
   losers: ReadonlySet<string>,
   changes: ReadonlyMap<string, readonly ScoreChange[]>,
+  merges: ReadonlyMap<string, readonly MergedContact[]>,
   topics: TopicNames,
 ): OutputBatch {
   const dropIds = new Set<string>();
   for (const contactId of losers) {
+    for (const merged of merges.get(contactId) ?? []) dropIds.add(contactMergedId(merged));
     for (const change of changes.get(contactId) ?? []) {
       dropIds.add(change.id);
       for (const crossing of change.thresholdCrossings) dropIds.add(crossing.id);

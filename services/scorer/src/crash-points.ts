@@ -5,8 +5,20 @@
  * mostly while a scorer is idle; these land exactly in the windows the protocol must survive.
  * Off unless configured; never configure it in production.
  */
-export type CrashPointName = 'after-state-commit' | 'after-produce' | 'before-offset-resolve';
-export const CRASH_POINT_NAMES: readonly CrashPointName[] = ['after-state-commit', 'after-produce', 'before-offset-resolve'];
+export type CrashPointName =
+  | 'after-state-commit'
+  | 'after-produce'
+  | 'before-offset-resolve'
+  // inside a merge (identity-merger.ts): the trees linked, nothing sealed; sealed, nothing absorbed
+  | 'after-identity-link'
+  | 'after-seal';
+export const CRASH_POINT_NAMES: readonly CrashPointName[] = [
+  'after-state-commit',
+  'after-produce',
+  'before-offset-resolve',
+  'after-identity-link',
+  'after-seal',
+];
 
 export type CrashPoint = (name: CrashPointName) => void;
 

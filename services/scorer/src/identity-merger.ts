@@ -8,6 +8,7 @@ import { decodeOutbox } from './outbox-codec.js';
 import { addOutput, type OutputBatch } from './output-batch.js';
 import type { PositionedEvent } from './input-positions.js';
 import { ScorerError } from './scorer-error.js';
+import type { CrashPoint } from './crash-points.js';
 
 export interface IdentityMergerDeps {
   readonly identity: IdentityStore;
@@ -15,6 +16,7 @@ export interface IdentityMergerDeps {
   readonly store: ContactStore;
   /** Takes merged-away contacts off the sweep indexes (ContactStateStore.dropFromIndexes). */
   readonly unindex?: (contactIds: readonly string[]) => Promise<void>;
+  readonly crashPoint?: CrashPoint | undefined;
 }
 
 /** A root that was itself merged away while a step worked on it is re-resolved at most this often. */
@@ -43,11 +45,16 @@ export class IdentityMerger {
     const mergedFrom = mergedFromOf(event);
     if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs a contact_merged event');
     const root = await this.deps.identity.link(mergedFrom, event.contactId);
-    return this.absorbPending(root, event.eventId, now);
+    this.deps.crashPoint?.('after-identity-link');
+    return this.absorbPending(root, { eventId: event.eventId, occurredAt: event.occurredAt }, now);
   }
 
   /** Absorbs what is pending at `root` (following it if it is merged away meanwhile). */
-  async absorbPending(root: string, causeEventId: string, now: number): Promise<ScoreChange[]> {
+  async absorbPending(
+    root: string,
+    cause: { readonly eventId: string; readonly occurredAt: number },
+    now: number,
+  ): Promise<ScoreChange[]> {
     const { identity, updater, store, unindex } = this.deps;
     const all: ScoreChange[] = [];
     let current = root;
@@ -55,6 +62,7 @@ export class IdentityMerger {
       const pending = await identity.pending(current);
       if (pending.length === 0) return all;
       const seals = await Promise.all(pending.map((id) => identity.seal(id)));
+      this.deps.crashPoint?.('after-seal');
       const snapshots = new Map<string, ContactState>();
       const owed: OutputBatch = new Map();
       const outboxes = new Map<string, string>();
@@ -72,8 +80,14 @@ export class IdentityMerger {
         owed,
         (rootId, stored, grid: CompiledGrid) => {
           rootSealed = false;
-          const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, causeEventId, now);
-          return { state: absorbed.state, changes: absorbed.changes };
+          const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, cause.eventId, now);
+          const merged = absorbed.absorbed.map((contactId) => ({
+            contactId,
+            mergedInto: rootId,
+            mergeEventId: cause.eventId,
+            occurredAt: cause.occurredAt,
+          }));
+          return { state: absorbed.state, changes: absorbed.changes, merged };
         },
         {
           onSealed: () => {
