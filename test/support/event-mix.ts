@@ -93,10 +93,17 @@ export function mergeMix(options: { seed: number; contacts: number; events: numb
   const r = seededRandom(options.seed);
   const base = eventMix({ seed: options.seed, contacts: options.contacts, events: options.events, now: options.now, days: 10 });
   const visitors = Math.floor(options.contacts / 2);
-  // half the events are the visitors' (every other visitor's events moved to an anonymous id)
+  // about half of the visitors' events are made under their anonymous id; a re-send of an
+  // event (the mix's duplicates) keeps the id it was first sent under, as a platform's would
+  const idOf = new Map<string, string>();
   const out: RawEvent[] = base.map((e) => {
     const n = Number(e.contactId.slice(1));
-    return n < visitors && r() < 0.5 ? { ...e, contactId: `anon${n}` } : e;
+    let id = idOf.get(e.eventId);
+    if (id === undefined) {
+      id = n < visitors && r() < 0.5 ? `anon${n}` : e.contactId;
+      idOf.set(e.eventId, id);
+    }
+    return { ...e, contactId: id };
   });
   // each visitor merged into its known contact at a random point of the history
   const merges: { at: number; event: RawEvent }[] = [];

@@ -23,7 +23,7 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence and score               |
  * | `<prefix>:leaderboard`                 | sorted set | read API projection | contactId by latest emitted score               |
  * | `<prefix>:{identity}:parent`           | hash       | scorer              | merged-away id → the root it was merged into    |
- * | `<prefix>:{identity}:pending`          | hash       | scorer              | root → JSON ids merged in, not yet absorbed     |
+ * | `<prefix>:{identity}:pending`          | hash       | scorer              | root → JSON members merged in, not absorbed yet |
  * | `<prefix>:{console}:grid`              | string     | console             | the grid the console last published (JSON)      |
  * | `<prefix>:{console}:audit`             | list       | console             | every publish (who, when, versions), newest first |
  */
@@ -96,7 +96,7 @@ export class KeyLayout {
     return `${this.prefix}:{identity}:parent`;
   }
 
-  /** Root → the ids merged into its tree whose states it has not absorbed yet (a JSON array). */
+  /** Root → the members merged into its tree whose states it has not absorbed yet (JSON `[{id, cause, at}]`). */
   identityPending(): string {
     return `${this.prefix}:{identity}:pending`;
   }

@@ -78,7 +78,7 @@ export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
 /** `[sourceRoot, targetRoot, linked]`: linked 1 when two trees became one, 0 when they were one already. */
 export const LINK_IDENTITY = RedisScript.fromFile<
   [parents: string, pending: string],
-  [mergedFrom: string, contactId: string],
+  [mergedFrom: string, contactId: string, mergeEventId: string, occurredAt: string],
   [sourceRoot: string, targetRoot: string, linked: number]
 >('linkIdentity', 'link-identity-2.lua', linkReply);
 

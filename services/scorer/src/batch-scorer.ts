@@ -73,8 +73,9 @@ export class BatchScorer {
     const { decoder, metrics, deadLetters, topics } = this.deps;
     const now = this.deps.now();
     const deadLetterOutputs: OutputBatch = new Map();
-    const eventsByContact = new Map<string, PositionedEvent[]>();
-    const merges: LeadEvent[] = [];
+    // The chunk in arrival order, cut at each merge: a contact's events before a merge are
+    // applied before it, those after it after it (as replay reads a file).
+    const segments: Segment[] = [{ eventsByContact: new Map(), merge: null }];
     let deadLettered = 0;
 
     // Counted per topic once per chunk, not per message: a labelled inc costs a label lookup each time.
@@ -91,16 +92,41 @@ export class BatchScorer {
         continue;
       }
       if (this.merger && decoded.event.type === CONTACT_MERGED) {
-        // not behaviour: applied after the chunk's events, through the identity forest
-        merges.push(decoded.event);
+        // not behaviour: applied through the identity forest, between the events around it
+        segments[segments.length - 1]!.merge = decoded.event;
+        segments.push({ eventsByContact: new Map(), merge: null });
         continue;
       }
       const positioned = { event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) };
+      const { eventsByContact } = segments[segments.length - 1]!;
       const list = eventsByContact.get(decoded.event.contactId);
       if (list) list.push(positioned);
       else eventsByContact.set(decoded.event.contactId, [positioned]);
     }
 
+    const changes: ScoreChange[] = [];
+    let duplicates = 0;
+    let extra = deadLetterOutputs;
+    for (const segment of segments) {
+      const applied = await this.applySegment(segment.eventsByContact, extra, now);
+      extra = new Map();
+      changes.push(...applied.changes);
+      duplicates += applied.duplicates;
+      if (segment.merge) changes.push(...(await this.merger!.merge(segment.merge, now)));
+    }
+    const scored = messages.length - deadLettered;
+    metrics.eventsScored.inc(scored);
+    metrics.eventsDuplicate.inc(duplicates);
+    return { scored, duplicates, deadLettered, scoreChanges: changes };
+  }
+
+  /** Applies events grouped by contact (and, first, produces `extra`): the changes and duplicates. */
+  private async applySegment(
+    eventsByContact: ReadonlyMap<string, PositionedEvent[]>,
+    extra: OutputBatch,
+    now: number,
+  ): Promise<{ changes: ScoreChange[]; duplicates: number }> {
+    if (eventsByContact.size === 0 && extra.size === 0) return { changes: [], duplicates: 0 };
     // A contact may be computed more than once (after losing a compare-and-set); count its last computation only.
     const duplicatesByContact = new Map<string, number>();
     // contacts found merged away: their events count for their roots (the last computation decides)
@@ -108,7 +134,7 @@ export class BatchScorer {
     const changes = await this.updater.update(
       [...eventsByContact.keys()],
       now,
-      deadLetterOutputs,
+      extra,
       (contactId, stored, grid) => {
         redirected.delete(contactId);
         const applied = applyInputs(grid, stored, eventsByContact.get(contactId)!, now);
@@ -123,17 +149,17 @@ export class BatchScorer {
         },
       },
     );
-    if (this.merger) {
-      if (redirected.size > 0) changes.push(...(await this.merger.applyRedirected(redirected, now)));
-      for (const merge of merges) changes.push(...(await this.merger.merge(merge, now)));
-    }
-    const scored = messages.length - deadLettered;
+    if (this.merger && redirected.size > 0) changes.push(...(await this.merger.applyRedirected(redirected, now)));
     let duplicates = 0;
     for (const n of duplicatesByContact.values()) duplicates += n;
-    metrics.eventsScored.inc(scored);
-    metrics.eventsDuplicate.inc(duplicates);
-    return { scored, duplicates, deadLettered, scoreChanges: changes };
+    return { changes, duplicates };
   }
+}
+
+/** Events of a chunk up to a merge (or its end), grouped by contact, and that merge. */
+interface Segment {
+  readonly eventsByContact: Map<string, PositionedEvent[]>;
+  merge: LeadEvent | null;
 }
 
 export { applyEvents, applyInputs } from './apply-inputs.js';

@@ -44,29 +44,30 @@ export class IdentityMerger {
   async merge(event: LeadEvent, now: number): Promise<ScoreChange[]> {
     const mergedFrom = mergedFromOf(event);
     if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs a contact_merged event');
-    const root = await this.deps.identity.link(mergedFrom, event.contactId);
+    const root = await this.deps.identity.link({
+      mergedFrom,
+      contactId: event.contactId,
+      eventId: event.eventId,
+      occurredAt: event.occurredAt,
+    });
     this.deps.crashPoint?.('after-identity-link');
-    return this.absorbPending(root, { eventId: event.eventId, occurredAt: event.occurredAt }, now);
+    return this.absorbPending(root, now);
   }
 
   /** Absorbs what is pending at `root` (following it if it is merged away meanwhile). */
-  async absorbPending(
-    root: string,
-    cause: { readonly eventId: string; readonly occurredAt: number },
-    now: number,
-  ): Promise<ScoreChange[]> {
+  async absorbPending(root: string, now: number): Promise<ScoreChange[]> {
     const { identity, updater, store, unindex } = this.deps;
     const all: ScoreChange[] = [];
     let current = root;
     for (let hop = 0; hop < MAX_ROOT_HOPS; hop += 1) {
       const pending = await identity.pending(current);
       if (pending.length === 0) return all;
-      const seals = await Promise.all(pending.map((id) => identity.seal(id)));
+      const seals = await Promise.all(pending.map((member) => identity.seal(member.id)));
       this.deps.crashPoint?.('after-seal');
       const snapshots = new Map<string, ContactState>();
       const owed: OutputBatch = new Map();
       const outboxes = new Map<string, string>();
-      pending.forEach((id, i) => {
+      pending.forEach(({ id }, i) => {
         const { snapshot, outbox } = seals[i]!;
         snapshots.set(id, snapshot);
         // what the member committed but maybe never produced: produced with this round (same ids)
@@ -80,13 +81,10 @@ export class IdentityMerger {
         owed,
         (rootId, stored, grid: CompiledGrid) => {
           rootSealed = false;
-          const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, cause.eventId, now);
-          const merged = absorbed.absorbed.map((contactId) => ({
-            contactId,
-            mergedInto: rootId,
-            mergeEventId: cause.eventId,
-            occurredAt: cause.occurredAt,
-          }));
+          const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, now);
+          const merged = pending
+            .filter((member) => absorbed.absorbed.includes(member.id))
+            .map((member) => ({ contactId: member.id, mergedInto: rootId, mergeEventId: member.cause, occurredAt: member.at }));
           return { state: absorbed.state, changes: absorbed.changes, merged };
         },
         {
@@ -102,9 +100,10 @@ export class IdentityMerger {
         continue;
       }
       // every pending id is in the root's state now (absorbed here or before)
-      await identity.settle(current, pending);
+      const ids = pending.map((member) => member.id);
+      await identity.settle(current, ids);
       await store.clearOutboxes(outboxes);
-      await unindex?.(pending);
+      await unindex?.(ids);
       return all;
     }
     throw new ScorerError(ErrorCode.StateConflict, `a merge's root kept being merged away (${MAX_ROOT_HOPS} times)`);
@@ -130,6 +129,10 @@ export class IdentityMerger {
         byRoot.set(root, inputs);
         membersOf.set(root, [...(membersOf.get(root) ?? []), member]);
       }
+      // A member's events count after its own history and everything merged before it: a root
+      // with members still pending (a merge cut short by a crash, or in flight on another
+      // partition) absorbs them first, so a re-sent event is recognised by the union's ring.
+      for (const root of byRoot.keys()) all.push(...(await this.absorbPending(root, now)));
       const again = new Map<string, readonly PositionedEvent[]>();
       const changes = await updater.update(
         [...byRoot.keys()],

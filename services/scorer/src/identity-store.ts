@@ -18,16 +18,28 @@ export interface Seal {
   readonly outbox: string;
 }
 
+/** A member pending at a root: merged into its tree by the merge `cause` (its eventId and occurredAt). */
+export interface PendingMember {
+  readonly id: string;
+  readonly cause: string;
+  readonly at: number;
+}
+
 /**
  * The identity forest and the seals, as the merge steps use them (RedisIdentityStore in
  * production; an in-memory fake in unit tests). See docs/identity.md "The streaming merge".
  */
 export interface IdentityStore {
-  /** Links the trees of `mergedFrom` and `contactId` (link-identity-2.lua); returns the target's root. */
-  link(mergedFrom: string, contactId: string): Promise<string>;
+  /** Links the trees of the merge's two ids (link-identity-2.lua); returns the target's root. */
+  link(merge: {
+    readonly mergedFrom: string;
+    readonly contactId: string;
+    readonly eventId: string;
+    readonly occurredAt: number;
+  }): Promise<string>;
   rootOf(contactId: string): Promise<string>;
-  /** The ids pending at a root: merged into its tree, their last states not yet absorbed. */
-  pending(root: string): Promise<string[]>;
+  /** The members pending at a root: merged into its tree, their last states not yet absorbed. */
+  pending(root: string): Promise<PendingMember[]>;
   /** Seals a contact (idempotent) and returns its last state and outbox. */
   seal(contactId: string): Promise<Seal>;
   /** Takes absorbed ids off the root's pending list. */
@@ -52,9 +64,15 @@ export class RedisIdentityStore implements IdentityStore {
     this.settlePending = loadScript(redis, SETTLE_PENDING);
   }
 
-  async link(mergedFrom: string, contactId: string): Promise<string> {
+  async link(merge: { mergedFrom: string; contactId: string; eventId: string; occurredAt: number }): Promise<string> {
     const [, targetRoot] = await guarded('identity-link', () =>
-      this.linkIdentity([this.keys.identityParents(), this.keys.identityPending()], mergedFrom, contactId),
+      this.linkIdentity(
+        [this.keys.identityParents(), this.keys.identityPending()],
+        merge.mergedFrom,
+        merge.contactId,
+        merge.eventId,
+        String(merge.occurredAt),
+      ),
     );
     return targetRoot;
   }
@@ -63,9 +81,14 @@ export class RedisIdentityStore implements IdentityStore {
     return guarded('identity-root', () => this.reader.rootOf(contactId));
   }
 
-  async pending(root: string): Promise<string[]> {
+  async pending(root: string): Promise<PendingMember[]> {
     const held = await guarded('identity-pending', () => this.redis.hget(this.keys.identityPending(), root));
-    return held === null ? [] : (JSON.parse(held) as string[]);
+    if (held === null) return [];
+    return (JSON.parse(held) as { id: string; cause: string; at: string }[]).map((m) => ({
+      id: m.id,
+      cause: m.cause,
+      at: Number(m.at),
+    }));
   }
 
   async seal(contactId: string): Promise<Seal> {

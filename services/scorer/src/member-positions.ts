@@ -74,17 +74,17 @@ export interface AbsorbResult {
 /**
  * Absorbs the last states of the members pending at a root, each exactly once: a member whose
  * marker the root holds, or one a member absorbed now held (its data came with that member's
- * state), is skipped. Pure.
+ * state), is skipped. Each absorbed member's outputs have its own merge as their cause. Pure.
  *
+ * @param pending   the members pending at the root, with the id of the merge that made each one
  * @param snapshots every pending member's last state (from its seal)
  */
 export function absorbMembers(
   grid: CompiledGrid,
   rootId: string,
   root: ContactState,
-  pending: readonly string[],
+  pending: readonly { readonly id: string; readonly cause: string }[],
   snapshots: ReadonlyMap<string, ContactState>,
-  causeEventId: string,
   now: number,
 ): AbsorbResult {
   const held = absorbedMarkers(root);
@@ -92,14 +92,14 @@ export function absorbMembers(
   let state = root;
   const changes: ScoreChange<AnyCause>[] = [];
   const absorbed: string[] = [];
-  for (const member of pending) {
+  for (const { id: member, cause } of pending) {
     const key = memberKey(member);
     if (member === rootId || held.has(key)) continue;
     held.add(key);
     const snapshot = snapshots.get(member);
     if (snapshot === undefined) throw new RangeError('absorbMembers needs the last state of every pending member');
     const merged = absorbContact(grid, {
-      causeEventId,
+      causeEventId: cause,
       source: { contactId: member, state: snapshot },
       target: { contactId: rootId, state },
       now,

@@ -8,9 +8,12 @@
   pending, which is how a merge interrupted by a crash completes.
 
   KEYS[1]  <prefix>:{identity}:parent   hash: merged-away id → the root it was merged into
-  KEYS[2]  <prefix>:{identity}:pending  hash: root → JSON array of ids not yet absorbed
+  KEYS[2]  <prefix>:{identity}:pending  hash: root → JSON array of the members not yet absorbed,
+                                       each {"id", "cause": the merge's eventId, "at": its occurredAt}
   ARGV[1]  the merge's mergedFrom
   ARGV[2]  the merge's contactId
+  ARGV[3]  the merge's eventId (the cause of the outputs of the absorb)
+  ARGV[4]  the merge's occurredAt (epoch ms, as text)
   Returns  {sourceRoot, targetRoot, 1 linked | 0 already one tree}
 ]]
 local function root(id)
@@ -34,6 +37,6 @@ if moved then
   for _, id in ipairs(cjson.decode(moved)) do list[#list + 1] = id end
   redis.call('HDEL', KEYS[2], source)
 end
-list[#list + 1] = source
+list[#list + 1] = {id = source, cause = ARGV[3], at = ARGV[4]}
 redis.call('HSET', KEYS[2], target, cjson.encode(list))
 return {source, target, 1}

@@ -5,7 +5,7 @@
 
   KEYS[1]  <prefix>:{identity}:pending
   ARGV[1]  the root
-  ARGV[2..] the ids absorbed
+  ARGV[2..] the ids absorbed (each entry of the list is {"id", "cause", "at"})
   Returns  how many ids are still pending at the root
 ]]
 local held = redis.call('HGET', KEYS[1], ARGV[1])
@@ -13,8 +13,8 @@ if not held then return 0 end
 local done = {}
 for i = 2, #ARGV do done[ARGV[i]] = true end
 local kept = {}
-for _, id in ipairs(cjson.decode(held)) do
-  if not done[id] then kept[#kept + 1] = id end
+for _, member in ipairs(cjson.decode(held)) do
+  if not done[member.id] then kept[#kept + 1] = member end
 end
 if #kept == 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
