@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ALL_SCRIPTS,
+  LINK_IDENTITY,
+  SEAL_CONTACT,
+  SETTLE_PENDING,
+  IdentityReader,
   APPLY_CROSSING,
   CLAIM_DUE_CONTACTS,
   CLEAR_OUTBOX,
@@ -22,7 +26,7 @@ describe('every Lua script through the loader, against the real Redis', () => {
   const contactId = 'c-1';
   afterAll(async () => {
     await Promise.all(
-      [...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord(), keys.consoleGrid(), keys.consoleAudit()].map((key) =>
+      [...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord(), keys.consoleGrid(), keys.consoleAudit(), keys.identityParents(), keys.identityPending()].map((key) =>
         redis.del(key),
       ),
     ).catch(() => undefined);
@@ -97,6 +101,27 @@ describe('every Lua script through the loader, against the real Redis', () => {
     expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10)).toEqual([1, '1200']);
     expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10)).toEqual([0, '1200']); // not above the last sequence
     expect(await redis.lrange(keys.recentChanges(contactId), 0, -1)).toEqual(['{"id":"sc-1"}']);
+
+    // identity: a link moves what is pending; linking one tree twice, either way, links nothing (no cycle)
+    const link = loadScript(redis, LINK_IDENTITY);
+    const forest: [string, string] = [keys.identityParents(), keys.identityPending()];
+    expect(await link(forest, 'anon-1', 'c-2', 'm-1', '1000')).toEqual(['anon-1', 'c-2', 1]);
+    expect(await link(forest, 'c-2', 'c-3', 'm-2', '2000')).toEqual(['c-2', 'c-3', 1]);
+    expect(await link(forest, 'c-3', 'anon-1', 'm-3', '3000')).toEqual(['c-3', 'c-3', 0]);
+    expect(await new IdentityReader(redis, keys).rootOf('anon-1')).toBe('c-3');
+    const pendingAt = async (root: string) => JSON.parse((await redis.hget(keys.identityPending(), root)) ?? '[]') as unknown[];
+    expect(await pendingAt('c-3')).toEqual([
+      { id: 'anon-1', cause: 'm-1', at: '1000' },
+      { id: 'c-2', cause: 'm-2', at: '2000' },
+    ]);
+    expect(await pendingAt('c-2')).toEqual([]);
+    // a seal keeps the last state and returns it with the outbox, the same however often
+    const seal = loadScript(redis, SEAL_CONTACT);
+    expect(await seal(state)).toEqual(['M|v1', '']);
+    expect(await seal(state)).toEqual(['M|v1', '']);
+    expect(await commitState(state, 'v1', 'v3', '')).toBe(0); // the owner's next compare-and-set fails
+    expect(await loadScript(redis, SETTLE_PENDING)([keys.identityPending()], 'c-3', 'anon-1')).toBe(1);
+    expect(await pendingAt('c-3')).toEqual([{ id: 'c-2', cause: 'm-2', at: '2000' }]);
 
     // every script ran under its content-hashed name
     const defined = ALL_SCRIPTS.filter((script) => script.commandName in redis).map((script) => script.file);
