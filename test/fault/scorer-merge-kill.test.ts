@@ -3,8 +3,8 @@ import { mergeMix, seededRandom } from '../support/event-mix.js';
 import { runKillScenario, scoreChangeHistory } from '../support/kill-scenario.js';
 
 const CONTACTS = 400;
-const EVENTS = 8_000;
-const KILLS = 12;
+const EVENTS = 6_000;
+const KILLS = 10;
 
 /**
  * The streaming merge under SIGKILL: anonymous visitors merged into known contacts and chains
@@ -29,7 +29,7 @@ describe('streaming merge under SIGKILL (2 processes, real Kafka, registry, Redi
       events,
       kills: KILLS,
       crashPoints:
-        'after-identity-link=0.05,after-seal=0.05,after-state-commit=0.002,after-produce=0.002,before-offset-resolve=0.002',
+        'after-identity-link=0.03,after-seal=0.03,after-state-commit=0.002,after-produce=0.002,before-offset-resolve=0.002',
       random: seededRandom(seed + 1),
       cleanup,
     });

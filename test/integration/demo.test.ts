@@ -79,6 +79,9 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     const mqls = Number(/MQL crossings +([\d,]+) up/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
     expect(changes, report).toBeGreaterThan(0);
     expect(mqls, report).toBeGreaterThan(0);
+    // anonymous visitors who signed up were merged into their contact, and their visits made MQLs
+    const byMerge = Number(/identity merges +([\d,]+) anonymous/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
+    expect(byMerge, report).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${prefix}.*`);
     // the console came up beside the scorer (its /readyz answered) and its address was printed
     expect(run.stderr, report).toMatch(/\[demo\] console: http:\/\/127\.0\.0\.1:\d+\/ \(sign in with the key [0-9a-f]{24}\)/);

@@ -26,9 +26,15 @@ describe('every Lua script through the loader, against the real Redis', () => {
   const contactId = 'c-1';
   afterAll(async () => {
     await Promise.all(
-      [...keys.contactKeys(contactId), keys.decayIndex(), keys.gridRecord(), keys.consoleGrid(), keys.consoleAudit(), keys.identityParents(), keys.identityPending()].map((key) =>
-        redis.del(key),
-      ),
+      [
+        ...keys.contactKeys(contactId),
+        keys.decayIndex(),
+        keys.gridRecord(),
+        keys.consoleGrid(),
+        keys.consoleAudit(),
+        keys.identityParents(),
+        keys.identityPending(),
+      ].map((key) => redis.del(key)),
     ).catch(() => undefined);
     await redis.quit();
   });

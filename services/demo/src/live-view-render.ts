@@ -17,6 +17,8 @@ export interface ViewSnapshot {
   readonly contactsScored: number;
   readonly upCrossings: number;
   readonly downCrossings: number;
+  /** Of the up crossings, those an identity merge made (anonymous visits counted at sign-up). */
+  readonly mergeUpCrossings: number;
   readonly top: readonly ContactStanding[];
   readonly crossings: readonly CrossingSeen[];
   /** From the scorer's /metrics; null until it answers. */
@@ -62,7 +64,9 @@ export function renderFrame(view: ViewSnapshot, width: number, ansi = true): str
   line(
     `score changes    ${pad(n(view.scoreChanges), 17)} ${pad(`${n(view.changesPerSecond)}/s`, 16)} ${n(view.contactsScored)} contacts scored`,
   );
-  line(`MQL crossings    ${n(view.upCrossings)} up · ${n(view.downCrossings)} down`);
+  line(
+    `MQL crossings    ${n(view.upCrossings)} up · ${n(view.downCrossings)} down · ${n(view.mergeUpCrossings)} by an identity merge`,
+  );
   line();
   lines.push(paint(BOLD, ' #  contact       score  last change'));
   view.top.forEach((c, i) =>
@@ -103,6 +107,7 @@ export function renderSummary(view: ViewSnapshot, reason: string): string {
     `  events produced  ${n(view.produced)} (${n(view.resent)} exact re-sends); scorer scored ${view.scorer ? n(view.scorer.scored) : 'unknown'}`,
     `  score changes    ${n(view.scoreChanges)} across ${n(view.contactsScored)} contacts`,
     `  MQL crossings    ${n(view.upCrossings)} up, ${n(view.downCrossings)} down`,
+    `  identity merges  ${n(view.mergeUpCrossings)} anonymous visitor(s) became an MQL when they signed up (their visits counted)`,
     `  top contacts     ${top.length > 0 ? top.join(' · ') : '(none)'}`,
     `  topics           ${view.prefix}.* (Redis keys ${view.prefix}:*)`,
     `  scorer log       ${view.scorerLogFile}`,

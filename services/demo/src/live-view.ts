@@ -129,6 +129,7 @@ export class LiveView {
       changesPerSecond: now === oldest.at ? 0 : (this.board.scoreChanges - oldest.changes) / seconds,
       contactsScored: this.board.contactsScored,
       upCrossings: this.board.upCrossings,
+      mergeUpCrossings: this.board.mergeUpCrossings,
       downCrossings: this.board.downCrossings,
       top: this.board.top(10),
       crossings: this.board.latestCrossings(),

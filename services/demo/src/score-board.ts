@@ -29,6 +29,8 @@ export class ScoreBoard {
   scoreChanges = 0;
   upCrossings = 0;
   downCrossings = 0;
+  /** Up crossings made by an identity merge: known contacts qualified by their anonymous visits. */
+  mergeUpCrossings = 0;
   private readonly contacts = new Map<string, ContactStanding>();
   private readonly crossings: CrossingSeen[] = [];
 
@@ -48,6 +50,7 @@ export class ScoreBoard {
   applyThresholdCrossed(value: ThresholdCrossedValue): void {
     if (value.direction === 'UP') this.upCrossings += 1;
     else this.downCrossings += 1;
+    if (value.direction === 'UP' && value.cause.kind === 'MERGE') this.mergeUpCrossings += 1;
     // The crossing and its score change travel on two topics: name the rules if the change is already here.
     const standing = this.contacts.get(value.contactId);
     const cause = standing?.sequence === value.sequence ? standing.lastChange : describeCause(value.cause);

@@ -16,6 +16,13 @@ const JITTER_MS = 2 * 3_600_000;
 const INITIAL_CONTACT_SHARE = 0.3;
 /** Everyone has signed up once this share of the stream is out. */
 const LAST_ARRIVAL_AT = 0.85;
+/**
+ * Share of the contacts who first visit anonymously (under a cookie id): two key-page views,
+ * then they sign up (their profile) and the platform merges the cookie id into them, which
+ * makes them an MQL at once with the visits made before (docs/identity.md).
+ */
+const ANONYMOUS_FIRST_SHARE = 0.15;
+const ANONYMOUS_PAGES = ['/pricing', '/solutions'] as const;
 /** Duplicates re-send one of the last RECENT_EVENTS events (platforms retry recent sends). */
 const RECENT_EVENTS = 512;
 
@@ -48,7 +55,8 @@ export const DEFAULT_EVENTS_PER_CONTACT = 40;
 /**
  * A realistic synthetic stream, lazily (for streams too large to hold): contacts with personas
  * (hot, warm, cold, dormant, job seekers) sign up over time, each one's first event being a
- * `contact_updated` profile; time runs forward over [now − days, now] with some disorder;
+ * `contact_updated` profile (some visit anonymously first, under a cookie id merged into them
+ * after they sign up); time runs forward over [now − days, now] with some disorder;
  * about `duplicateRate` of the events are exact re-sends. Pure: no I/O, no clock, no Math.random.
  */
 export function* syntheticEvents(options: SyntheticEventOptions): Generator<GeneratedEvent, void, undefined> {
@@ -62,6 +70,9 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
   const population = new WeightedTable(PERSONAS.map((p) => [p.share, p] as const));
   const personas: Persona[] = [];
   const memories: ContactMemory[] = [];
+  /** Per contact: the anonymous page views still to come (0: none, or done), and whether its merge is owed. */
+  const anonymousViews: number[] = [];
+  const mergeOwed: boolean[] = [];
   const cumulativeActivity: number[] = [];
   let activitySum = 0;
   for (let c = 0; c < contacts; c += 1) {
@@ -76,6 +87,9 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
       emailsSent: 0,
       signals: drawSignals(random),
     });
+    const anonymousFirst = random.chance(ANONYMOUS_FIRST_SHARE);
+    anonymousViews.push(anonymousFirst ? ANONYMOUS_PAGES.length : 0);
+    mergeOwed.push(anonymousFirst);
     activitySum += persona.activity;
     cumulativeActivity.push(activitySum);
   }
@@ -99,12 +113,29 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
     const c = upperBound(cumulativeActivity, random.next() * cumulativeActivity[active - 1]!, active);
     const memory = memories[c]!;
     const persona = personas[c]!;
-    const behaviour = memory.profiled ? persona.behaviours.draw(random)(random, memory) : profileUpdate(random, memory, persona);
     const jitter = Math.round((random.next() * 2 - 1) * JITTER_MS);
     const occurredAt = Math.min(now, Math.max(start, Math.floor(start + progress * (now - start)) + jitter));
+    const anonymousId = `anon-${(seed >>> 0).toString(36)}-${c.toString(36)}`;
+    let contactId = contactIds[c]!;
+    let behaviour: { readonly type: string; readonly properties: EventProperties };
+    if (anonymousViews[c]! > 0) {
+      // before the sign-up: the cookie id is a contact of its own
+      const page = ANONYMOUS_PAGES[ANONYMOUS_PAGES.length - anonymousViews[c]!]!;
+      anonymousViews[c]! -= 1;
+      contactId = anonymousId;
+      behaviour = { type: 'page_viewed', properties: { path: page } };
+    } else if (!memory.profiled) {
+      behaviour = profileUpdate(random, memory, persona);
+    } else if (mergeOwed[c]) {
+      // the sign-up is known: the platform merges the cookie id into the contact (an identify)
+      mergeOwed[c] = false;
+      behaviour = { type: 'contact_merged', properties: { mergedFrom: anonymousId } };
+    } else {
+      behaviour = persona.behaviours.draw(random)(random, memory);
+    }
     const event: GeneratedEvent = {
       eventId: idPrefix + i.toString(36),
-      contactId: contactIds[c]!,
+      contactId,
       type: behaviour.type,
       occurredAt,
       properties: behaviour.properties,

@@ -15,6 +15,7 @@ const VIEW: ViewSnapshot = {
   changesPerSecond: 51,
   contactsScored: 287,
   upCrossings: 41,
+  mergeUpCrossings: 3,
   downCrossings: 3,
   top: [{ contactId: 'c-00017', score: 4710, sequence: 9, lastChange: '+800 webinar-attendance' }],
   crossings: [

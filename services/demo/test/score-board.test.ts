@@ -100,3 +100,13 @@ describe('ScoreBoard', () => {
     expect(describeChange(merge)).toBe('identity merge, +500 key-pages');
   });
 });
+
+describe('ScoreBoard merges', () => {
+  it('counts the up crossings an identity merge made', () => {
+    const board = new ScoreBoard();
+    board.applyThresholdCrossed(crossing('c-1', 1, 'UP', 1000));
+    board.applyThresholdCrossed({ ...crossing('c-2', 2, 'UP', 1500), cause: { kind: 'MERGE', eventId: 'm-1' } });
+    board.applyThresholdCrossed({ ...crossing('anon-1', 2, 'DOWN', 0), cause: { kind: 'MERGE', eventId: 'm-1' } });
+    expect([board.upCrossings, board.downCrossings, board.mergeUpCrossings]).toEqual([2, 1, 1]);
+  });
+});

@@ -46,12 +46,40 @@ describe('generateEvents', () => {
   it("starts every contact's story with a contact_updated profile (persona, jobTitle, country)", () => {
     const seen = new Set<string>();
     for (const event of events) {
-      if (seen.has(event.contactId)) continue;
+      if (seen.has(event.contactId) || event.contactId.startsWith('anon-')) continue;
       seen.add(event.contactId);
       expect(event.type).toBe('contact_updated');
       expect(Object.keys(event.properties)).toEqual(expect.arrayContaining(['persona', 'jobTitle', 'country']));
     }
     expect(seen.size).toBe(300);
+  });
+
+  it('has anonymous visitors who view key pages, sign up, are merged into their contact and become MQLs by it', async () => {
+    const merges = events.filter((e) => e.type === 'contact_merged');
+    expect(merges.length).toBeGreaterThan(20);
+    for (const merge of merges) {
+      const anonymousId = merge.properties['mergedFrom'] as string;
+      const before = events.slice(0, events.indexOf(merge));
+      const visits = before.filter((e) => e.contactId === anonymousId);
+      // re-sends aside (the stream's duplicates), two key pages, and nothing new under the cookie id after the merge
+      expect([...new Map(visits.map((e) => [e.eventId, e.properties['path']])).values()]).toEqual(['/pricing', '/solutions']);
+      expect(before.some((e) => e.contactId === merge.contactId && e.type === 'contact_updated')).toBe(true);
+      const ids = new Set(visits.map((e) => e.eventId));
+      expect(events.slice(events.indexOf(merge)).filter((e) => e.contactId === anonymousId && !ids.has(e.eventId))).toEqual([]);
+    }
+    const result = await replayEvents(
+      compileGrid(STARTER),
+      events.map((e) => JSON.stringify(e)),
+      NOW,
+    );
+    const byId = new Map(result.contacts.map((c) => [c.contactId, c]));
+    const mqlByMerge = merges.filter((m) =>
+      byId
+        .get(m.contactId)!
+        .crossings.some((x) => x.direction === 'up' && x.cause.kind === 'merge' && x.cause.eventId === m.eventId),
+    );
+    expect(mqlByMerge.length).toBeGreaterThan(merges.length / 2);
+    expect(merges.every((m) => byId.get(m.properties['mergedFrom'] as string)?.mergedInto === m.contactId)).toBe(true);
   });
 
   it('exercises every rule of the starter grid, with a realistic share of MQLs and no bad events', async () => {
@@ -65,9 +93,10 @@ describe('generateEvents', () => {
     expect(result.duplicates).toBeGreaterThan(0);
     const exercised = new Set(result.contacts.flatMap((c) => c.contributions.filter((r) => r.count > 0).map((r) => r.ruleId)));
     expect([...exercised].sort()).toEqual(STARTER.rules.map((r) => r.id).sort());
-    const mqls = result.contacts.filter((c) => c.crossings.some((x) => x.direction === 'up')).length;
-    expect(mqls / result.contacts.length).toBeGreaterThan(0.1);
-    expect(mqls / result.contacts.length).toBeLessThan(0.6);
+    const known = result.contacts.filter((c) => c.mergedInto === undefined);
+    const mqls = known.filter((c) => c.crossings.some((x) => x.direction === 'up')).length;
+    expect(mqls / known.length).toBeGreaterThan(0.1);
+    expect(mqls / known.length).toBeLessThan(0.6);
   });
 
   it('uses the event types and properties the starter grid reads', () => {
