@@ -1,7 +1,11 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BehaviouralEventValue, DeadLetterValue } from '@leadscore/contracts';
-import { serviceEnv } from '../support/scorer-harness.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scorerEnv, serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
+import { ScorerProcess } from '../support/scorer-process.js';
 import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
@@ -129,5 +133,78 @@ describe('the Segment door with the real Segment client', () => {
     expect(letter!.headers['x-dlq-reason']).toBe('INVALID_EVENT');
     expect(letter!.headers['x-batch-index']).toBe('2');
     expect(deadLetters.items).toHaveLength(1);
+  });
+
+  it('anonymous pricing-page visits, then an identify: the known contact becomes MQL with those visits in its breakdown', async () => {
+    const { topics } = await freshTopics('segment-merge', 3);
+    const keyPrefix = ctx.uniqueName('segment-merge');
+    const logs = await mkdtemp(join(tmpdir(), 'leadscore-segment-merge-'));
+    const common = { ...serviceEnv(topics, keyPrefix), LOG_LEVEL: 'info', PROVISION: 'true' };
+    const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
+    const ingest = new ServiceProcess(
+      'ingest',
+      SERVICE_BINS.ingest,
+      { ...common, INGEST_API_KEYS: WRITE_KEY },
+      join(logs, 'ingest.log'),
+    );
+    const lifecycle = new ServiceProcess(
+      'lifecycle',
+      SERVICE_BINS.lifecycle,
+      { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
+      join(logs, 'lifecycle.log'),
+    );
+    const readApi = new ServiceProcess(
+      'read-api',
+      SERVICE_BINS.readApi,
+      { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
+      join(logs, 'read-api.log'),
+    );
+    const services = [scorer, ingest, lifecycle, readApi];
+    cleanup.push(() => Promise.all(services.map((p) => p.stop())));
+    await Promise.all(services.map((p) => p.start()));
+    await Promise.all(services.map((p) => p.waitReady()));
+
+    const analytics = new Analytics({
+      writeKey: WRITE_KEY,
+      host: (await ingest.url('')).replace(/\/$/, ''),
+      path: '/v1/segment',
+      flushAt: 1, // each call on its own, as a website sends them over a visit
+      maxRetries: 0,
+    });
+    const errors: unknown[] = [];
+    analytics.on('error', (e) => errors.push(e));
+    const anonymousId = `anon-${keyPrefix}`;
+    const userId = `c-${keyPrefix}`;
+    analytics.page({ anonymousId, name: 'Pricing', properties: { path: '/pricing' } });
+    analytics.page({ anonymousId, name: 'Solutions', properties: { path: '/solutions' } });
+    analytics.identify({ anonymousId, userId, traits: { persona: 'buyer' } });
+    await analytics.closeAndFlush({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+
+    // poll the read API until the workflow moved the known contact (bounded)
+    type View = {
+      score?: number;
+      mergedInto?: string;
+      contactId?: string;
+      breakdown?: { ruleId: string; count: number; points: number }[];
+      lifecycle?: { stage?: { stage?: string } };
+    };
+    const read = async (id: string): Promise<{ status: number; view: View }> => {
+      const res = await fetch(await readApi.url(`/contacts/${encodeURIComponent(id)}`));
+      return { status: res.status, view: res.status === 200 ? ((await res.json()) as View) : {} };
+    };
+    let known: View = {};
+    const deadline = Date.now() + 60_000;
+    while (known.lifecycle?.stage?.stage !== 'MARKETING_QUALIFIED') {
+      if (Date.now() > deadline) throw new Error(`not marketing-qualified in time: ${JSON.stringify(known)}; logs in ${logs}`);
+      await new Promise((r) => setTimeout(r, 250)); // poll interval
+      known = (await read(userId)).view;
+    }
+    expect(known.score).toBe(1000);
+    expect(known.breakdown?.find((r) => r.ruleId === 'key-pages')).toMatchObject({ count: 2, points: 1000 });
+    // asked by the cookie id, the read API answers for the known contact
+    const anonymous = await read(anonymousId);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.view).toMatchObject({ contactId: anonymousId, mergedInto: userId, score: 1000 });
   });
 });

@@ -7,7 +7,7 @@ import { testContext } from '../support/test-context.js';
 /**
  * A `contact_merged` the engine's validation refuses reaches the scorer's dead letters with its
  * reason and field path, like any bad event (the scorer dead-letters what `parseEvent` refuses);
- * a valid one is not dead-lettered (the streaming merge is not built yet: docs/identity.md).
+ * a valid one is applied, not dead-lettered (what it does: scorer-merge.test.ts).
  */
 describe('contact_merged input at the scorer', () => {
   const ctx = testContext();
