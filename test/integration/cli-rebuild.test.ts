@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScoreChangedValue } from '@leadscore/contracts';
 import { compileGrid, decodeState, loadGrid, replayEvents, scoreAt } from '@leadscore/engine';
-import { eventMix, toNdjsonLines } from '../support/event-mix.js';
+import { eventMix, mergeMix, toNdjsonLines } from '../support/event-mix.js';
+import { storedScoresAgainstReplay } from '../support/replay-check.js';
 import { scorerEnv, STARTER_GRID } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, waitForGroupCaughtUp } from '../support/streams.js';
@@ -183,6 +184,32 @@ describe('leadscore rebuild: recovering from a Redis loss by replaying the input
       const nextOfDecayed = fresh.find((c) => c.contactId === decayed);
       if (nextOfDecayed) expect(nextOfDecayed.sequence).toBe(1001);
       expect(await next.stop()).toBe(0);
+    },
+  );
+
+  it(
+    'rebuilds a history with identity merges as replay scores it (merged-away ids sealed, roots as replay says)',
+    { timeout: 300_000 },
+    async () => {
+      const events = mergeMix({ seed: 23, contacts: 120, events: 1_500, now: Date.now() - 3_600_000 });
+      const { topics, codec, kafka } = await freshTopics('rebuild-merge', 3);
+      const prefix = topics.behaviouralEvents.replace(/\.behavioural-events$/, '');
+      const keyPrefix = ctx.uniqueName('rebuild-merge');
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      cleanup.push(() => producer.disconnect());
+      await produceEvents(producer, codec, topics, events);
+      const rebuilt = await leadscore(['rebuild', '--topic-prefix', prefix, '--key-prefix', keyPrefix, '--grid', STARTER_GRID], {
+        KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl,
+        REDIS_URL: ctx.redisUrl,
+        ...(ctx.redisCluster ? { REDIS_CLUSTER: 'true' } : {}),
+      });
+      expect(rebuilt.stderr).not.toMatch(/Error/);
+      expect(rebuilt.code).toBe(0);
+      const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
+      expect(replay.contacts.filter((c) => c.mergedInto !== undefined).length).toBeGreaterThan(50);
+      expect(mismatches).toEqual([]);
     },
   );
 });

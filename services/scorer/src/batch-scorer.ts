@@ -60,6 +60,7 @@ export class BatchScorer {
           store: deps.store,
           unindex: deps.unindex,
           crashPoint: deps.crashPoint,
+          silent: deps.silent,
         })
       : undefined;
   }

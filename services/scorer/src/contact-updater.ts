@@ -76,6 +76,11 @@ export interface ContactUpdaterDeps {
   /** Called when clears are left owed after an update: the caller sends them if nothing else does soon. */
   readonly onClearsOwed?: (() => void) | undefined;
   readonly crashPoint?: CrashPoint | undefined;
+  /**
+   * Commit states only (`leadscore rebuild`): nothing is produced, no output is encoded, and each
+   * commit keeps the outbox it found (what a scorer committed and has not produced yet).
+   */
+  readonly silent?: boolean;
 }
 
 export interface UpdateOptions {
@@ -206,6 +211,7 @@ export class ContactUpdater {
     options: UpdateOptions,
     committed: ScoreChange[],
   ): Promise<Set<string>> {
+    const silent = this.deps.silent === true;
     const commits: StateCommit[] = [];
     const roundChanges = new Map<string, readonly ScoreChange[]>();
     const roundMerges = new Map<string, readonly MergedContact[]>();
@@ -214,9 +220,9 @@ export class ContactUpdater {
     for (const contactId of pending) {
       const current = stored.get(contactId)!;
       // Outputs a crashed writer committed but maybe never produced: produce them now.
-      const stillOwed = decodeOutbox(current.outbox);
+      const stillOwed = silent ? [] : decodeOutbox(current.outbox);
       for (const o of stillOwed) addOutput(outputs, o.topic, o.message);
-      if (current.outbox !== '') produced.set(contactId, current.outbox);
+      if (current.outbox !== '' && !silent) produced.set(contactId, current.outbox);
       if (current.sealed) {
         options.onSealed?.(contactId);
         continue;
@@ -224,11 +230,11 @@ export class ContactUpdater {
       const change = compute(contactId, current, grid);
       if (change.state === null) continue;
       const state = withGridGeneration(change.state, generation);
-      const owed = await this.owedOutputs(change.changes, change.merged ?? [], now);
+      const owed = silent ? [] : await this.owedOutputs(change.changes, change.merged ?? [], now);
       if (change.merged) roundMerges.set(contactId, change.merged);
       // The commit replaces the outbox, so the new one keeps what is still owed: if this round
       // dies or its produce fails after the commit, those outputs must not be lost with it.
-      const outbox = encodeOutbox([...stillOwed, ...owed]);
+      const outbox = silent ? current.outbox : encodeOutbox([...stillOwed, ...owed]);
       const expiry = nextExpiryAt(grid, state, now);
       const { owedDueBy, keepIndexedExpiry = false } = options;
       const encoded = encodeState(state);
@@ -243,7 +249,7 @@ export class ContactUpdater {
       committedStates.set(contactId, { raw: encoded, state, outbox });
       roundChanges.set(contactId, change.changes);
       for (const o of owed) addOutput(outputs, o.topic, o.message);
-      if (outbox !== '') produced.set(contactId, outbox);
+      if (outbox !== '' && !silent) produced.set(contactId, outbox);
     }
     const conflicts = await this.commit(commits, committedStates);
     if (conflicts.size > 0) {
@@ -257,7 +263,7 @@ export class ContactUpdater {
       }
     }
     this.deps.crashPoint?.('after-state-commit');
-    await this.produce(outputs, pending);
+    if (!silent) await this.produce(outputs, pending);
     this.deps.crashPoint?.('after-produce');
     await this.outboxesProduced(produced);
     for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);

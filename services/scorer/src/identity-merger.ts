@@ -17,6 +17,8 @@ export interface IdentityMergerDeps {
   /** Takes merged-away contacts off the sweep indexes (ContactStateStore.dropFromIndexes). */
   readonly unindex?: (contactIds: readonly string[]) => Promise<void>;
   readonly crashPoint?: CrashPoint | undefined;
+  /** `leadscore rebuild`: nothing produced, so a member's outbox is left for a scorer to produce. */
+  readonly silent?: boolean | undefined;
 }
 
 /** A root that was itself merged away while a step worked on it is re-resolved at most this often. */
@@ -102,7 +104,7 @@ export class IdentityMerger {
       // every pending id is in the root's state now (absorbed here or before)
       const ids = pending.map((member) => member.id);
       await identity.settle(current, ids);
-      await store.clearOutboxes(outboxes);
+      if (!this.deps.silent) await store.clearOutboxes(outboxes);
       await unindex?.(ids);
       return all;
     }

@@ -3,6 +3,7 @@ export { ScorerService, type ScorerServiceOptions } from './scorer-service.js';
 export { BatchScorer, applyEvents, applyInputs, type DeadLetterFactory, type MessageDecoder } from './batch-scorer.js';
 export { inputSource, type PositionedEvent } from './input-positions.js';
 export { ContactStateStore } from './contact-state-store.js';
+export { RedisIdentityStore, type IdentityStore } from './identity-store.js';
 export { ContactUpdater, type ContactStore, type ScoreOutputEncoder, type UpdaterMetrics } from './contact-updater.js';
 export { ReevaluationSweeper } from './reevaluation-sweeper.js';
 export { EventDecoder, type DeadLetterReason } from './event-decoder.js';

@@ -11,7 +11,15 @@ import {
 } from '@leadscore/service-kit';
 import { toInputMessage, topicNames, type AvroCodec, type ScoreChangedValue, type TopicNames } from '@leadscore/contracts';
 import { nextExpiryAt, encodeState, type CompiledGrid } from '@leadscore/engine';
-import { ContactStateStore, EventDecoder, applyInputs, inputSource, type PositionedEvent } from '@leadscore/scorer';
+import {
+  BatchScorer,
+  ContactStateStore,
+  EventDecoder,
+  RedisIdentityStore,
+  ScoreOutputWriter,
+  ScorerMetrics,
+  type InputMessage,
+} from '@leadscore/scorer';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { connectStream, readStreamEndpoints } from '../stream-env.js';
@@ -55,59 +63,60 @@ function writeConflict(conflicts: ReadonlySet<string>): CliError {
 }
 
 /**
- * Applies one chunk of input messages to the states under the new prefix, exactly as the scorer
- * does (the scorer's decoder, `applyInputs` and `ContactStateStore`), except that nothing is
- * emitted: outboxes stay empty, so a rebuild never re-announces a score change or a crossing.
- * The states record the offsets applied, as the scorer's do: scorers restarted on the rebuilt
- * prefix skip what the rebuild already applied, exactly.
+ * Applies input messages to the states under the new prefix through the scorer's own chunk
+ * scorer (`BatchScorer`: its decoder, `applyInputs`, the identity merge and `ContactStateStore`),
+ * silent: nothing is produced and outboxes are left as they are, so a rebuild never re-announces
+ * a score change or a crossing. The states record the offsets applied, as the scorer's do:
+ * scorers restarted on the rebuilt prefix skip what the rebuild already applied, exactly.
+ * Messages the scorer would dead-letter are counted by reason instead.
  */
-async function applyChunk(
-  grid: CompiledGrid,
-  topics: TopicNames,
-  decoder: EventDecoder,
-  store: ContactStateStore,
-  messages: readonly ReadMessage[],
-  now: number,
-  counts: RebuildCounts,
-): Promise<void> {
-  const eventsByContact = new Map<string, PositionedEvent[]>();
-  for (const read of messages) {
-    counts.messages += 1;
-    const input = toInputMessage(read.topic, read.partition, read.message);
-    const decoded = await decoder.decode(input, now);
-    if (!decoded.ok) {
-      counts.skipped.set(decoded.reason, (counts.skipped.get(decoded.reason) ?? 0) + 1);
-      continue;
-    }
-    const positioned = { event: decoded.event, source: inputSource(topics, input), offset: Number(input.offset) };
-    const list = eventsByContact.get(decoded.event.contactId);
-    if (list) list.push(positioned);
-    else eventsByContact.set(decoded.event.contactId, [positioned]);
-  }
-  const contactIds = [...eventsByContact.keys()];
-  const stored = await store.read(contactIds);
-  const commits = [];
-  const duplicates = new Map<string, number>();
-  for (const contactId of contactIds) {
-    const current = stored.get(contactId)!;
-    const applied = applyInputs(grid, current, eventsByContact.get(contactId)!, now);
-    duplicates.set(contactId, applied.duplicates);
-    if (applied.state === null) continue;
-    commits.push({
-      contactId,
-      expected: current.raw,
-      encoded: encodeState(applied.state),
-      // a commit replaces the outbox: keep what a scorer committed and has not produced yet
-      outbox: current.outbox,
-      nextExpiryAt: nextExpiryAt(grid, applied.state, now),
+class RebuildApplier {
+  private readonly scorer: BatchScorer;
+
+  constructor(
+    grid: CompiledGrid,
+    topics: TopicNames,
+    decoder: EventDecoder,
+    codec: AvroCodec,
+    redis: RedisClient,
+    keyPrefix: string,
+    private readonly store: ContactStateStore,
+    private readonly counts: RebuildCounts,
+    now: number,
+  ) {
+    const recordingDecoder = {
+      decode: async (message: InputMessage, at: number) => {
+        const decoded = await decoder.decode(message, at);
+        if (decoded.ok) counts.contacts.add(decoded.event.contactId);
+        return decoded;
+      },
+    };
+    this.scorer = new BatchScorer({
+      grid,
+      topics,
+      store,
+      silent: true,
+      producer: { send: () => Promise.resolve() }, // silent: never called
+      scoreWriter: new ScoreOutputWriter(codec),
+      metrics: new ScorerMetrics(),
+      now: () => now,
+      decoder: recordingDecoder,
+      deadLetters: {
+        build: (_source, reason) => {
+          counts.skipped.set(reason, (counts.skipped.get(reason) ?? 0) + 1);
+          return Promise.resolve({ key: null, value: Buffer.alloc(0) });
+        },
+      },
+      identity: new RedisIdentityStore(redis, keyPrefix),
+      unindex: (contactIds) => store.dropFromIndexes(contactIds),
     });
   }
-  const conflicts = await store.commit(commits);
-  if (conflicts.size > 0) throw writeConflict(conflicts);
-  for (const contactId of contactIds) {
-    counts.applied += eventsByContact.get(contactId)!.length - duplicates.get(contactId)!;
-    counts.duplicates += duplicates.get(contactId)!;
-    counts.contacts.add(contactId);
+
+  async apply(messages: readonly ReadMessage[]): Promise<void> {
+    this.counts.messages += messages.length;
+    const result = await this.scorer.score(messages.map((read) => toInputMessage(read.topic, read.partition, read.message)));
+    this.counts.applied += result.scored - result.duplicates;
+    this.counts.duplicates += result.duplicates;
   }
 }
 
@@ -219,6 +228,7 @@ export async function rebuild(
       contacts: new Set(),
       sequencesRaised: 0,
     };
+    const applier = new RebuildApplier(grid, topics, decoder, codec, redis, options.keyPrefix, store, counts, now);
     const started = Date.now();
     let lastReport = started;
 
@@ -227,8 +237,7 @@ export async function rebuild(
       [topics.behaviouralEvents, topics.contactUpdates],
       'leadscore-cli-rebuild',
       async (batch) => {
-        for (let i = 0; i < batch.length; i += CHUNK)
-          await applyChunk(grid, topics, decoder, store, batch.slice(i, i + CHUNK), now, counts);
+        for (let i = 0; i < batch.length; i += CHUNK) await applier.apply(batch.slice(i, i + CHUNK));
         if (Date.now() - lastReport > 5000) {
           lastReport = Date.now();
           io.err(`… ${counts.messages} messages, ${counts.contacts.size} contacts`);
