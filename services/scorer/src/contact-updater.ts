@@ -20,6 +20,11 @@ export interface ContactChange {
   readonly changes: readonly ScoreChange[];
   /** Contacts this change absorbed (merged away into it): each owes a contact-merged output. */
   readonly merged?: readonly MergedContact[];
+  /**
+   * Outputs other contacts committed and may not have produced (the outboxes of the contacts
+   * absorbed): owed with this commit, before its own, so they can never come out after them.
+   */
+  readonly carried?: readonly OwedOutput[];
 }
 
 /** A contact merged away, as the contact-merged output tells it. */
@@ -230,7 +235,7 @@ export class ContactUpdater {
       const change = compute(contactId, current, grid);
       if (change.state === null) continue;
       const state = withGridGeneration(change.state, generation);
-      const owed = silent ? [] : await this.owedOutputs(change.changes, change.merged ?? [], now);
+      const owed = silent ? [] : [...(change.carried ?? []), ...(await this.owedOutputs(change.changes, change.merged ?? [], now))];
       if (change.merged) roundMerges.set(contactId, change.merged);
       // The commit replaces the outbox, so the new one keeps what is still owed: if this round
       // dies or its produce fails after the commit, those outputs must not be lost with it.

@@ -4,8 +4,7 @@ import type { ContactStore, ContactUpdater } from './contact-updater.js';
 import type { IdentityStore } from './identity-store.js';
 import { applyInputs } from './apply-inputs.js';
 import { absorbMembers, asMemberInput } from './member-positions.js';
-import { decodeOutbox } from './outbox-codec.js';
-import { addOutput, type OutputBatch } from './output-batch.js';
+import { decodeOutbox, type OwedOutput } from './outbox-codec.js';
 import type { PositionedEvent } from './input-positions.js';
 import { ScorerError } from './scorer-error.js';
 import type { CrashPoint } from './crash-points.js';
@@ -64,30 +63,32 @@ export class IdentityMerger {
     for (let hop = 0; hop < MAX_ROOT_HOPS; hop += 1) {
       const pending = await identity.pending(current);
       if (pending.length === 0) return all;
-      const seals = await Promise.all(pending.map((member) => identity.seal(member.id)));
+      const seals = await identity.seal(pending.map((member) => member.id));
       this.deps.crashPoint?.('after-seal');
       const snapshots = new Map<string, ContactState>();
-      const owed: OutputBatch = new Map();
+      const owedBy = new Map<string, OwedOutput[]>();
       const outboxes = new Map<string, string>();
       pending.forEach(({ id }, i) => {
         const { snapshot, outbox } = seals[i]!;
         snapshots.set(id, snapshot);
-        // what the member committed but maybe never produced: produced with this round (same ids)
-        for (const o of decodeOutbox(outbox)) addOutput(owed, o.topic, o.message);
+        // what the member committed but maybe never produced: owed by the root's commit that
+        // absorbs it, before the member's drop to 0 (same ids)
+        owedBy.set(id, decodeOutbox(outbox));
         if (outbox !== '') outboxes.set(id, outbox);
       });
       let rootSealed = false;
       const changes = await updater.update(
         [current],
         now,
-        owed,
+        new Map(),
         (rootId, stored, grid: CompiledGrid) => {
           rootSealed = false;
           const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, now);
           const merged = pending
             .filter((member) => absorbed.absorbed.includes(member.id))
             .map((member) => ({ contactId: member.id, mergedInto: rootId, mergeEventId: member.cause, occurredAt: member.at }));
-          return { state: absorbed.state, changes: absorbed.changes, merged };
+          const carried = absorbed.absorbed.flatMap((id) => owedBy.get(id) ?? []);
+          return { state: absorbed.state, changes: absorbed.changes, merged, carried };
         },
         {
           onSealed: () => {

@@ -40,8 +40,8 @@ export interface IdentityStore {
   rootOf(contactId: string): Promise<string>;
   /** The members pending at a root: merged into its tree, their last states not yet absorbed. */
   pending(root: string): Promise<PendingMember[]>;
-  /** Seals a contact (idempotent) and returns its last state and outbox. */
-  seal(contactId: string): Promise<Seal>;
+  /** Seals contacts (idempotent), all in one round trip, and returns their last states and outboxes. */
+  seal(contactIds: readonly string[]): Promise<Seal[]>;
   /** Takes absorbed ids off the root's pending list. */
   settle(root: string, absorbed: readonly string[]): Promise<void>;
 }
@@ -91,12 +91,15 @@ export class RedisIdentityStore implements IdentityStore {
     }));
   }
 
-  async seal(contactId: string): Promise<Seal> {
-    const [sealed, outbox] = await guarded('seal', () =>
-      this.sealContact([this.keys.contactState(contactId), this.keys.outbox(contactId)]),
+  async seal(contactIds: readonly string[]): Promise<Seal[]> {
+    // issued in one tick: with auto-pipelining, one round trip per Redis node
+    const replies = await guarded('seal', () =>
+      Promise.all(contactIds.map((id) => this.sealContact([this.keys.contactState(id), this.keys.outbox(id)]))),
     );
-    const snapshot = sealedSnapshot(sealed);
-    return { snapshot: snapshot === '' ? emptyState() : decodeState(snapshot), outbox };
+    return replies.map(([sealed, outbox]) => {
+      const snapshot = sealedSnapshot(sealed);
+      return { snapshot: snapshot === '' ? emptyState() : decodeState(snapshot), outbox };
+    });
   }
 
   async settle(root: string, absorbed: readonly string[]): Promise<void> {

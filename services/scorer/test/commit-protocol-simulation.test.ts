@@ -8,11 +8,11 @@ const firstSeed = only ? Number(only) : Number(process.env['SIM_FIRST_SEED'] ?? 
 
 describe('commit protocol, deterministic simulation', () => {
   it(
-    `${runs} seeded schedules of two scorers with rebalances, zombies and crashes end as replay says`,
+    `${runs} seeded schedules of two scorers with rebalances, zombies, crashes and identity merges end as replay says`,
     { timeout: 120_000 },
     async () => {
       const failed: RunReport[] = [];
-      const totals = { crashes: {} as Record<string, number>, kills: 0, rebalances: 0, zombieChunks: 0 };
+      const totals = { crashes: {} as Record<string, number>, kills: 0, rebalances: 0, zombieChunks: 0, merges: 0 };
       for (let seed = firstSeed; seed < firstSeed + runs; seed += 1) {
         const report = await simulateRun(seed);
         if (report.violations.length > 0) failed.push(report);
@@ -20,6 +20,7 @@ describe('commit protocol, deterministic simulation', () => {
         totals.kills += report.stats.kills;
         totals.rebalances += report.stats.rebalances;
         totals.zombieChunks += report.stats.zombieChunks;
+        totals.merges += report.stats.merges;
       }
       const summary = failed
         .slice(0, 5)
@@ -34,6 +35,9 @@ describe('commit protocol, deterministic simulation', () => {
       for (const point of ['after-state-commit', 'after-produce', 'before-offset-resolve']) {
         expect(totals.crashes[point], point).toBeGreaterThan(runs / 20);
       }
+      // merges, and crashes inside them (after the link, after the seals)
+      expect(totals.merges).toBeGreaterThan(runs / 2);
+      for (const point of ['after-identity-link', 'after-seal']) expect(totals.crashes[point], point).toBeGreaterThan(runs / 100);
       expect(totals.kills).toBeGreaterThan(runs / 20);
       expect(totals.rebalances).toBeGreaterThan(runs);
       expect(totals.zombieChunks).toBeGreaterThan(runs / 20);

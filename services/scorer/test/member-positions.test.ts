@@ -65,7 +65,11 @@ describe('absorbMembers', () => {
     );
     expect(result.absorbed).toEqual(['b']);
     expect([...absorbedMarkers(result.state!)].sort()).toEqual([memberKey('a'), memberKey('b')].sort());
-    const direct = stateOf('c', [event('e1', 'c', 'email_opened'), event('p1', 'c'), event('p2', 'c', 'page_viewed', '/solutions')], 'x');
+    const direct = stateOf(
+      'c',
+      [event('e1', 'c', 'email_opened'), event('p1', 'c'), event('p2', 'c', 'page_viewed', '/solutions')],
+      'x',
+    );
     expect(scoreAt(TEST_GRID, result.state!, NOW).score).toBe(scoreAt(TEST_GRID, direct, NOW).score);
   });
 
@@ -73,7 +77,9 @@ describe('absorbMembers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.boolean(), (before, after, redeliver) => {
         // the member's events on partition 1: `before` applied by itself, then sealed, `after` applied by the root
-        const all = Array.from({ length: before + after }, (_, i) => event(`m${i}`, 'anon', i % 2 ? 'email_opened' : 'page_viewed'));
+        const all = Array.from({ length: before + after }, (_, i) =>
+          event(`m${i}`, 'anon', i % 2 ? 'email_opened' : 'page_viewed'),
+        );
         const own = stateOf('anon', all.slice(0, before), 'b1');
         const inputs: PositionedEvent[] = all.slice(before).map((e, i) => ({ event: e, source: 'b1', offset: before + i }));
         const root = stateOf('c', [event('c1', 'c', 'demo_requested')], 'b2');
@@ -87,12 +93,12 @@ describe('absorbMembers', () => {
         const absorbed = absorbMembers(TEST_GRID, 'c', afterRedirect, pending('anon'), new Map([['anon', own]]), NOW).state!;
         // a redelivery of the whole partition's events, after the absorb, applies nothing again
         const redelivered = redeliver
-          ? applyInputs(
+          ? (applyInputs(
               TEST_GRID,
               { raw: 'x', outbox: '', state: absorbed },
               all.map((e, i) => asMemberInput('c', 'anon', { event: e, source: 'b1', offset: i })),
               NOW,
-            ).state ?? absorbed
+            ).state ?? absorbed)
           : absorbed;
         const direct = stateOf('c', [event('c1', 'c', 'demo_requested'), ...all.map((e) => ({ ...e, contactId: 'c' }))], 'x');
         expect(scoreAt(TEST_GRID, redelivered, NOW).score).toBe(scoreAt(TEST_GRID, direct, NOW).score);

@@ -1,4 +1,5 @@
 import { decodeState, emptyState } from '@leadscore/engine';
+import { isSealedState } from '@leadscore/redis-layout';
 import type { StateCommit, StoredState } from '../../src/contact-state-store.js';
 import type { ContactStore } from '../../src/contact-updater.js';
 
@@ -26,7 +27,9 @@ export class InMemoryContactStore implements ContactStore {
     const out = new Map<string, StoredState>();
     for (const id of contactIds) {
       const raw = this.states.get(id) ?? '';
-      out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox: this.outboxes.get(id) ?? '' });
+      const outbox = this.outboxes.get(id) ?? '';
+      if (isSealedState(raw)) out.set(id, { raw, state: emptyState(), outbox, sealed: true });
+      else out.set(id, { raw, state: raw === '' ? emptyState() : decodeState(raw), outbox });
     }
     return out;
   }

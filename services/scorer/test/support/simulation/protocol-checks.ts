@@ -1,8 +1,17 @@
-import { applyEvent, decodeState, emptyState, parseEvent, replayEvents, type ContactState } from '@leadscore/engine';
+import {
+  applyEvent,
+  decodeState,
+  emptyState,
+  parseEvent,
+  replayEvents,
+  type CompiledGrid,
+  type ContactState,
+} from '@leadscore/engine';
+import { isSealedState } from '@leadscore/redis-layout';
 import { decodeOutbox } from '../../../src/outbox-codec.js';
 import { decodeOutput, type EncodedScoreChange } from '../json-output-encoder.js';
 import type { SentOutput } from '../recording-producer.js';
-import { NOW, TEST_GRID, TOPICS } from '../test-grid.js';
+import { NOW, TOPICS } from '../test-grid.js';
 import type { EventLog } from './event-log.js';
 
 /** What a run left: the stored states and outboxes, every outbox committed, everything produced, in order. */
@@ -11,19 +20,23 @@ export interface RunOutcome {
   readonly outboxes: ReadonlyMap<string, string>;
   readonly committedOutboxes: readonly string[];
   readonly sent: readonly SentOutput[];
+  /** The root each contact id resolves to in the identity forest at the end. */
+  readonly rootOf: (contactId: string) => string;
+  /** Roots with members still pending (not absorbed) at the end. */
+  readonly pendingLeft: number;
 }
 
 type OutputIds = { readonly scoreChanges: Set<string>; readonly crossings: Set<string> };
 
 /** The outputs the engine emits for the log, applying each contact's events once, in log order. */
-function replayedOutputIds(log: EventLog): OutputIds {
+function replayedOutputIds(log: EventLog, grid: CompiledGrid): OutputIds {
   const states = new Map<string, ContactState>();
   const ids: OutputIds = { scoreChanges: new Set(), crossings: new Set() };
   for (const line of log.lines) {
     const parsed = parseEvent(JSON.parse(line), NOW);
     if (!parsed.ok) continue;
     const { event } = parsed;
-    const evaluation = applyEvent(TEST_GRID, states.get(event.contactId) ?? emptyState(), event, NOW);
+    const evaluation = applyEvent(grid, states.get(event.contactId) ?? emptyState(), event, NOW);
     states.set(event.contactId, evaluation.state);
     if (!evaluation.output) continue;
     ids.scoreChanges.add(evaluation.output.id);
@@ -56,14 +69,23 @@ function compareIds(kind: string, expected: ReadonlySet<string>, sent: ReadonlyS
  * changes have increasing sequences; every invalid event was dead-lettered and no valid one; no
  * outbox is left owed. Returns the violations (none: the run was exact).
  */
-export async function protocolViolations(log: EventLog, outcome: RunOutcome): Promise<string[]> {
+export async function protocolViolations(log: EventLog, grid: CompiledGrid, outcome: RunOutcome): Promise<string[]> {
   const violations: string[] = [];
-  const replay = await replayEvents(TEST_GRID, log.lines, NOW);
+  const replay = await replayEvents(grid, log.lines, NOW);
   for (const contact of replay.contacts) {
     const raw = outcome.states.get(contact.contactId);
-    const score = raw === undefined ? 0 : decodeState(raw).score;
+    const root = outcome.rootOf(contact.contactId);
+    const mergedInto = root === contact.contactId ? undefined : root;
+    if (mergedInto !== contact.mergedInto) {
+      violations.push(`${contact.contactId}: merged into ${mergedInto ?? 'nothing'}, replay ${contact.mergedInto ?? 'nothing'}`);
+    }
+    const sealed = raw !== undefined && isSealedState(raw);
+    if (sealed !== (contact.mergedInto !== undefined))
+      violations.push(`${contact.contactId}: sealed ${sealed}, replay disagrees`);
+    const score = raw === undefined || sealed ? 0 : decodeState(raw).score;
     if (score !== contact.score) violations.push(`${contact.contactId}: score ${score}, replay ${contact.score}`);
   }
+  if (outcome.pendingLeft > 0) violations.push(`${outcome.pendingLeft} root(s) left with members not absorbed`);
 
   const byId = new Map<string, string>();
   const lastSequence = new Map<string, number>();
@@ -93,7 +115,7 @@ export async function protocolViolations(log: EventLog, outcome: RunOutcome): Pr
   compareIds('committed score change', committed.scoreChanges, sent.scoreChanges, violations);
   compareIds('committed threshold crossing', committed.crossings, sent.crossings, violations);
   if (log.ordered) {
-    const replayed = replayedOutputIds(log);
+    const replayed = replayedOutputIds(log, grid);
     compareIds('replayed score change', replayed.scoreChanges, sent.scoreChanges, violations);
     compareIds('replayed threshold crossing', replayed.crossings, sent.crossings, violations);
   }

@@ -1,5 +1,7 @@
 import { ScorerMetrics } from '../../../src/metrics.js';
 import { InMemoryContactStore } from '../in-memory-contact-store.js';
+import { InMemoryIdentityStore } from '../in-memory-identity-store.js';
+import { TEST_GRID, WIDE_RING_TEST_GRID } from '../test-grid.js';
 import { RecordingProducer } from '../recording-producer.js';
 import { DeterministicScheduler } from './deterministic-scheduler.js';
 import { eventLog } from './event-log.js';
@@ -43,11 +45,14 @@ export async function simulateRun(seed: number): Promise<RunReport> {
   const log = eventLog(random, PARTITIONS);
   const streams = log.streams.length;
   const scheduler = new DeterministicScheduler(random);
+  const store = new InMemoryContactStore();
   const world: SimulatedWorld = {
     random,
+    grid: log.merges > 0 ? WIDE_RING_TEST_GRID : TEST_GRID,
     scheduler,
     group: new SimulatedConsumerGroup(streams),
-    store: new InMemoryContactStore(),
+    store,
+    identity: new InMemoryIdentityStore(store),
     producer: new RecordingProducer(),
     metrics,
     streams: log.streams,
@@ -55,7 +60,7 @@ export async function simulateRun(seed: number): Promise<RunReport> {
     maxBatch: random.int(1, 6),
     faultRate: random.pick([0.02, 0.05, 0.1]),
     finished: false,
-    stats: { crashes: {}, kills: 0, rebalances: 0, zombieChunks: 0 },
+    stats: { crashes: {}, kills: 0, rebalances: 0, zombieChunks: 0, merges: log.merges },
   };
   const failures: string[] = [];
   const instances = new Map<string, SimulatedScorer>();
@@ -106,12 +111,20 @@ export async function simulateRun(seed: number): Promise<RunReport> {
 
   const violations = [
     ...failures,
-    ...(await protocolViolations(log, {
+    ...(await protocolViolations(log, world.grid, {
       states: world.store.states,
       outboxes: world.store.outboxes,
       committedOutboxes: world.store.committedOutboxes,
       sent: world.producer.sent,
+      rootOf: (id) => (world.identity.parents.has(id) ? rootIn(world.identity.parents, id) : id),
+      pendingLeft: world.identity.pendingAt.size,
     })),
   ];
   return { seed, violations, stats: world.stats };
+}
+
+function rootIn(parents: ReadonlyMap<string, string>, contactId: string): string {
+  let id = contactId;
+  for (let parent = parents.get(id); parent !== undefined; parent = parents.get(id)) id = parent;
+  return id;
 }

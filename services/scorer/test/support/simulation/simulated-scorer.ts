@@ -10,10 +10,13 @@ import { OwnedStates } from '../../../src/owned-states.js';
 import { ScorerError } from '../../../src/scorer-error.js';
 import { SimulatedCrash } from '../crash-injection.js';
 import type { InMemoryContactStore } from '../in-memory-contact-store.js';
+import type { InMemoryIdentityStore } from '../in-memory-identity-store.js';
+import type { IdentityStore } from '../../../src/identity-store.js';
 import { JsonEventDecoder, PlainDeadLetterBuilder } from '../json-event-decoder.js';
 import { JsonOutputEncoder } from '../json-output-encoder.js';
 import type { RecordingProducer } from '../recording-producer.js';
-import { NOW, TEST_GRID, TOPICS } from '../test-grid.js';
+import { NOW, TOPICS } from '../test-grid.js';
+import type { CompiledGrid } from '@leadscore/engine';
 import { ProcessKilled, type DeterministicScheduler, type SimProcess } from './deterministic-scheduler.js';
 import type { InputStream } from './event-log.js';
 import type { ScheduleRandom } from './schedule-random.js';
@@ -23,8 +26,11 @@ import { RebalanceInProgress, type PartitionClaim, type SimulatedConsumerGroup }
 export interface SimulatedWorld {
   readonly random: ScheduleRandom;
   readonly scheduler: DeterministicScheduler;
+  /** The grid the scorers and the replay check use. */
+  readonly grid: CompiledGrid;
   readonly group: SimulatedConsumerGroup;
   readonly store: InMemoryContactStore;
+  readonly identity: InMemoryIdentityStore;
   readonly producer: RecordingProducer;
   readonly metrics: ScorerMetrics;
   /** The input, one stream per topic-partition (indexed as the group's partitions). */
@@ -46,6 +52,8 @@ export interface SimulationStats {
   rebalances: number;
   /** Chunks an instance finished after its partition was handed to another (a zombie's writes). */
   zombieChunks: number;
+  /** `contact_merged` events in the log. */
+  readonly merges: number;
 }
 
 /**
@@ -63,7 +71,7 @@ export class SimulatedScorer implements SimProcess {
     private readonly world: SimulatedWorld,
   ) {
     this.scorer = new BatchScorer({
-      grid: TEST_GRID,
+      grid: world.grid,
       topics: TOPICS,
       decoder: new JsonEventDecoder(),
       deadLetters: new PlainDeadLetterBuilder(),
@@ -75,6 +83,11 @@ export class SimulatedScorer implements SimProcess {
       crashPoint: (point) => this.maybeCrash(point),
       // this life's memory of what it committed: lost with the process, as in production
       owned: new OwnedStates(world.random.pick([0, 1, 2, 64])),
+      identity: this.gatedIdentity(world.identity),
+      unindex: (ids) =>
+        this.redis('unindex', async () => {
+          for (const id of ids) world.store.decayIndex.delete(id);
+        }),
     });
   }
 
@@ -189,6 +202,16 @@ export class SimulatedScorer implements SimProcess {
       read: (ids, clears) => this.redis('read', () => store.read(ids, clears)),
       commit: (commits, clears) => this.redis('commit', () => store.commit(commits, clears), true),
       clearOutboxes: (produced) => this.redis('clear-outbox', () => store.clearOutboxes(produced)),
+    };
+  }
+
+  private gatedIdentity(identity: InMemoryIdentityStore): IdentityStore {
+    return {
+      link: (merge) => this.redis('identity-link', () => identity.link(merge), true),
+      rootOf: (id) => this.redis('identity-root', () => identity.rootOf(id)),
+      pending: (root) => this.redis('identity-pending', () => identity.pending(root)),
+      seal: (id) => this.redis('seal', () => identity.seal(id), true),
+      settle: (root, ids) => this.redis('identity-settle', () => identity.settle(root, ids), true),
     };
   }
 
