@@ -12,12 +12,7 @@ import { leadEvent, NOW, TEST_GRID } from './test-grid.js';
 export async function identityStoreScenario(identity: IdentityStore, contacts: ContactStore): Promise<string[]> {
   const transcript: string[] = [];
   const state = encodeState(
-    applyEvents(
-      TEST_GRID,
-      { state: (await contacts.read(['x'])).get('x')!.state, raw: '', outbox: '' },
-      [leadEvent('p', 'a', 'page_viewed')],
-      NOW,
-    ).state!,
+    applyEvents(TEST_GRID, { state: emptyState(), raw: '', outbox: '' }, [leadEvent('p', 'a', 'page_viewed')], NOW).state!,
   );
   const pending = async (root: string) =>
     (await identity.pending(root)).map((m) => `${m.id}(${m.cause}@${m.at})`).join(',') || '-';
