@@ -16,6 +16,7 @@ const FILES: Record<TopicKind, string> = {
   accountUpdates: 'account-updated.avsc',
   accountScoreChanged: 'account-score-changed.avsc',
   accountThresholdCrossed: 'account-threshold-crossed.avsc',
+  accountMembers: 'account-member-change.avsc',
 };
 
 const cache = new Map<TopicKind, string>();

@@ -129,6 +129,17 @@ export interface AccountThresholdCrossedValue {
   evaluatedAt: number;
 }
 
+/** The account service's internal re-keyed member change (schemas/avro/account-member-change.avsc). */
+export interface AccountMemberChangeValue {
+  accountId: string;
+  contactId: string;
+  kind: 'SCORE' | 'JOIN' | 'LEAVE';
+  memberSequence: number;
+  score: number;
+  scoreChangeId: string | null;
+  eventId: string | null;
+}
+
 export type LifecycleStage = 'SUBSCRIBER' | 'LEAD' | 'MARKETING_QUALIFIED' | 'SALES_QUALIFIED' | 'OPPORTUNITY' | 'CUSTOMER';
 
 export interface LifecycleStageChangedValue {

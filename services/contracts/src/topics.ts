@@ -13,6 +13,7 @@ export const TOPIC_KINDS = [
   'accountUpdates',
   'accountScoreChanged',
   'accountThresholdCrossed',
+  'accountMembers',
 ] as const;
 
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -31,6 +32,8 @@ const SUFFIXES: Record<TopicKind, string> = {
   accountUpdates: 'account-updates',
   accountScoreChanged: 'account-score-changed',
   accountThresholdCrossed: 'account-threshold-crossed',
+  // Internal to the account service: member changes re-keyed from contactId to accountId.
+  accountMembers: 'account-members',
 };
 
 export const DEFAULT_TOPIC_PREFIX = 'leadscore';

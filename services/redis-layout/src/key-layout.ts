@@ -26,6 +26,17 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:{identity}:pending`          | hash       | scorer              | root → JSON members merged in, not absorbed yet |
  * | `<prefix>:{console}:grid`              | string     | console             | the grid the console last published (JSON)      |
  * | `<prefix>:{console}:audit`             | list       | console             | every publish (who, when, versions), newest first |
+ *
+ * Account keys (the account service, docs/accounts.md): a contact's membership record carries the
+ * contact's hash tag; an account's keys carry the hash tag `{a:<accountId>}`, one slot per account.
+ *
+ * | key                                       | type   | written by | what                                                   |
+ * | ----------------------------------------- | ------ | ---------- | ------------------------------------------------------ |
+ * | `<prefix>:member:{<contactId>}`           | string | accounts   | the contact's account, score and member sequence (JSON) |
+ * | `<prefix>:member-o:{<contactId>}`         | string | accounts   | member changes committed but maybe not produced yet     |
+ * | `<prefix>:account:{a:<accountId>}`        | string | accounts   | the account's header: scores, properties, recent ids    |
+ * | `<prefix>:account-members:{a:<accountId>}` | hash  | accounts   | contactId → `<member sequence>:<score>` (`-`: left)     |
+ * | `<prefix>:account-o:{a:<accountId>}`      | string | accounts   | account outputs committed but maybe not produced yet    |
  */
 export class KeyLayout {
   /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
@@ -109,6 +120,44 @@ export class KeyLayout {
   consoleAudit(): string {
     return `${this.prefix}:{console}:audit`;
   }
+
+  // ── Account keys (the account service) ─────────────────────────────────────────────────────
+
+  /** A contact's membership record (the members stage of the account service). */
+  memberRecord(contactId: string): string {
+    return this.ofContact('member', contactId);
+  }
+
+  /** The member changes a members-stage commit owes the account-members topic. */
+  memberOutbox(contactId: string): string {
+    return this.ofContact('member-o', contactId);
+  }
+
+  /** An account's header: everything but its members, bounded by the grid (the compare-and-set value). */
+  accountHeader(accountId: string): string {
+    return this.ofAccount('account', accountId);
+  }
+
+  /** An account's members, one field per contact: a change writes one field, whatever the account's size. */
+  accountMembers(accountId: string): string {
+    return this.ofAccount('account-members', accountId);
+  }
+
+  /** The account outputs a commit owes (account-score-changed, account-threshold-crossed). */
+  accountOutbox(accountId: string): string {
+    return this.ofAccount('account-o', accountId);
+  }
+
+  /** Every key of one account (all in the account's hash slot). */
+  accountKeys(accountId: string): string[] {
+    return [this.accountHeader(accountId), this.accountMembers(accountId), this.accountOutbox(accountId)];
+  }
+
+  private ofAccount(kind: string, accountId: string): string {
+    return `${this.prefix}:${kind}:{a:${accountId}}`;
+  }
+
+  // ── end of the account keys ────────────────────────────────────────────────────────────────
 
   /** Every key of one contact (all in the contact's hash slot). */
   contactKeys(contactId: string): string[] {

@@ -100,6 +100,13 @@ export const SETTLE_PENDING = RedisScript.fromFile<[pending: string], [root: str
   integerReply,
 );
 
+/** 1 committed, 0 the account header changed since it was read (see commit-account-3.lua). */
+export const COMMIT_ACCOUNT = RedisScript.fromFile<
+  [header: string, members: string, outbox: string],
+  [expected: string, header: string, outbox: string, ...memberFields: string[]],
+  number
+>('commitAccount', 'commit-account-3.lua', integerReply);
+
 /** Every script, for tests and tools that must see them all. */
 export const ALL_SCRIPTS = [
   COMMIT_STATE,
@@ -113,6 +120,7 @@ export const ALL_SCRIPTS = [
   LINK_IDENTITY,
   SEAL_CONTACT,
   SETTLE_PENDING,
+  COMMIT_ACCOUNT,
 ] as const;
 
 function linkReply(reply: unknown): [string, string, number] {

@@ -28,6 +28,8 @@ export interface ChunkedConsumerOptions {
    * once they would race on the same state. A scheduling choice: correctness must not depend on it.
    */
   readonly onePerPartitionNumber?: boolean;
+  /** The name its state has in /readyz (default `consumer`): one per group when a service runs several. */
+  readonly readinessKey?: string;
   /** Called each time the consumer joined its group (partitions may have moved), e.g. to drop per-partition caches. */
   readonly onGroupJoin?: () => void;
   /** Fault injection for tests: called between a chunk's handling and the resolve of its offset. */
@@ -67,20 +69,21 @@ export class ChunkedConsumer {
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: { retries: 10 },
     });
+    const key = options.readinessKey ?? 'consumer';
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
-    readiness.set('consumer', 'not in the consumer group yet');
+    readiness.set(key, 'not in the consumer group yet');
     this.consumer.on(GROUP_JOIN, () => {
-      readiness.set('consumer', null);
+      readiness.set(key, null);
       // partitions may have moved: report lag only for what this instance now fetches
       options.metrics?.consumerLag?.reset();
       options.onGroupJoin?.();
     });
-    this.consumer.on(REBALANCING, () => readiness.set('consumer', 'rebalancing'));
-    this.consumer.on(DISCONNECT, () => readiness.set('consumer', 'disconnected'));
-    this.consumer.on(STOP, () => readiness.set('consumer', 'stopped'));
+    this.consumer.on(REBALANCING, () => readiness.set(key, 'rebalancing'));
+    this.consumer.on(DISCONNECT, () => readiness.set(key, 'disconnected'));
+    this.consumer.on(STOP, () => readiness.set(key, 'stopped'));
     this.consumer.on(CRASH, (event) => {
       const { error, restart } = event.payload;
-      readiness.set('consumer', `crashed: ${error.message}`);
+      readiness.set(key, `crashed: ${error.message}`);
       if (restart) logger.warn(errorFields(error), 'consumer crashed; kafkajs restarts it');
       else options.onFatal(error);
     });

@@ -52,6 +52,11 @@ export interface HttpDoor {
 /** What is the service's own: everything else the runtime does. */
 export interface ServiceParts {
   readonly consumer?: ConsumerPart;
+  /**
+   * More consumer groups of the same service (the account service's two stages), started in
+   * order after `consumer`; give each its own `readinessKey`.
+   */
+  readonly consumers?: readonly ConsumerPart[];
   /** Listens once the consumer runs: a door answers only when what it needs is there. */
   readonly door?: { readonly app: HttpDoor; readonly port: number; readonly host: string };
   /** Runs last (after the consumer and the door), e.g. background timers. */
@@ -135,7 +140,9 @@ export class StreamRuntime<R extends RedisSettings | undefined, S extends Stream
     const redis = options.redis && (await this.connectRedis(options.redis));
     const stream = options.stream && (await this.connectStream(options.stream));
     const parts = await this.step('parts', async () => options.parts({ redis, stream } as RuntimeContext<R, S>));
-    if (parts.consumer) await this.startConsumer(parts.consumer, stream);
+    for (const consumer of [...(parts.consumer ? [parts.consumer] : []), ...(parts.consumers ?? [])]) {
+      await this.startConsumer(consumer, stream);
+    }
     if (parts.door) await this.listenDoor(parts.door);
     if (parts.stop) this.started.push({ what: 'own parts', stop: parts.stop });
     if (parts.start) await this.step('own start', async () => parts.start!());
