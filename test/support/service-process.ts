@@ -20,6 +20,7 @@ export const SERVICE_BINS = {
   lifecycle: fileURLToPath(new URL('../../services/lifecycle/bin/lifecycle.js', import.meta.url)),
   readApi: fileURLToPath(new URL('../../services/read-api/bin/read-api.js', import.meta.url)),
   console: fileURLToPath(new URL('../../services/console/bin/console.js', import.meta.url)),
+  accounts: fileURLToPath(new URL('../../services/accounts/bin/accounts.js', import.meta.url)),
 } as const;
 
 /** A service bin running as its own OS process on a free port (HTTP_PORT), as in production. */

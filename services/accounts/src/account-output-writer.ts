@@ -73,7 +73,11 @@ export class AccountOutputWriter {
       });
     }
     return {
-      changed: { key: change.accountId, value: await this.codec.encode('accountScoreChanged', value), headers: { 'x-id': change.id } },
+      changed: {
+        key: change.accountId,
+        value: await this.codec.encode('accountScoreChanged', value),
+        headers: { 'x-id': change.id },
+      },
       crossed,
     };
   }

@@ -45,16 +45,27 @@ export class AccountServiceStore {
   }
 
   readMembers(contactIds: readonly string[]): Promise<Map<string, StoredValue>> {
-    return this.readValues(contactIds, (id) => this.keys.memberRecord(id), (id) => this.keys.memberOutbox(id));
+    return this.readValues(
+      contactIds,
+      (id) => this.keys.memberRecord(id),
+      (id) => this.keys.memberOutbox(id),
+    );
   }
 
   readAccountHeaders(accountIds: readonly string[]): Promise<Map<string, StoredValue>> {
-    return this.readValues(accountIds, (id) => this.keys.accountHeader(id), (id) => this.keys.accountOutbox(id));
+    return this.readValues(
+      accountIds,
+      (id) => this.keys.accountHeader(id),
+      (id) => this.keys.accountOutbox(id),
+    );
   }
 
   /** Every member field of each account (O(members): only when an account is loaded). */
   async readAccountMembers(accountIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
-    const replies = await this.all('read-account-members', accountIds.map((id) => this.redis.hgetall(this.keys.accountMembers(id))));
+    const replies = await this.all(
+      'read-account-members',
+      accountIds.map((id) => this.redis.hgetall(this.keys.accountMembers(id))),
+    );
     return new Map(accountIds.map((id, i) => [id, (replies[i] ?? {}) as Record<string, string>]));
   }
 
@@ -62,7 +73,9 @@ export class AccountServiceStore {
   async commitMembers(commits: readonly ValueCommit[]): Promise<Set<string>> {
     const replies = await this.all(
       'commit-members',
-      commits.map((c) => this.commitState([this.keys.memberRecord(c.id), this.keys.memberOutbox(c.id)], c.expected, c.value, c.outbox)),
+      commits.map((c) =>
+        this.commitState([this.keys.memberRecord(c.id), this.keys.memberOutbox(c.id)], c.expected, c.value, c.outbox),
+      ),
     );
     return new Set(commits.filter((_, i) => replies[i] !== 1).map((c) => c.id));
   }
@@ -88,7 +101,10 @@ export class AccountServiceStore {
   async clearOutboxes(stage: 'members' | 'accounts', produced: ReadonlyMap<string, string>): Promise<void> {
     if (produced.size === 0) return;
     const key = stage === 'members' ? (id: string) => this.keys.memberOutbox(id) : (id: string) => this.keys.accountOutbox(id);
-    await this.all('clear-outbox', [...produced].map(([id, outbox]) => this.clearOutbox([key(id)], outbox)));
+    await this.all(
+      'clear-outbox',
+      [...produced].map(([id, outbox]) => this.clearOutbox([key(id)], outbox)),
+    );
   }
 
   private async readValues(

@@ -64,7 +64,10 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
     if (grid.accounts === null) {
-      throw new AccountsError(ErrorCode.GridInvalid, `the grid ${config.gridFile} has no accounts section: there is nothing to score`);
+      throw new AccountsError(
+        ErrorCode.GridInvalid,
+        `the grid ${config.gridFile} has no accounts section: there is nothing to score`,
+      );
     }
     this.accounts = grid.accounts;
     this.topics = topics;

@@ -106,7 +106,11 @@ export class MemberStage {
         value = await codec.decode<ScoreChangedValue>('scoreChanged', message.value ?? null);
       } catch (error) {
         if (!isDecodeFailure(error)) throw error;
-        addOutput(extra, topics.deadLetters, await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, now));
+        addOutput(
+          extra,
+          topics.deadLetters,
+          await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, now),
+        );
         metrics.deadLettered.inc({ stage: 'members' });
         return null;
       }

@@ -25,7 +25,12 @@ const G = grid();
 const NOW = Date.parse('2026-03-10T00:00:00Z');
 const fresh = (g: CompiledGrid = G): StoredAccount => decodeAccount('acme.com', g.accounts!, '', {});
 
-function member(contactId: string, memberSequence: number, kind: 'SCORE' | 'JOIN' | 'LEAVE', score = 0): AccountMemberChangeValue {
+function member(
+  contactId: string,
+  memberSequence: number,
+  kind: 'SCORE' | 'JOIN' | 'LEAVE',
+  score = 0,
+): AccountMemberChangeValue {
   return {
     accountId: 'acme.com',
     contactId,
@@ -107,9 +112,13 @@ describe('the accounts stage applies member changes by member sequence', () => {
       kind: fc.constantFrom<'SCORE' | 'JOIN' | 'LEAVE'>('SCORE', 'JOIN', 'LEAVE'),
       score: fc.integer({ min: -500, max: 3000 }),
     });
-    const histories = fc.dictionary(fc.constantFrom('ann', 'bob', 'cem', 'dan', 'eve'), fc.array(change, { minLength: 1, maxLength: 6 }), {
-      minKeys: 1,
-    });
+    const histories = fc.dictionary(
+      fc.constantFrom('ann', 'bob', 'cem', 'dan', 'eve'),
+      fc.array(change, { minLength: 1, maxLength: 6 }),
+      {
+        minKeys: 1,
+      },
+    );
     fc.assert(
       fc.property(histories, fc.array(fc.nat(), { maxLength: 40 }), fc.integer(), (byContact, repeats, seed) => {
         const messages = Object.entries(byContact).flatMap(([contactId, list]) =>

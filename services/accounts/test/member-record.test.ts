@@ -38,7 +38,15 @@ describe('the members stage record', () => {
     const { record, changes } = run([score(1, 500), key('u-1', 10, 'acme.com')]);
     expect(record).toMatchObject({ accountId: 'acme.com', score: 500, scoreSequence: 1, memberSequence: 1 });
     expect(changes).toEqual([
-      { accountId: 'acme.com', contactId: 'ann', kind: 'JOIN', memberSequence: 1, score: 500, scoreChangeId: null, eventId: 'u-1' },
+      {
+        accountId: 'acme.com',
+        contactId: 'ann',
+        kind: 'JOIN',
+        memberSequence: 1,
+        score: 500,
+        scoreChangeId: null,
+        eventId: 'u-1',
+      },
     ]);
   });
 
@@ -53,7 +61,13 @@ describe('the members stage record', () => {
 
   it('changes nothing for a redelivered or older score-changed, or a key value no later than the one held', () => {
     const { record } = run([key('u-2', 20, 'acme.com'), score(2, 1000)]);
-    for (const input of [score(2, 1000), score(1, 500), key('u-2', 20, 'globex.io'), key('u-1', 10, 'globex.io'), key('u-0', 20, 'x')]) {
+    for (const input of [
+      score(2, 1000),
+      score(1, 500),
+      key('u-2', 20, 'globex.io'),
+      key('u-1', 10, 'globex.io'),
+      key('u-0', 20, 'x'),
+    ]) {
       expect(applyMemberInput('ann', record, input)).toEqual({ record: null, changes: [] });
     }
     // same instant, larger eventId: newer (latest wins, ties to the larger eventId, as in replay)
@@ -61,7 +75,12 @@ describe('the members stage record', () => {
   });
 
   it('a move sends a LEAVE to the old account and a JOIN with the current score to the new one, with one member sequence', () => {
-    const { record, changes } = run([key('u-1', 10, 'acme.com'), score(1, 700), key('u-2', 20, 'globex.io'), key('u-3', 30, null)]);
+    const { record, changes } = run([
+      key('u-1', 10, 'acme.com'),
+      score(1, 700),
+      key('u-2', 20, 'globex.io'),
+      key('u-3', 30, null),
+    ]);
     expect(changes.map((c) => [c.accountId, c.kind, c.memberSequence, c.score])).toEqual([
       ['acme.com', 'JOIN', 1, 0],
       ['acme.com', 'SCORE', 2, 700],
