@@ -8,6 +8,7 @@ import {
   APPLY_CROSSING,
   CLAIM_DUE_CONTACTS,
   CLEAR_OUTBOX,
+  COMMIT_ACCOUNT,
   COMMIT_STATE,
   KeyLayout,
   loadScript,
@@ -28,6 +29,7 @@ describe('every Lua script through the loader, against the real Redis', () => {
     await Promise.all(
       [
         ...keys.contactKeys(contactId),
+        ...keys.accountKeys('acme.com'),
         keys.decayIndex(),
         keys.gridRecord(),
         keys.consoleGrid(),
@@ -128,6 +130,22 @@ describe('every Lua script through the loader, against the real Redis', () => {
     expect(await commitState(state, 'v1', 'v3', '')).toBe(0); // the owner's next compare-and-set fails
     expect(await loadScript(redis, SETTLE_PENDING)([keys.identityPending()], 'c-3', 'anon-1')).toBe(1);
     expect(await pendingAt('c-3')).toEqual([{ id: 'c-2', cause: 'm-2', at: '2000' }]);
+
+    // an account's header is compared and set with its changed member fields and its outbox
+    const commitAccount = loadScript(redis, COMMIT_ACCOUNT);
+    const account: [string, string, string] = [
+      keys.accountHeader('acme.com'),
+      keys.accountMembers('acme.com'),
+      keys.accountOutbox('acme.com'),
+    ];
+    expect(await commitAccount(account, '', 'h1', 'owed', 'ann', '1:500', 'bob', '1:200')).toBe(1);
+    expect(await commitAccount(account, 'h1', 'h2', '', 'ann', '2:-')).toBe(1);
+    expect(await commitAccount(account, 'h1', 'h3', 'x', 'bob', '9:9')).toBe(0); // the header moved on
+    expect(await redis.hgetall(keys.accountMembers('acme.com'))).toEqual({ ann: '2:-', bob: '1:200' });
+    expect([await redis.get(keys.accountHeader('acme.com')), await redis.exists(keys.accountOutbox('acme.com'))]).toEqual([
+      'h2',
+      0,
+    ]);
 
     // every script ran under its content-hashed name
     const defined = ALL_SCRIPTS.filter((script) => script.commandName in redis).map((script) => script.file);

@@ -33,6 +33,22 @@ describe('KeyLayout', () => {
     ]);
   });
 
+  it("keeps an account's keys in one hash slot of its own, and a contact's membership record in the contact's", () => {
+    for (const accountId of ['acme.com', 'c-42', 'with}brace', 'x'.repeat(128)]) {
+      expect(new Set(keys.accountKeys(accountId).map((key) => calculateSlot(key))).size, accountId).toBe(1);
+    }
+    expect(keys.accountKeys('acme.com')).toEqual([
+      'ls:account:{a:acme.com}',
+      'ls:account-members:{a:acme.com}',
+      'ls:account-o:{a:acme.com}',
+    ]);
+    expect([keys.memberRecord('c-1'), keys.memberOutbox('c-1')]).toEqual(['ls:member:{c-1}', 'ls:member-o:{c-1}']);
+    expect(calculateSlot(keys.memberRecord('c-1'))).toBe(calculateSlot(keys.contactState('c-1')));
+    // an account named like a contact shares none of its keys
+    const contact = new Set(keys.contactKeys('acme.com'));
+    expect(keys.accountKeys('acme.com').some((key) => contact.has(key))).toBe(false);
+  });
+
   it('gives each role its own key', () => {
     const all = [
       ...keys.contactKeys('c-1'),
