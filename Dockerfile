@@ -2,6 +2,7 @@
 #   docker build --build-arg SERVICE=scorer   -t leadscore-scorer .      # /metrics /healthz /readyz on 9464
 #   docker build --build-arg SERVICE=ingest   -t leadscore-ingest .      # HTTP door + ops endpoints on 8080
 #   docker build --build-arg SERVICE=lifecycle -t leadscore-lifecycle .  # ops endpoints on 9465
+#   docker build --build-arg SERVICE=accounts -t leadscore-accounts .    # the account service, ops endpoints on 9466
 #   docker build --build-arg SERVICE=read-api -t leadscore-read-api .    # HTTP API + ops endpoints on 8090
 #   docker build --build-arg SERVICE=console  -t leadscore-console .     # web console + ops endpoints on 8095
 #   docker build --build-arg SERVICE=cli      -t leadscore-cli .         # `leadscore` (dlq, rebuild) for one-off jobs:
@@ -41,9 +42,9 @@ RUN bin="services/${SERVICE}/bin/${SERVICE}.js"; \
     ln -s "/app/${bin}" /app/entrypoint.js \
  && mkdir -p /etc/leadscore
 USER node
-EXPOSE 8080 8090 8095 9464 9465
+EXPOSE 8080 8090 8095 9464 9465 9466
 # Liveness only (/healthz never depends on Kafka or Redis); readiness is the orchestrator's /readyz probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const d={scorer:9464,lifecycle:9465,ingest:8080,'read-api':8090,console:8095};const p=process.env.HTTP_PORT||d[process.env.LEADSCORE_SERVICE];if(!p)process.exit(0);fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const d={scorer:9464,lifecycle:9465,accounts:9466,ingest:8080,'read-api':8090,console:8095};const p=process.env.HTTP_PORT||d[process.env.LEADSCORE_SERVICE];if(!p)process.exit(0);fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # CMD, not ENTRYPOINT: a compose `command:` or a Kubernetes `command:` replaces it whole.
 CMD ["node", "/app/entrypoint.js"]
