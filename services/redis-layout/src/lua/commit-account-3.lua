@@ -24,8 +24,9 @@ local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
-if #ARGV > 3 then
-  redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+-- one HSET per field: unpack() of a long ARGV would overflow Lua's stack
+for i = 4, #ARGV - 1, 2 do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 if ARGV[3] == '' then
   redis.call('DEL', KEYS[3])

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { decodeOutbox, encodeOutbox, type OutputBatch } from '@leadscore/scorer';
+import { commitInRounds, type StoredValue, type ValueCommit } from '../src/index.js';
+
+/** An in-memory stand-in for the compare-and-set commit with an outbox (commit-state-2.lua, commit-account-3.lua). */
+class FakeStore {
+  readonly values = new Map<string, string>();
+  readonly outboxes = new Map<string, string>();
+  /** Called before each commit: lets a test play another writer getting there first. */
+  beforeCommit: () => void = () => undefined;
+
+  async read(ids: readonly string[]): Promise<Map<string, StoredValue>> {
+    return new Map(ids.map((id) => [id, { raw: this.values.get(id) ?? '', outbox: this.outboxes.get(id) ?? '' }]));
+  }
+
+  async commit(commits: readonly ValueCommit[]): Promise<Set<string>> {
+    this.beforeCommit();
+    const lost = new Set<string>();
+    for (const c of commits) {
+      if ((this.values.get(c.id) ?? '') !== c.expected) {
+        lost.add(c.id);
+        continue;
+      }
+      this.values.set(c.id, c.value);
+      if (c.outbox === '') this.outboxes.delete(c.id);
+      else this.outboxes.set(c.id, c.outbox);
+    }
+    return lost;
+  }
+
+  async clear(produced: ReadonlyMap<string, string>): Promise<void> {
+    for (const [id, outbox] of produced) if (this.outboxes.get(id) === outbox) this.outboxes.delete(id);
+  }
+}
+
+const owed = (topic: string, text: string) => ({ topic, message: { key: 'k', value: Buffer.from(text) } });
+const texts = (sent: OutputBatch[]) => sent.flatMap((b) => [...b.values()].flat().map((m) => m.value.toString()));
+
+function rounds(store: FakeStore, sent: OutputBatch[], compute: (id: string, stored: StoredValue) => string | null) {
+  return {
+    read: (ids: readonly string[]) => store.read(ids),
+    compute: async (id: string, stored: StoredValue) => {
+      const value = compute(id, stored);
+      return value === null ? null : { value, owed: [owed('out', `${id}=${value}`)] };
+    },
+    commit: (commits: readonly ValueCommit[]) => store.commit(commits),
+    clear: (produced: ReadonlyMap<string, string>) => store.clear(produced),
+    producer: {
+      send: async (batch: OutputBatch) => {
+        if (batch.size > 0) sent.push(new Map(batch));
+      },
+    },
+  };
+}
+
+describe('commitInRounds: compare-and-set with an outbox', () => {
+  it('commits, produces what the commits owe, and clears the outboxes once produced', async () => {
+    const store = new FakeStore();
+    const sent: OutputBatch[] = [];
+    await commitInRounds(
+      ['a', 'b'],
+      new Map(),
+      rounds(store, sent, (id) => `${id}1`),
+    );
+    expect(texts(sent)).toEqual(['a=a1', 'b=b1']);
+    expect([...store.values]).toEqual([
+      ['a', 'a1'],
+      ['b', 'b1'],
+    ]);
+    expect(store.outboxes.size).toBe(0);
+  });
+
+  it('produces first what a crashed writer left in an outbox, and keeps it owed in the new one until produced', async () => {
+    const store = new FakeStore();
+    store.values.set('a', 'a1');
+    store.outboxes.set('a', encodeOutbox([owed('out', 'a=a1')]));
+    const sent: OutputBatch[] = [];
+    let outboxAtCommit = '';
+    store.beforeCommit = () => undefined;
+    const options = rounds(store, sent, () => 'a2');
+    await commitInRounds(['a'], new Map(), {
+      ...options,
+      commit: async (commits) => {
+        outboxAtCommit = commits[0]!.outbox;
+        return store.commit(commits);
+      },
+    });
+    expect(decodeOutbox(outboxAtCommit).map((o) => o.message.value.toString())).toEqual(['a=a1', 'a=a2']);
+    expect(texts(sent)).toEqual(['a=a1', 'a=a2']);
+    expect(store.outboxes.size).toBe(0);
+  });
+
+  it('a lost compare-and-set recomputes from what the winner wrote; nothing the loser computed is produced', async () => {
+    const store = new FakeStore();
+    const sent: OutputBatch[] = [];
+    let raced = false;
+    store.beforeCommit = () => {
+      if (raced) return;
+      raced = true;
+      store.values.set('a', 'other'); // another instance got there first
+    };
+    const seen: string[] = [];
+    await commitInRounds(
+      ['a'],
+      new Map(),
+      rounds(store, sent, (_, stored) => {
+        seen.push(stored.raw);
+        return `${stored.raw}+1`;
+      }),
+    );
+    expect(seen).toEqual(['', 'other']);
+    expect(texts(sent)).toEqual(['a=other+1']);
+    expect(store.values.get('a')).toBe('other+1');
+  });
+
+  it('produces the extra outputs (dead letters) with the first round, even when nothing is committed', async () => {
+    const store = new FakeStore();
+    const sent: OutputBatch[] = [];
+    const extra: OutputBatch = new Map([['dlq', [{ key: null, value: Buffer.from('bad') }]]]);
+    await commitInRounds(
+      ['a'],
+      extra,
+      rounds(store, sent, () => null),
+    );
+    expect(texts(sent)).toEqual(['bad']);
+    expect(store.values.size).toBe(0);
+  });
+
+  it('gives up (retriable) when the values keep changing', async () => {
+    const store = new FakeStore();
+    let n = 0;
+    store.beforeCommit = () => store.values.set('a', `other-${(n += 1)}`);
+    await expect(
+      commitInRounds(
+        ['a'],
+        new Map(),
+        rounds(store, [], () => 'x'),
+      ),
+    ).rejects.toMatchObject({ code: 'STATE_CONFLICT' });
+  });
+});
