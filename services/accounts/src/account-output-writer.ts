@@ -6,7 +6,7 @@ import type {
   AvroCodec,
 } from '@leadscore/contracts';
 import type { AccountCause, AccountScoreChange } from '@leadscore/engine';
-import type { OutputMessage } from '@leadscore/scorer';
+import type { OutputMessage } from '@leadscore/service-kit';
 
 function causeValue(cause: AccountCause): AccountCauseValue {
   switch (cause.kind) {

@@ -9,7 +9,7 @@ import {
 } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import { parseAccountEvent, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
-import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer, type OwedOutput } from '@leadscore/scorer';
+import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer, type OwedOutput } from '@leadscore/service-kit';
 import { applyAccountInput, type AccountInput } from './account-applier.js';
 import type { AccountCache } from './account-cache.js';
 import type { AccountOutputWriter } from './account-output-writer.js';

@@ -1,9 +1,11 @@
 import { topicNames, type TopicNames } from '@leadscore/contracts';
 import type { CompiledAccounts, CompiledGrid } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
-import { crashPoints, KafkaOutputProducer, type CrashPoint } from '@leadscore/scorer';
 import {
+  crashPoints,
+  KafkaOutputProducer,
   StreamService,
+  type CrashPoint,
   type ConsumerServiceOptions,
   type RedisSettings,
   type RuntimeContext,

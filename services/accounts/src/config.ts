@@ -1,6 +1,7 @@
-import { CRASH_POINT_NAMES, type CrashPointName } from '@leadscore/scorer';
 import {
+  COMMIT_CRASH_POINT_NAMES,
   EnvReader,
+  type CommitCrashPointName,
   type KafkaSettings,
   type RedisSettings,
   type RegistrySettings,
@@ -24,7 +25,7 @@ export interface AccountsConfig extends KafkaSettings, RegistrySettings, RedisSe
   /** Accounts kept in memory between chunks (0: none; each chunk then reads its accounts whole). */
   readonly cacheAccounts: number;
   /** Fault injection for tests only (ACCOUNTS_CRASH_POINTS, as SCORER_CRASH_POINTS); empty in production. */
-  readonly crashPoints: ReadonlyMap<CrashPointName, number>;
+  readonly crashPoints: ReadonlyMap<CommitCrashPointName, number>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,15 +33,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
 export function loadAccountsConfig(env: Env): AccountsConfig {
   const read = new EnvReader(env);
-  const crashPoints = new Map<CrashPointName, number>();
+  const crashPoints = new Map<CommitCrashPointName, number>();
   for (const entry of read.list('ACCOUNTS_CRASH_POINTS', false)) {
     const [name, p] = entry.split('=');
     const probability = Number(p);
-    if (!CRASH_POINT_NAMES.includes(name as CrashPointName) || !(probability >= 0 && probability <= 1)) {
+    if (!COMMIT_CRASH_POINT_NAMES.includes(name as CommitCrashPointName) || !(probability >= 0 && probability <= 1)) {
       read.problems.push(
-        `ACCOUNTS_CRASH_POINTS entries must be <${CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`,
+        `ACCOUNTS_CRASH_POINTS entries must be <${COMMIT_CRASH_POINT_NAMES.join('|')}>=<probability 0..1>, got ${JSON.stringify(entry)}`,
       );
-    } else crashPoints.set(name as CrashPointName, probability);
+    } else crashPoints.set(name as CommitCrashPointName, probability);
   }
   return read.done<AccountsConfig>({
     ...read.topicSettings(),

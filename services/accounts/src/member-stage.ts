@@ -9,7 +9,7 @@ import {
 } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import { CONTACT_UPDATED, parseEvent, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
-import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer } from '@leadscore/scorer';
+import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer } from '@leadscore/service-kit';
 import type { AccountOutputWriter } from './account-output-writer.js';
 import type { AccountServiceStore } from './account-stores.js';
 import type { AccountsMetrics } from './metrics.js';

@@ -7,7 +7,7 @@ import {
   type OutputBatch,
   type OutputProducer,
   type OwedOutput,
-} from '@leadscore/scorer';
+} from '@leadscore/service-kit';
 import { AccountsError } from './accounts-error.js';
 import type { StoredValue, ValueCommit } from './account-stores.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOutbox, encodeOutbox, type OutputBatch } from '@leadscore/scorer';
+import { decodeOutbox, encodeOutbox, type OutputBatch } from '@leadscore/service-kit';
 import { commitInRounds, type StoredValue, type ValueCommit } from '../src/index.js';
 
 /** An in-memory stand-in for the compare-and-set commit with an outbox (commit-state-2.lua, commit-account-3.lua). */

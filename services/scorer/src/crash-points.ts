@@ -1,3 +1,5 @@
+import type { CrashPoint as KitCrashPoint } from '@leadscore/service-kit';
+
 /**
  * Fault injection for the fault-injection tests: named points in the commit protocol where the
  * process may SIGKILL itself, with a configured probability (SCORER_CRASH_POINTS, e.g.
@@ -20,15 +22,7 @@ export const CRASH_POINT_NAMES: readonly CrashPointName[] = [
   'after-seal',
 ];
 
-export type CrashPoint = (name: CrashPointName) => void;
+export type CrashPoint = KitCrashPoint<CrashPointName>;
 
-export function crashPoints(
-  probabilities: ReadonlyMap<CrashPointName, number>,
-  random: () => number = Math.random,
-): CrashPoint | undefined {
-  if (probabilities.size === 0) return undefined;
-  return (name) => {
-    const p = probabilities.get(name);
-    if (p !== undefined && random() < p) process.kill(process.pid, 'SIGKILL');
-  };
-}
+// the one implementation, shared with the account service
+export { crashPoints } from '@leadscore/service-kit';

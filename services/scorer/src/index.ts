@@ -12,7 +12,3 @@ export { KafkaOutputProducer, type OutputProducer } from './output-producer.js';
 export { ScorerMetrics } from './metrics.js';
 export { ScorerError } from './scorer-error.js';
 export type { InputMessage } from '@leadscore/contracts';
-// shared with the account service, which runs the same commit protocol (docs/streaming.md)
-export { encodeOutbox, decodeOutbox, type OwedOutput } from './outbox-codec.js';
-export { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
-export { crashPoints, CRASH_POINT_NAMES, type CrashPoint, type CrashPointName } from './crash-points.js';
