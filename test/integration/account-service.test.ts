@@ -217,6 +217,9 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
       ]);
       expect(deadLetters.items.find((d) => d.value.reason === 'INVALID_EVENT')!.value.message).toContain('accountId');
       expect(accounts.running).toBe(true);
+      const metrics = await accounts.metrics();
+      expect(metrics).toMatch(/leadscore_accounts_dead_lettered_total\{stage="accounts"\} 2\n/);
+      expect(metrics).toMatch(/leadscore_accounts_member_changes_total\{kind="LEAVE"\} 2\n/);
 
       // A zombie's late produce (or any redelivery): every member change that is not its contact's
       // last for its account, sent again as it was. Each is older than what the account applied for

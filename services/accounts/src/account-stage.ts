@@ -8,7 +8,7 @@ import {
   type TopicNames,
 } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
-import { parseAccountEvent, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
+import { parseAccountEvent, type AccountScoreChange, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
 import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer, type OwedOutput } from '@leadscore/service-kit';
 import { applyAccountInput, type AccountInput } from './account-applier.js';
 import type { AccountCache } from './account-cache.js';
@@ -68,12 +68,15 @@ export class AccountStage {
       if (list) list.push(decoded.input);
       else inputs.set(decoded.accountId, [decoded.input]);
     }
+    const outputsOf = new Map<string, AccountScoreChange[]>();
     await commitInRounds<ReadAccount>([...inputs.keys()], extra, {
       read: (ids) => this.read(ids),
       compute: async (accountId, { account }) => {
         let changed = false;
         const fields: string[] = [];
         const owed: OwedOutput[] = [];
+        const outputs: AccountScoreChange[] = [];
+        outputsOf.set(accountId, outputs);
         for (const input of inputs.get(accountId)!) {
           const step = applyAccountInput(grid, account, input, now);
           if (step.memberField !== null) fields.push(...step.memberField);
@@ -88,10 +91,7 @@ export class AccountStage {
           const { changed: message, crossed } = await writer.outputs(evaluation.output);
           owed.push({ topic: topics.accountScoreChanged, message });
           for (const m of crossed) owed.push({ topic: topics.accountThresholdCrossed, message: m });
-          metrics.accountScoreChanges.inc({ cause: evaluation.output.cause.kind });
-          for (const x of evaluation.output.thresholdCrossings) {
-            metrics.accountThresholdCrossings.inc({ threshold: x.threshold, direction: x.direction });
-          }
+          outputs.push(evaluation.output);
         }
         if (!changed) {
           cache.put(accountId); // unchanged: still the version Redis holds
@@ -102,8 +102,17 @@ export class AccountStage {
       commit: (commits) => store.commitAccounts(commits),
       committed: (accountId, won, value) => {
         // a lost commit leaves the in-memory account changed by what was not committed: drop it
-        if (won) cache.committed(accountId, value);
-        else cache.drop(accountId);
+        if (!won) {
+          cache.drop(accountId);
+          return;
+        }
+        cache.committed(accountId, value);
+        for (const output of outputsOf.get(accountId) ?? []) {
+          metrics.accountScoreChanges.inc({ cause: output.cause.kind });
+          for (const x of output.thresholdCrossings) {
+            metrics.accountThresholdCrossings.inc({ threshold: x.threshold, direction: x.direction });
+          }
+        }
       },
       clear: (produced) => store.clearOutboxes('accounts', produced),
       producer: this.deps.producer,

@@ -3,6 +3,7 @@ import {
   ContractError,
   DeadLetterBuilder,
   toInputMessage,
+  type AccountMemberChangeValue,
   type AvroCodec,
   type ScoreChangedValue,
   type TopicNames,
@@ -65,12 +66,14 @@ export class MemberStage {
       if (list) list.push(decoded.input);
       else inputs.set(decoded.contactId, [decoded.input]);
     }
+    const kindsOf = new Map<string, AccountMemberChangeValue['kind'][]>();
     await commitInRounds([...inputs.keys()], extra, {
       read: (ids) => store.readMembers(ids),
       compute: async (contactId, stored) => {
         let record: MemberRecord = decodeMemberRecord(stored.raw);
         let changed = false;
         const owed = [];
+        const kinds: AccountMemberChangeValue['kind'][] = [];
         for (const input of inputs.get(contactId)!) {
           const step = applyMemberInput(contactId, record, input);
           if (step.record === null) continue;
@@ -78,12 +81,16 @@ export class MemberStage {
           changed = true;
           for (const change of step.changes) {
             owed.push({ topic: topics.accountMembers, message: await this.deps.writer.memberChange(change) });
-            metrics.memberChanges.inc({ kind: change.kind });
+            kinds.push(change.kind);
           }
         }
+        kindsOf.set(contactId, kinds);
         return changed ? { value: encodeMemberRecord(record), owed } : null;
       },
       commit: (commits) => store.commitMembers(commits),
+      committed: (contactId, won) => {
+        if (won) for (const kind of kindsOf.get(contactId) ?? []) metrics.memberChanges.inc({ kind });
+      },
       clear: (produced) => store.clearOutboxes('members', produced),
       producer: this.deps.producer,
       onConflicts: (count) => metrics.stateConflicts.inc({ stage: 'members' }, count),
