@@ -322,6 +322,32 @@ describe('StreamRuntime', () => {
   });
 });
 
+describe('StreamRuntime with several consumer groups', () => {
+  it('starts every consumer group in order (each with its own readiness key) and stops them all', async () => {
+    const connections = new FakeConnections();
+    const runtime = fullRuntime(connections, {
+      consumer: undefined,
+      consumers: [
+        { ...consumerPart, groupId: 'members', readinessKey: 'consumer:members' },
+        { ...consumerPart, groupId: 'accounts', readinessKey: 'consumer:accounts' },
+      ],
+    });
+    await runtime.start();
+    expect(connections.consumerOptions.map((o) => [o.groupId, o.readinessKey])).toEqual([
+      ['members', 'consumer:members'],
+      ['accounts', 'consumer:accounts'],
+    ]);
+    expect(connections.calls.filter((c) => c.startsWith('consumer:'))).toEqual(['consumer:start', 'consumer:start']);
+    await runtime.stop();
+    expect(connections.calls.filter((c) => c.startsWith('consumer:'))).toEqual([
+      'consumer:start',
+      'consumer:start',
+      'consumer:stop',
+      'consumer:stop',
+    ]);
+  });
+});
+
 describe('connectProducer', () => {
   it('creates an idempotent producer and reports it under producer: connecting, connected, disconnected', async () => {
     const readiness = new Readiness();
