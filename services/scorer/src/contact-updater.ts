@@ -235,7 +235,9 @@ export class ContactUpdater {
       const change = compute(contactId, current, grid);
       if (change.state === null) continue;
       const state = withGridGeneration(change.state, generation);
-      const owed = silent ? [] : [...(change.carried ?? []), ...(await this.owedOutputs(change.changes, change.merged ?? [], now))];
+      const owed = silent
+        ? []
+        : [...(change.carried ?? []), ...(await this.owedOutputs(change.changes, change.merged ?? [], now))];
       if (change.merged) roundMerges.set(contactId, change.merged);
       // The commit replaces the outbox, so the new one keeps what is still owed: if this round
       // dies or its produce fails after the commit, those outputs must not be lost with it.
