@@ -1,14 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileGrid, loadGrid, replayEvents } from '@leadscore/engine';
-import { scorerEnv, serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
-import { ScorerProcess } from '../support/scorer-process.js';
+import { startDoorsStack } from '../support/doors-stack.js';
+import { STARTER_GRID } from '../support/scorer-harness.js';
 import { freshTopics } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
-import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
 
 const API_KEY = 'e2e-key-0123456789abcdef';
 
@@ -32,34 +28,9 @@ describe('the doors, end to end', () => {
   it('HTTP events in → marketing-qualified, and the read API agrees with replay', async () => {
     const { topics } = await freshTopics('doors', 3);
     const keyPrefix = ctx.uniqueName('doors');
-    const logs = await mkdtemp(join(tmpdir(), 'leadscore-doors-'));
-    const common = {
-      ...serviceEnv(topics, keyPrefix),
-      LOG_LEVEL: 'info',
-      PROVISION: 'true',
-    };
-    const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
-    const ingest = new ServiceProcess(
-      'ingest',
-      SERVICE_BINS.ingest,
-      { ...common, INGEST_API_KEYS: API_KEY },
-      join(logs, 'ingest.log'),
-    );
-    const lifecycle = new ServiceProcess(
-      'lifecycle',
-      SERVICE_BINS.lifecycle,
-      { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
-      join(logs, 'lifecycle.log'),
-    );
-    const readApi = new ServiceProcess(
-      'read-api',
-      SERVICE_BINS.readApi,
-      { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
-      join(logs, 'read-api.log'),
-    );
-    processes.push(scorer, ingest, lifecycle, readApi);
-    await Promise.all([scorer.start(), ingest.start(), lifecycle.start(), readApi.start()]);
-    await Promise.all([scorer.waitReady(), ingest.waitReady(), lifecycle.waitReady(), readApi.waitReady()]);
+    const stack = await startDoorsStack(topics, keyPrefix, API_KEY);
+    processes.push(stack);
+    const { ingest, lifecycle, readApi, logs } = stack;
 
     const contactId = `c-${keyPrefix}`;
     const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();

@@ -1,11 +1,8 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BehaviouralEventValue, DeadLetterValue } from '@leadscore/contracts';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { scorerEnv, serviceEnv, STARTER_GRID } from '../support/scorer-harness.js';
-import { ScorerProcess } from '../support/scorer-process.js';
+import { startDoorsStack } from '../support/doors-stack.js';
+import { serviceEnv } from '../support/scorer-harness.js';
 import { SERVICE_BINS, ServiceProcess } from '../support/service-process.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
 import { testContext } from '../support/test-context.js';
@@ -138,31 +135,9 @@ describe('the Segment door with the real Segment client', () => {
   it('anonymous pricing-page visits, then an identify: the known contact becomes MQL with those visits in its breakdown', async () => {
     const { topics } = await freshTopics('segment-merge', 3);
     const keyPrefix = ctx.uniqueName('segment-merge');
-    const logs = await mkdtemp(join(tmpdir(), 'leadscore-segment-merge-'));
-    const common = { ...serviceEnv(topics, keyPrefix), LOG_LEVEL: 'info', PROVISION: 'true' };
-    const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
-    const ingest = new ServiceProcess(
-      'ingest',
-      SERVICE_BINS.ingest,
-      { ...common, INGEST_API_KEYS: WRITE_KEY },
-      join(logs, 'ingest.log'),
-    );
-    const lifecycle = new ServiceProcess(
-      'lifecycle',
-      SERVICE_BINS.lifecycle,
-      { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
-      join(logs, 'lifecycle.log'),
-    );
-    const readApi = new ServiceProcess(
-      'read-api',
-      SERVICE_BINS.readApi,
-      { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
-      join(logs, 'read-api.log'),
-    );
-    const services = [scorer, ingest, lifecycle, readApi];
-    cleanup.push(() => Promise.all(services.map((p) => p.stop())));
-    await Promise.all(services.map((p) => p.start()));
-    await Promise.all(services.map((p) => p.waitReady()));
+    const stack = await startDoorsStack(topics, keyPrefix, WRITE_KEY);
+    cleanup.push(() => stack.stop());
+    const { ingest, readApi, logs } = stack;
 
     const analytics = new Analytics({
       writeKey: WRITE_KEY,

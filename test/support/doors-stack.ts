@@ -1,0 +1,59 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TopicNames } from '@leadscore/contracts';
+import { scorerEnv, serviceEnv, STARTER_GRID } from './scorer-harness.js';
+import { ScorerProcess } from './scorer-process.js';
+import { SERVICE_BINS, ServiceProcess } from './service-process.js';
+
+/** The services behind the public doors, each its own OS process, ready. */
+export interface DoorsStack {
+  readonly scorer: ScorerProcess;
+  readonly ingest: ServiceProcess;
+  readonly lifecycle: ServiceProcess;
+  readonly readApi: ServiceProcess;
+  /** Where their logs are (named per service). */
+  readonly logs: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the scorer, the ingest gateway (accepting `apiKey`), the lifecycle workflow and the
+ * read API on the test's topics and key prefix, with the starter grid, and waits until each
+ * answers ready.
+ */
+export async function startDoorsStack(topics: TopicNames, keyPrefix: string, apiKey: string): Promise<DoorsStack> {
+  const logs = await mkdtemp(join(tmpdir(), `leadscore-${keyPrefix}-`));
+  const common = { ...serviceEnv(topics, keyPrefix), LOG_LEVEL: 'info', PROVISION: 'true' };
+  const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
+  const ingest = new ServiceProcess(
+    'ingest',
+    SERVICE_BINS.ingest,
+    { ...common, INGEST_API_KEYS: apiKey },
+    join(logs, 'ingest.log'),
+  );
+  const lifecycle = new ServiceProcess(
+    'lifecycle',
+    SERVICE_BINS.lifecycle,
+    { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
+    join(logs, 'lifecycle.log'),
+  );
+  const readApi = new ServiceProcess(
+    'read-api',
+    SERVICE_BINS.readApi,
+    { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
+    join(logs, 'read-api.log'),
+  );
+  const all = [scorer, ingest, lifecycle, readApi];
+  const stop = async () => {
+    await Promise.all(all.map((p) => p.stop().catch(() => undefined)));
+  };
+  try {
+    await Promise.all(all.map((p) => p.start()));
+    await Promise.all(all.map((p) => p.waitReady()));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { scorer, ingest, lifecycle, readApi, logs, stop };
+}
