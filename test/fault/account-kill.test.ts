@@ -157,7 +157,12 @@ describe('the account service under SIGKILL (2 processes, real Kafka, registry, 
         () => true,
         () => false,
       );
-      if (!ready) continue; // it crashed by itself
+      if (!ready) {
+        // it crashed by itself: a timer's wait, so the supervisor (on timers) gets to restart it
+        // (a dead process's waitReady rejects at once, and looping on that alone starves the timers)
+        await pause(100);
+        continue;
+      }
       await pause(50 + random() * 1_500); // a random moment in its work
       if (!instances[victim]!.running) continue;
       const target = instances[victim]!;

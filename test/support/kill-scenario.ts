@@ -106,13 +106,16 @@ export async function runKillScenario(scenario: KillScenario): Promise<KillScena
   while (kills < scenario.kills) {
     if (queued < bursts && kills >= queued * Math.ceil(scenario.kills / bursts)) queueBurst();
     const victim = random() < 0.5 ? 0 : 1;
-    if (
-      !(await scorers[victim]!.waitReady(120_000).then(
-        () => true,
-        () => false,
-      ))
-    )
-      continue; // it crashed by itself
+    const ready = await scorers[victim]!.waitReady(120_000).then(
+      () => true,
+      () => false,
+    );
+    if (!ready) {
+      // it crashed by itself: a timer's wait, so the supervisor (on timers) gets to restart it
+      // (a dead process's waitReady rejects at once, and looping on that alone starves the timers)
+      await pause(100);
+      continue;
+    }
     await pause(50 + random() * 1_500); // a random moment in its work
     if (!scorers[victim]!.running) continue;
     const target = scorers[victim]!;
