@@ -14,6 +14,14 @@ export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisS
   /** The threshold (grid threshold name) whose up-crossings move contacts to the target stage. */
   readonly threshold: string;
   readonly targetStage: LifecycleStage;
+  /**
+   * Whether account-threshold-crossed is consumed too (LIFECYCLE_ACCOUNT_STAGES, default false:
+   * opt in once the account service runs, so a deployment without it does not subscribe to a
+   * topic nobody produces).
+   */
+  readonly accountStages: boolean;
+  /** The account threshold whose up-crossings move accounts to the target stage (MQA). */
+  readonly accountThreshold: string;
   /** History entries kept per contact (also the redelivery window: older crossing ids are forgotten). */
   readonly historyLength: number;
   readonly httpPort: number;
@@ -36,6 +44,8 @@ export function loadLifecycleConfig(env: Env): LifecycleConfig {
     groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),
     threshold: read.text('LIFECYCLE_MQL_THRESHOLD', 'MQL'),
     targetStage: 'MARKETING_QUALIFIED',
+    accountStages: read.bool('LIFECYCLE_ACCOUNT_STAGES', false),
+    accountThreshold: read.text('LIFECYCLE_MQA_THRESHOLD', 'MQA'),
     historyLength: read.int('LIFECYCLE_HISTORY_LENGTH', 100, 1, 10_000),
     httpPort: read.int('HTTP_PORT', 9465, 0, 65535),
     logLevel: read.logLevel(),

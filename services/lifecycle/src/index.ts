@@ -1,5 +1,5 @@
 export { loadLifecycleConfig, type LifecycleConfig } from './config.js';
-export { LifecycleService, type LifecycleServiceOptions } from './lifecycle-service.js';
+export { LifecycleService, lifecycleInputTopics, type LifecycleServiceOptions } from './lifecycle-service.js';
 export {
   LifecycleWorkflow,
   type CrossingStore,
@@ -7,7 +7,14 @@ export {
   type StageChangeSender,
   type WorkflowMetrics,
 } from './lifecycle-workflow.js';
-export { StageStore, stageChangeId, type CrossingInput, type CrossingOutcome } from './stage-store.js';
+export {
+  StageStore,
+  stageChangeId,
+  type AccountCrossingInput,
+  type AccountCrossingOutcome,
+  type CrossingInput,
+  type CrossingOutcome,
+} from './stage-store.js';
 export type { ContactStage, StageHistoryEntry } from '@leadscore/redis-layout';
 export { LIFECYCLE_STAGES, isLifecycleStage } from '@leadscore/contracts';
 export { LifecycleMetrics } from './metrics.js';

@@ -26,7 +26,7 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
       logger: options.logger,
       opsPort: config.httpPort,
       redis: config,
-      stream: { settings: config, topics, kinds: ['thresholdCrossed', 'lifecycleStageChanged', 'deadLetters'] },
+      stream: { settings: config, topics, kinds: ['thresholdCrossed', 'accountThresholdCrossed', 'lifecycleStageChanged', 'deadLetters'] },
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
     this.topics = topics;
@@ -42,19 +42,31 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
       metrics: this.metrics,
       threshold: config.threshold,
       target: config.targetStage,
+      ...(config.accountStages ? { accountThreshold: config.accountThreshold } : {}),
       now: this.options.now ?? Date.now,
     });
     return {
       consumer: {
         handler: (topic, partition, messages) => workflow.handle(topic, partition, messages),
         groupId: config.groupId,
-        topics: [this.topics.thresholdCrossed],
+        topics: lifecycleInputTopics(config, this.topics),
         chunkSize: config.chunkSize,
         partitionsConsumedConcurrently: 2,
         sessionTimeoutMs: config.sessionTimeoutMs,
         metrics: { chunkDuration: this.metrics.chunkDuration, pausedPartitions: this.metrics.pausedPartitions },
       },
-      describe: { topic: this.topics.thresholdCrossed, groupId: config.groupId, threshold: config.threshold },
+      describe: {
+        topic: this.topics.thresholdCrossed,
+        groupId: config.groupId,
+        threshold: config.threshold,
+        accountStages: config.accountStages,
+        ...(config.accountStages ? { accountTopic: this.topics.accountThresholdCrossed, accountThreshold: config.accountThreshold } : {}),
+      },
     };
   }
+}
+
+/** The topics the lifecycle service consumes: account-threshold-crossed only when LIFECYCLE_ACCOUNT_STAGES is on. */
+export function lifecycleInputTopics(config: Pick<LifecycleConfig, 'accountStages'>, topics: TopicNames): string[] {
+  return config.accountStages ? [topics.thresholdCrossed, topics.accountThresholdCrossed] : [topics.thresholdCrossed];
 }

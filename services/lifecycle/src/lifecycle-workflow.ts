@@ -3,6 +3,7 @@ import {
   DeadLetterBuilder,
   toInputMessage,
   type AvroCodec,
+  type AccountThresholdCrossedValue,
   type LifecycleStage,
   type LifecycleStageChangedValue,
   type ThresholdCrossedValue,
@@ -11,11 +12,16 @@ import {
 } from '@leadscore/contracts';
 import { ErrorCode, isRetriable } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
-import type { CrossingInput, CrossingOutcome } from './stage-store.js';
+import type { AccountCrossingInput, AccountCrossingOutcome, CrossingInput, CrossingOutcome } from './stage-store.js';
 
 /** The part of the stage store the workflow uses (StageStore in production): atomic and idempotent by crossing id. */
 export interface CrossingStore {
   applyCrossings(crossings: readonly CrossingInput[], target: LifecycleStage, now: number): Promise<CrossingOutcome[]>;
+  applyAccountCrossings(
+    crossings: readonly AccountCrossingInput[],
+    target: LifecycleStage,
+    now: number,
+  ): Promise<AccountCrossingOutcome[]>;
 }
 
 /** Produces topic batches, resolving once all are acknowledged (PartitionedSender in production). */
@@ -26,6 +32,7 @@ export interface StageChangeSender {
 /** The metrics the workflow counts (a subset of LifecycleMetrics). */
 export interface WorkflowMetrics {
   readonly crossings: { inc(labels: { direction: string; outcome: string }): void };
+  readonly accountCrossings: { inc(labels: { direction: string; outcome: string }): void };
   readonly stageChanges: { inc(labels: { to: string }): void };
   readonly deadLettered: { inc(value?: number): void };
 }
@@ -41,6 +48,8 @@ export interface LifecycleWorkflowOptions {
   readonly threshold: string;
   /** The stage an up-crossing moves a contact to. */
   readonly target: LifecycleStage;
+  /** The account threshold whose crossings move accounts (MQA); account-threshold-crossed is not consumed without it. */
+  readonly accountThreshold?: string;
   readonly now: () => number;
 }
 
@@ -59,6 +68,7 @@ export class LifecycleWorkflow {
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    if (topic === this.options.topics.accountThresholdCrossed) return this.handleAccounts(topic, partition, messages);
     const { codec, store, metrics, threshold, target, topics } = this.options;
     const now = this.options.now();
     const crossings: CrossingInput[] = [];
@@ -104,10 +114,51 @@ export class LifecycleWorkflow {
       metrics.stageChanges.inc({ to: entry.to });
     }
 
-    const topicMessages = [
+    await this.send([
       { topic: topics.lifecycleStageChanged, messages: changes },
       { topic: topics.deadLetters, messages: deadLetters },
-    ].filter((t) => t.messages.length > 0);
+    ]);
+    metrics.deadLettered.inc(deadLetters.length);
+  }
+
+  /**
+   * Handles a chunk of account-threshold-crossed messages: the same forward-only, idempotent
+   * move on the account's own stage keys. No event is produced for an account's move (there is
+   * no account stage-changed contract yet): the stage is read from Redis.
+   */
+  private async handleAccounts(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const { codec, store, metrics, accountThreshold, target, topics } = this.options;
+    const now = this.options.now();
+    const crossings: AccountCrossingInput[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of messages) {
+      let value: AccountThresholdCrossedValue;
+      try {
+        value = await codec.decode<AccountThresholdCrossedValue>('accountThresholdCrossed', message.value ?? null);
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, now));
+        continue;
+      }
+      if (value.threshold !== accountThreshold) continue; // other account thresholds do not drive the stage
+      crossings.push({
+        accountId: value.accountId,
+        crossingId: value.id,
+        threshold: value.threshold,
+        direction: value.direction,
+        score: value.score,
+      });
+    }
+    const outcomes = await store.applyAccountCrossings(crossings, target, now);
+    for (const { firstTime, entry } of outcomes) {
+      metrics.accountCrossings.inc({ direction: entry.direction, outcome: firstTime ? entry.outcome : 'redelivered' });
+    }
+    await this.send([{ topic: topics.deadLetters, messages: deadLetters }]);
+    metrics.deadLettered.inc(deadLetters.length);
+  }
+
+  private async send(batches: readonly TopicBatch[]): Promise<void> {
+    const topicMessages = batches.filter((t) => t.messages.length > 0);
     if (topicMessages.length === 0) return;
     try {
       await this.options.sender.sendBatch(topicMessages);
@@ -116,6 +167,5 @@ export class LifecycleWorkflow {
         cause: error,
       });
     }
-    metrics.deadLettered.inc(deadLetters.length);
   }
 }

@@ -7,6 +7,11 @@ export class LifecycleMetrics extends ServiceMetrics {
     'Threshold crossings of the MQL threshold handled, by direction and outcome (moved, already-at-or-beyond, not-demoted, redelivered).',
     ['direction', 'outcome'],
   );
+  readonly accountCrossings = this.counter(
+    'leadscore_lifecycle_account_crossings_total',
+    'Account threshold crossings of the MQA threshold handled (LIFECYCLE_ACCOUNT_STAGES), by direction and outcome.',
+    ['direction', 'outcome'],
+  );
   readonly stageChanges = this.counter(
     'leadscore_lifecycle_stage_changes_total',
     'lifecycle-stage-changed events produced (re-emissions after a redelivery included), by target stage.',

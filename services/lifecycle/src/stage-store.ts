@@ -1,21 +1,37 @@
 import { createHash } from 'node:crypto';
-import { LIFECYCLE_STAGES, type LifecycleStage } from '@leadscore/contracts';
+import { isLifecycleStage, LIFECYCLE_STAGES, type LifecycleStage } from '@leadscore/contracts';
 import {
   APPLY_CROSSING,
   KeyLayout,
   loadScript,
   StageReader,
+  type ContactStage,
   type ScriptCall,
   type StageHistoryEntry,
 } from '@leadscore/redis-layout';
 import { redisAll, type RedisClient } from '@leadscore/service-kit';
 
-export interface CrossingInput {
-  readonly contactId: string;
+interface CrossingFields {
   readonly crossingId: string;
   readonly threshold: string;
   readonly direction: 'UP' | 'DOWN';
   readonly score: number;
+}
+
+export interface CrossingInput extends CrossingFields {
+  readonly contactId: string;
+}
+
+/** An account-threshold-crossed reduced to what the stage script needs. */
+export interface AccountCrossingInput extends CrossingFields {
+  readonly accountId: string;
+}
+
+export interface AccountCrossingOutcome {
+  readonly accountId: string;
+  /** false when this crossing was already applied (a redelivery). */
+  readonly firstTime: boolean;
+  readonly entry: StageHistoryEntry;
 }
 
 export interface CrossingOutcome {
@@ -56,14 +72,66 @@ export class StageStore extends StageReader {
     return this.keys.stageHistory(contactId);
   }
 
-  /** Applies many crossings (in order) in one round trip. */
+  /** Applies many contact crossings (in order) in one round trip. */
   async applyCrossings(crossings: readonly CrossingInput[], target: LifecycleStage, now: number): Promise<CrossingOutcome[]> {
+    const outcomes = await this.apply(
+      crossings.map((c) => ({ ...c, keys: [this.stageKey(c.contactId), this.historyKey(c.contactId)] as const })),
+      target,
+      now,
+    );
+    return outcomes.map((o, i) => ({ contactId: crossings[i]!.contactId, ...o }));
+  }
+
+  /**
+   * Applies many account crossings (in order) in one round trip: the same script and rules as a
+   * contact's (forward-only, idempotent by crossing id) on the account's own keys.
+   */
+  async applyAccountCrossings(
+    crossings: readonly AccountCrossingInput[],
+    target: LifecycleStage,
+    now: number,
+  ): Promise<AccountCrossingOutcome[]> {
+    const outcomes = await this.apply(
+      crossings.map((c) => ({
+        ...c,
+        keys: [this.keys.accountStage(c.accountId), this.keys.accountStageHistory(c.accountId)] as const,
+      })),
+      target,
+      now,
+    );
+    return outcomes.map((o, i) => ({ accountId: crossings[i]!.accountId, ...o }));
+  }
+
+  /** The account's current stage, or null when it never had one. */
+  async readAccountStage(accountId: string): Promise<ContactStage | null> {
+    const fields = await this.redis.hgetall(this.keys.accountStage(accountId));
+    if (!isLifecycleStage(fields['stage'])) return null;
+    return {
+      stage: fields['stage'],
+      changedAt: Number(fields['changedAt'] ?? 0),
+      changeId: fields['changeId'] ?? null,
+      causeId: fields['causeId'] ?? null,
+      reason: fields['reason'] ?? null,
+    };
+  }
+
+  /** The account's newest `limit` history entries, newest first. */
+  async readAccountHistory(accountId: string, limit = 20): Promise<StageHistoryEntry[]> {
+    const raws = await this.redis.lrange(this.keys.accountStageHistory(accountId), 0, limit - 1);
+    return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
+  }
+
+  private async apply(
+    crossings: readonly (CrossingFields & { readonly keys: readonly [string, string] })[],
+    target: LifecycleStage,
+    now: number,
+  ): Promise<{ firstTime: boolean; entry: StageHistoryEntry }[]> {
     if (crossings.length === 0) return [];
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
     const replies = await redisAll(
       crossings.map((c) =>
         this.applyCrossing(
-          [this.stageKey(c.contactId), this.historyKey(c.contactId)],
+          [...c.keys],
           c.crossingId,
           c.direction,
           target,
@@ -77,10 +145,7 @@ export class StageStore extends StageReader {
         ),
       ),
     );
-    return crossings.map((c, i) => {
-      const [status, raw] = replies[i]!;
-      return { contactId: c.contactId, firstTime: status !== 2, entry: JSON.parse(raw) as StageHistoryEntry };
-    });
+    return replies.map(([status, raw]) => ({ firstTime: status !== 2, entry: JSON.parse(raw) as StageHistoryEntry }));
   }
 
   /** Sets a stage by hand (a CRM sync, an operator): for tests and tools; no history entry. */

@@ -37,6 +37,8 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:account:{a:<accountId>}`        | string | accounts   | the account's header: scores, properties, recent ids    |
  * | `<prefix>:account-members:{a:<accountId>}` | hash  | accounts   | contactId → `<member sequence>:<score>` (`-`: left)     |
  * | `<prefix>:account-o:{a:<accountId>}`      | string | accounts   | account outputs committed but maybe not produced yet    |
+ * | `<prefix>:account-stage:{a:<accountId>}`  | hash   | lifecycle  | the account's lifecycle stage (same fields as a contact's) |
+ * | `<prefix>:account-stage-history:{a:<accountId>}` | list | lifecycle | every account crossing handled, newest first     |
  */
 export class KeyLayout {
   /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
@@ -151,6 +153,16 @@ export class KeyLayout {
   /** Every key of one account (all in the account's hash slot). */
   accountKeys(accountId: string): string[] {
     return [this.accountHeader(accountId), this.accountMembers(accountId), this.accountOutbox(accountId)];
+  }
+
+  /** An account's lifecycle stage (the lifecycle service, apply-crossing-2.lua): not one of `accountKeys`, another owner. */
+  accountStage(accountId: string): string {
+    return this.ofAccount('account-stage', accountId);
+  }
+
+  /** An account's crossing history, the redelivery window of apply-crossing-2.lua (same slot as accountStage). */
+  accountStageHistory(accountId: string): string {
+    return this.ofAccount('account-stage-history', accountId);
   }
 
   private ofAccount(kind: string, accountId: string): string {
