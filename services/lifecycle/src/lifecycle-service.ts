@@ -26,7 +26,11 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
       logger: options.logger,
       opsPort: config.httpPort,
       redis: config,
-      stream: { settings: config, topics, kinds: ['thresholdCrossed', 'accountThresholdCrossed', 'lifecycleStageChanged', 'deadLetters'] },
+      stream: {
+        settings: config,
+        topics,
+        kinds: ['thresholdCrossed', 'accountThresholdCrossed', 'lifecycleStageChanged', 'deadLetters'],
+      },
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
     this.topics = topics;
@@ -60,7 +64,9 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
         groupId: config.groupId,
         threshold: config.threshold,
         accountStages: config.accountStages,
-        ...(config.accountStages ? { accountTopic: this.topics.accountThresholdCrossed, accountThreshold: config.accountThreshold } : {}),
+        ...(config.accountStages
+          ? { accountTopic: this.topics.accountThresholdCrossed, accountThreshold: config.accountThreshold }
+          : {}),
       },
     };
   }
