@@ -7,8 +7,9 @@ import {
   type AccountEvaluation,
   type AccountEvent,
   type CompiledGrid,
+  encodeMemberField,
+  type StoredAccount,
 } from '@leadscore/engine';
-import { encodeMemberField, type StoredAccount } from './account-state-codec.js';
 
 /** What the accounts stage applies to one account. */
 export type AccountInput =

@@ -1,4 +1,4 @@
-import type { StoredAccount } from './account-state-codec.js';
+import type { StoredAccount } from '@leadscore/engine';
 
 /**
  * The accounts this process committed last, with the header value it committed (the state of

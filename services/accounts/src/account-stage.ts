@@ -8,12 +8,19 @@ import {
   type TopicNames,
 } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
-import { parseAccountEvent, type AccountScoreChange, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
+import {
+  decodeAccount,
+  encodeAccountHeader,
+  parseAccountEvent,
+  type AccountScoreChange,
+  type CompiledAccounts,
+  type CompiledGrid,
+  type StoredAccount,
+} from '@leadscore/engine';
 import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer, type OwedOutput } from '@leadscore/service-kit';
 import { applyAccountInput, type AccountInput } from './account-applier.js';
 import type { AccountCache } from './account-cache.js';
 import type { AccountOutputWriter } from './account-output-writer.js';
-import { decodeAccount, encodeAccountHeader, type StoredAccount } from './account-state-codec.js';
 import type { AccountServiceStore, StoredValue } from './account-stores.js';
 import type { AccountsMetrics } from './metrics.js';
 import { isDecodeFailure } from './member-stage.js';

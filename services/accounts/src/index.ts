@@ -6,7 +6,7 @@ export { AccountServiceStore, type StoredValue, type ValueCommit } from './accou
 export { AccountCache } from './account-cache.js';
 export { AccountOutputWriter } from './account-output-writer.js';
 export { applyAccountInput, type AccountInput, type AccountStep } from './account-applier.js';
-export { decodeAccount, encodeAccountHeader, encodeMemberField, type StoredAccount } from './account-state-codec.js';
+export { decodeAccount, encodeAccountHeader, encodeMemberField, type StoredAccount } from '@leadscore/engine';
 export {
   EMPTY_MEMBER,
   accountIdOf,

@@ -64,6 +64,7 @@ export {
 } from './account-event.js';
 export { AccountMembers, type MemberScore } from './account-members.js';
 export { AccountState } from './account-state.js';
+export { decodeAccount, encodeAccountHeader, encodeMemberField, type StoredAccount } from './account-state-codec.js';
 export type {
   AccountCause,
   AccountEvaluation,

@@ -144,6 +144,7 @@ export const ERROR_CATALOGUE = {
   ),
   NotFound: entry('NOT_FOUND', 'HTTP 404: no such route', false),
   ContactNotFound: entry('CONTACT_NOT_FOUND', 'HTTP 404: no contact with this id has been scored', false),
+  AccountNotFound: entry('ACCOUNT_NOT_FOUND', 'HTTP 404: no account with this id has been stored', false),
   Unavailable: entry('UNAVAILABLE', 'HTTP 503: a dependency (Redis) is unavailable', true),
   Internal: entry('INTERNAL', 'HTTP 500: an unexpected failure (logged)', false),
   // the CLI and calibration: input a user can fix

@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCode, isRetriable, LeadscoreError } from '@leadscore/errors';
 import { ApiKeyVerifier, createHttpApp, HttpError, type Readiness } from '@leadscore/service-kit';
+import type { AccountReader } from './account-reader.js';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
 
 export interface ReadApiAppOptions {
   readonly reader: ContactReader;
+  /** Answers `/accounts/{id}`; without it the route is not mounted (404 NOT_FOUND). */
+  readonly accounts?: AccountReader;
   readonly metrics: ReadApiMetrics;
   readonly readiness: Readiness;
   readonly logger: Logger;
@@ -30,6 +33,7 @@ type Query = Record<string, string | string[] | undefined>;
  *
  * A contact id merged into another answers for its root, with `mergedInto: <root>` (docs/identity.md).
  *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%
+ *   GET /accounts/:accountId               score, top members, account rule contributions, thresholds (404 unknown)
  *   GET /healthz /readyz /metrics          (never behind the API keys)
  *
  * With API keys configured, every other route needs `Authorization: Bearer <key>` or
@@ -87,6 +91,20 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
     return { ...(top ? { top } : {}), total: board.total, contacts: board.contacts };
   });
 
+  const { accounts } = options;
+  if (accounts) {
+    app.get<{ Params: { accountId: string } }>('/accounts/:accountId', async (request) => {
+      const accountId = checkId(request.params.accountId, 'accountId', 'account');
+      const view = await accounts.account(accountId);
+      if (view === null) {
+        throw new HttpError(404, ErrorCode.AccountNotFound, `no account ${JSON.stringify(accountId)} has been stored`, [
+          { path: 'params.accountId', message: 'unknown account' },
+        ]);
+      }
+      return view;
+    });
+  }
+
   return app;
 }
 
@@ -104,12 +122,16 @@ function toHttpError(error: Error & { statusCode?: number }): HttpError {
 }
 
 function checkContactId(contactId: string): string {
-  if (contactId.length < 1 || contactId.length > 128) {
-    throw new HttpError(400, ErrorCode.InvalidRequest, 'the contact id must be 1-128 characters', [
-      { path: 'params.contactId', message: `must be 1-128 characters, got ${contactId.length}` },
+  return checkId(contactId, 'contactId', 'contact');
+}
+
+function checkId(id: string, param: string, what: string): string {
+  if (id.length < 1 || id.length > 128) {
+    throw new HttpError(400, ErrorCode.InvalidRequest, `the ${what} id must be 1-128 characters`, [
+      { path: `params.${param}`, message: `must be 1-128 characters, got ${id.length}` },
     ]);
   }
-  return contactId;
+  return id;
 }
 
 function notFound(contactId: string): HttpError {

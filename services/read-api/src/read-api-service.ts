@@ -11,6 +11,7 @@ import {
 } from '@leadscore/service-kit';
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
+import { AccountReader } from './account-reader.js';
 import { ContactReader } from './contact-reader.js';
 import { RunningGridFollower } from './running-grid-follower.js';
 import { ReadApiMetrics } from './metrics.js';
@@ -53,6 +54,7 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
     await grids.start(config.gridPollMs);
     const app = createReadApiApp({
       reader: new ContactReader(redis, keys, grids),
+      accounts: new AccountReader(redis, keys, grids),
       metrics: this.metrics,
       readiness: this.readiness,
       logger,

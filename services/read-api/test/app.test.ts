@@ -2,7 +2,14 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@leadscore/errors';
 import { Readiness, ServiceError } from '@leadscore/service-kit';
-import { createReadApiApp, ReadApiMetrics, type ContactReader, type ContactView } from '../src/index.js';
+import {
+  createReadApiApp,
+  ReadApiMetrics,
+  type AccountReader,
+  type AccountView,
+  type ContactReader,
+  type ContactView,
+} from '../src/index.js';
 
 const view: ContactView = {
   contactId: 'c-1',
@@ -31,9 +38,25 @@ const reader = {
   }),
 } as unknown as ContactReader;
 
+const accountView: AccountView = {
+  accountId: 'acme',
+  score: 140,
+  aggregate: 120,
+  members: 3,
+  topMembers: [
+    { contactId: 'c-1', score: 70 },
+    { contactId: 'c-2', score: 50 },
+  ],
+  contributions: [{ ruleId: 'enterprise', label: 'Enterprise', count: 1, points: 20 }],
+  thresholdsReached: [{ name: 'mqa', at: 100 }],
+  grid: { name: 'default', version: 1 },
+};
+const accounts = { account: async (id: string) => (id === 'acme' ? accountView : null) } as unknown as AccountReader;
+
 function build() {
   return createReadApiApp({
     reader,
+    accounts,
     metrics: new ReadApiMetrics(),
     readiness: new Readiness(),
     logger: pino({ level: 'silent' }),
@@ -41,6 +64,20 @@ function build() {
 }
 
 describe('read API app', () => {
+  it('answers an account, 404 ACCOUNT_NOT_FOUND for an unknown one, 400 with the path for a bad id', async () => {
+    const app = build();
+    const ok = await app.inject('/accounts/acme');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual(accountView);
+    const missing = await app.inject('/accounts/globex');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({ code: 'ACCOUNT_NOT_FOUND', details: [{ path: 'params.accountId' }] });
+    const long = await app.inject(`/accounts/${'a'.repeat(129)}`);
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error).toMatchObject({ code: 'INVALID_REQUEST', details: [{ path: 'params.accountId' }] });
+    await app.close();
+  });
+
   it('answers a contact, and 404 with the parameter path for an unknown one', async () => {
     const app = build();
     const ok = await app.inject('/contacts/c-1');

@@ -1,4 +1,6 @@
-import { AccountState, type CompiledAccounts, type PropertyEntry } from '@leadscore/engine';
+import { AccountState } from './account-state.js';
+import type { CompiledAccounts } from './compile-accounts.js';
+import type { PropertyEntry } from './contact-state.js';
 
 /**
  * How an account is stored (docs/accounts.md "The streaming account service"): a header and one
