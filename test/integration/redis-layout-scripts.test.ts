@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ALL_SCRIPTS,
+  IDENTITY_ROOTS,
   LINK_IDENTITY,
   SEAL_CONTACT,
   SETTLE_PENDING,
@@ -117,6 +118,8 @@ describe('every Lua script through the loader, against the real Redis', () => {
     expect(await link(forest, 'c-2', 'c-3', 'm-2', '2000')).toEqual(['c-2', 'c-3', 1]);
     expect(await link(forest, 'c-3', 'anon-1', 'm-3', '3000')).toEqual(['c-3', 'c-3', 0]);
     expect(await new IdentityReader(redis, keys).rootOf('anon-1')).toBe('c-3');
+    const roots = loadScript(redis, IDENTITY_ROOTS);
+    expect(await roots([keys.identityParents()], 'anon-1', 'c-2', 'c-3', 'c-9')).toEqual(['c-3', 'c-3', 'c-3', 'c-9']);
     const pendingAt = async (root: string) => JSON.parse((await redis.hget(keys.identityPending(), root)) ?? '[]') as unknown[];
     expect(await pendingAt('c-3')).toEqual([
       { id: 'anon-1', cause: 'm-1', at: '1000' },

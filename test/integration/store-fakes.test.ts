@@ -22,7 +22,7 @@ describe('in-memory store fakes behave as the Lua scripts on Redis', () => {
     expect(await contactStoreScenario(new InMemoryContactStore())).toEqual(real);
   });
 
-  it('identity store: link-identity-2.lua, seal-contact-2.lua, settle-pending-1.lua', async () => {
+  it('identity store: link-identity-2.lua, identity-roots-1.lua, seal-contact-2.lua, settle-pending-1.lua', async () => {
     const prefix = ctx.uniqueName('identity-fakes');
     const contacts = new ContactStateStore(redis, prefix);
     const real = await identityStoreScenario(new RedisIdentityStore(redis, prefix), contacts);

@@ -82,6 +82,13 @@ export const LINK_IDENTITY = RedisScript.fromFile<
   [sourceRoot: string, targetRoot: string, linked: number]
 >('linkIdentity', 'link-identity-2.lua', linkReply);
 
+/** The roots of the ids, in order (an id with no parent is its own root). */
+export const IDENTITY_ROOTS = RedisScript.fromFile<[parents: string], string[], string[]>(
+  'identityRoots',
+  'identity-roots-1.lua',
+  stringListReply,
+);
+
 /** `[sealed value, outbox]` (see seal-contact-2.lua). */
 export const SEAL_CONTACT = RedisScript.fromFile<[state: string, outbox: string], [], [sealed: string, outbox: string]>(
   'sealContact',
@@ -118,6 +125,7 @@ export const ALL_SCRIPTS = [
   APPLY_CROSSING,
   PROJECT_SCORE_CHANGE,
   LINK_IDENTITY,
+  IDENTITY_ROOTS,
   SEAL_CONTACT,
   SETTLE_PENDING,
   COMMIT_ACCOUNT,

@@ -1,4 +1,4 @@
-import { CONTACT_MERGED, type LeadEvent, type ScoreChange } from '@leadscore/engine';
+import { CONTACT_MERGED, mergedFromOf, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import type { InputMessage } from '@leadscore/contracts';
 import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
@@ -74,9 +74,7 @@ export class BatchScorer {
     const { decoder, metrics, deadLetters, topics } = this.deps;
     const now = this.deps.now();
     const deadLetterOutputs: OutputBatch = new Map();
-    // The chunk in arrival order, cut at each merge: a contact's events before a merge are
-    // applied before it, those after it after it (as replay reads a file).
-    const segments: Segment[] = [{ eventsByContact: new Map(), merge: null }];
+    const arrivals: Arrival[] = [];
     let deadLettered = 0;
 
     // Counted per topic once per chunk, not per message: a labelled inc costs a label lookup each time.
@@ -94,16 +92,12 @@ export class BatchScorer {
       }
       if (this.merger && decoded.event.type === CONTACT_MERGED) {
         // not behaviour: applied through the identity forest, between the events around it
-        segments[segments.length - 1]!.merge = decoded.event;
-        segments.push({ eventsByContact: new Map(), merge: null });
+        arrivals.push({ merge: decoded.event });
         continue;
       }
-      const positioned = { event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) };
-      const { eventsByContact } = segments[segments.length - 1]!;
-      const list = eventsByContact.get(decoded.event.contactId);
-      if (list) list.push(positioned);
-      else eventsByContact.set(decoded.event.contactId, [positioned]);
+      arrivals.push({ event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) });
     }
+    const segments = await this.segmentsOf(arrivals);
 
     const changes: ScoreChange[] = [];
     let duplicates = 0;
@@ -119,6 +113,58 @@ export class BatchScorer {
     metrics.eventsScored.inc(scored);
     metrics.eventsDuplicate.inc(duplicates);
     return { scored, duplicates, deadLettered, scoreChanges: changes };
+  }
+
+  /**
+   * The chunk in arrival order, cut at each merge: a contact's events before a merge are applied
+   * before it, those after it after it (as replay reads a file). Only contacts a merge of the
+   * chunk can touch need the cut; the events of all others go with the first segment, so a chunk
+   * holding merges still commits most of its contacts in one round (each cut costs a round).
+   */
+  private async segmentsOf(arrivals: readonly Arrival[]): Promise<Segment[]> {
+    const segments: Segment[] = [{ eventsByContact: new Map(), merge: null }];
+    const touched = await this.touchedByMerges(arrivals);
+    for (const arrival of arrivals) {
+      if ('merge' in arrival) {
+        segments[segments.length - 1]!.merge = arrival.merge;
+        segments.push({ eventsByContact: new Map(), merge: null });
+        continue;
+      }
+      const contactId = arrival.event.contactId;
+      const { eventsByContact } = touched.has(contactId) ? segments[segments.length - 1]! : segments[0]!;
+      const list = eventsByContact.get(contactId);
+      if (list) list.push(arrival);
+      else eventsByContact.set(contactId, [arrival]);
+    }
+    return segments;
+  }
+
+  /**
+   * The contacts of the chunk a merge of it can touch (one round trip, only for a chunk holding
+   * merges): each merge's two ids, their trees' roots before the chunk (every tree a merge of
+   * the chunk links has one of them as its root before it, since links only join trees), and
+   * every contact already in a tree (a member of one; kept in order rather than resolved further).
+   * A contact outside all of them is its own tree, which no merge of the chunk links.
+   */
+  private async touchedByMerges(arrivals: readonly Arrival[]): Promise<ReadonlySet<string>> {
+    const sides: string[] = [];
+    const ids = new Set<string>();
+    for (const arrival of arrivals) {
+      if ('merge' in arrival) sides.push(arrival.merge.contactId, mergedFromOf(arrival.merge)!);
+      else ids.add(arrival.event.contactId);
+    }
+    if (sides.length === 0) return new Set();
+    for (const id of sides) ids.add(id);
+    const asked = [...ids];
+    const roots = await this.deps.identity!.roots(asked);
+    const touched = new Set(sides);
+    const rootOf = new Map<string, string>();
+    asked.forEach((id, i) => {
+      rootOf.set(id, roots[i]!);
+      if (roots[i] !== id) touched.add(id);
+    });
+    for (const id of sides) touched.add(rootOf.get(id)!);
+    return touched;
   }
 
   /** Applies events grouped by contact (and, first, produces `extra`): the changes and duplicates. */
@@ -156,6 +202,9 @@ export class BatchScorer {
     return { changes, duplicates };
   }
 }
+
+/** One decoded message of a chunk: an event, or a merge (applied through the identity forest). */
+type Arrival = PositionedEvent | { readonly merge: LeadEvent };
 
 /** Events of a chunk up to a merge (or its end), grouped by contact, and that merge. */
 interface Segment {

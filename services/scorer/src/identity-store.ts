@@ -1,6 +1,7 @@
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { RedisClient } from '@leadscore/service-kit';
 import {
+  IDENTITY_ROOTS,
   IdentityReader,
   KeyLayout,
   LINK_IDENTITY,
@@ -38,6 +39,8 @@ export interface IdentityStore {
     readonly occurredAt: number;
   }): Promise<string>;
   rootOf(contactId: string): Promise<string>;
+  /** The roots of many ids in one round trip (identity-roots-1.lua), in order. */
+  roots(contactIds: readonly string[]): Promise<string[]>;
   /** The members pending at a root: merged into its tree, their last states not yet absorbed. */
   pending(root: string): Promise<PendingMember[]>;
   /** Seals contacts (idempotent), all in one round trip, and returns their last states and outboxes. */
@@ -50,6 +53,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly keys: KeyLayout;
   private readonly reader: IdentityReader;
   private readonly linkIdentity: ScriptCall<typeof LINK_IDENTITY>;
+  private readonly identityRoots: ScriptCall<typeof IDENTITY_ROOTS>;
   private readonly sealContact: ScriptCall<typeof SEAL_CONTACT>;
   private readonly settlePending: ScriptCall<typeof SETTLE_PENDING>;
 
@@ -60,6 +64,7 @@ export class RedisIdentityStore implements IdentityStore {
     this.keys = new KeyLayout(keyPrefix);
     this.reader = new IdentityReader(redis, this.keys);
     this.linkIdentity = loadScript(redis, LINK_IDENTITY);
+    this.identityRoots = loadScript(redis, IDENTITY_ROOTS);
     this.sealContact = loadScript(redis, SEAL_CONTACT);
     this.settlePending = loadScript(redis, SETTLE_PENDING);
   }
@@ -79,6 +84,11 @@ export class RedisIdentityStore implements IdentityStore {
 
   rootOf(contactId: string): Promise<string> {
     return guarded('identity-root', () => this.reader.rootOf(contactId));
+  }
+
+  roots(contactIds: readonly string[]): Promise<string[]> {
+    if (contactIds.length === 0) return Promise.resolve([]);
+    return guarded('identity-roots', () => this.identityRoots([this.keys.identityParents()], ...contactIds));
   }
 
   async pending(root: string): Promise<PendingMember[]> {

@@ -5,7 +5,7 @@ import { applyEvents } from '../../src/batch-scorer.js';
 import { leadEvent, NOW, TEST_GRID } from './test-grid.js';
 
 /**
- * The cases of link-identity-2.lua, seal-contact-2.lua and settle-pending-1.lua as one scenario
+ * The cases of link-identity-2.lua, identity-roots-1.lua, seal-contact-2.lua and settle-pending-1.lua as one scenario
  * to run through any IdentityStore (with the ContactStore whose values it seals): the real one
  * on Redis and the in-memory fake must give the same transcript.
  */
@@ -28,6 +28,7 @@ export async function identityStoreScenario(identity: IdentityStore, contacts: C
   transcript.push(
     `roots a=${await identity.rootOf('a')} b=${await identity.rootOf('b')} d=${await identity.rootOf('d')} e=${await identity.rootOf('e')}`,
   );
+  transcript.push(`roots of a, b, d, e, c: ${(await identity.roots(['a', 'b', 'd', 'e', 'c'])).join(',')}`);
   transcript.push(`pending b=${await pending('b')}`);
   for (const id of ['a', 'a', 'b']) {
     const [seal] = await identity.seal([id]);

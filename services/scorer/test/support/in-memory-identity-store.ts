@@ -5,7 +5,7 @@ import type { InMemoryContactStore } from './in-memory-contact-store.js';
 
 /**
  * RedisIdentityStore in memory, with the semantics of its scripts (pinned to them by
- * test/integration/store-fakes.test.ts): link-identity-2.lua (roots resolved inside, the source
+ * test/integration/store-fakes.test.ts): link-identity-2.lua and identity-roots-1.lua (roots resolved inside, the source
  * root and what was pending at it moved to the target root's list), seal-contact-2.lua (on the
  * contact store's values) and settle-pending-1.lua. Each call is atomic here.
  */
@@ -32,6 +32,10 @@ export class InMemoryIdentityStore implements IdentityStore {
 
   async rootOf(contactId: string): Promise<string> {
     return this.root(contactId);
+  }
+
+  async roots(contactIds: readonly string[]): Promise<string[]> {
+    return contactIds.map((id) => this.root(id));
   }
 
   async pending(root: string): Promise<PendingMember[]> {

@@ -209,6 +209,7 @@ export class SimulatedScorer implements SimProcess {
     return {
       link: (merge) => this.redis('identity-link', () => identity.link(merge), true),
       rootOf: (id) => this.redis('identity-root', () => identity.rootOf(id)),
+      roots: (ids) => this.redis('identity-roots', () => identity.roots(ids)),
       pending: (root) => this.redis('identity-pending', () => identity.pending(root)),
       seal: (id) => this.redis('seal', () => identity.seal(id), true),
       settle: (root, ids) => this.redis('identity-settle', () => identity.settle(root, ids), true),
