@@ -107,7 +107,7 @@ export class BatchScorer {
       extra = new Map();
       changes.push(...applied.changes);
       duplicates += applied.duplicates;
-      if (segment.merge) changes.push(...(await this.merger!.merge(segment.merge, now)));
+      if (segment.merges.length > 0) changes.push(...(await this.merger!.merge(segment.merges, now)));
     }
     const scored = messages.length - deadLettered;
     metrics.eventsScored.inc(scored);
@@ -119,18 +119,20 @@ export class BatchScorer {
    * The chunk in arrival order, cut at each merge: a contact's events before a merge are applied
    * before it, those after it after it (as replay reads a file). Only contacts a merge of the
    * chunk can touch need the cut; the events of all others go with the first segment, so a chunk
-   * holding merges still commits most of its contacts in one round (each cut costs a round).
+   * holding merges still commits most of its contacts in one round (each cut costs a round), and
+   * merges with no event of a touched contact between them are applied together.
    */
   private async segmentsOf(arrivals: readonly Arrival[]): Promise<Segment[]> {
-    const segments: Segment[] = [{ eventsByContact: new Map(), merge: null }];
+    const segments: Segment[] = [{ eventsByContact: new Map(), merges: [] }];
     const touched = await this.touchedByMerges(arrivals);
     for (const arrival of arrivals) {
       if ('merge' in arrival) {
-        segments[segments.length - 1]!.merge = arrival.merge;
-        segments.push({ eventsByContact: new Map(), merge: null });
+        segments[segments.length - 1]!.merges.push(arrival.merge);
         continue;
       }
       const contactId = arrival.event.contactId;
+      if (touched.has(contactId) && segments[segments.length - 1]!.merges.length > 0)
+        segments.push({ eventsByContact: new Map(), merges: [] });
       const { eventsByContact } = touched.has(contactId) ? segments[segments.length - 1]! : segments[0]!;
       const list = eventsByContact.get(contactId);
       if (list) list.push(arrival);
@@ -206,10 +208,10 @@ export class BatchScorer {
 /** One decoded message of a chunk: an event, or a merge (applied through the identity forest). */
 type Arrival = PositionedEvent | { readonly merge: LeadEvent };
 
-/** Events of a chunk up to a merge (or its end), grouped by contact, and that merge. */
+/** Events of a chunk grouped by contact, then the merges that follow them in arrival order. */
 interface Segment {
   readonly eventsByContact: Map<string, PositionedEvent[]>;
-  merge: LeadEvent | null;
+  readonly merges: LeadEvent[];
 }
 
 export { applyEvents, applyInputs } from './apply-inputs.js';

@@ -1,7 +1,7 @@
 import { mergedFromOf, type CompiledGrid, type ContactState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
 import type { ContactStore, ContactUpdater } from './contact-updater.js';
-import type { IdentityStore } from './identity-store.js';
+import type { IdentityStore, PendingMember } from './identity-store.js';
 import { applyInputs } from './apply-inputs.js';
 import { absorbMembers, asMemberInput } from './member-positions.js';
 import { decodeOutbox, type OwedOutput } from './outbox-codec.js';
@@ -41,34 +41,50 @@ const MAX_ROOT_HOPS = 10;
 export class IdentityMerger {
   constructor(private readonly deps: IdentityMergerDeps) {}
 
-  /** Applies a validated `contact_merged`: the score changes committed (the target's and the members'). */
-  async merge(event: LeadEvent, now: number): Promise<ScoreChange[]> {
-    const mergedFrom = mergedFromOf(event);
-    if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs a contact_merged event');
-    const root = await this.deps.identity.link({
-      mergedFrom,
-      contactId: event.contactId,
-      eventId: event.eventId,
-      occurredAt: event.occurredAt,
-    });
+  /**
+   * Applies validated `contact_merged` events that follow one another in the chunk (no event of
+   * a contact they touch between them): each is linked in turn, then what is pending at their
+   * roots is absorbed in one round, as a redelivery completes merges a crash cut short.
+   * @returns the score changes committed (the targets' and the members')
+   */
+  async merge(events: readonly LeadEvent[], now: number): Promise<ScoreChange[]> {
+    const roots: string[] = [];
+    for (const event of events) {
+      const mergedFrom = mergedFromOf(event);
+      if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs contact_merged events');
+      roots.push(
+        await this.deps.identity.link({
+          mergedFrom,
+          contactId: event.contactId,
+          eventId: event.eventId,
+          occurredAt: event.occurredAt,
+        }),
+      );
+    }
     this.deps.crashPoint?.('after-identity-link');
-    return this.absorbPending(root, now);
+    // a later merge of the run may have linked an earlier one's root into another tree
+    return this.absorbPending(roots.length > 1 ? await this.deps.identity.roots(roots) : roots, now);
   }
 
-  /** Absorbs what is pending at `root` (following it if it is merged away meanwhile). */
-  async absorbPending(root: string, now: number): Promise<ScoreChange[]> {
+  /** Absorbs what is pending at the roots (following each one merged away meanwhile). */
+  async absorbPending(roots: readonly string[], now: number): Promise<ScoreChange[]> {
     const { identity, updater, store, unindex } = this.deps;
     const all: ScoreChange[] = [];
-    let current = root;
+    let current = [...new Set(roots)];
     for (let hop = 0; hop < MAX_ROOT_HOPS; hop += 1) {
-      const pending = await identity.pending(current);
-      if (pending.length === 0) return all;
-      const seals = await identity.seal(pending.map((member) => member.id));
+      const lists = await identity.pending(current);
+      const pendingAt = new Map<string, PendingMember[]>();
+      current.forEach((root, i) => {
+        if (lists[i]!.length > 0) pendingAt.set(root, lists[i]!);
+      });
+      if (pendingAt.size === 0) return all;
+      const members = [...pendingAt.values()].flat();
+      const seals = await identity.seal(members.map((member) => member.id));
       this.deps.crashPoint?.('after-seal');
       const snapshots = new Map<string, ContactState>();
       const owedBy = new Map<string, OwedOutput[]>();
       const outboxes = new Map<string, string>();
-      pending.forEach(({ id }, i) => {
+      members.forEach(({ id }, i) => {
         const { snapshot, outbox } = seals[i]!;
         snapshots.set(id, snapshot);
         // what the member committed but maybe never produced: owed by the root's commit that
@@ -76,13 +92,14 @@ export class IdentityMerger {
         owedBy.set(id, decodeOutbox(outbox));
         if (outbox !== '') outboxes.set(id, outbox);
       });
-      let rootSealed = false;
+      const sealedRoots = new Set<string>();
       const changes = await updater.update(
-        [current],
+        [...pendingAt.keys()],
         now,
         new Map(),
         (rootId, stored, grid: CompiledGrid) => {
-          rootSealed = false;
+          sealedRoots.delete(rootId);
+          const pending = pendingAt.get(rootId)!;
           const absorbed = absorbMembers(grid, rootId, stored.state, pending, snapshots, now);
           const merged = pending
             .filter((member) => absorbed.absorbed.includes(member.id))
@@ -90,24 +107,30 @@ export class IdentityMerger {
           const carried = absorbed.absorbed.flatMap((id) => owedBy.get(id) ?? []);
           return { state: absorbed.state, changes: absorbed.changes, merged, carried };
         },
-        {
-          onSealed: () => {
-            rootSealed = true;
-          },
-        },
+        { onSealed: (rootId) => sealedRoots.add(rootId) },
       );
       all.push(...changes);
-      if (rootSealed) {
-        // merged into another tree meanwhile: the pending ids moved there with it
-        current = await identity.rootOf(current);
-        continue;
-      }
-      // every pending id is in the root's state now (absorbed here or before)
-      const ids = pending.map((member) => member.id);
-      await identity.settle(current, ids);
-      if (!this.deps.silent) await store.clearOutboxes(outboxes);
-      await unindex?.(ids);
-      return all;
+      // every id pending at a root not merged away is in the root's state now (absorbed here or
+      // before); a root merged into another tree meanwhile took its pending ids there with it
+      const settled = [...pendingAt].filter(([root]) => !sealedRoots.has(root));
+      const ids = settled.flatMap(([, pending]) => pending.map((member) => member.id));
+      const cleared = new Map([...outboxes].filter(([id]) => ids.includes(id)));
+      // issued in one tick (with auto-pipelining, one round trip per Redis node); all are awaited
+      // before a failure is reported, so none is still in flight when the chunk is retried
+      const done = await Promise.allSettled([
+        ...settled.map(([root, pending]) =>
+          identity.settle(
+            root,
+            pending.map((member) => member.id),
+          ),
+        ),
+        this.deps.silent ? undefined : store.clearOutboxes(cleared),
+        unindex?.(ids),
+      ]);
+      const failed = done.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (sealedRoots.size === 0) return all;
+      current = [...new Set(await identity.roots([...sealedRoots]))];
     }
     throw new ScorerError(ErrorCode.StateConflict, `a merge's root kept being merged away (${MAX_ROOT_HOPS} times)`);
   }
@@ -135,7 +158,7 @@ export class IdentityMerger {
       // A member's events count after its own history and everything merged before it: a root
       // with members still pending (a merge cut short by a crash, or in flight on another
       // partition) absorbs them first, so a re-sent event is recognised by the union's ring.
-      for (const root of byRoot.keys()) all.push(...(await this.absorbPending(root, now)));
+      all.push(...(await this.absorbPending([...byRoot.keys()], now)));
       const again = new Map<string, readonly PositionedEvent[]>();
       const changes = await updater.update(
         [...byRoot.keys()],

@@ -41,8 +41,8 @@ export interface IdentityStore {
   rootOf(contactId: string): Promise<string>;
   /** The roots of many ids in one round trip (identity-roots-1.lua), in order. */
   roots(contactIds: readonly string[]): Promise<string[]>;
-  /** The members pending at a root: merged into its tree, their last states not yet absorbed. */
-  pending(root: string): Promise<PendingMember[]>;
+  /** The members pending at each root (in order): merged into its tree, their last states not yet absorbed. */
+  pending(roots: readonly string[]): Promise<PendingMember[][]>;
   /** Seals contacts (idempotent), all in one round trip, and returns their last states and outboxes. */
   seal(contactIds: readonly string[]): Promise<Seal[]>;
   /** Takes absorbed ids off the root's pending list. */
@@ -91,14 +91,18 @@ export class RedisIdentityStore implements IdentityStore {
     return guarded('identity-roots', () => this.identityRoots([this.keys.identityParents()], ...contactIds));
   }
 
-  async pending(root: string): Promise<PendingMember[]> {
-    const held = await guarded('identity-pending', () => this.redis.hget(this.keys.identityPending(), root));
-    if (held === null) return [];
-    return (JSON.parse(held) as { id: string; cause: string; at: string }[]).map((m) => ({
-      id: m.id,
-      cause: m.cause,
-      at: Number(m.at),
-    }));
+  async pending(roots: readonly string[]): Promise<PendingMember[][]> {
+    if (roots.length === 0) return [];
+    const held = await guarded('identity-pending', () => this.redis.hmget(this.keys.identityPending(), ...roots));
+    return held.map((list) =>
+      list === null
+        ? []
+        : (JSON.parse(list) as { id: string; cause: string; at: string }[]).map((m) => ({
+            id: m.id,
+            cause: m.cause,
+            at: Number(m.at),
+          })),
+    );
   }
 
   async seal(contactIds: readonly string[]): Promise<Seal[]> {

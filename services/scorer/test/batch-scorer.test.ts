@@ -29,7 +29,7 @@ function messages(events: readonly LeadEvent[], firstOffset: number): InputMessa
 }
 
 describe('BatchScorer: a chunk holding merges', () => {
-  it('commits the contacts no merge of the chunk touches in one round, and scores as replay does', async () => {
+  it('commits the contacts no merge of the chunk touches in one round, absorbs merges with nothing touched between them together, and scores as replay does', async () => {
     const contacts = new InMemoryContactStore();
     const identity = new InMemoryIdentityStore(contacts);
     const committed: string[][] = [];
@@ -61,26 +61,30 @@ describe('BatchScorer: a chunk holding merges', () => {
     const events: LeadEvent[] = [
       ...plain.map((id, i) => leadEvent(`a${i}`, id, 'page_viewed', 20)),
       leadEvent('x1', 'anon-1', 'page_viewed', 19),
+      leadEvent('y3', 'anon-3', 'demo_requested', 19),
+      leadEvent('y4', 'anon-4', 'demo_requested', 19),
       merge('m1', 'known-1', 'anon-1', 18),
       ...plain.map((id, i) => leadEvent(`b${i}`, id, 'demo_requested', 17)),
       leadEvent('x2', 'known-1', 'page_viewed', 16),
       merge('m2', 'later-root', 'anon-0', 15), // anon-0's root known-0 is linked under later-root
       leadEvent('x3', 'known-0', 'page_viewed', 14), // now a member of later-root's tree: applied after m2
       ...plain.map((id, i) => leadEvent(`c${i}`, id, 'email_unsubscribed', 13)),
+      merge('m3', 'known-3', 'anon-3', 12),
+      leadEvent('d0', 'p-1', 'page_viewed', 11), // no touched contact between m3 and m4: absorbed together
+      merge('m4', 'known-4', 'anon-4', 10),
     ];
     await scorer.score(messages(events, 2));
 
     // every plain contact committed once, in the first round; the rounds after a merge name merge sides only
     for (const id of plain) expect(committed.filter((ids) => ids.includes(id))).toHaveLength(1);
     expect(committed[0]).toEqual(expect.arrayContaining(plain));
-    const sides = new Set(['anon-0', 'anon-1', 'known-0', 'known-1', 'later-root']);
+    const sides = new Set(['anon-0', 'anon-1', 'anon-3', 'anon-4', 'known-0', 'known-1', 'known-3', 'known-4', 'later-root']);
     for (const ids of committed.slice(1)) for (const id of ids) expect(sides).toContain(id);
+    expect(committed).toContainEqual(['known-3', 'known-4']);
 
-    const all = [
-      leadEvent('e0', 'anon-0', 'page_viewed', 30),
-      merge('m0', 'known-0', 'anon-0', 29),
-      ...events,
-    ].map((e) => JSON.stringify({ ...e, occurredAt: new Date(e.occurredAt).toISOString() }));
+    const all = [leadEvent('e0', 'anon-0', 'page_viewed', 30), merge('m0', 'known-0', 'anon-0', 29), ...events].map((e) =>
+      JSON.stringify({ ...e, occurredAt: new Date(e.occurredAt).toISOString() }),
+    );
     const replay = await replayEvents(TEST_GRID, all, NOW);
     for (const contact of replay.contacts) {
       const raw = contacts.states.get(contact.contactId) ?? '';
@@ -90,6 +94,7 @@ describe('BatchScorer: a chunk holding merges', () => {
       }
       expect(decodeState(raw).score, contact.contactId).toBe(contact.score);
     }
-    expect(replay.contacts.find((c) => c.contactId === 'later-root')?.score).toBeGreaterThan(0);
+    for (const root of ['later-root', 'known-3', 'known-4'])
+      expect(replay.contacts.find((c) => c.contactId === root)?.score, root).toBeGreaterThan(0);
   });
 });

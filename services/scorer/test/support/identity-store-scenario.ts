@@ -15,7 +15,7 @@ export async function identityStoreScenario(identity: IdentityStore, contacts: C
     applyEvents(TEST_GRID, { state: emptyState(), raw: '', outbox: '' }, [leadEvent('p', 'a', 'page_viewed')], NOW).state!,
   );
   const pending = async (root: string) =>
-    (await identity.pending(root)).map((m) => `${m.id}(${m.cause}@${m.at})`).join(',') || '-';
+    (await identity.pending([root]))[0]!.map((m) => `${m.id}(${m.cause}@${m.at})`).join(',') || '-';
   const link = async (from: string, into: string, eventId: string) => {
     const root = await identity.link({ mergedFrom: from, contactId: into, eventId, occurredAt: 1000 });
     transcript.push(`link ${from}→${into}: root ${root}, pending there ${await pending(root)}`);
@@ -30,6 +30,7 @@ export async function identityStoreScenario(identity: IdentityStore, contacts: C
   );
   transcript.push(`roots of a, b, d, e, c: ${(await identity.roots(['a', 'b', 'd', 'e', 'c'])).join(',')}`);
   transcript.push(`pending b=${await pending('b')}`);
+  transcript.push(`pending at c, b, a: ${(await identity.pending(['c', 'b', 'a'])).map((list) => list.length).join(',')}`);
   for (const id of ['a', 'a', 'b']) {
     const [seal] = await identity.seal([id]);
     transcript.push(

@@ -38,8 +38,8 @@ export class InMemoryIdentityStore implements IdentityStore {
     return contactIds.map((id) => this.root(id));
   }
 
-  async pending(root: string): Promise<PendingMember[]> {
-    return [...(this.pendingAt.get(root) ?? [])];
+  async pending(roots: readonly string[]): Promise<PendingMember[][]> {
+    return roots.map((root) => [...(this.pendingAt.get(root) ?? [])]);
   }
 
   async seal(contactIds: readonly string[]): Promise<Seal[]> {

@@ -187,8 +187,20 @@ export class SimulatedScorer implements SimProcess {
     throw new SimulatedCrash(point);
   }
 
-  /** A Redis call: a step, maybe failing before it runs or (a commit) after, as a lost reply. */
-  private async redis<T>(operation: string, call: () => Promise<T>, mayFailAfter = false): Promise<T> {
+  /**
+   * A Redis call: a step, maybe failing before it runs or (a commit) after, as a lost reply.
+   * Calls issued together (a pipeline) take their steps one after another, in issue order, as
+   * one connection serves them: the scheduler runs one waiting step of a process at a time.
+   */
+  private redis<T>(operation: string, call: () => Promise<T>, mayFailAfter = false): Promise<T> {
+    const next = this.redisQueue.then(() => this.redisStep(operation, call, mayFailAfter));
+    this.redisQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private redisQueue: Promise<unknown> = Promise.resolve();
+
+  private async redisStep<T>(operation: string, call: () => Promise<T>, mayFailAfter: boolean): Promise<T> {
     const { world } = this;
     await world.scheduler.step(this);
     if (world.random.chance(world.faultRate)) throw unavailable(operation);
@@ -210,7 +222,7 @@ export class SimulatedScorer implements SimProcess {
       link: (merge) => this.redis('identity-link', () => identity.link(merge), true),
       rootOf: (id) => this.redis('identity-root', () => identity.rootOf(id)),
       roots: (ids) => this.redis('identity-roots', () => identity.roots(ids)),
-      pending: (root) => this.redis('identity-pending', () => identity.pending(root)),
+      pending: (roots) => this.redis('identity-pending', () => identity.pending(roots)),
       seal: (id) => this.redis('seal', () => identity.seal(id), true),
       settle: (root, ids) => this.redis('identity-settle', () => identity.settle(root, ids), true),
     };
