@@ -1,4 +1,4 @@
-import { CONTACT_MERGED, mergedFromOf, type LeadEvent, type ScoreChange } from '@leadscore/engine';
+import { CONTACT_MERGED, type ScoreChange } from '@leadscore/engine';
 import type { DeadLetterReason, DecodeResult } from './event-decoder.js';
 import type { InputMessage } from '@leadscore/contracts';
 import { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
@@ -6,6 +6,7 @@ import type { ScorerMetrics } from './metrics.js';
 import { ContactUpdater, type ContactUpdaterDeps } from './contact-updater.js';
 import { inputSource, type PositionedEvent } from './input-positions.js';
 import { applyInputs } from './apply-inputs.js';
+import { idsToResolve, planRounds, type Arrival, type Round } from './merge-rounds.js';
 import type { IdentityStore } from './identity-store.js';
 import { IdentityMerger } from './identity-merger.js';
 
@@ -97,17 +98,17 @@ export class BatchScorer {
       }
       arrivals.push({ event: decoded.event, source: inputSource(topics, message), offset: Number(message.offset) });
     }
-    const segments = await this.segmentsOf(arrivals);
+    const rounds = await this.roundsOf(arrivals);
 
     const changes: ScoreChange[] = [];
     let duplicates = 0;
     let extra = deadLetterOutputs;
-    for (const segment of segments) {
-      const applied = await this.applySegment(segment.eventsByContact, extra, now);
+    for (const round of rounds) {
+      const applied = await this.applyRound(round.eventsByContact, extra, now);
       extra = new Map();
       changes.push(...applied.changes);
       duplicates += applied.duplicates;
-      if (segment.merges.length > 0) changes.push(...(await this.merger!.merge(segment.merges, now)));
+      if (round.merges.length > 0) changes.push(...(await this.merger!.merge(round.merges, now)));
     }
     const scored = messages.length - deadLettered;
     metrics.eventsScored.inc(scored);
@@ -116,61 +117,18 @@ export class BatchScorer {
   }
 
   /**
-   * The chunk in arrival order, cut at each merge: a contact's events before a merge are applied
-   * before it, those after it after it (as replay reads a file). Only contacts a merge of the
-   * chunk can touch need the cut; the events of all others go with the first segment, so a chunk
-   * holding merges still commits most of its contacts in one round (each cut costs a round), and
-   * merges with no event of a touched contact between them are applied together.
+   * The chunk's commit rounds: all of it in one when it holds no merge; else as planRounds
+   * orders it around its merges, from the roots of its ids (one round trip).
    */
-  private async segmentsOf(arrivals: readonly Arrival[]): Promise<Segment[]> {
-    const segments: Segment[] = [{ eventsByContact: new Map(), merges: [] }];
-    const touched = await this.touchedByMerges(arrivals);
-    for (const arrival of arrivals) {
-      if ('merge' in arrival) {
-        segments[segments.length - 1]!.merges.push(arrival.merge);
-        continue;
-      }
-      const contactId = arrival.event.contactId;
-      if (touched.has(contactId) && segments[segments.length - 1]!.merges.length > 0)
-        segments.push({ eventsByContact: new Map(), merges: [] });
-      const { eventsByContact } = touched.has(contactId) ? segments[segments.length - 1]! : segments[0]!;
-      const list = eventsByContact.get(contactId);
-      if (list) list.push(arrival);
-      else eventsByContact.set(contactId, [arrival]);
-    }
-    return segments;
-  }
-
-  /**
-   * The contacts of the chunk a merge of it can touch (one round trip, only for a chunk holding
-   * merges): each merge's two ids, their trees' roots before the chunk (every tree a merge of
-   * the chunk links has one of them as its root before it, since links only join trees), and
-   * every contact already in a tree (a member of one; kept in order rather than resolved further).
-   * A contact outside all of them is its own tree, which no merge of the chunk links.
-   */
-  private async touchedByMerges(arrivals: readonly Arrival[]): Promise<ReadonlySet<string>> {
-    const sides: string[] = [];
-    const ids = new Set<string>();
-    for (const arrival of arrivals) {
-      if ('merge' in arrival) sides.push(arrival.merge.contactId, mergedFromOf(arrival.merge)!);
-      else ids.add(arrival.event.contactId);
-    }
-    if (sides.length === 0) return new Set();
-    for (const id of sides) ids.add(id);
-    const asked = [...ids];
-    const roots = await this.deps.identity!.roots(asked);
-    const touched = new Set(sides);
-    const rootOf = new Map<string, string>();
-    asked.forEach((id, i) => {
-      rootOf.set(id, roots[i]!);
-      if (roots[i] !== id) touched.add(id);
-    });
-    for (const id of sides) touched.add(rootOf.get(id)!);
-    return touched;
+  private async roundsOf(arrivals: readonly Arrival[]): Promise<Round[]> {
+    if (!arrivals.some((arrival) => 'merge' in arrival)) return planRounds(arrivals, new Map());
+    const ids = idsToResolve(arrivals);
+    const roots = await this.deps.identity!.roots(ids);
+    return planRounds(arrivals, new Map(ids.map((id, i) => [id, roots[i]!])));
   }
 
   /** Applies events grouped by contact (and, first, produces `extra`): the changes and duplicates. */
-  private async applySegment(
+  private async applyRound(
     eventsByContact: ReadonlyMap<string, PositionedEvent[]>,
     extra: OutputBatch,
     now: number,
@@ -203,15 +161,6 @@ export class BatchScorer {
     for (const n of duplicatesByContact.values()) duplicates += n;
     return { changes, duplicates };
   }
-}
-
-/** One decoded message of a chunk: an event, or a merge (applied through the identity forest). */
-type Arrival = PositionedEvent | { readonly merge: LeadEvent };
-
-/** Events of a chunk grouped by contact, then the merges that follow them in arrival order. */
-interface Segment {
-  readonly eventsByContact: Map<string, PositionedEvent[]>;
-  readonly merges: LeadEvent[];
 }
 
 export { applyEvents, applyInputs } from './apply-inputs.js';
