@@ -42,25 +42,19 @@ export class IdentityMerger {
   constructor(private readonly deps: IdentityMergerDeps) {}
 
   /**
-   * Applies validated `contact_merged` events that follow one another in the chunk (no event of
-   * a contact they touch between them): each is linked in turn, then what is pending at their
+   * Applies validated `contact_merged` events of one round of a chunk (merge-rounds.ts: no event
+   * of a tree they link between them): each is linked in turn, then what is pending at their
    * roots is absorbed in one round, as a redelivery completes merges a crash cut short.
    * @returns the score changes committed (the targets' and the members')
    */
   async merge(events: readonly LeadEvent[], now: number): Promise<ScoreChange[]> {
-    const roots: string[] = [];
-    for (const event of events) {
+    const links = events.map((event) => {
       const mergedFrom = mergedFromOf(event);
       if (mergedFrom === undefined) throw new RangeError('IdentityMerger.merge needs contact_merged events');
-      roots.push(
-        await this.deps.identity.link({
-          mergedFrom,
-          contactId: event.contactId,
-          eventId: event.eventId,
-          occurredAt: event.occurredAt,
-        }),
-      );
-    }
+      return { mergedFrom, contactId: event.contactId, eventId: event.eventId, occurredAt: event.occurredAt };
+    });
+    // issued in one tick: Redis runs them in this order (one connection, one slot), in one round trip
+    const roots = await settledAll(links.map((link) => this.deps.identity.link(link)));
     this.deps.crashPoint?.('after-identity-link');
     // a later merge of the run may have linked an earlier one's root into another tree
     return this.absorbPending(roots.length > 1 ? await this.deps.identity.roots(roots) : roots, now);
@@ -115,20 +109,17 @@ export class IdentityMerger {
       const settled = [...pendingAt].filter(([root]) => !sealedRoots.has(root));
       const ids = settled.flatMap(([, pending]) => pending.map((member) => member.id));
       const cleared = new Map([...outboxes].filter(([id]) => ids.includes(id)));
-      // issued in one tick (with auto-pipelining, one round trip per Redis node); all are awaited
-      // before a failure is reported, so none is still in flight when the chunk is retried
-      const done = await Promise.allSettled([
+      // issued in one tick: with auto-pipelining, one round trip per Redis node
+      await settledAll([
         ...settled.map(([root, pending]) =>
           identity.settle(
             root,
             pending.map((member) => member.id),
           ),
         ),
-        this.deps.silent ? undefined : store.clearOutboxes(cleared),
-        unindex?.(ids),
+        ...(this.deps.silent ? [] : [store.clearOutboxes(cleared)]),
+        ...(unindex ? [unindex(ids)] : []),
       ]);
-      const failed = done.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
       if (sealedRoots.size === 0) return all;
       current = [...new Set(await identity.roots([...sealedRoots]))];
     }
@@ -181,4 +172,15 @@ export class IdentityMerger {
     if (pending.size > 0) throw new ScorerError(ErrorCode.StateConflict, `roots kept being merged away (${MAX_ROOT_HOPS} times)`);
     return all;
   }
+}
+
+/**
+ * Awaits calls issued together, then reports the first failure: none is still in flight when
+ * the chunk is retried after it.
+ */
+async function settledAll<T>(calls: readonly Promise<T>[]): Promise<T[]> {
+  const done = await Promise.allSettled(calls);
+  const failed = done.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return done.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
