@@ -220,6 +220,13 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
       const metrics = await accounts.metrics();
       expect(metrics).toMatch(/leadscore_accounts_dead_lettered_total\{stage="accounts"\} 2\n/);
       expect(metrics).toMatch(/leadscore_accounts_member_changes_total\{kind="LEAVE"\} 2\n/);
+      // both groups report their lag under one gauge, told apart by stage; caught up, it is 0
+      const lagOf = (stage: string, topic: string) =>
+        new RegExp(
+          `leadscore_accounts_consumer_lag\\{stage="${stage}",topic="${topic.replaceAll('.', '\\.')}",partition="\\d+"\\} 0\n`,
+        );
+      expect(metrics).toMatch(lagOf('members', topics.scoreChanged));
+      expect(metrics).toMatch(lagOf('accounts', topics.accountMembers));
 
       // A zombie's late produce (or any redelivery): every member change that is not its contact's
       // last for its account, sent again as it was. Each is older than what the account applied for

@@ -88,7 +88,13 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
     const common = { grid, accounts: this.accounts, codec, topics, store, producer, writer, metrics, now, crashPoint };
     const members = new MemberStage(common);
     const accounts = new AccountStage({ ...common, cache });
-    const consumerMetrics = { chunkDuration: metrics.chunkDuration, pausedPartitions: metrics.pausedPartitions };
+    // one lag gauge for both groups, told apart by the stage label (each group drops only its own series)
+    const consumerMetrics = (stage: 'members' | 'accounts') => ({
+      chunkDuration: metrics.chunkDuration,
+      pausedPartitions: metrics.pausedPartitions,
+      consumerLag: metrics.consumerLag,
+      consumerLagLabels: { stage },
+    });
     const beforeOffsetResolve = crashPoint ? () => crashPoint('before-offset-resolve') : undefined;
     const shared = {
       chunkSize: config.chunkSize,
@@ -96,7 +102,6 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
       sessionTimeoutMs: config.sessionTimeoutMs,
       // the topics of a stage are keyed alike (contactId, or accountId): partition p of each holds the same keys
       onePerPartitionNumber: true,
-      metrics: consumerMetrics,
       ...(beforeOffsetResolve ? { beforeOffsetResolve } : {}),
     };
     return {
@@ -107,6 +112,7 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           groupId: config.membersGroupId,
           topics: [topics.scoreChanged, topics.behaviouralEvents, topics.contactUpdates],
           readinessKey: 'consumer:members',
+          metrics: consumerMetrics('members'),
         },
         {
           ...shared,
@@ -114,6 +120,7 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           groupId: config.accountsGroupId,
           topics: [topics.accountMembers, topics.accountUpdates],
           readinessKey: 'consumer:accounts',
+          metrics: consumerMetrics('accounts'),
           // partitions may have moved: what memory holds is checked on every read anyway, drop it to free it
           onGroupJoin: () => cache.clear(),
         },

@@ -53,6 +53,11 @@ export class AccountsMetrics extends ServiceMetrics {
     'Time to handle one chunk (decode, Redis, produce).',
     CHUNK_BUCKETS,
   );
+  readonly consumerLag = this.gauge(
+    'leadscore_accounts_consumer_lag',
+    'Messages behind the partition high watermark, as of the last batch fetched, by stage (its consumer group), topic and partition.',
+    ['stage', 'topic', 'partition'],
+  );
   readonly pausedPartitions = this.gauge(
     'leadscore_accounts_paused_partitions',
     'Partitions paused while a dependency (Redis, the broker, the registry) is unavailable.',

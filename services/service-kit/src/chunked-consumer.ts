@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Gauge, Histogram } from 'prom-client';
 import type { Readiness } from './readiness.js';
 import { handleInChunks } from './chunk-loop.js';
+import { PartitionLag } from './partition-lag.js';
 import { errorFields } from './service-error.js';
 
 /** Handles one chunk of a partition's messages; resolves once its effects are durable. */
@@ -19,8 +20,10 @@ export interface ChunkedConsumerOptions {
   readonly metrics?: {
     readonly chunkDuration?: Histogram<string>;
     readonly pausedPartitions?: Gauge<string>;
-    /** labels topic, partition: set after each batch, reset when the group rebalances */
+    /** labels topic, partition (and consumerLagLabels): set after each batch, this consumer's series dropped when it joins its group */
     readonly consumerLag?: Gauge<string>;
+    /** Fixed labels of this consumer's lag series, for a gauge that several consumers share (e.g. `{ stage }`). */
+    readonly consumerLagLabels?: Readonly<Record<string, string>>;
   };
   /**
    * Handle chunks of the same partition number one at a time, whatever their topic. For topics
@@ -52,6 +55,7 @@ export class ChunkedConsumer {
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
   /** Tail of the chunks queued per partition number (`onePerPartitionNumber`). */
   private readonly partitionTails = new Map<number, Promise<void>>();
+  private readonly lag: PartitionLag | undefined;
 
   constructor(
     kafka: Kafka,
@@ -69,13 +73,15 @@ export class ChunkedConsumer {
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: { retries: 10 },
     });
+    const { consumerLag, consumerLagLabels } = options.metrics ?? {};
+    this.lag = consumerLag && new PartitionLag(consumerLag, consumerLagLabels);
     const key = options.readinessKey ?? 'consumer';
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = this.consumer.events;
     readiness.set(key, 'not in the consumer group yet');
     this.consumer.on(GROUP_JOIN, () => {
       readiness.set(key, null);
       // partitions may have moved: report lag only for what this instance now fetches
-      options.metrics?.consumerLag?.reset();
+      this.lag?.forget();
       options.onGroupJoin?.();
     });
     this.consumer.on(REBALANCING, () => readiness.set(key, 'rebalancing'));
@@ -117,7 +123,7 @@ export class ChunkedConsumer {
     if (result.handled > 0) this.backoff.delete(partitionKey);
     if (result.status === 'failed') this.pauseAfterFailure(partitionKey, pause, result.error);
     if (result.status !== 'completed') return;
-    this.options.metrics?.consumerLag?.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    this.lag?.set(batch.topic, batch.partition, Number(batch.offsetLag()));
   }
 
   private async handleChunk(topic: string, partition: number, chunk: readonly KafkaMessage[]): Promise<void> {
