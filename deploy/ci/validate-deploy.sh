@@ -12,7 +12,8 @@
 #   4. the Prometheus rules: `promtool check rules` and `promtool test rules` (Debian's
 #      `prometheus` package provides promtool);
 #   5. the Grafana dashboard: valid JSON, and the dashboard and rules name only metrics the
-#      services define (read from the services' own metric registries).
+#      services define (read from the services' own metric registries); the check refuses a
+#      misspelled name.
 # Usage: bash deploy/ci/validate-deploy.sh        (from anywhere; needs node, npm, promtool)
 set -euo pipefail
 
@@ -166,5 +167,18 @@ promtool check rules "$OBS/alerts.rules.yml"
 step "Grafana dashboard"
 node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (!Array.isArray(d.panels) || d.panels.length === 0) throw new Error("no panels"); console.log(`${process.argv[1]}: ${d.panels.length} panels`);' "$OBS/leadscore-dashboard.json"
 (cd "$ROOT" && node --import tsx deploy/ci/check-metric-names.mjs deploy/observability/leadscore-dashboard.json deploy/observability/alerts.rules.yml)
+# The check itself must catch a wrong name: one metric of the account service misspelled in a copy
+# of the dashboard and of the rules each (a checker that no longer reads a service's metrics, or
+# no longer looks into a file, passes everything).
+misspelled() { # misspelled <file> <name> <wrong name>
+  local copy="$OUT/misspelled-$(basename "$1")"
+  grep -q "$2" "$1" || fail "$1 does not use $2 any more: pick another name to misspell"
+  sed "s/$2/$3/g" "$1" >"$copy"
+  if (cd "$ROOT" && node --import tsx deploy/ci/check-metric-names.mjs "$copy") >"$OUT/misspelled.txt" 2>&1; then fail "check-metric-names.mjs accepted $3 in $1"; fi
+  grep -q "$3 is not a metric any service defines" "$OUT/misspelled.txt" || { cat "$OUT/misspelled.txt"; fail "check-metric-names.mjs failed on $3, but not for that name"; }
+  echo "check-metric-names refuses $3"
+}
+misspelled "$OBS/leadscore-dashboard.json" leadscore_accounts_inputs_total leadscore_accounts_input_total
+misspelled "$OBS/alerts.rules.yml" leadscore_accounts_consumer_lag leadscore_accounts_consumer_lags
 
 printf '\nvalidate-deploy: chart, manifests, grids, rules and dashboard are valid\n'
