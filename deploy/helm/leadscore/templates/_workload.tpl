@@ -18,7 +18,7 @@ metadata:
   labels:
     {{- include "leadscore.labels" $sel | nindent 4 }}
 spec:
-  {{- if not (and (eq .component "scorer") (ne $root.Values.scorer.autoscaling.mode "none")) }}
+  {{- if not (and $v.autoscaling (ne $v.autoscaling.mode "none")) }}
   replicas: {{ $v.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
