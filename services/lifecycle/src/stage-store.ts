@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { isLifecycleStage, LIFECYCLE_STAGES, type LifecycleStage } from '@leadscore/contracts';
+import { LIFECYCLE_STAGES, type LifecycleStage } from '@leadscore/contracts';
 import {
   APPLY_CROSSING,
   KeyLayout,
   loadScript,
   StageReader,
-  type ContactStage,
   type ScriptCall,
   type StageHistoryEntry,
 } from '@leadscore/redis-layout';
@@ -100,25 +99,6 @@ export class StageStore extends StageReader {
       now,
     );
     return outcomes.map((o, i) => ({ accountId: crossings[i]!.accountId, ...o }));
-  }
-
-  /** The account's current stage, or null when it never had one. */
-  async readAccountStage(accountId: string): Promise<ContactStage | null> {
-    const fields = await this.redis.hgetall(this.keys.accountStage(accountId));
-    if (!isLifecycleStage(fields['stage'])) return null;
-    return {
-      stage: fields['stage'],
-      changedAt: Number(fields['changedAt'] ?? 0),
-      changeId: fields['changeId'] ?? null,
-      causeId: fields['causeId'] ?? null,
-      reason: fields['reason'] ?? null,
-    };
-  }
-
-  /** The account's newest `limit` history entries, newest first. */
-  async readAccountHistory(accountId: string, limit = 20): Promise<StageHistoryEntry[]> {
-    const raws = await this.redis.lrange(this.keys.accountStageHistory(accountId), 0, limit - 1);
-    return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
   }
 
   private async apply(

@@ -26,9 +26,9 @@ export interface ContactStage {
 }
 
 /**
- * Reads the lifecycle stages the lifecycle service writes (`KeyLayout.stage`, a hash: stage,
- * changedAt, changeId, causeId, reason; `KeyLayout.stageHistory`, a capped list of JSON
- * entries, newest first). Read-only: it loads no script, so a reader (the read API) never
+ * Reads the lifecycle stages the lifecycle service writes, of contacts and of accounts
+ * (`KeyLayout.stage` / `accountStage`, a hash: stage, changedAt, changeId, causeId, reason;
+ * `KeyLayout.stageHistory` / `accountStageHistory`, a capped list of JSON entries, newest first). Read-only: it loads no script, so a reader (the read API) never
  * carries the writer's.
  */
 export class StageReader {
@@ -38,8 +38,27 @@ export class StageReader {
   ) {}
 
   /** The contact's current stage, or null when it never had one. */
-  async readStage(contactId: string): Promise<ContactStage | null> {
-    const fields = await this.redis.hgetall(this.keys.stage(contactId));
+  readStage(contactId: string): Promise<ContactStage | null> {
+    return this.stageAt(this.keys.stage(contactId));
+  }
+
+  /** The contact's newest `limit` history entries, newest first. */
+  readHistory(contactId: string, limit = 20): Promise<StageHistoryEntry[]> {
+    return this.historyAt(this.keys.stageHistory(contactId), limit);
+  }
+
+  /** The account's current stage (`KeyLayout.accountStage`), or null when it never had one. */
+  readAccountStage(accountId: string): Promise<ContactStage | null> {
+    return this.stageAt(this.keys.accountStage(accountId));
+  }
+
+  /** The account's newest `limit` history entries, newest first. */
+  readAccountHistory(accountId: string, limit = 20): Promise<StageHistoryEntry[]> {
+    return this.historyAt(this.keys.accountStageHistory(accountId), limit);
+  }
+
+  private async stageAt(key: string): Promise<ContactStage | null> {
+    const fields = await this.redis.hgetall(key);
     if (!isLifecycleStage(fields['stage'])) return null;
     return {
       stage: fields['stage'],
@@ -50,9 +69,8 @@ export class StageReader {
     };
   }
 
-  /** The newest `limit` history entries, newest first. */
-  async readHistory(contactId: string, limit = 20): Promise<StageHistoryEntry[]> {
-    const raws = await this.redis.lrange(this.keys.stageHistory(contactId), 0, limit - 1);
+  private async historyAt(key: string, limit: number): Promise<StageHistoryEntry[]> {
+    const raws = await this.redis.lrange(key, 0, limit - 1);
     return raws.map((raw) => JSON.parse(raw) as StageHistoryEntry);
   }
 }
