@@ -6,7 +6,7 @@ import type {
   AvroCodec,
 } from '@leadscore/contracts';
 import type { AccountCause, AccountScoreChange } from '@leadscore/engine';
-import type { OutputMessage } from '@leadscore/service-kit';
+import { crossingValueFields, identifiedOutput, type OutputMessage } from '@leadscore/service-kit';
 
 function causeValue(cause: AccountCause): AccountCauseValue {
   switch (cause.kind) {
@@ -53,32 +53,12 @@ export class AccountOutputWriter {
     const crossed: OutputMessage[] = [];
     for (const crossing of change.thresholdCrossings) {
       const crossingValue: AccountThresholdCrossedValue = {
-        id: crossing.id,
+        ...crossingValueFields(crossing),
         accountId: crossing.accountId,
-        threshold: crossing.threshold,
-        at: crossing.at,
-        direction: crossing.direction === 'up' ? 'UP' : 'DOWN',
-        score: crossing.score,
-        previousScore: crossing.previousScore,
-        gridName: crossing.gridName,
-        gridVersion: crossing.gridVersion,
         cause: causeValue(crossing.cause),
-        sequence: crossing.sequence,
-        evaluatedAt: crossing.evaluatedAt,
       };
-      crossed.push({
-        key: crossing.accountId,
-        value: await this.codec.encode('accountThresholdCrossed', crossingValue),
-        headers: { 'x-id': crossing.id },
-      });
+      crossed.push(await identifiedOutput(this.codec, 'accountThresholdCrossed', crossing.accountId, crossingValue));
     }
-    return {
-      changed: {
-        key: change.accountId,
-        value: await this.codec.encode('accountScoreChanged', value),
-        headers: { 'x-id': change.id },
-      },
-      crossed,
-    };
+    return { changed: await identifiedOutput(this.codec, 'accountScoreChanged', change.accountId, value), crossed };
   }
 }

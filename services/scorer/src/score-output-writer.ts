@@ -6,6 +6,7 @@ import type {
   ThresholdCrossedValue,
 } from '@leadscore/contracts';
 import type { AnyCause, ScoreChange } from '@leadscore/engine';
+import { crossingValueFields, identifiedOutput } from '@leadscore/service-kit';
 import type { OutputMessage } from './output-batch.js';
 
 function causeValue(cause: AnyCause): ScoreCauseValue {
@@ -48,31 +49,18 @@ export class ScoreOutputWriter {
       })),
       evaluatedAt: change.evaluatedAt,
     };
-    return { key: change.contactId, value: await this.codec.encode('scoreChanged', value), headers: { 'x-id': change.id } };
+    return identifiedOutput(this.codec, 'scoreChanged', change.contactId, value);
   }
 
   async thresholdsCrossed(change: ScoreChange<AnyCause>): Promise<OutputMessage[]> {
     const out: OutputMessage[] = [];
     for (const crossing of change.thresholdCrossings) {
       const value: ThresholdCrossedValue = {
-        id: crossing.id,
+        ...crossingValueFields(crossing),
         contactId: crossing.contactId,
-        threshold: crossing.threshold,
-        at: crossing.at,
-        direction: crossing.direction === 'up' ? 'UP' : 'DOWN',
-        score: crossing.score,
-        previousScore: crossing.previousScore,
-        gridName: crossing.gridName,
-        gridVersion: crossing.gridVersion,
         cause: causeValue(crossing.cause),
-        sequence: crossing.sequence,
-        evaluatedAt: crossing.evaluatedAt,
       };
-      out.push({
-        key: crossing.contactId,
-        value: await this.codec.encode('thresholdCrossed', value),
-        headers: { 'x-id': crossing.id },
-      });
+      out.push(await identifiedOutput(this.codec, 'thresholdCrossed', crossing.contactId, value));
     }
     return out;
   }
@@ -95,6 +83,6 @@ export class ScoreOutputWriter {
       occurredAt: record.occurredAt,
       emittedAt: now,
     };
-    return { key: record.contactId, value: await this.codec.encode('contactMerged', value), headers: { 'x-id': value.id } };
+    return identifiedOutput(this.codec, 'contactMerged', record.contactId, value);
   }
 }

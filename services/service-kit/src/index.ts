@@ -70,6 +70,7 @@ export { REAL_CONNECTIONS, type Listening, type RuntimeConnections, type Stoppab
 export { StreamService, type ConsumerServiceOptions, type StreamServiceOptions } from './stream-service.js';
 // the commit protocol's outputs (the scorer and the account service, docs/streaming.md)
 export { addOutput, type OutputBatch, type OutputMessage } from './output-batch.js';
+export { crossingValueFields, identifiedOutput } from './output-values.js';
 export { encodeOutbox, decodeOutbox, type OwedOutput } from './outbox-codec.js';
 export { KafkaOutputProducer, type OutputProducer } from './output-producer.js';
 export { crashPoints, COMMIT_CRASH_POINT_NAMES, type CommitCrashPointName, type CrashPoint } from './crash-points.js';
