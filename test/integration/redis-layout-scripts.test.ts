@@ -14,6 +14,7 @@ import {
   KeyLayout,
   loadScript,
   MARK_GRID_QUEUED,
+  PROJECT_ACCOUNT_SCORES,
   PROJECT_SCORE_CHANGE,
   PublishedGridStore,
   StageReader,
@@ -37,6 +38,8 @@ describe('every Lua script through the loader, against the real Redis', () => {
         keys.consoleAudit(),
         keys.identityParents(),
         keys.identityPending(),
+        keys.accountLeaderboard(),
+        keys.accountLeaderboardSequences(),
       ].map((key) => redis.del(key)),
     ).catch(() => undefined);
     await redis.quit();
@@ -149,6 +152,20 @@ describe('every Lua script through the loader, against the real Redis', () => {
       'h2',
       0,
     ]);
+
+    // the account leaderboard takes a chunk in one call: per account only a higher sequence moves it
+    const projectAccounts = loadScript(redis, PROJECT_ACCOUNT_SCORES);
+    const board: [string, string] = [keys.accountLeaderboard(), keys.accountLeaderboardSequences()];
+    expect(await projectAccounts(board, 'acme.com', 2, 900, 'globex.io', 1, 400)).toBe(2);
+    expect(await projectAccounts(board, 'acme.com', 2, 900, 'acme.com', 1, 100, 'globex.io', 3, 1200)).toBe(1); // a redelivery, an older one
+    expect(await projectAccounts(board, 'acme.com', 3, 50)).toBe(1); // scores go down too
+    expect(await redis.zrevrange(keys.accountLeaderboard(), 0, -1, 'WITHSCORES')).toEqual([
+      'globex.io',
+      '1200',
+      'acme.com',
+      '50',
+    ]);
+    expect(await redis.hgetall(keys.accountLeaderboardSequences())).toEqual({ 'acme.com': '3', 'globex.io': '3' });
 
     // every script ran under its content-hashed name
     const defined = ALL_SCRIPTS.filter((script) => script.commandName in redis).map((script) => script.file);

@@ -1,6 +1,7 @@
 import type { RedisClient } from '@leadscore/service-kit';
 import { accountScoreOf, decodeAccount, type CompiledGrid, type Contribution, type MemberScore } from '@leadscore/engine';
 import type { KeyLayout } from '@leadscore/redis-layout';
+import { RankedBoard } from './ranked-board.js';
 
 export interface AccountView {
   readonly accountId: string;
@@ -18,15 +19,28 @@ export interface AccountView {
   readonly grid: { readonly name: string; readonly version: number };
 }
 
+/** One row of the account leaderboard. */
+export interface AccountLeaderboardEntry {
+  readonly rank: number;
+  readonly accountId: string;
+  /** The score of the account's last account-score-changed projected (the read API's account projection). */
+  readonly score: number;
+}
+
 /**
  * Answers `GET /accounts/{id}` from the account service's keys (read-only): the header and the
  * members hash, decoded by the engine's account codec (the one the account service writes with),
  * the score by `accountScoreOf`, the function the account service and `leadscore replay` use.
  * Cost: O(members) per request (the members hash is read whole), as the account service pays
  * once when it first meets an account.
+ *
+ * The account leaderboard comes from the account projection's sorted set instead (the last
+ * emitted score per account, see AccountScoreProjection): ranking by a score computed per request
+ * would read every account whole.
  */
 export class AccountReader {
   private readonly gridNow: () => CompiledGrid;
+  private readonly board: RankedBoard;
 
   constructor(
     private readonly redis: RedisClient,
@@ -34,6 +48,17 @@ export class AccountReader {
     grid: CompiledGrid | { current(): CompiledGrid },
   ) {
     this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
+    this.board = new RankedBoard(redis, keys.accountLeaderboard());
+  }
+
+  /** Accounts by their latest emitted score, highest first (ties: accountId, descending). */
+  async leaderboard(limit: number): Promise<{ total: number; accounts: AccountLeaderboardEntry[] }> {
+    const { total, entries } = await this.board.top(limit);
+    return { total, accounts: entries.map(({ rank, id, score }) => ({ rank, accountId: id, score })) };
+  }
+
+  async leaderboardSize(): Promise<number> {
+    return this.board.size();
   }
 
   /** null when the grid scores no accounts or the account service never stored this account. */

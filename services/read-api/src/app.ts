@@ -5,10 +5,11 @@ import { ApiKeyVerifier, createHttpApp, HttpError, type Readiness } from '@leads
 import type { AccountReader } from './account-reader.js';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
+import { boardLimit, checkId, intParam, type Query } from './query-params.js';
 
 export interface ReadApiAppOptions {
   readonly reader: ContactReader;
-  /** Answers `/accounts/{id}`; without it the route is not mounted (404 NOT_FOUND). */
+  /** Answers `/accounts/{id}` and the account leaderboard `/accounts`; without it neither route is mounted (404 NOT_FOUND). */
   readonly accounts?: AccountReader;
   readonly metrics: ReadApiMetrics;
   readonly readiness: Readiness;
@@ -21,10 +22,6 @@ export interface ReadApiAppOptions {
 /** Routes an orchestrator and Prometheus call without credentials. */
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-const MAX_LEADERBOARD = 1000;
-
-type Query = Record<string, string | string[] | undefined>;
-
 /**
  * The read API's HTTP app, built without listening (tests call `app.inject`).
  *
@@ -33,6 +30,7 @@ type Query = Record<string, string | string[] | undefined>;
  *
  * A contact id merged into another answers for its root, with `mergedInto: <root>` (docs/identity.md).
  *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%
+ *   GET /accounts                          ?limit=1..1000 (default 20) or ?top=20%: accounts by latest emitted score
  *   GET /accounts/:accountId               score, top members, account rule contributions, thresholds (404 unknown)
  *   GET /healthz /readyz /metrics          (never behind the API keys)
  *
@@ -74,25 +72,20 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   });
 
   app.get<{ Querystring: Query }>('/leaderboard', async (request) => {
-    const { query } = request;
-    if (query['limit'] !== undefined && query['top'] !== undefined) {
-      throw new HttpError(400, ErrorCode.InvalidRequest, 'use either limit or top, not both', [
-        { path: 'query.top', message: 'cannot be combined with limit' },
-      ]);
-    }
-    let limit: number;
-    let top: string | undefined;
-    if (query['top'] !== undefined) {
-      const percent = percentParam(query, 'top');
-      limit = Math.min(MAX_LEADERBOARD, Math.ceil((percent / 100) * (await reader.leaderboardSize())));
-      top = `${percent}%`;
-    } else limit = intParam(query, 'limit', 20, 1, MAX_LEADERBOARD);
+    const { limit, top } = await boardLimit(request.query, () => reader.leaderboardSize());
     const board = await reader.leaderboard(limit);
     return { ...(top ? { top } : {}), total: board.total, contacts: board.contacts };
   });
 
   const { accounts } = options;
   if (accounts) {
+    // the same paging and errors as /leaderboard; fed by the account projection (docs/doors.md)
+    app.get<{ Querystring: Query }>('/accounts', async (request) => {
+      const { limit, top } = await boardLimit(request.query, () => accounts.leaderboardSize());
+      const board = await accounts.leaderboard(limit);
+      return { ...(top ? { top } : {}), total: board.total, accounts: board.accounts };
+    });
+
     app.get<{ Params: { accountId: string } }>('/accounts/:accountId', async (request) => {
       const accountId = checkId(request.params.accountId, 'accountId', 'account');
       const view = await accounts.account(accountId);
@@ -125,56 +118,8 @@ function checkContactId(contactId: string): string {
   return checkId(contactId, 'contactId', 'contact');
 }
 
-function checkId(id: string, param: string, what: string): string {
-  if (id.length < 1 || id.length > 128) {
-    throw new HttpError(400, ErrorCode.InvalidRequest, `the ${what} id must be 1-128 characters`, [
-      { path: `params.${param}`, message: `must be 1-128 characters, got ${id.length}` },
-    ]);
-  }
-  return id;
-}
-
 function notFound(contactId: string): HttpError {
   return new HttpError(404, ErrorCode.ContactNotFound, `no contact ${JSON.stringify(contactId)} has been scored`, [
     { path: 'params.contactId', message: 'unknown contact' },
   ]);
-}
-
-function single(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (Array.isArray(value))
-    throw new HttpError(400, ErrorCode.InvalidRequest, `query parameter ${name} is given more than once`, [
-      { path: `query.${name}`, message: 'must be given once' },
-    ]);
-  return value;
-}
-
-function intParam(query: Query, name: string, fallback: number, min: number, max: number): number {
-  const raw = single(query, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new HttpError(
-      400,
-      ErrorCode.InvalidRequest,
-      `query parameter ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-      [{ path: `query.${name}`, message: `must be an integer from ${min} to ${max}` }],
-    );
-  }
-  return value;
-}
-
-function percentParam(query: Query, name: string): number {
-  const raw = single(query, name) ?? '';
-  const match = /^(\d+(?:\.\d+)?)%?$/.exec(raw.trim());
-  const value = match ? Number(match[1]) : NaN;
-  if (!(value > 0 && value <= 100)) {
-    throw new HttpError(
-      400,
-      ErrorCode.InvalidRequest,
-      `query parameter ${name} must be a percentage above 0 and at most 100, like 20%, got ${JSON.stringify(raw)}`,
-      [{ path: `query.${name}`, message: 'must be a percentage above 0 and at most 100, like 20%' }],
-    );
-  }
-  return value;
 }

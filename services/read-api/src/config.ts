@@ -18,6 +18,11 @@ export interface ReadApiConfig extends KafkaSettings, RegistrySettings, RedisSet
   readonly logLevel: string;
   /** Run the score-changed projection (recent changes, leaderboard) in this process. */
   readonly projection: boolean;
+  /**
+   * With `projection`, also project account-score-changed into the account leaderboard, when the
+   * grid scores accounts (READ_API_ACCOUNT_PROJECTION; off where no account service runs).
+   */
+  readonly accountProjection: boolean;
   readonly groupId: string;
   /** Recent score changes kept per contact. */
   readonly recentLength: number;
@@ -43,6 +48,7 @@ export function loadReadApiConfig(env: Env): ReadApiConfig {
     httpPort: read.int('HTTP_PORT', 8090, 0, 65535),
     logLevel: read.logLevel(),
     projection,
+    accountProjection: read.bool('READ_API_ACCOUNT_PROJECTION', true),
     // Kafka and the registry are needed only by the projection
     ...(projection
       ? { ...read.kafkaSettings('read-api'), ...read.registrySettings() }

@@ -9,6 +9,7 @@ import {
   type KeyLayout,
   type StageHistoryEntry,
 } from '@leadscore/redis-layout';
+import { RankedBoard } from './ranked-board.js';
 import type { RecentScoreChange } from './score-change-projection.js';
 
 export interface ContactView {
@@ -55,6 +56,7 @@ export interface Answering {
 export class ContactReader {
   private readonly stages: StageReader;
   private readonly identity: IdentityReader;
+  private readonly board: RankedBoard;
 
   constructor(
     private readonly redis: RedisClient,
@@ -63,6 +65,7 @@ export class ContactReader {
   ) {
     this.stages = new StageReader(redis, keys);
     this.identity = new IdentityReader(redis, keys);
+    this.board = new RankedBoard(redis, keys.leaderboard());
     this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
   }
 
@@ -130,16 +133,12 @@ export class ContactReader {
 
   /** Contacts by their latest emitted score, highest first (ties: contactId, descending). */
   async leaderboard(limit: number): Promise<{ total: number; contacts: LeaderboardEntry[] }> {
-    const total = await this.redis.zcard(this.keys.leaderboard());
-    const flat = limit > 0 ? await this.redis.zrevrange(this.keys.leaderboard(), 0, limit - 1, 'WITHSCORES') : [];
-    const contacts: LeaderboardEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2)
-      contacts.push({ rank: i / 2 + 1, contactId: flat[i]!, score: Number(flat[i + 1]) });
-    return { total, contacts };
+    const { total, entries } = await this.board.top(limit);
+    return { total, contacts: entries.map(({ rank, id, score }) => ({ rank, contactId: id, score })) };
   }
 
   async leaderboardSize(): Promise<number> {
-    return this.redis.zcard(this.keys.leaderboard());
+    return this.board.size();
   }
 }
 

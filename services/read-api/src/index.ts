@@ -1,7 +1,10 @@
 export { loadReadApiConfig, type ReadApiConfig } from './config.js';
 export { ReadApiService, type ReadApiServiceOptions } from './read-api-service.js';
 export { createReadApiApp, type ReadApiAppOptions } from './app.js';
-export { AccountReader, type AccountView } from './account-reader.js';
+export { AccountReader, type AccountLeaderboardEntry, type AccountView } from './account-reader.js';
+export { AccountScoreProjection, latestPerAccount, type ProjectedAccountScore } from './account-score-projection.js';
+export { ChunkDecoder } from './chunk-decoder.js';
+export { RankedBoard, type Leaderboard, type RankedEntry } from './ranked-board.js';
 export { ContactReader, type ContactView, type LeaderboardEntry } from './contact-reader.js';
 export { ScoreChangeProjection, type RecentScoreChange } from './score-change-projection.js';
 export { ReadApiMetrics } from './metrics.js';

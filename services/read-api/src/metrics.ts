@@ -1,6 +1,6 @@
 import { CHUNK_BUCKETS, ServiceMetrics } from '@leadscore/service-kit';
 
-/** The read API's Prometheus metrics (no contactId labels). */
+/** The read API's Prometheus metrics (no contactId or accountId labels). */
 export class ReadApiMetrics extends ServiceMetrics {
   readonly requests = this.counter(
     'leadscore_read_api_requests_total',
@@ -18,9 +18,14 @@ export class ReadApiMetrics extends ServiceMetrics {
     'score-changed events read by the projection, by outcome (projected, ignored: not newer than the last one).',
     ['outcome'],
   );
+  readonly accountsProjected = this.counter(
+    'leadscore_read_api_account_score_changes_projected_total',
+    'account-score-changed events read by the account projection, by outcome (projected, ignored: not newer than the last one).',
+    ['outcome'],
+  );
   readonly deadLettered = this.counter(
     'leadscore_read_api_dead_lettered_total',
-    'score-changed and contact-merged messages that could not be decoded, sent to the dead-letter topic.',
+    'score-changed, contact-merged and account-score-changed messages that could not be decoded, sent to the dead-letter topic.',
   );
   readonly unlisted = this.counter(
     'leadscore_read_api_merged_unlisted_total',
@@ -28,7 +33,7 @@ export class ReadApiMetrics extends ServiceMetrics {
   );
   readonly chunkDuration = this.histogram(
     'leadscore_read_api_projection_chunk_duration_seconds',
-    'Time to project one chunk of score-changed messages.',
+    'Time to project one chunk of score-changed, contact-merged or account-score-changed messages.',
     CHUNK_BUCKETS,
   );
   readonly pausedPartitions = this.gauge(

@@ -1,4 +1,4 @@
-import { topicNames, type TopicNames } from '@leadscore/contracts';
+import { topicNames, type TopicKind, type TopicNames } from '@leadscore/contracts';
 import type { CompiledGrid } from '@leadscore/engine';
 import { GridRolloutReader, KeyLayout } from '@leadscore/redis-layout';
 import {
@@ -12,6 +12,8 @@ import {
 import { createReadApiApp } from './app.js';
 import type { ReadApiConfig } from './config.js';
 import { AccountReader } from './account-reader.js';
+import { AccountScoreProjection } from './account-score-projection.js';
+import { ChunkDecoder } from './chunk-decoder.js';
 import { ContactReader } from './contact-reader.js';
 import { RunningGridFollower } from './running-grid-follower.js';
 import { ReadApiMetrics } from './metrics.js';
@@ -22,10 +24,12 @@ export type ReadApiServiceOptions = ConsumerServiceOptions<ReadApiConfig>;
 /**
  * The read API as a StreamService: Redis, the HTTP app (the door, which serves the
  * ops endpoints too) and, when configured, the projection of score-changed and contact-merged
- * (Kafka, its consumer).
+ * (Kafka, its consumer), with account-score-changed when the grid scores accounts.
  */
 export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings, StreamStep | undefined> {
   readonly topics: TopicNames;
+  /** Whether this process projects account-score-changed (docs/doors.md, "Accounts"). */
+  readonly projectsAccounts: boolean;
 
   constructor(
     private readonly options: ReadApiServiceOptions,
@@ -33,17 +37,24 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
   ) {
     const { config } = options;
     const topics = topicNames(config.topicPrefix);
+    // GRID_FILE's grid decides, as it does for the account service (which never follows a published grid)
+    const projectsAccounts = config.projection && config.accountProjection && grid.accounts !== null;
+    const kinds: TopicKind[] = [
+      'scoreChanged',
+      'contactMerged',
+      'deadLetters',
+      ...(projectsAccounts ? ['accountScoreChanged' as const] : []),
+    ];
     super(new ReadApiMetrics({ defaultMetrics: true }), config.httpPort, {
       name: 'read API',
       logger: options.logger,
       redis: config,
       // Kafka and the registry are needed only by the projection
-      stream: config.projection
-        ? { settings: config, topics, kinds: ['scoreChanged', 'contactMerged', 'deadLetters'] }
-        : undefined,
+      stream: config.projection ? { settings: config, topics, kinds } : undefined,
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
     this.topics = topics;
+    this.projectsAccounts = projectsAccounts;
   }
 
   protected async parts({ redis, stream }: RuntimeContext<RedisSettings, StreamStep | undefined>): Promise<ServiceParts> {
@@ -62,25 +73,26 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       apiKeys: config.apiKeys,
     });
     if (config.apiKeys.length === 0) logger.warn('READ_API_KEYS is not set: the read API answers anyone who can reach it');
-    const describe = { grid: grids.current().name, gridVersion: grids.current().version, projection: config.projection };
+    const describe = {
+      grid: grids.current().name,
+      gridVersion: grids.current().version,
+      projection: config.projection,
+      accountProjection: this.projectsAccounts,
+    };
     const door = { app, port: config.httpPort, host: config.httpHost };
     const stop = () => grids.stop();
     if (!stream) return { door, describe, stop };
-    const projection = new ScoreChangeProjection(
-      redis,
-      keys,
-      stream.codec,
-      stream.sender,
-      this.topics,
-      this.metrics,
-      config.recentLength,
-      now,
-    );
+    const decoder = new ChunkDecoder(stream.codec, stream.sender, this.topics.deadLetters, this.metrics.deadLettered, now);
+    const contacts = new ScoreChangeProjection(redis, keys, decoder, this.topics, this.metrics, config.recentLength);
+    const accounts = this.projectsAccounts ? new AccountScoreProjection(redis, keys, decoder, this.metrics) : undefined;
     return {
       consumer: {
-        handler: (topic, partition, messages) => projection.handle(topic, partition, messages),
+        handler: (topic, partition, messages) =>
+          accounts && topic === this.topics.accountScoreChanged
+            ? accounts.handle(topic, partition, messages)
+            : contacts.handle(topic, partition, messages),
         groupId: config.groupId,
-        topics: [this.topics.scoreChanged, this.topics.contactMerged],
+        topics: [this.topics.scoreChanged, this.topics.contactMerged, ...(accounts ? [this.topics.accountScoreChanged] : [])],
         chunkSize: 500,
         partitionsConsumedConcurrently: 2,
         sessionTimeoutMs: 30_000,

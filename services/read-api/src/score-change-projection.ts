@@ -1,16 +1,8 @@
-import type { KafkaMessage, Message } from 'kafkajs';
-import {
-  DeadLetterBuilder,
-  toInputMessage,
-  type AvroCodec,
-  type ContactMergedValue,
-  type PartitionedSender,
-  type ScoreChangedValue,
-  type TopicNames,
-} from '@leadscore/contracts';
-import { ErrorCode, isRetriable } from '@leadscore/errors';
+import type { KafkaMessage } from 'kafkajs';
+import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
 import { loadScript, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
-import { redisAll, ServiceError, type RedisClient } from '@leadscore/service-kit';
+import { redisAll, type RedisClient } from '@leadscore/service-kit';
+import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
 
 /** One recent score change of a contact, as the read API shows it. */
@@ -47,29 +39,25 @@ export interface RecentScoreChange {
  */
 export class ScoreChangeProjection {
   private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
-  private readonly deadLetters: DeadLetterBuilder;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeyLayout,
-    private readonly codec: AvroCodec,
-    private readonly sender: PartitionedSender,
+    private readonly decoder: ChunkDecoder,
     private readonly topics: TopicNames,
     private readonly metrics: ReadApiMetrics,
     private readonly recentLength: number,
-    private readonly now: () => number = Date.now,
   ) {
-    this.deadLetters = new DeadLetterBuilder(codec, 'read-api');
     this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     if (topic === this.topics.contactMerged) {
-      const merges = await this.decodeAll<ContactMergedValue>('contactMerged', topic, partition, messages);
+      const merges = await this.decoder.decode<ContactMergedValue>('contactMerged', topic, partition, messages);
       await this.unlist(new Set(merges.map((m) => m.contactId)));
       return;
     }
-    const changes = await this.decodeAll<ScoreChangedValue>('scoreChanged', topic, partition, messages);
+    const changes = await this.decoder.decode<ScoreChangedValue>('scoreChanged', topic, partition, messages);
     if (changes.length === 0) return;
 
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
@@ -117,35 +105,5 @@ export class ScoreChangeProjection {
     if (contactIds.size === 0) return;
     const removed = await this.redis.zrem(this.keys.leaderboard(), ...contactIds);
     this.metrics.unlisted.inc(removed);
-  }
-
-  /** Decodes a chunk; what does not decode is dead-lettered with its origin (a retriable failure is thrown). */
-  private async decodeAll<T>(
-    kind: 'scoreChanged' | 'contactMerged',
-    topic: string,
-    partition: number,
-    messages: readonly KafkaMessage[],
-  ): Promise<T[]> {
-    const values: T[] = [];
-    const deadLetters: Message[] = [];
-    for (const message of messages) {
-      try {
-        values.push(await this.codec.decode<T>(kind, message.value ?? null));
-      } catch (error) {
-        if (isRetriable(error)) throw error;
-        deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, this.now()));
-      }
-    }
-    if (deadLetters.length > 0) {
-      try {
-        await this.sender.sendBatch([{ topic: this.topics.deadLetters, messages: deadLetters }]);
-      } catch (error) {
-        throw new ServiceError(ErrorCode.PublishFailed, `producing dead letters failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      this.metrics.deadLettered.inc(deadLetters.length);
-    }
-    return values;
   }
 }

@@ -51,7 +51,15 @@ const accountView: AccountView = {
   thresholdsReached: [{ name: 'mqa', at: 100 }],
   grid: { name: 'default', version: 1 },
 };
-const accounts = { account: async (id: string) => (id === 'acme' ? accountView : null) } as unknown as AccountReader;
+/** Accounts over fixed data: 8 ranked, as many rows as asked for (so the tests see the limit the route passed). */
+const accounts = {
+  account: async (id: string) => (id === 'acme' ? accountView : null),
+  leaderboardSize: async () => 8,
+  leaderboard: async (limit: number) => ({
+    total: 8,
+    accounts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, accountId: `a-${i}`, score: 900 - i })),
+  }),
+} as unknown as AccountReader;
 
 function build() {
   return createReadApiApp({
@@ -109,15 +117,24 @@ describe('read API app', () => {
 
   it('answers 400 naming the parameter for bad limits, percentages, repeated or combined parameters', async () => {
     const app = build();
+    const boardCases: [string, string][] = [
+      ['?limit=0', 'query.limit'],
+      ['?limit=1001', 'query.limit'],
+      ['?limit=2.5', 'query.limit'],
+      ['?limit=', 'query.limit'],
+      ['?limit=1&limit=2', 'query.limit'],
+      ['?top=abc', 'query.top'],
+      ['?top=101%25', 'query.top'],
+      ['?top=0', 'query.top'],
+      ['?top=20%25&limit=3', 'query.top'],
+      ['?top=10%25&top=20%25', 'query.top'],
+    ];
     const cases: [string, string][] = [
-      ['/leaderboard?limit=0', 'query.limit'],
-      ['/leaderboard?limit=1001', 'query.limit'],
-      ['/leaderboard?limit=2.5', 'query.limit'],
-      ['/leaderboard?limit=', 'query.limit'],
-      ['/leaderboard?limit=1&limit=2', 'query.limit'],
-      ['/leaderboard?top=abc', 'query.top'],
-      ['/leaderboard?top=101%25', 'query.top'],
-      ['/leaderboard?top=20%25&limit=3', 'query.top'],
+      // both leaderboards refuse the same mistakes with the same paths
+      ...boardCases.flatMap(([query, path]): [string, string][] => [
+        [`/leaderboard${query}`, path],
+        [`/accounts${query}`, path],
+      ]),
       ['/contacts/c-1/score-changes?limit=0', 'query.limit'],
       [`/contacts/${'x'.repeat(129)}`, 'params.contactId'],
     ];
@@ -142,11 +159,51 @@ describe('read API app', () => {
   });
 });
 
+describe('the account leaderboard', () => {
+  it('pages as the contact leaderboard does: top N (default 20, at most 1000) or the top percentage', async () => {
+    const app = build();
+    const board = (await app.inject('/accounts')).json();
+    expect(board.total).toBe(8);
+    expect(board.accounts).toHaveLength(20); // the default limit (the fake ignores the total)
+    expect((await app.inject('/accounts?limit=1000')).json().accounts).toHaveLength(1000);
+    expect((await app.inject('/accounts?limit=2')).json()).toEqual({
+      total: 8,
+      accounts: [
+        { rank: 1, accountId: 'a-0', score: 900 },
+        { rank: 2, accountId: 'a-1', score: 899 },
+      ],
+    });
+    const top = (await app.inject('/accounts?top=20%25')).json();
+    expect(top.top).toBe('20%');
+    expect(top.accounts).toHaveLength(2); // ceil(20 % of 8 accounts)
+    expect((await app.inject('/accounts?top=100')).json().accounts).toHaveLength(8);
+    // the account route is still there beside it
+    expect((await app.inject('/accounts/acme')).json()).toEqual(accountView);
+    await app.close();
+  });
+
+  it('is not mounted without account reading, like /accounts/{id}', async () => {
+    const app = createReadApiApp({
+      reader,
+      metrics: new ReadApiMetrics(),
+      readiness: new Readiness(),
+      logger: pino({ level: 'silent' }),
+    });
+    for (const url of ['/accounts', '/accounts/acme']) {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().error.code, url).toBe('NOT_FOUND');
+    }
+    await app.close();
+  });
+});
+
 describe('read API keys', () => {
   const KEY = 'read-key-0123456789abcdef';
   const secured = () =>
     createReadApiApp({
       reader,
+      accounts,
       metrics: new ReadApiMetrics(),
       readiness: new Readiness(),
       logger: pino({ level: 'silent' }),
@@ -155,7 +212,14 @@ describe('read API keys', () => {
 
   it('refuses the data routes without a known key (401 with the header path), answers with one', async () => {
     const app = secured();
-    for (const url of ['/contacts/c-1', '/contacts/c-1/score-changes', '/leaderboard', '/no-such-route']) {
+    for (const url of [
+      '/contacts/c-1',
+      '/contacts/c-1/score-changes',
+      '/leaderboard',
+      '/accounts',
+      '/accounts/acme',
+      '/no-such-route',
+    ]) {
       const refused = await app.inject(url);
       expect(refused.statusCode, url).toBe(401);
       expect(refused.json().error).toMatchObject({ code: 'UNAUTHORIZED', details: [{ path: 'headers.authorization' }] });
@@ -163,6 +227,7 @@ describe('read API keys', () => {
     }
     expect((await app.inject({ url: '/contacts/c-1', headers: { authorization: `Bearer ${KEY}` } })).json()).toEqual(view);
     expect((await app.inject({ url: '/leaderboard', headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/accounts', headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
     await app.close();
   });
 

@@ -39,6 +39,15 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:account-o:{a:<accountId>}`      | string | accounts   | account outputs committed but maybe not produced yet    |
  * | `<prefix>:account-stage:{a:<accountId>}`  | hash   | lifecycle  | the account's lifecycle stage (same fields as a contact's) |
  * | `<prefix>:account-stage-history:{a:<accountId>}` | list | lifecycle | every account crossing handled, newest first     |
+ *
+ * The account leaderboard (the read API's projection of account-score-changed) is two keys for
+ * all accounts, under the one hash tag `{account-leaderboard}`, so project-account-scores-2.lua
+ * writes both atomically on a cluster too (one node holds them, as one holds `<prefix>:leaderboard`):
+ *
+ * | key                                         | type       | written by          | what                                 |
+ * | ------------------------------------------- | ---------- | ------------------- | ------------------------------------ |
+ * | `<prefix>:{account-leaderboard}:scores`     | sorted set | read API projection | accountId by latest emitted score    |
+ * | `<prefix>:{account-leaderboard}:sequences`  | hash       | read API projection | accountId → last projected sequence  |
  */
 export class KeyLayout {
   /** @throws ServiceError REDIS_KEY_PREFIX_INVALID when the prefix holds braces or spaces (they would break the hash tags) */
@@ -163,6 +172,16 @@ export class KeyLayout {
   /** An account's crossing history, the redelivery window of apply-crossing-2.lua (same slot as accountStage). */
   accountStageHistory(accountId: string): string {
     return this.ofAccount('account-stage-history', accountId);
+  }
+
+  /** Accounts by their latest emitted score (the read API's `GET /accounts`). */
+  accountLeaderboard(): string {
+    return `${this.prefix}:{account-leaderboard}:scores`;
+  }
+
+  /** The last account-score-changed sequence projected per account (the board's redelivery guard; same slot). */
+  accountLeaderboardSequences(): string {
+    return `${this.prefix}:{account-leaderboard}:sequences`;
   }
 
   private ofAccount(kind: string, accountId: string): string {

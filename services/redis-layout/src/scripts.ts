@@ -75,6 +75,17 @@ export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
   [projected: number, score: string | null]
 >('projectScoreChange', 'project-score-change-2.lua', (reply) => statusAndTextReply(reply, true));
 
+/**
+ * How many of the `(accountId, sequence, score)` triples were projected into the account
+ * leaderboard (see project-account-scores-2.lua); the others were not above their account's last
+ * projected sequence.
+ */
+export const PROJECT_ACCOUNT_SCORES = RedisScript.fromFile<
+  [board: string, sequences: string],
+  [...triples: (string | number)[]],
+  number
+>('projectAccountScores', 'project-account-scores-2.lua', integerReply);
+
 /** `[sourceRoot, targetRoot, linked]`: linked 1 when two trees became one, 0 when they were one already. */
 export const LINK_IDENTITY = RedisScript.fromFile<
   [parents: string, pending: string],
@@ -124,6 +135,7 @@ export const ALL_SCRIPTS = [
   PUBLISH_GRID,
   APPLY_CROSSING,
   PROJECT_SCORE_CHANGE,
+  PROJECT_ACCOUNT_SCORES,
   LINK_IDENTITY,
   IDENTITY_ROOTS,
   SEAL_CONTACT,

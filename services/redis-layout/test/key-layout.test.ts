@@ -49,6 +49,16 @@ describe('KeyLayout', () => {
     expect(keys.accountKeys('acme.com').some((key) => contact.has(key))).toBe(false);
   });
 
+  it('keeps the account leaderboard and its sequences in one hash slot, apart from every account', () => {
+    expect([keys.accountLeaderboard(), keys.accountLeaderboardSequences()]).toEqual([
+      'ls:{account-leaderboard}:scores',
+      'ls:{account-leaderboard}:sequences',
+    ]);
+    expect(calculateSlot(keys.accountLeaderboard())).toBe(calculateSlot(keys.accountLeaderboardSequences()));
+    // an account named like the tag gets keys of its own
+    expect(keys.accountKeys('account-leaderboard')).not.toContain(keys.accountLeaderboard());
+  });
+
   it('gives each role its own key', () => {
     const all = [
       ...keys.contactKeys('c-1'),
@@ -57,6 +67,9 @@ describe('KeyLayout', () => {
       keys.gridRecord(),
       keys.gridQueueingLock(),
       keys.leaderboard(),
+      ...keys.accountKeys('c-1'),
+      keys.accountLeaderboard(),
+      keys.accountLeaderboardSequences(),
     ];
     expect(new Set(all).size).toBe(all.length);
   });
