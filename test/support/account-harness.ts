@@ -33,6 +33,25 @@ export function accountsEnv(topics: TopicNames, keyPrefix: string, extra: Record
   };
 }
 
+/**
+ * The read API's environment beside the account service: the accounts grid (so it projects
+ * account-score-changed into the account leaderboard), its own projection group.
+ */
+export function accountsReadApiEnv(
+  topics: TopicNames,
+  keyPrefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...serviceEnv(topics, keyPrefix),
+    READ_API_GROUP_ID: `${keyPrefix}-read-api`,
+    LOG_LEVEL: 'warn',
+    PROVISION: 'true',
+    GRID_FILE: ACCOUNTS_GRID,
+    ...extra,
+  };
+}
+
 /** The account service running as its own OS process (`services/accounts/bin/accounts.js`), as in production. */
 export class AccountsProcess extends ServiceProcess {
   constructor(env: Record<string, string>, logFile?: string) {
