@@ -1,14 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type {
-  AccountMemberChangeValue,
-  AccountScoreChangedValue,
-  AccountThresholdCrossedValue,
-  DeadLetterValue,
-} from '@leadscore/contracts';
+import type { AccountMemberChangeValue, AccountThresholdCrossedValue, DeadLetterValue } from '@leadscore/contracts';
 import {
   ACCOUNTS_GRID,
+  accountScenarioEvents,
   AccountsProcess,
   accountsEnv,
+  collectAccountScoreChanges,
   lastEmittedScores,
   produceAccountEvents,
   produceMemberChanges,
@@ -33,34 +30,7 @@ const HOUR = 3_600_000;
  * Bad account_updated events (an empty accountId, a payload that is not Avro) are dead-lettered.
  */
 function history(t0: number): { contact: RawEvent[]; account: RawAccountEvent[] } {
-  const at = (h: number) => t0 + h * HOUR;
-  const key = (
-    eventId: string,
-    contactId: string,
-    h: number,
-    companyDomain: string | null,
-    onBehaviouralTopic = true,
-  ): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'contact_updated',
-    occurredAt: at(h),
-    properties: { companyDomain },
-    onBehaviouralTopic,
-  });
-  const view = (eventId: string, contactId: string, h: number, path: string): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'page_viewed',
-    occurredAt: at(h),
-    properties: { path },
-  });
-  const demo = (eventId: string, contactId: string, h: number): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'demo_requested',
-    occurredAt: at(h),
-  });
+  const { at, key, view, demo } = accountScenarioEvents(t0);
   return {
     contact: [
       key('u-ann', 'ann', 1, 'acme.com'),
@@ -112,12 +82,7 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
         () => scorer.kill(),
         () => accounts.kill(),
       );
-      const changes = await new TopicCollector<AccountScoreChangedValue>(
-        kafka,
-        codec,
-        'accountScoreChanged',
-        topics.accountScoreChanged,
-      ).start();
+      const changes = await collectAccountScoreChanges(kafka, codec, topics);
       const crossings = await new TopicCollector<AccountThresholdCrossedValue>(
         kafka,
         codec,

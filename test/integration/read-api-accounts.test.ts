@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileGrid, loadGrid, type ReplayedAccount } from '@leadscore/engine';
-import type { AccountScoreChangedValue, DeadLetterValue } from '@leadscore/contracts';
+import type { DeadLetterValue } from '@leadscore/contracts';
 import {
   ACCOUNTS_GRID,
+  accountScenarioEvents,
   AccountsProcess,
   accountsEnv,
   accountsReadApiEnv,
+  collectAccountScoreChanges,
   produceAccountEvents,
   replayedAccounts,
   waitForAccountsCaughtUp,
@@ -38,28 +40,7 @@ const HOUR = 3_600_000;
  * board must never go back to.
  */
 function history(t0: number): { before: RawEvent[]; accounts: RawAccountEvent[]; after: RawEvent[] } {
-  const at = (h: number) => t0 + h * HOUR;
-  const key = (eventId: string, contactId: string, h: number, companyDomain: string): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'contact_updated',
-    occurredAt: at(h),
-    properties: { companyDomain },
-    onBehaviouralTopic: true,
-  });
-  const view = (eventId: string, contactId: string, h: number, path: string): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'page_viewed',
-    occurredAt: at(h),
-    properties: { path },
-  });
-  const demo = (eventId: string, contactId: string, h: number): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'demo_requested',
-    occurredAt: at(h),
-  });
+  const { at, key, view, demo } = accountScenarioEvents(t0);
   return {
     before: [
       key('u-ann', 'ann', 1, 'acme.com'),
@@ -115,12 +96,7 @@ describe('the read API over the real account service (scorer, accounts, read API
         () => readApi.kill(),
       );
       await Promise.all([scorer.start(), accounts.start(), readApi.start()]);
-      const changes = await new TopicCollector<AccountScoreChangedValue>(
-        kafka,
-        codec,
-        'accountScoreChanged',
-        topics.accountScoreChanged,
-      ).start();
+      const changes = await collectAccountScoreChanges(kafka, codec, topics);
       const deadLetters = await new TopicCollector<DeadLetterValue>(kafka, codec, 'deadLetters', topics.deadLetters).start();
       cleanup.push(
         () => changes.stop(),

@@ -7,10 +7,54 @@ import { KeyLayout } from '@leadscore/redis-layout';
 import { readFileSync } from 'node:fs';
 import { serviceEnv } from './scorer-harness.js';
 import { SERVICE_BINS, ServiceProcess } from './service-process.js';
-import { waitForGroupCaughtUp, type RawEvent } from './streams.js';
+import { TopicCollector, waitForGroupCaughtUp, type RawEvent } from './streams.js';
 
 /** The account-scoring example grid (docs/accounts.md): top 3 members, two account rules, MQA at 2000. */
 export const ACCOUNTS_GRID = new URL('../../deploy/grids/examples/accounts.yaml', import.meta.url).pathname;
+
+const HOUR = 3_600_000;
+
+/**
+ * The events account scenarios are written with, `h` hours after `t0`: a contact's account key
+ * (`companyDomain` of the accounts grid; on the behavioural topic unless told otherwise), a page
+ * view and a demo request.
+ */
+export function accountScenarioEvents(t0: number) {
+  const at = (h: number) => t0 + h * HOUR;
+  return {
+    at,
+    key: (eventId: string, contactId: string, h: number, companyDomain: string | null, onBehaviouralTopic = true): RawEvent => ({
+      eventId,
+      contactId,
+      type: 'contact_updated',
+      occurredAt: at(h),
+      properties: { companyDomain },
+      onBehaviouralTopic,
+    }),
+    view: (eventId: string, contactId: string, h: number, path: string): RawEvent => ({
+      eventId,
+      contactId,
+      type: 'page_viewed',
+      occurredAt: at(h),
+      properties: { path },
+    }),
+    demo: (eventId: string, contactId: string, h: number): RawEvent => ({
+      eventId,
+      contactId,
+      type: 'demo_requested',
+      occurredAt: at(h),
+    }),
+  };
+}
+
+/** A collector, started, of the account-score-changed a test's account service produces. */
+export function collectAccountScoreChanges(
+  kafka: Kafka,
+  codec: AvroCodec,
+  topics: TopicNames,
+): Promise<TopicCollector<AccountScoreChangedValue>> {
+  return new TopicCollector<AccountScoreChangedValue>(kafka, codec, 'accountScoreChanged', topics.accountScoreChanged).start();
+}
 
 /** An account_updated as a test produces it to `<prefix>.account-updates`. */
 export interface RawAccountEvent {
