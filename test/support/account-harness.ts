@@ -152,6 +152,7 @@ export async function waitForAccountsCaughtUp(
   await waitForGroupCaughtUp(kafka, scorerGroup, [topics.behaviouralEvents, topics.contactUpdates]);
   await waitForGroupCaughtUp(kafka, `${keyPrefix}-accounts-members`, [
     topics.scoreChanged,
+    topics.contactMerged,
     topics.behaviouralEvents,
     topics.contactUpdates,
   ]);

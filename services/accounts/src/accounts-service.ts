@@ -30,8 +30,8 @@ export interface AccountsServiceOptions extends ConsumerServiceOptions<AccountsC
 
 /**
  * The streaming account service (docs/accounts.md): one process, two consumer groups. The
- * members stage (keyed by contact) turns score-changed and account-key updates into member
- * changes on the account-members topic, keyed by account; the accounts stage applies them and
+ * members stage (keyed by contact) turns score-changed, contact-merged and account-key updates
+ * into member changes on the account-members topic, keyed by account; the accounts stage applies them and
  * account_updated events to the accounts and emits account-score-changed and
  * account-threshold-crossed. Both commit with compare-and-set and an outbox (docs/streaming.md,
  * "Accounts: exactness across the re-keying").
@@ -56,6 +56,7 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           'behaviouralEvents',
           'contactUpdates',
           'scoreChanged',
+          'contactMerged',
           'accountMembers',
           'accountUpdates',
           'accountScoreChanged',
@@ -110,7 +111,7 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           ...shared,
           handler: (topic, partition, messages) => members.handle(topic, partition, messages),
           groupId: config.membersGroupId,
-          topics: [topics.scoreChanged, topics.behaviouralEvents, topics.contactUpdates],
+          topics: [topics.scoreChanged, topics.contactMerged, topics.behaviouralEvents, topics.contactUpdates],
           readinessKey: 'consumer:members',
           metrics: consumerMetrics('members'),
         },

@@ -14,6 +14,7 @@ const score = (sequence: number, value: number): MemberInput => ({
   scoreChangeId: `s-${sequence}`,
   sequence,
   score: value,
+  mergeEventId: null,
 });
 const key = (eventId: string, occurredAt: number, accountId: string | null): MemberInput => ({
   kind: 'key',
@@ -68,7 +69,7 @@ describe('the members stage record', () => {
       key('u-1', 10, 'globex.io'),
       key('u-0', 20, 'x'),
     ]) {
-      expect(applyMemberInput('ann', record, input)).toEqual({ record: null, changes: [] });
+      expect(applyMemberInput('ann', record, input)).toEqual({ record: null, changes: [], forwards: [] });
     }
     // same instant, larger eventId: newer (latest wins, ties to the larger eventId, as in replay)
     expect(applyMemberInput('ann', record, key('u-3', 20, 'globex.io')).record?.accountId).toBe('globex.io');

@@ -1,0 +1,235 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AccountMemberChangeValue, ContactMergedValue } from '@leadscore/contracts';
+import { decodeMemberRecord } from '@leadscore/accounts';
+import { KeyLayout } from '@leadscore/redis-layout';
+import {
+  ACCOUNTS_GRID,
+  AccountsProcess,
+  accountsEnv,
+  produceAccountEvents,
+  produceMemberChanges,
+  replayedAccounts,
+  storedAccounts,
+  waitForAccountsCaughtUp,
+  type RawAccountEvent,
+} from '../support/account-harness.js';
+import { scorerEnv } from '../support/scorer-harness.js';
+import { ScorerProcess } from '../support/scorer-process.js';
+import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
+import { testContext, testRedis } from '../support/test-context.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * Identity merges into contacts of companies (docs/identity.md, docs/accounts.md), all sent at
+ * once over 6 partitions, so merges race with both sides' events:
+ * - anon-1 (no company, the pricing and solutions pages) merged into ann (acme.com);
+ * - fay-crm (globex.io, a later key than fay's acme.com) merged into fay: fay-crm leaves
+ *   globex.io and fay moves there;
+ * - gus-old (globex.io, an older key than gus's acme.com) merged into gus: gus-old leaves
+ *   globex.io, gus stays;
+ * - cem-dup merged into cem, both of globex.io;
+ * - anon-3 merged into bob (acme.com), then a demo and a company (initech.io) under anon-3's id:
+ *   both count for bob, who moves;
+ * - a chain: anon-4 into anon-5 (initech.io, older than dan's key), anon-5 into dan (globex.io).
+ */
+function history(t0: number): { contact: RawEvent[]; account: RawAccountEvent[] } {
+  const at = (h: number) => t0 + h * HOUR;
+  const key = (eventId: string, contactId: string, h: number, companyDomain: string | null, onBehaviouralTopic = true) => ({
+    eventId,
+    contactId,
+    type: 'contact_updated',
+    occurredAt: at(h),
+    properties: { companyDomain },
+    onBehaviouralTopic,
+  });
+  const view = (eventId: string, contactId: string, h: number, path: string): RawEvent => ({
+    eventId,
+    contactId,
+    type: 'page_viewed',
+    occurredAt: at(h),
+    properties: { path },
+  });
+  const demo = (eventId: string, contactId: string, h: number): RawEvent => ({
+    eventId,
+    contactId,
+    type: 'demo_requested',
+    occurredAt: at(h),
+  });
+  const merge = (eventId: string, contactId: string, h: number, mergedFrom: string): RawEvent => ({
+    eventId,
+    contactId,
+    type: 'contact_merged',
+    occurredAt: at(h),
+    properties: { mergedFrom },
+    onBehaviouralTopic: true,
+  });
+  return {
+    contact: [
+      key('u-ann', 'ann', 1, 'acme.com'),
+      key('u-bob', 'bob', 1, 'acme.com', false),
+      key('u-fay', 'fay', 1, 'acme.com'),
+      key('u-gus', 'gus', 3, 'acme.com'),
+      key('u-cem', 'cem', 1, 'globex.io', false),
+      key('u-dan', 'dan', 1, 'globex.io'),
+      key('u-fay-crm', 'fay-crm', 5, 'globex.io', false),
+      key('u-gus-old', 'gus-old', 1, 'globex.io'),
+      key('u-cem-dup', 'cem-dup', 1, 'globex.io'),
+      key('u-anon-5', 'anon-5', 0.5, 'initech.io'),
+      demo('d-ann', 'ann', 2),
+      view('p-a1', 'anon-1', 2, '/pricing'),
+      view('p-a2', 'anon-1', 2.5, '/solutions'),
+      view('p-fay', 'fay', 2, '/pricing'),
+      demo('d-fay-crm', 'fay-crm', 2),
+      demo('d-gus', 'gus', 2),
+      view('p-gus-old', 'gus-old', 2, '/pricing'),
+      demo('d-cem', 'cem', 2),
+      view('p-cem-dup', 'cem-dup', 2, '/pricing'),
+      view('p-bob', 'bob', 3, '/pricing'),
+      view('p-a3', 'anon-3', 2, '/solutions'),
+      view('p-a4', 'anon-4', 2, '/pricing'),
+      view('p-dan', 'dan', 3, '/solutions'),
+      merge('m-1', 'ann', 4, 'anon-1'),
+      merge('m-2', 'fay', 6, 'fay-crm'),
+      merge('m-3', 'gus', 6, 'gus-old'),
+      merge('m-4', 'cem', 6, 'cem-dup'),
+      merge('m-5', 'bob', 6, 'anon-3'),
+      merge('m-6', 'anon-5', 5, 'anon-4'),
+      merge('m-7', 'dan', 6, 'anon-5'),
+      demo('d-a3', 'anon-3', 7), // under the merged-away id: bob's
+      key('u-anon-3', 'anon-3', 8, 'initech.io'), // bob's company now
+      view('p-a4-late', 'anon-4', 8, '/blog'), // matches no rule
+    ],
+    account: [
+      { eventId: 'a-1', accountId: 'acme.com', occurredAt: at(9), properties: { employees: 5000, industry: 'software' } },
+    ],
+  };
+}
+
+describe('the account service follows identity merges (real scorer, Kafka, registry, Redis)', () => {
+  const ctx = testContext();
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  });
+
+  it(
+    "ends with replay's account scores: merged-away contacts leave, roots take the later key, later events of a merged id count for its root; redelivery changes nothing",
+    {
+      timeout: 240_000,
+    },
+    async () => {
+      const { topics, codec, kafka } = await freshTopics('accounts-merge', 6);
+      const keyPrefix = ctx.uniqueName('accounts-merge');
+      const scorerGroup = `${keyPrefix}-scorer`;
+      const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID })).start();
+      const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix)).start();
+      cleanup.push(
+        () => scorer.kill(),
+        () => accounts.kill(),
+      );
+      const memberChanges = await new TopicCollector<AccountMemberChangeValue>(
+        kafka,
+        codec,
+        'accountMembers',
+        topics.accountMembers,
+      ).start();
+      const merged = await new TopicCollector<ContactMergedValue>(kafka, codec, 'contactMerged', topics.contactMerged).start();
+      cleanup.push(
+        () => memberChanges.stop(),
+        () => merged.stop(),
+      );
+      await Promise.all([scorer.waitReady(), accounts.waitReady()]);
+
+      const now = Date.now();
+      const { contact, account } = history(now - 2 * 24 * HOUR);
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      cleanup.push(() => producer.disconnect());
+      await produceEvents(producer, codec, topics, contact);
+      await produceAccountEvents(kafka, codec, topics, account);
+      await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
+
+      const replayed = await replayedAccounts(
+        ACCOUNTS_GRID,
+        [...contact, ...account.map((a) => ({ ...a, type: 'account_updated' as const }))],
+        now,
+      );
+      const expected = new Map(replayed.map((a) => [a.accountId, { score: a.score, members: a.members }]));
+      // the scenario is what it says: ann and gus in acme.com; fay, cem and dan in globex.io; bob in initech.io
+      expect(new Map([...expected].map(([id, a]) => [id, a.members]))).toEqual(
+        new Map([
+          ['acme.com', 2],
+          ['globex.io', 3],
+          ['initech.io', 1],
+        ]),
+      );
+      expect(replayed.find((a) => a.accountId === 'initech.io')!.topMembers).toEqual([{ contactId: 'bob', score: 2000 }]);
+      const stored = async () => {
+        const got = await storedAccounts(testRedis(), keyPrefix, ACCOUNTS_GRID, [...expected.keys()]);
+        return new Map([...got].map(([id, a]) => [id, a && { score: a.score, members: a.members, emitted: a.emitted }]));
+      };
+      const withEmitted = new Map([...expected].map(([id, a]) => [id, { ...a, emitted: a.score }]));
+      expect(await stored()).toEqual(withEmitted);
+
+      // every merged-away contact left the company it was in, at its merge (anon-1 never had one)
+      await waitForCollectorAtEnd(kafka, memberChanges, topics.accountMembers);
+      const leaves = memberChanges.items
+        .map((m) => m.value)
+        .filter((v) => v.kind === 'LEAVE' && v.eventId?.startsWith('m-'))
+        .map((v) => [v.contactId, v.accountId, v.eventId]);
+      for (const leave of [
+        ['fay-crm', 'globex.io', 'm-2'],
+        ['gus-old', 'globex.io', 'm-3'],
+        ['cem-dup', 'globex.io', 'm-4'],
+        ['fay', 'acme.com', 'm-2'],
+      ]) {
+        expect(leaves).toContainEqual(leave);
+      }
+      expect(leaves.some(([contactId]) => contactId === 'anon-1' || contactId === 'gus')).toBe(false);
+      // the member records: merged-away ids point at their root and belong to no account
+      const keys = new KeyLayout(keyPrefix);
+      const record = async (id: string) => decodeMemberRecord((await testRedis().get(keys.memberRecord(id))) ?? '');
+      for (const [id, root] of [
+        ['anon-1', 'ann'],
+        ['fay-crm', 'fay'],
+        ['gus-old', 'gus'],
+        ['cem-dup', 'cem'],
+        ['anon-3', 'bob'],
+        ['anon-5', 'dan'],
+      ] as const) {
+        expect((await record(id)).mergedInto).toBe(root);
+      }
+      expect(['anon-5', 'dan']).toContain((await record('anon-4')).mergedInto);
+      for (const root of ['ann', 'fay', 'gus', 'cem', 'bob', 'dan']) expect((await record(root)).held).toBeNull();
+      expect(await accounts.metrics()).not.toMatch(/leadscore_accounts_dead_lettered_total\{stage="members"\} [1-9]/);
+
+      // Redelivery: every contact-merged again, and every member change that is not its contact's
+      // last for its account: nothing changes.
+      await waitForCollectorAtEnd(kafka, merged, topics.contactMerged);
+      expect(merged.items.length).toBeGreaterThanOrEqual(7);
+      await producer.send({
+        topic: topics.contactMerged,
+        acks: -1,
+        messages: await Promise.all(
+          merged.items.map(async (m) => ({
+            key: m.key,
+            value: await codec.encode('contactMerged', m.value),
+            headers: m.headers,
+          })),
+        ),
+      });
+      const lastOf = new Map<string, number>();
+      for (const { value } of memberChanges.items) {
+        const pair = `${value.accountId}/${value.contactId}`;
+        lastOf.set(pair, Math.max(lastOf.get(pair) ?? 0, value.memberSequence));
+      }
+      const stale = memberChanges.items
+        .map((m) => m.value)
+        .filter((v) => v.memberSequence < lastOf.get(`${v.accountId}/${v.contactId}`)!);
+      await produceMemberChanges(kafka, codec, topics, stale);
+      await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
+      expect(await stored()).toEqual(withEmitted);
+    },
+  );
+});
