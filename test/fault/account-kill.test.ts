@@ -21,10 +21,14 @@ import { testContext, testRedis } from '../support/test-context.js';
 const CONTACTS = 400;
 const EVENTS = 6_000;
 const ACCOUNTS = 12;
+const VISITORS = 60;
 const KILLS = 12;
 const MINUTE = 60_000;
 
-/** A seeded history for the accounts example grid: contacts moving between companies, scoring, companies updated. */
+/**
+ * A seeded history for the accounts example grid: contacts moving between companies, scoring,
+ * companies updated; anonymous visitors with companies of their own merged into contacts.
+ */
 function accountHistory(seed: number, now: number): { contact: RawEvent[]; account: RawAccountEvent[] } {
   const r = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
@@ -32,6 +36,8 @@ function accountHistory(seed: number, now: number): { contact: RawEvent[]; accou
   const t0 = now - (EVENTS + 10) * MINUTE;
   const contact: RawEvent[] = [];
   const account: RawAccountEvent[] = [];
+  const seen = new Set<string>();
+  const merged = new Set<string>(); // each visitor is merged away at most once (docs/identity.md)
   for (let i = 0; i < EVENTS; i += 1) {
     const occurredAt = t0 + i * MINUTE;
     if (i > 0 && r() < 0.02) {
@@ -45,6 +51,33 @@ function accountHistory(seed: number, now: number): { contact: RawEvent[]; accou
         occurredAt,
         properties: { employees: Math.floor(r() * 5000), industry: pick(['software', 'fintech', 'retail']) },
       });
+      continue;
+    }
+    if (r() < 0.06) {
+      // an anonymous visitor (or a duplicate record): its own views and company, merged into a
+      // contact once, and sometimes still heard of under its own id after that
+      const visitor = `v-${Math.floor(r() * VISITORS)}`;
+      const y = r();
+      if (!merged.has(visitor) && seen.has(visitor) && y < 0.3) {
+        merged.add(visitor);
+        const target = `c-${Math.floor(r() * CONTACTS)}`;
+        const properties = { mergedFrom: visitor };
+        contact.push({
+          eventId: `m-${i}`,
+          contactId: target,
+          type: 'contact_merged',
+          occurredAt,
+          properties,
+          onBehaviouralTopic: true,
+        });
+        continue;
+      }
+      seen.add(visitor);
+      const [type, properties]: [string, RawEvent['properties']] =
+        y < 0.5
+          ? ['contact_updated', { companyDomain: pick(domains) }]
+          : ['page_viewed', { path: pick(['/pricing', '/solutions']) }];
+      contact.push({ eventId: `e-${i}`, contactId: visitor, type, occurredAt, properties, onBehaviouralTopic: true });
       continue;
     }
     const contactId = `c-${Math.floor(r() * CONTACTS)}`;
@@ -66,7 +99,7 @@ function accountHistory(seed: number, now: number): { contact: RawEvent[]; accou
 
 /**
  * Fault injection: a real scorer and two account-service processes over 6 000 events for 400
- * contacts moving among 12 companies, the account service SIGKILLed at random moments (and
+ * contacts moving among 12 companies (and visitors merged into them), the account service SIGKILLed at random moments (and
  * killing itself at crash points inside its commit protocol) and restarted. At the end every
  * account's stored and last emitted score equals replay's, same id ⇒ same content, and per
  * account the sequences of first-seen outputs only increase.

@@ -3,20 +3,17 @@ import type { AccountMemberChangeValue, ContactMergedValue } from '@leadscore/co
 import { decodeMemberRecord } from '@leadscore/accounts';
 import { KeyLayout } from '@leadscore/redis-layout';
 import {
-  ACCOUNTS_GRID,
-  AccountsProcess,
-  accountsEnv,
+  accountsAgainstReplay,
+  accountScenarioEvents,
   produceAccountEvents,
   produceMemberChanges,
-  replayedAccounts,
-  storedAccounts,
+  staleMemberChanges,
+  startAccountsStack,
   waitForAccountsCaughtUp,
   type RawAccountEvent,
 } from '../support/account-harness.js';
-import { scorerEnv } from '../support/scorer-harness.js';
-import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
-import { testContext, testRedis } from '../support/test-context.js';
+import { produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
+import { testRedis } from '../support/test-context.js';
 
 const HOUR = 3_600_000;
 
@@ -34,36 +31,7 @@ const HOUR = 3_600_000;
  * - a chain: anon-4 into anon-5 (initech.io, older than dan's key), anon-5 into dan (globex.io).
  */
 function history(t0: number): { contact: RawEvent[]; account: RawAccountEvent[] } {
-  const at = (h: number) => t0 + h * HOUR;
-  const key = (eventId: string, contactId: string, h: number, companyDomain: string | null, onBehaviouralTopic = true) => ({
-    eventId,
-    contactId,
-    type: 'contact_updated',
-    occurredAt: at(h),
-    properties: { companyDomain },
-    onBehaviouralTopic,
-  });
-  const view = (eventId: string, contactId: string, h: number, path: string): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'page_viewed',
-    occurredAt: at(h),
-    properties: { path },
-  });
-  const demo = (eventId: string, contactId: string, h: number): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'demo_requested',
-    occurredAt: at(h),
-  });
-  const merge = (eventId: string, contactId: string, h: number, mergedFrom: string): RawEvent => ({
-    eventId,
-    contactId,
-    type: 'contact_merged',
-    occurredAt: at(h),
-    properties: { mergedFrom },
-    onBehaviouralTopic: true,
-  });
+  const { at, key, view, demo, merge } = accountScenarioEvents(t0);
   return {
     contact: [
       key('u-ann', 'ann', 1, 'acme.com'),
@@ -107,7 +75,6 @@ function history(t0: number): { contact: RawEvent[]; account: RawAccountEvent[] 
 }
 
 describe('the account service follows identity merges (real scorer, Kafka, registry, Redis)', () => {
-  const ctx = testContext();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
@@ -119,14 +86,10 @@ describe('the account service follows identity merges (real scorer, Kafka, regis
       timeout: 240_000,
     },
     async () => {
-      const { topics, codec, kafka } = await freshTopics('accounts-merge', 6);
-      const keyPrefix = ctx.uniqueName('accounts-merge');
-      const scorerGroup = `${keyPrefix}-scorer`;
-      const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID })).start();
-      const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix)).start();
-      cleanup.push(
-        () => scorer.kill(),
-        () => accounts.kill(),
+      const { topics, codec, kafka, keyPrefix, scorerGroup, accounts, producer } = await startAccountsStack(
+        'accounts-merge',
+        6,
+        cleanup,
       );
       const memberChanges = await new TopicCollector<AccountMemberChangeValue>(
         kafka,
@@ -139,23 +102,14 @@ describe('the account service follows identity merges (real scorer, Kafka, regis
         () => memberChanges.stop(),
         () => merged.stop(),
       );
-      await Promise.all([scorer.waitReady(), accounts.waitReady()]);
 
       const now = Date.now();
       const { contact, account } = history(now - 2 * 24 * HOUR);
-      const producer = kafka.producer({ idempotent: true });
-      await producer.connect();
-      cleanup.push(() => producer.disconnect());
       await produceEvents(producer, codec, topics, contact);
       await produceAccountEvents(kafka, codec, topics, account);
       await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
 
-      const replayed = await replayedAccounts(
-        ACCOUNTS_GRID,
-        [...contact, ...account.map((a) => ({ ...a, type: 'account_updated' as const }))],
-        now,
-      );
-      const expected = new Map(replayed.map((a) => [a.accountId, { score: a.score, members: a.members }]));
+      const { replayed, expected, withEmitted, stored } = await accountsAgainstReplay(keyPrefix, contact, account, now);
       // the scenario is what it says: ann and gus in acme.com; fay, cem and dan in globex.io; bob in initech.io
       expect(new Map([...expected].map(([id, a]) => [id, a.members]))).toEqual(
         new Map([
@@ -165,11 +119,6 @@ describe('the account service follows identity merges (real scorer, Kafka, regis
         ]),
       );
       expect(replayed.find((a) => a.accountId === 'initech.io')!.topMembers).toEqual([{ contactId: 'bob', score: 2000 }]);
-      const stored = async () => {
-        const got = await storedAccounts(testRedis(), keyPrefix, ACCOUNTS_GRID, [...expected.keys()]);
-        return new Map([...got].map(([id, a]) => [id, a && { score: a.score, members: a.members, emitted: a.emitted }]));
-      };
-      const withEmitted = new Map([...expected].map(([id, a]) => [id, { ...a, emitted: a.score }]));
       expect(await stored()).toEqual(withEmitted);
 
       // every merged-away contact left the company it was in, at its merge (anon-1 never had one)
@@ -219,14 +168,7 @@ describe('the account service follows identity merges (real scorer, Kafka, regis
           })),
         ),
       });
-      const lastOf = new Map<string, number>();
-      for (const { value } of memberChanges.items) {
-        const pair = `${value.accountId}/${value.contactId}`;
-        lastOf.set(pair, Math.max(lastOf.get(pair) ?? 0, value.memberSequence));
-      }
-      const stale = memberChanges.items
-        .map((m) => m.value)
-        .filter((v) => v.memberSequence < lastOf.get(`${v.accountId}/${v.contactId}`)!);
+      const stale = staleMemberChanges(memberChanges.items);
       await produceMemberChanges(kafka, codec, topics, stale);
       await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
       expect(await stored()).toEqual(withEmitted);

@@ -1,23 +1,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AccountMemberChangeValue, AccountThresholdCrossedValue, DeadLetterValue } from '@leadscore/contracts';
 import {
-  ACCOUNTS_GRID,
+  accountsAgainstReplay,
   accountScenarioEvents,
-  AccountsProcess,
-  accountsEnv,
   collectAccountScoreChanges,
   lastEmittedScores,
   produceAccountEvents,
   produceMemberChanges,
-  replayedAccounts,
-  storedAccounts,
+  staleMemberChanges,
+  startAccountsStack,
   waitForAccountsCaughtUp,
   type RawAccountEvent,
 } from '../support/account-harness.js';
-import { scorerEnv } from '../support/scorer-harness.js';
-import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
-import { testContext, testRedis } from '../support/test-context.js';
+import { produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
 
 const HOUR = 3_600_000;
 
@@ -61,7 +56,6 @@ function history(t0: number): { contact: RawEvent[]; account: RawAccountEvent[] 
 }
 
 describe('the account service (real scorer, Kafka, registry, Redis)', () => {
-  const ctx = testContext();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
@@ -73,14 +67,10 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
       timeout: 240_000,
     },
     async () => {
-      const { topics, codec, kafka } = await freshTopics('accounts');
-      const keyPrefix = ctx.uniqueName('accounts');
-      const scorerGroup = `${keyPrefix}-scorer`;
-      const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID })).start();
-      const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix)).start();
-      cleanup.push(
-        () => scorer.kill(),
-        () => accounts.kill(),
+      const { topics, codec, kafka, keyPrefix, scorerGroup, accounts, producer } = await startAccountsStack(
+        'accounts',
+        3,
+        cleanup,
       );
       const changes = await collectAccountScoreChanges(kafka, codec, topics);
       const crossings = await new TopicCollector<AccountThresholdCrossedValue>(
@@ -102,13 +92,9 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
         () => memberChanges.stop(),
         () => deadLetters.stop(),
       );
-      await Promise.all([scorer.waitReady(), accounts.waitReady()]);
 
       const now = Date.now();
       const { contact, account } = history(now - 2 * 24 * HOUR);
-      const producer = kafka.producer({ idempotent: true });
-      await producer.connect();
-      cleanup.push(() => producer.disconnect());
       // in two steps, so the moves come after the scores they move (the account scores end the same
       // either way; the stale member changes below then carry fay's 1500)
       const moveAt = contact.findIndex((e) => e.eventId === 'u-fay-2');
@@ -122,12 +108,7 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
       ]);
       await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
 
-      const replayed = await replayedAccounts(
-        ACCOUNTS_GRID,
-        [...contact, ...account.map((a) => ({ ...a, type: 'account_updated' as const }))],
-        now,
-      );
-      const expected = new Map(replayed.map((a) => [a.accountId, { score: a.score, members: a.members }]));
+      const { replayed, expected, withEmitted, stored } = await accountsAgainstReplay(keyPrefix, contact, account, now);
       // the scenario is what it says: both accounts cross MQA, fay and eve moved
       expect(expected).toEqual(
         new Map([
@@ -135,11 +116,6 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
           ['globex.io', { score: 3000, members: 3 }],
         ]),
       );
-      const stored = async () => {
-        const got = await storedAccounts(testRedis(), keyPrefix, ACCOUNTS_GRID, [...expected.keys()]);
-        return new Map([...got].map(([id, a]) => [id, a && { score: a.score, members: a.members, emitted: a.emitted }]));
-      };
-      const withEmitted = new Map([...expected].map(([id, a]) => [id, { ...a, emitted: a.score }]));
       expect(await stored()).toEqual(withEmitted);
 
       await waitForCollectorAtEnd(kafka, changes, topics.accountScoreChanged);
@@ -197,14 +173,7 @@ describe('the account service (real scorer, Kafka, registry, Redis)', () => {
       // last for its account, sent again as it was. Each is older than what the account applied for
       // that contact, so nothing changes; applied again, fay's 1500 would re-enter acme.com and eve's
       // 1000 globex.io.
-      const lastOf = new Map<string, number>();
-      for (const { value } of memberChanges.items) {
-        const pair = `${value.accountId}/${value.contactId}`;
-        lastOf.set(pair, Math.max(lastOf.get(pair) ?? 0, value.memberSequence));
-      }
-      const stale = memberChanges.items
-        .map((m) => m.value)
-        .filter((v) => v.memberSequence < lastOf.get(`${v.accountId}/${v.contactId}`)!);
+      const stale = staleMemberChanges(memberChanges.items);
       expect(
         stale.some((v) => v.contactId === 'fay' && v.accountId === 'acme.com' && v.kind === 'SCORE' && v.score === 1500),
       ).toBe(true);

@@ -1,13 +1,15 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Cluster, Redis } from 'ioredis';
 import { accountScoreOf, replayEvents, compileGrid, loadGrid, type ReplayedAccount } from '@leadscore/engine';
 import { decodeAccount } from '@leadscore/accounts';
 import type { AccountMemberChangeValue, AccountScoreChangedValue, AvroCodec, TopicNames } from '@leadscore/contracts';
 import { KeyLayout } from '@leadscore/redis-layout';
 import { readFileSync } from 'node:fs';
-import { serviceEnv } from './scorer-harness.js';
+import { scorerEnv, serviceEnv } from './scorer-harness.js';
+import { ScorerProcess } from './scorer-process.js';
 import { SERVICE_BINS, ServiceProcess } from './service-process.js';
-import { TopicCollector, waitForGroupCaughtUp, type RawEvent } from './streams.js';
+import { freshTopics, TopicCollector, waitForGroupCaughtUp, type RawEvent } from './streams.js';
+import { testContext, testRedis } from './test-context.js';
 
 /** The account-scoring example grid (docs/accounts.md): top 3 members, two account rules, MQA at 2000. */
 export const ACCOUNTS_GRID = new URL('../../deploy/grids/examples/accounts.yaml', import.meta.url).pathname;
@@ -17,7 +19,7 @@ const HOUR = 3_600_000;
 /**
  * The events account scenarios are written with, `h` hours after `t0`: a contact's account key
  * (`companyDomain` of the accounts grid; on the behavioural topic unless told otherwise), a page
- * view and a demo request.
+ * view, a demo request and a merge.
  */
 export function accountScenarioEvents(t0: number) {
   const at = (h: number) => t0 + h * HOUR;
@@ -43,6 +45,15 @@ export function accountScenarioEvents(t0: number) {
       contactId,
       type: 'demo_requested',
       occurredAt: at(h),
+    }),
+    /** contact_merged on the target `contactId`, naming `mergedFrom` */
+    merge: (eventId: string, contactId: string, h: number, mergedFrom: string): RawEvent => ({
+      eventId,
+      contactId,
+      type: 'contact_merged',
+      occurredAt: at(h),
+      properties: { mergedFrom },
+      onBehaviouralTopic: true,
     }),
   };
 }
@@ -208,4 +219,76 @@ export function lastEmittedScores(changes: readonly { value: AccountScoreChanged
     if (!seen || value.sequence > seen.sequence) last.set(value.accountId, { sequence: value.sequence, score: value.score });
   }
   return new Map([...last].map(([id, v]) => [id, v.score]));
+}
+
+/**
+ * Replay's account scores and member counts for a test's history, and a reader of the same
+ * figures as the account service stored them (with the score it last emitted, which must equal
+ * the score): `expect(await stored()).toEqual(withEmitted)`.
+ */
+export async function accountsAgainstReplay(
+  keyPrefix: string,
+  contact: readonly RawEvent[],
+  account: readonly RawAccountEvent[],
+  now: number,
+): Promise<{
+  replayed: readonly ReplayedAccount[];
+  expected: Map<string, { score: number; members: number }>;
+  withEmitted: Map<string, { score: number; members: number; emitted: number }>;
+  stored: () => Promise<Map<string, { score: number; members: number; emitted: number } | undefined>>;
+}> {
+  const replayed = await replayedAccounts(
+    ACCOUNTS_GRID,
+    [...contact, ...account.map((a) => ({ ...a, type: 'account_updated' as const }))],
+    now,
+  );
+  const expected = new Map(replayed.map((a) => [a.accountId, { score: a.score, members: a.members }]));
+  const withEmitted = new Map([...expected].map(([id, a]) => [id, { ...a, emitted: a.score }]));
+  const stored = async () => {
+    const got = await storedAccounts(testRedis(), keyPrefix, ACCOUNTS_GRID, [...expected.keys()]);
+    return new Map([...got].map(([id, a]) => [id, a && { score: a.score, members: a.members, emitted: a.emitted }]));
+  };
+  return { replayed, expected, withEmitted, stored };
+}
+
+/** Every member change that is not its contact's last for its account (what a zombie's late produce re-sends). */
+export function staleMemberChanges(items: readonly { value: AccountMemberChangeValue }[]): AccountMemberChangeValue[] {
+  const lastOf = new Map<string, number>();
+  for (const { value } of items) {
+    const pair = `${value.accountId}/${value.contactId}`;
+    lastOf.set(pair, Math.max(lastOf.get(pair) ?? 0, value.memberSequence));
+  }
+  return items.map((m) => m.value).filter((v) => v.memberSequence < lastOf.get(`${v.accountId}/${v.contactId}`)!);
+}
+
+/**
+ * A test's fresh topics with a real scorer (the accounts example grid) and the account service
+ * running as OS processes, both ready, and a connected producer; their stops go to `cleanup`.
+ */
+export async function startAccountsStack(
+  label: string,
+  partitions: number,
+  cleanup: (() => Promise<unknown>)[],
+): Promise<{
+  topics: TopicNames;
+  codec: AvroCodec;
+  kafka: Kafka;
+  keyPrefix: string;
+  scorerGroup: string;
+  accounts: AccountsProcess;
+  producer: Producer;
+}> {
+  const { topics, codec, kafka } = await freshTopics(label, partitions);
+  const keyPrefix = testContext().uniqueName(label);
+  const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID })).start();
+  const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix)).start();
+  cleanup.push(
+    () => scorer.kill(),
+    () => accounts.kill(),
+  );
+  await Promise.all([scorer.waitReady(), accounts.waitReady()]);
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  cleanup.push(() => producer.disconnect());
+  return { topics, codec, kafka, keyPrefix, scorerGroup: `${keyPrefix}-scorer`, accounts, producer };
 }

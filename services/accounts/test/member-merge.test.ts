@@ -9,20 +9,8 @@ import {
   type MemberInput,
   type MemberRecord,
 } from '../src/index.js';
+import { key, score } from './support/member-inputs.js';
 
-const score = (sequence: number, value: number, mergeEventId: string | null = null): MemberInput => ({
-  kind: 'score',
-  scoreChangeId: `s-${sequence}`,
-  sequence,
-  score: value,
-  mergeEventId,
-});
-const key = (eventId: string, occurredAt: number, accountId: string | null): MemberInput => ({
-  kind: 'key',
-  eventId,
-  occurredAt,
-  accountId,
-});
 const merged = (into: string, mergeEventId = 'm-1'): MemberInput => ({ kind: 'merged', into, mergeEventId });
 
 /**

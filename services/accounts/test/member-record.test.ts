@@ -8,20 +8,7 @@ import {
   type MemberInput,
   type MemberRecord,
 } from '../src/index.js';
-
-const score = (sequence: number, value: number): MemberInput => ({
-  kind: 'score',
-  scoreChangeId: `s-${sequence}`,
-  sequence,
-  score: value,
-  mergeEventId: null,
-});
-const key = (eventId: string, occurredAt: number, accountId: string | null): MemberInput => ({
-  kind: 'key',
-  eventId,
-  occurredAt,
-  accountId,
-});
+import { key, score } from './support/member-inputs.js';
 
 function run(inputs: readonly MemberInput[], start: MemberRecord = EMPTY_MEMBER) {
   let record = start;
