@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +34,12 @@ function runDemo(
   });
 }
 
-describe('npm run demo (real Kafka, registry, Redis; the scorer as a child process)', () => {
-  it('streams for --duration, shows score changes and MQL crossings, stops cleanly with a summary', async () => {
+describe('npm run demo (real Kafka, registry, Redis; the scorer and the account service as child processes)', () => {
+  it('streams for --duration, shows score changes, MQL crossings and the companies with their MQA, stops cleanly with a summary', async () => {
     const ctx = testContext();
     const prefix = ctx.uniqueName('demo');
-    const scorerLog = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'scorer.log');
+    const logDir = mkdtempSync(join(tmpdir(), 'leadscore-demo-'));
+    const scorerLog = join(logDir, 'scorer.log');
     // while the demo runs: the console's "Test before publishing" has the demo's history
     let backtest: Promise<{ status: number; body: { draft?: { contacts?: number }; history?: { events?: number } } }> | undefined;
     // and its live feed shows the demo's stream: the first score change pushed over /api/feed
@@ -83,6 +84,30 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer as a child proce
     const byMerge = Number(/identity merges +([\d,]+) anonymous/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
     expect(byMerge, report).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${prefix}.*`);
+    // the companies (the account service's outputs): acme.example's buying committee made it an
+    // MQA, globex.example's one hot lead and initech.example's readers did not
+    const companies = /^ {2}companies +(.+)$/m.exec(run.stdout)?.[1];
+    expect(companies, report).toBeDefined();
+    const standing = new Map(
+      companies!.split(' · ').map((entry) => {
+        const [domain, score, mqa] = entry.split(' ');
+        return [domain!, { score: Number(score!.replace(/,/g, '')), mqa: mqa === 'MQA' }];
+      }),
+    );
+    expect([...standing.keys()].sort(), report).toEqual(['acme.example', 'globex.example', 'initech.example']);
+    expect(standing.get('acme.example'), report).toEqual({ score: expect.any(Number), mqa: true });
+    expect(standing.get('acme.example')!.score).toBeGreaterThanOrEqual(6000);
+    for (const other of ['globex.example', 'initech.example']) {
+      expect(standing.get(other)!.mqa, report).toBe(false);
+      expect(standing.get(other)!.score, report).toBeLessThan(6000);
+    }
+    expect(run.stdout, report).toMatch(/^ {2}MQA crossings +1 up, 0 down: acme\.example reached MQA \(6,000\)$/m);
+    expect(run.stdout).toMatch(/ · MQA acme\.example$/m); // the status lines name it too
+    // the grid the services ran: the starter grid with the demo's accounts section
+    expect(run.stderr).toMatch(/\[demo\] grid: .*demo-grid\.yaml/);
+    expect(readFileSync(join(logDir, 'demo-grid.yaml'), 'utf8')).toMatch(/^name: demo$[\s\S]*^accounts:$/m);
+    expect(existsSync(join(logDir, 'accounts.log'))).toBe(true);
+    expect(run.stdout).toMatch(/accounts log +.*accounts\.log/);
     // the console came up beside the scorer (its /readyz answered) and its address was printed
     expect(run.stderr, report).toMatch(/\[demo\] console: http:\/\/127\.0\.0\.1:\d+\/ \(sign in with the key [0-9a-f]{24}\)/);
     expect(run.stdout).toMatch(/console +http:\/\/127\.0\.0\.1:\d+\//);

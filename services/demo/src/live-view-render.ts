@@ -1,3 +1,4 @@
+import type { AccountStanding } from './account-board.js';
 import { type ContactStanding, type CrossingSeen } from './score-board.js';
 import type { ScorerProgress } from './scorer-metrics-probe.js';
 
@@ -26,6 +27,18 @@ export interface ViewSnapshot {
   readonly scorerLogFile: string;
   /** The console's address (docs/console.md); null when it did not start. */
   readonly consoleUrl: string | null;
+  /** The companies, from the account service's outputs; null when it does not run. */
+  readonly accounts: AccountsView | null;
+}
+
+export interface AccountsView {
+  /** The account threshold told about (the MQA). */
+  readonly threshold: { readonly name: string; readonly at: number };
+  /** Highest score first. */
+  readonly standings: readonly AccountStanding[];
+  readonly upCrossings: number;
+  readonly downCrossings: number;
+  readonly logFile: string;
 }
 
 const BOLD = '\x1b[1m';
@@ -74,6 +87,16 @@ export function renderFrame(view: ViewSnapshot, width: number, ansi = true): str
   );
   if (view.top.length === 0) lines.push(paint(DIM, '    (waiting for the first score changes)'));
   line();
+  if (view.accounts) {
+    const { threshold, standings } = view.accounts;
+    lines.push(paint(BOLD, `    company            score  people  ${threshold.name} (${n(threshold.at)})`));
+    for (const a of standings) {
+      const since = a.qualified ? `  ▲ since ${clock(a.qualified.at)}` : '';
+      const text = `    ${pad(a.accountId, 16)} ${pad(n(a.score), 7, true)}  ${pad(n(a.members), 6, true)}${since}`;
+      lines.push(a.qualified ? paint(GREEN, text) : fit(text, width));
+    }
+    line();
+  }
   lines.push(paint(BOLD, 'latest MQL crossings'));
   for (const c of view.crossings) {
     const text = `${clock(c.at)}  ${c.direction === 'UP' ? '▲' : '▼'} ${pad(c.contactId, 10)} ${pad(n(c.score), 7, true)}  ${c.cause}`;
@@ -83,6 +106,7 @@ export function renderFrame(view: ViewSnapshot, width: number, ansi = true): str
   line();
   if (view.consoleUrl) lines.push(paint(BOLD, `console: ${view.consoleUrl}`));
   lines.push(paint(DIM, `scorer log: ${view.scorerLogFile}`));
+  if (view.accounts) lines.push(paint(DIM, `account service log: ${view.accounts.logFile}`));
   return lines;
 }
 
@@ -96,6 +120,7 @@ export function renderStatusLine(view: ViewSnapshot): string {
     `score changes ${n(view.scoreChanges)}`,
     `MQL ${n(view.upCrossings)} up ${n(view.downCrossings)} down`,
     top ? `top ${top.contactId} ${n(top.score)}` : 'top -',
+    ...(view.accounts ? [`${view.accounts.threshold.name} ${qualifiedNames(view.accounts) || '-'}`] : []),
   ].join(' · ');
 }
 
@@ -109,10 +134,31 @@ export function renderSummary(view: ViewSnapshot, reason: string): string {
     `  MQL crossings    ${n(view.upCrossings)} up, ${n(view.downCrossings)} down`,
     `  identity merges  ${n(view.mergeUpCrossings)} anonymous visitor(s) became an MQL when they signed up (their visits counted)`,
     `  top contacts     ${top.length > 0 ? top.join(' · ') : '(none)'}`,
+    ...(view.accounts ? accountsSummary(view.accounts) : []),
     `  topics           ${view.prefix}.* (Redis keys ${view.prefix}:*)`,
     `  scorer log       ${view.scorerLogFile}`,
+    ...(view.accounts ? [`  accounts log     ${view.accounts.logFile}`] : []),
     ...(view.consoleUrl ? [`  console          ${view.consoleUrl} (stopped with the demo)`] : []),
   ].join('\n');
+}
+
+/** The companies' scores, and which are at or above the threshold (their last crossing was up). */
+function accountsSummary(accounts: AccountsView): string[] {
+  const { threshold, standings, upCrossings, downCrossings } = accounts;
+  const companies = standings.map((a) => `${a.accountId} ${n(a.score)}${a.qualified ? ` ${threshold.name}` : ''}`);
+  const qualified = qualifiedNames(accounts);
+  const outcome = `${qualified || 'no company'} reached ${threshold.name} (${n(threshold.at)})`;
+  return [
+    `  companies        ${companies.length > 0 ? companies.join(' · ') : '(none)'}`,
+    `  ${pad(`${threshold.name} crossings`, 16)} ${n(upCrossings)} up, ${n(downCrossings)} down: ${outcome}`,
+  ];
+}
+
+function qualifiedNames(accounts: AccountsView): string {
+  return accounts.standings
+    .filter((a) => a.qualified)
+    .map((a) => a.accountId)
+    .join(', ');
 }
 
 function scorerText(progress: ScorerProgress | null): string {

@@ -1,5 +1,13 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import type { AvroCodec, ScoreChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
+import type {
+  AccountScoreChangedValue,
+  AccountThresholdCrossedValue,
+  AvroCodec,
+  ScoreChangedValue,
+  ThresholdCrossedValue,
+  TopicNames,
+} from '@leadscore/contracts';
+import { AccountBoard } from './account-board.js';
 import type { DemoProducerStats } from './demo-producer.js';
 import { renderFrame, renderStatusLine, type ViewSnapshot } from './live-view-render.js';
 import { ScoreBoard } from './score-board.js';
@@ -32,15 +40,27 @@ export interface LiveViewOptions {
   readonly scorerLogFile: string;
   /** The console's address, shown under the view; null when it did not start. */
   readonly consoleUrl: string | null;
+  /** The account service's outputs to show too; null when it does not run. */
+  readonly accounts: LiveViewAccounts | null;
+}
+
+export interface LiveViewAccounts {
+  /** The account threshold the view tells about (the grid's first: the MQA). */
+  readonly threshold: { readonly name: string; readonly at: number };
+  /** The demo's companies, listed from the start. */
+  readonly companies: readonly string[];
+  readonly logFile: string;
 }
 
 /**
- * Consumes score-changed and threshold-crossed and shows them. It reads this run's topics from
+ * Consumes score-changed and threshold-crossed (and, with the account service, the account
+ * outputs) and shows them. It reads this run's topics from
  * the beginning: the topics are new for every run (see the prefix), so "from the beginning"
  * is exactly this run, and nothing the scorer wrote while the view was joining its group is lost.
  */
 export class LiveView {
   readonly board = new ScoreBoard();
+  readonly accountBoard: AccountBoard | null;
   private readonly consumer: Consumer;
   private readonly startedAt = Date.now();
   private readonly samples: { at: number; produced: number; changes: number }[] = [];
@@ -54,19 +74,36 @@ export class LiveView {
 
   constructor(private readonly options: LiveViewOptions) {
     this.consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 200 });
+    const { accounts } = options;
+    this.accountBoard = accounts ? new AccountBoard(accounts.threshold.name, accounts.companies) : null;
   }
 
   async start(): Promise<void> {
     const { topics, codec } = this.options;
+    const accounts = this.accountBoard;
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topics.scoreChanged, topics.thresholdCrossed], fromBeginning: true });
+    await this.consumer.subscribe({
+      topics: [
+        topics.scoreChanged,
+        topics.thresholdCrossed,
+        ...(accounts ? [topics.accountScoreChanged, topics.accountThresholdCrossed] : []),
+      ],
+      fromBeginning: true,
+    });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         this.lastMessageAt = Date.now();
         try {
           if (topic === topics.scoreChanged)
             this.board.applyScoreChanged(await codec.decode<ScoreChangedValue>('scoreChanged', message.value));
-          else this.board.applyThresholdCrossed(await codec.decode<ThresholdCrossedValue>('thresholdCrossed', message.value));
+          else if (topic === topics.thresholdCrossed)
+            this.board.applyThresholdCrossed(await codec.decode<ThresholdCrossedValue>('thresholdCrossed', message.value));
+          else if (topic === topics.accountScoreChanged)
+            accounts?.applyScoreChanged(await codec.decode<AccountScoreChangedValue>('accountScoreChanged', message.value));
+          else
+            accounts?.applyThresholdCrossed(
+              await codec.decode<AccountThresholdCrossedValue>('accountThresholdCrossed', message.value),
+            );
         } catch {
           this.undecodable += 1; // not ours to fix here; the view goes on
         }
@@ -111,7 +148,7 @@ export class LiveView {
 
   snapshot(): ViewSnapshot {
     const now = Date.now();
-    const { producer, totalEvents, prefix, scorerLogFile, consoleUrl } = this.options;
+    const { producer, totalEvents, prefix, scorerLogFile, consoleUrl, accounts } = this.options;
     this.samples.push({ at: now, produced: producer.produced, changes: this.board.scoreChanges });
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
     const oldest = this.samples[0]!;
@@ -136,6 +173,16 @@ export class LiveView {
       scorer: this.scorer,
       scorerLogFile,
       consoleUrl,
+      accounts:
+        accounts && this.accountBoard
+          ? {
+              threshold: accounts.threshold,
+              standings: this.accountBoard.standings(),
+              upCrossings: this.accountBoard.upCrossings,
+              downCrossings: this.accountBoard.downCrossings,
+              logFile: accounts.logFile,
+            }
+          : null,
     };
   }
 

@@ -3,6 +3,8 @@ import { dirname, join, relative } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames, type AvroCodec } from '@leadscore/contracts';
 import { loadDemoConfig, REPO_ROOT, type DemoConfig, type Endpoints } from './demo-config.js';
+import { DEMO_COMPANIES } from './demo-companies.js';
+import { DEMO_GRID_PARTS, writeDemoGrid, type DemoGrid } from './demo-grid.js';
 import { writeDemoHistory } from './demo-history.js';
 import { DemoProducer } from './demo-producer.js';
 import { provisionDemoTopics } from './demo-topics.js';
@@ -13,9 +15,10 @@ import { startLocalStack } from './stack-endpoints.js';
 import { syntheticEvents } from './synthetic-events.js';
 
 /**
- * `npm run demo`: the local stack, the scorer (a child process, logs to a file), a synthetic
- * event stream and a live view of the scorer's outputs. Ctrl-C (or SIGTERM, or --duration)
- * stops the producer, then the scorer, then the view, and prints a summary.
+ * `npm run demo`: the local stack, the scorer and the account service (child processes, logs to
+ * files), a synthetic event stream of contacts, some at a few companies, and a live view of
+ * their outputs. Ctrl-C (or SIGTERM, or --duration) stops the producer, then the scorer, then
+ * the account service, then the view, and prints a summary.
  * Exit codes: 0 clean stop, 1 something failed (message on stderr), 2 bad options.
  */
 async function main(): Promise<number> {
@@ -56,9 +59,19 @@ async function main(): Promise<number> {
     say(`could not create the topics ${config.prefix}.* or register their schemas: ${(error as Error).message}`);
     return 1;
   }
-  const logFile = relative(process.cwd(), config.scorerLogFile) || config.scorerLogFile;
-  say(`starting the scorer on topics ${config.prefix}.* (its log: ${logFile})…`);
-  // What the scorer and the console share: the run's endpoints, topics and Redis prefix.
+  const shown = (file: string) => relative(process.cwd(), file) || file;
+  const logFile = shown(config.scorerLogFile);
+  const logDir = dirname(config.scorerLogFile);
+  let grid: DemoGrid;
+  try {
+    grid = await writeDemoGrid(REPO_ROOT, join(logDir, 'demo-grid.yaml'));
+  } catch (error) {
+    say(`could not write the demo grid: ${(error as Error).message}`);
+    return 1;
+  }
+  say(`grid: ${shown(grid.file)} (${DEMO_GRID_PARTS.starter} and the accounts section of ${DEMO_GRID_PARTS.accounts})`);
+  say(`starting the scorer and the account service on topics ${config.prefix}.* (scorer log: ${logFile})…`);
+  // What the services share: the run's endpoints, topics, Redis prefix and grid.
   const stackEnv = {
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
@@ -66,6 +79,7 @@ async function main(): Promise<number> {
     TOPIC_PREFIX: config.prefix,
     REDIS_KEY_PREFIX: config.prefix,
     LOG_LEVEL: config.logLevel,
+    GRID_FILE: grid.file,
   };
   const scorer = await ServiceChild.start({
     repoRoot: REPO_ROOT,
@@ -78,31 +92,61 @@ async function main(): Promise<number> {
       PROVISION: 'false',
     },
   });
-  const stopScorer = async (): Promise<boolean> => {
-    const status = await scorer.stop();
+  // The account service (docs/accounts.md) beside it: the companies' scores and their MQA.
+  const accountsLogFile = join(logDir, 'accounts.log');
+  let accounts: ServiceChild | null = await ServiceChild.start({
+    repoRoot: REPO_ROOT,
+    name: 'the account service',
+    script: 'services/accounts/bin/accounts.js',
+    logFile: accountsLogFile,
+    env: {
+      ...stackEnv,
+      ACCOUNTS_MEMBERS_GROUP_ID: `${config.prefix}-accounts-members`,
+      ACCOUNTS_GROUP_ID: `${config.prefix}-accounts`,
+      PROVISION: 'false',
+    },
+  });
+  const stopChild = async (child: ServiceChild | null): Promise<boolean> => {
+    if (child === null) return true;
+    const status = await child.stop();
     if (status.code === 0) return true;
-    say(`the scorer did not stop cleanly (${describeExit(status)}); its last log lines:\n${scorer.logTail()}`);
+    say(`${child.name} did not stop cleanly (${describeExit(status)}); its last log lines:\n${child.logTail()}`);
     return false;
   };
+  const stopScorer = () => stopChild(scorer);
 
   try {
     await scorer.waitReady(120_000, () => stop.requested);
   } catch (error) {
+    const stopped = await Promise.all([stopScorer(), stopChild(accounts)]);
     if (stop.requested) {
       say(`stopped (${stop.reason}) before the stream started`);
-      return (await stopScorer()) ? 0 : 1;
+      return stopped.every(Boolean) ? 0 : 1;
     }
     say((error as Error).message);
-    await stopScorer();
     return 1;
+  }
+  try {
+    await accounts.waitReady(60_000, () => stop.requested);
+  } catch (error) {
+    say(`the account service did not start, the demo goes on without the companies: ${(error as Error).message}`);
+    accounts.kill();
+    accounts = null;
   }
 
   // The console (docs/console.md) beside the scorer; the demo goes on without it if it fails.
   // Its history, to test drafts on, is the stream the demo is about to produce.
   const consoleKey = randomBytes(12).toString('hex');
-  const consoleLogFile = join(dirname(config.scorerLogFile), 'console.log');
-  const historyFile = join(dirname(config.scorerLogFile), 'demo-history.ndjson');
-  const stream = { seed: config.seed, contacts: config.contacts, events: config.events, now: config.now, days: config.days };
+  const consoleLogFile = join(logDir, 'console.log');
+  const historyFile = join(logDir, 'demo-history.ndjson');
+  const stream = {
+    seed: config.seed,
+    contacts: config.contacts,
+    events: config.events,
+    now: config.now,
+    days: config.days,
+    companyKey: grid.accountKey,
+  };
   let history: Record<string, string> = {};
   try {
     await writeDemoHistory(historyFile, stream);
@@ -150,6 +194,11 @@ async function main(): Promise<number> {
       prefix: config.prefix,
       scorerLogFile: logFile,
       consoleUrl,
+      accounts: accounts && {
+        threshold: grid.mqa,
+        companies: DEMO_COMPANIES.map((c) => c.domain),
+        logFile: shown(accountsLogFile),
+      },
     });
     say(`streaming ${config.events} events for ${config.contacts} contacts at ${config.rate}/s (seed ${config.seed})`);
     await view.start();
@@ -160,13 +209,15 @@ async function main(): Promise<number> {
     await producer?.stop().catch(() => undefined);
     await view?.stop().catch(() => undefined);
     await stopScorer();
+    await stopChild(accounts);
     await webConsole.stop();
     return 1;
   }
 
   const duration = config.durationSeconds;
   const timer = duration === null ? undefined : setTimeout(() => stop.request(`--duration ${duration} s`), duration * 1000);
-  void scorer.whenExited().then((status) => stop.fail(`the scorer exited by itself (${describeExit(status)})`));
+  for (const child of accounts ? [scorer, accounts] : [scorer])
+    void child.whenExited().then((status) => stop.fail(`${child.name} exited by itself (${describeExit(status)})`, child));
   producer.done().catch((error: Error) => stop.fail(`producing failed: ${error.message}`));
 
   await stop.whenRequested;
@@ -179,10 +230,14 @@ async function main(): Promise<number> {
     say(`producer: ${error.message}`);
   });
   if (!(await stopScorer())) clean = false;
+  if (accounts) {
+    await view.drain(); // the account service's outputs for the scorer's last score changes
+    if (!(await stopChild(accounts))) clean = false;
+  }
   await webConsole.stop();
   await view.drain();
   await view.stop().catch(() => undefined);
-  if (stop.failed) say(`${stop.reason}; its last log lines:\n${scorer.logTail()}`);
+  if (stop.failed) say(`${stop.reason}; its last log lines:\n${(stop.failedChild ?? scorer).logTail()}`);
   process.stdout.write(`${renderSummary(view.snapshot(), stop.reason)}\n`);
   return clean ? 0 : 1;
 }
@@ -193,6 +248,8 @@ const REPEAT_SIGNAL_GRACE_MS = 1_500;
 class StopSignal {
   reason = '';
   failed = false;
+  /** The child whose exit failed the run, for its log lines. */
+  failedChild: ServiceChild | null = null;
   private requestedAt = 0;
   readonly whenRequested: Promise<void>;
   private resolve!: () => void;
@@ -222,9 +279,10 @@ class StopSignal {
     this.resolve();
   }
 
-  fail(reason: string): void {
+  fail(reason: string, child: ServiceChild | null = null): void {
     if (this.requested) return;
     this.failed = true;
+    this.failedChild = child;
     this.request(reason);
   }
 }

@@ -17,9 +17,9 @@ export interface ServiceChildOptions {
 }
 
 /**
- * One of our services (the scorer, the console) as a child process, as it runs in production.
- * It gets its own process group so a Ctrl-C on the terminal reaches only the demo, which then
- * stops things in order (producer first, then the scorer). Should the demo exit without
+ * One of our services (the scorer, the account service, the console) as a child process, as it
+ * runs in production. It gets its own process group so a Ctrl-C on the terminal reaches only the
+ * demo, which then stops things in order (producer first, then the scorer). Should the demo exit without
  * stopping it, the child is killed on the way out rather than left running.
  */
 export class ServiceChild {
@@ -30,7 +30,7 @@ export class ServiceChild {
     private readonly child: ChildProcess,
     readonly httpPort: number,
     readonly logFile: string,
-    private readonly name: string,
+    readonly name: string,
   ) {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {

@@ -7,6 +7,7 @@ import {
   type Persona,
 } from './contact-personas.js';
 import { SeededRandom } from '@leadscore/seeded-random';
+import { seatCompanies } from './demo-companies.js';
 import { WeightedTable, upperBound } from './weighted-table.js';
 
 const DAY_MS = 86_400_000;
@@ -48,6 +49,14 @@ export interface SyntheticEventOptions {
   readonly days?: number;
   /** Share of events that are an exact re-send of a recent one (default 0.02). */
   readonly duplicateRate?: number;
+  /**
+   * The contact property naming a contact's company (a grid's `accounts.key`). When set, the
+   * people of the demo companies (demo-companies.ts) are seated among the contacts known from
+   * the start, with their company's personas and buying signals, and their profile carries the
+   * company's domain in this property; the other contacts have no company. Unset (the default):
+   * no company anywhere, and the stream is the one it was before companies existed.
+   */
+  readonly companyKey?: string;
 }
 
 export const DEFAULT_EVENTS_PER_CONTACT = 40;
@@ -73,8 +82,6 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
   /** Per contact: the anonymous page views still to come (0: none, or done), and whether its merge is owed. */
   const anonymousViews: number[] = [];
   const mergeOwed: boolean[] = [];
-  const cumulativeActivity: number[] = [];
-  let activitySum = 0;
   for (let c = 0; c < contacts; c += 1) {
     const persona = population.draw(random);
     personas.push(persona);
@@ -90,6 +97,22 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
     const anonymousFirst = random.chance(ANONYMOUS_FIRST_SHARE);
     anonymousViews.push(anonymousFirst ? ANONYMOUS_PAGES.length : 0);
     mergeOwed.push(anonymousFirst);
+  }
+  const companyOf: (string | undefined)[] = [];
+  if (options.companyKey !== undefined) {
+    for (const seat of seatCompanies(seed, initialContacts(contacts))) {
+      personas[seat.contact] = PERSONAS.find((p) => p.name === seat.member.persona)!;
+      memories[seat.contact]!.persona = seat.member.persona;
+      memories[seat.contact]!.signals = seat.member.signals;
+      // no anonymous visits first: their merge would bring key-page points to any role
+      anonymousViews[seat.contact] = 0;
+      mergeOwed[seat.contact] = false;
+      companyOf[seat.contact] = seat.domain;
+    }
+  }
+  const cumulativeActivity: number[] = [];
+  let activitySum = 0;
+  for (const persona of personas) {
     activitySum += persona.activity;
     cumulativeActivity.push(activitySum);
   }
@@ -126,6 +149,8 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
       behaviour = { type: 'page_viewed', properties: { path: page } };
     } else if (!memory.profiled) {
       behaviour = profileUpdate(random, memory, persona);
+      const company = companyOf[c];
+      if (company !== undefined) behaviour.properties[options.companyKey!] = company;
     } else if (mergeOwed[c]) {
       // the sign-up is known: the platform merges the cookie id into the contact (an identify)
       mergeOwed[c] = false;
@@ -144,6 +169,11 @@ export function* syntheticEvents(options: SyntheticEventOptions): Generator<Gene
     else recent[i % RECENT_EVENTS] = event;
     yield event;
   }
+}
+
+/** How many contacts are known from the start of the stream (at least one). */
+function initialContacts(contacts: number): number {
+  return Math.max(1, Math.ceil(contacts * INITIAL_CONTACT_SHARE));
 }
 
 /** The whole stream as an array: `syntheticEvents` collected. */
