@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TopicNames } from '@leadscore/contracts';
+import { accountsEnv, AccountsProcess } from './account-harness.js';
 import { scorerEnv, serviceEnv, STARTER_GRID } from './scorer-harness.js';
 import { ScorerProcess } from './scorer-process.js';
 import { SERVICE_BINS, ServiceProcess } from './service-process.js';
@@ -12,20 +13,38 @@ export interface DoorsStack {
   readonly ingest: ServiceProcess;
   readonly lifecycle: ServiceProcess;
   readonly readApi: ServiceProcess;
+  /** The account service, when asked for (`accounts: true`); else null. */
+  readonly accounts: AccountsProcess | null;
   /** Where their logs are (named per service). */
   readonly logs: string;
   stop(): Promise<void>;
 }
 
+export interface DoorsStackOptions {
+  /** The grid every service runs (GRID_FILE); the starter grid by default. */
+  readonly gridFile?: string;
+  /**
+   * Also run the account service (the grid needs an `accounts` section), and let the lifecycle
+   * workflow set account stages (LIFECYCLE_ACCOUNT_STAGES), as a deployment with accounts does.
+   */
+  readonly accounts?: boolean;
+}
+
 /**
  * Starts the scorer, the ingest gateway (accepting `apiKey`), the lifecycle workflow and the
- * read API on the test's topics and key prefix, with the starter grid, and waits until each
- * answers ready.
+ * read API (and with `accounts`, the account service) on the test's topics and key prefix, with
+ * one grid, and waits until each answers ready.
  */
-export async function startDoorsStack(topics: TopicNames, keyPrefix: string, apiKey: string): Promise<DoorsStack> {
+export async function startDoorsStack(
+  topics: TopicNames,
+  keyPrefix: string,
+  apiKey: string,
+  options: DoorsStackOptions = {},
+): Promise<DoorsStack> {
   const logs = await mkdtemp(join(tmpdir(), `leadscore-${keyPrefix}-`));
+  const grid = options.gridFile ?? STARTER_GRID;
   const common = { ...serviceEnv(topics, keyPrefix), LOG_LEVEL: 'info', PROVISION: 'true' };
-  const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix), join(logs, 'scorer.log'));
+  const scorer = new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: grid }), join(logs, 'scorer.log'));
   const ingest = new ServiceProcess(
     'ingest',
     SERVICE_BINS.ingest,
@@ -35,16 +54,23 @@ export async function startDoorsStack(topics: TopicNames, keyPrefix: string, api
   const lifecycle = new ServiceProcess(
     'lifecycle',
     SERVICE_BINS.lifecycle,
-    { ...common, LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle` },
+    {
+      ...common,
+      LIFECYCLE_GROUP_ID: `${keyPrefix}-lifecycle`,
+      ...(options.accounts ? { LIFECYCLE_ACCOUNT_STAGES: 'true' } : {}),
+    },
     join(logs, 'lifecycle.log'),
   );
   const readApi = new ServiceProcess(
     'read-api',
     SERVICE_BINS.readApi,
-    { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: STARTER_GRID },
+    { ...common, READ_API_GROUP_ID: `${keyPrefix}-read-api`, GRID_FILE: grid },
     join(logs, 'read-api.log'),
   );
-  const all = [scorer, ingest, lifecycle, readApi];
+  const accounts = options.accounts
+    ? new AccountsProcess(accountsEnv(topics, keyPrefix, { LOG_LEVEL: 'info', GRID_FILE: grid }), join(logs, 'accounts.log'))
+    : null;
+  const all = accounts ? [scorer, ingest, lifecycle, readApi, accounts] : [scorer, ingest, lifecycle, readApi];
   const stop = async () => {
     await Promise.all(all.map((p) => p.stop().catch(() => undefined)));
   };
@@ -55,5 +81,5 @@ export async function startDoorsStack(topics: TopicNames, keyPrefix: string, api
     await stop();
     throw error;
   }
-  return { scorer, ingest, lifecycle, readApi, logs, stop };
+  return { scorer, ingest, lifecycle, readApi, accounts, logs, stop };
 }
