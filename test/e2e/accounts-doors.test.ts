@@ -4,7 +4,7 @@ import { StageStore } from '@leadscore/lifecycle';
 import { ACCOUNTS_GRID, replayedAccounts, waitForAccountsCaughtUp } from '../support/account-harness.js';
 import { startDoorsStack } from '../support/doors-stack.js';
 import { pollUntil } from '../support/poll-until.js';
-import { freshTopics, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
+import { collectTopic, freshTopics, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
 const API_KEY = 'e2e-accounts-key-0123456789';
@@ -33,12 +33,7 @@ describe('accounts through the doors, end to end', () => {
     const stack = await startDoorsStack(topics, keyPrefix, API_KEY, { gridFile: ACCOUNTS_GRID, accounts: true });
     cleanup.push(() => stack.stop());
     const { ingest, readApi, logs } = stack;
-    const crossings = await new TopicCollector<AccountThresholdCrossedValue>(
-      kafka,
-      codec,
-      'accountThresholdCrossed',
-      topics.accountThresholdCrossed,
-    ).start();
+    const crossings = await collectTopic<AccountThresholdCrossedValue>(kafka, codec, topics, 'accountThresholdCrossed');
     cleanup.push(() => crossings.stop());
 
     const minutesAgo = (m: number) => Date.now() - m * 60_000;

@@ -151,6 +151,11 @@ export class TopicCollector<T> {
   }
 }
 
+/** A started collector of one of the test's topics, by kind (values decoded through the registry). */
+export function collectTopic<T>(kafka: Kafka, codec: AvroCodec, topics: TopicNames, kind: TopicKind): Promise<TopicCollector<T>> {
+  return new TopicCollector<T>(kafka, codec, kind, topics[kind]).start();
+}
+
 /** Collectors, started, on a test's score-changed and threshold-crossed topics; their stops go to `cleanup`. */
 export async function collectOutputs(
   kafka: Kafka,
