@@ -17,8 +17,9 @@ type Json = any;
  * Accounts end to end, through the public doors: the people of two companies in over HTTP (our
  * format and a Segment identify), the scorer, the account service and the lifecycle workflow
  * working on Kafka, and out: the read API's GET /accounts/{id} showing what `leadscore replay`
- * predicts, the MQA on account-threshold-crossed (decoded through the registry), and the
- * account's lifecycle stage. The grid is the accounts example (top 3 members, MQA at 2000).
+ * predicts and its account leaderboard, the MQA on account-threshold-crossed (decoded through
+ * the registry), and the account's lifecycle stage. The grid is the accounts example (top 3
+ * members, MQA at 2000).
  */
 describe('accounts through the doors, end to end', () => {
   const ctx = testContext();
@@ -131,6 +132,27 @@ describe('accounts through the doors, end to end', () => {
       { contactId: 'bob', score: 1000 },
       { contactId: 'cem', score: 500 },
     ]);
+    // the account leaderboard (the read API's projection of account-score-changed), once it has both
+    const boardUrl = await readApi.url('/accounts?limit=5');
+    let board: Json = null;
+    await pollUntil(
+      async () => {
+        board = await (await fetch(boardUrl)).json();
+        return board.total === 2 && board.accounts[0]?.score === 2500 && board.accounts[1]?.score === 1500;
+      },
+      `the account leaderboard (logs in ${logs})`,
+      30_000,
+      250,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last answer ${JSON.stringify(board)}`);
+    });
+    expect(board).toEqual({
+      total: 2,
+      accounts: [
+        { rank: 1, accountId: 'acme.example', score: 2500 },
+        { rank: 2, accountId: 'globex.example', score: 1500 },
+      ],
+    });
     const unknown = await account('initech.example');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatchObject({ code: 'ACCOUNT_NOT_FOUND', details: [{ path: 'params.accountId' }] });
