@@ -164,7 +164,10 @@ describe('accounts through the doors, end to end', () => {
       ['acme.example', 'acme.example', 'MQA', 'UP'],
     ]);
     const mqa = crossings.items[0]!.value;
-    expect(mqa).toMatchObject({ at: 2000, gridName: 'accounts-example', cause: { kind: 'MEMBER_SCORE' } });
+    expect(mqa).toMatchObject({ at: 2000, gridName: 'accounts-example' });
+    // a member's score or a member joining with its score: which one tips the account depends on
+    // how the members stage interleaves score-changed with the contacts' updates; no account event
+    expect(['MEMBER_SCORE', 'MEMBERSHIP']).toContain(mqa.cause.kind);
     expect(mqa.previousScore).toBeLessThan(2000);
     expect(mqa.score).toBeGreaterThanOrEqual(2000);
 
