@@ -137,8 +137,11 @@ export class IdentityMerger {
     for (let hop = 0; hop < MAX_ROOT_HOPS && pending.size > 0; hop += 1) {
       const byRoot = new Map<string, PositionedEvent[]>();
       const membersOf = new Map<string, string[]>();
-      for (const [member, events] of pending) {
-        const root = await identity.rootOf(member);
+      const members = [...pending.keys()];
+      const roots = await identity.roots(members);
+      for (const [i, member] of members.entries()) {
+        const events = pending.get(member)!;
+        const root = roots[i]!;
         if (root === member)
           throw new ScorerError(ErrorCode.StateConflict, 'a sealed contact has no root in the identity forest');
         const inputs = byRoot.get(root) ?? [];
