@@ -150,6 +150,7 @@ describe('the read API over the real account service (scorer, accounts, read API
           topMembers: account.topMembers,
           contributions: account.contributions,
           thresholdsReached: reachedByReplay(account),
+          lifecycle: { stage: null, history: [] }, // no lifecycle service in this test
           grid: { name: grid.name, version: grid.version },
         });
       }

@@ -1,6 +1,6 @@
 import type { RedisClient } from '@leadscore/service-kit';
 import { accountScoreOf, decodeAccount, type CompiledGrid, type Contribution, type MemberScore } from '@leadscore/engine';
-import type { KeyLayout } from '@leadscore/redis-layout';
+import { StageReader, type ContactStage, type KeyLayout, type StageHistoryEntry } from '@leadscore/redis-layout';
 import { RankedBoard } from './ranked-board.js';
 
 export interface AccountView {
@@ -16,6 +16,8 @@ export interface AccountView {
   /** Account property rules that hold, in grid order. */
   readonly contributions: readonly Contribution[];
   readonly thresholdsReached: readonly { name: string; at: number }[];
+  /** The account's stage as the lifecycle service set it (LIFECYCLE_ACCOUNT_STAGES), and its history. */
+  readonly lifecycle: { readonly stage: ContactStage | null; readonly history: readonly StageHistoryEntry[] };
   readonly grid: { readonly name: string; readonly version: number };
 }
 
@@ -29,7 +31,7 @@ export interface AccountLeaderboardEntry {
 
 /**
  * Answers `GET /accounts/{id}` from the account service's keys (read-only): the header and the
- * members hash, decoded by the engine's account codec (the one the account service writes with),
+ * members hash (and the lifecycle service's account stage keys), decoded by the engine's account codec (the one the account service writes with),
  * the score by `accountScoreOf`, the function the account service and `leadscore replay` use.
  * Cost: O(members) per request (the members hash is read whole), as the account service pays
  * once when it first meets an account.
@@ -41,6 +43,7 @@ export interface AccountLeaderboardEntry {
 export class AccountReader {
   private readonly gridNow: () => CompiledGrid;
   private readonly board: RankedBoard;
+  private readonly stages: StageReader;
 
   constructor(
     private readonly redis: RedisClient,
@@ -49,6 +52,7 @@ export class AccountReader {
   ) {
     this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
     this.board = new RankedBoard(redis, keys.accountLeaderboard());
+    this.stages = new StageReader(redis, keys);
   }
 
   /** Accounts by their latest emitted score, highest first (ties: accountId, descending). */
@@ -62,13 +66,15 @@ export class AccountReader {
   }
 
   /** null when the grid scores no accounts or the account service never stored this account. */
-  async account(accountId: string): Promise<AccountView | null> {
+  async account(accountId: string, historyLimit = 10): Promise<AccountView | null> {
     const grid = this.gridNow();
     const accounts = grid.accounts;
     if (accounts === null) return null;
-    const [header, members] = await Promise.all([
+    const [header, members, stage, history] = await Promise.all([
       this.redis.get(this.keys.accountHeader(accountId)),
       this.redis.hgetall(this.keys.accountMembers(accountId)),
+      this.stages.readAccountStage(accountId),
+      this.stages.readAccountHistory(accountId, historyLimit),
     ]);
     if (header === null) return null;
     const { state } = decodeAccount(accountId, accounts, header, members);
@@ -81,6 +87,7 @@ export class AccountReader {
       topMembers: state.members.topMembers(),
       contributions: contributions.filter((c) => c.points !== 0),
       thresholdsReached: accounts.thresholds.filter((t) => score >= t.at).map((t) => ({ name: t.name, at: t.at })),
+      lifecycle: { stage, history },
       grid: { name: grid.name, version: grid.version },
     };
   }

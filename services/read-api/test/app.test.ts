@@ -49,6 +49,7 @@ const accountView: AccountView = {
   ],
   contributions: [{ ruleId: 'enterprise', label: 'Enterprise', count: 1, points: 20 }],
   thresholdsReached: [{ name: 'mqa', at: 100 }],
+  lifecycle: { stage: null, history: [] },
   grid: { name: 'default', version: 1 },
 };
 /** Accounts over fixed data: 8 ranked, as many rows as asked for (so the tests see the limit the route passed). */
