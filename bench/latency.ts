@@ -30,6 +30,14 @@ export interface LatencyResult {
   readonly producerLagMs: number;
 }
 
+/** p50, p95, p99 (nearest rank) and max of `latencies` (sorted in place); NaN when empty. */
+export function percentiles(latencies: number[]): { p50: number; p95: number; p99: number; max: number } {
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  return { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? NaN };
+}
+
 export async function measureLatency(
   kafka: Kafka,
   set: TopicSet,
@@ -102,19 +110,13 @@ export async function measureLatency(
     while ((await groupBehind(kafka, options.scorerGroupId, set.inputTopics)) > 0 && performance.now() < deadline)
       await sleep(250);
     await sleep(1_500);
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
     return {
       offeredRate: rate,
       achievedRate: Math.round((produced / phaseMs) * 1000),
       seconds,
       events: produced,
       samples: latencies.length,
-      p50: pct(50),
-      p95: pct(95),
-      p99: pct(99),
-      max: latencies.at(-1) ?? NaN,
+      ...percentiles(latencies),
       producerLagMs,
     };
   } finally {

@@ -1,6 +1,7 @@
 /** The run's report: one JSON document, and the same as markdown with a summary table against the targets. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AccountsResult } from './accounts.js';
 import type { CeilingResult } from './ceiling.js';
 import type { EngineFigures } from './engine-figures.js';
 import type { HotContactResult } from './hot-contact.js';
@@ -52,6 +53,8 @@ export interface BenchReport {
   readonly engineFigures: EngineFigures;
   readonly cpuProfiles: readonly string[];
   readonly profileSummaries: readonly string[];
+  /** Phase 9; absent with --skip-accounts. */
+  readonly accounts?: AccountsResult;
   /** Only with --clients. */
   readonly kafkaClients?: KafkaClientsResult;
   readonly durationSeconds: number;
@@ -100,6 +103,7 @@ export function targetRows(r: BenchReport): TargetRow[] {
         }
       : { target: 'hot contact: Redis value of its state', value: NOT_MEASURED, goal: '< 1 KB', status: NOT_MEASURED },
   );
+  rows.push(...accountTargetRows(r.accounts));
   const e = r.engineFigures;
   rows.push(
     {
@@ -210,7 +214,57 @@ export function summaryRows(r: BenchReport): SummaryRow[] {
       });
     }
   }
+  const a = r.accounts;
+  if (a) {
+    for (const [name, side] of [
+      [`${n(a.small.accounts)} accounts of 3`, a.small],
+      ['1 account', a.large],
+    ] as const) {
+      rows.push({
+        measure: `9. account service: ${n(side.changes)} member score changes, ${name}`,
+        value: `${n(side.changesPerSecond)} changes/s (${side.cpuMicrosPerChange.toFixed(1)} µs CPU/change)`,
+      });
+    }
+    rows.push({
+      measure: `   score-changed → account-score-changed at ${n(a.latency.offeredRate)}/s (p50 / p95 / p99)`,
+      value: `${ms(a.latency.p50)} / ${ms(a.latency.p95)} / ${ms(a.latency.p99)}`,
+    });
+  }
   return rows;
+}
+
+/** The account service's two targets (docs/performance.md); n/a when the phase did not run. */
+export function accountTargetRows(a: AccountsResult | undefined): TargetRow[] {
+  if (!a) {
+    return [
+      {
+        target: 'account service: 1 account vs accounts of 3 (changes/s, CPU)',
+        value: NOT_MEASURED,
+        goal: '≥ 80 %',
+        status: NOT_MEASURED,
+      },
+      {
+        target: 'p99 score-changed → account-score-changed at 1,000/s',
+        value: NOT_MEASURED,
+        goal: '< 100 ms',
+        status: NOT_MEASURED,
+      },
+    ];
+  }
+  return [
+    {
+      target: `account service: 1 account of ${n(a.large.members)} vs ${n(a.small.accounts)} accounts of 3 (${n(a.large.changes)} changes each)`,
+      value: `${(a.rateRatio * 100).toFixed(0)} % changes/s (${n(a.large.changesPerSecond)} vs ${n(a.small.changesPerSecond)}); ${(a.cpuRatio * 100).toFixed(0)} % CPU (${a.large.cpuMicrosPerChange.toFixed(1)} vs ${a.small.cpuMicrosPerChange.toFixed(1)} µs/change)`,
+      goal: '≥ 80 % both',
+      status: mark(a.rateRatio >= 0.8 && a.cpuRatio >= 0.8),
+    },
+    {
+      target: `p99 score-changed → account-score-changed at ${n(a.latency.offeredRate)}/s`,
+      value: `${ms(a.latency.p99)} (${n(a.latency.samples)} samples)`,
+      goal: '< 100 ms',
+      status: mark(a.latency.p99 < 100),
+    },
+  ];
 }
 
 export function renderMarkdown(r: BenchReport): string {
@@ -280,7 +334,7 @@ Redis: ${n(r.redis.contacts)} contacts with a state; MEMORY USAGE over ${n(r.red
 |---:|---:|---:|---:|---:|---:|---:|---:|
 ${scaling}
 
-${r.hotContact ? hotContactMarkdown(r.hotContact) : ''}## Engine micro-benchmark
+${r.hotContact ? hotContactMarkdown(r.hotContact) : ''}${r.accounts ? accountsMarkdown(r.accounts) : ''}## Engine micro-benchmark
 
 \`\`\`
 ${r.engineMicroBench}
@@ -308,6 +362,30 @@ ${side('hot', h.hot)}
 ${side('spread', h.spread)}
 
 Hot / spread: ${(h.ratio * 100).toFixed(0)} %. The hot contact's state afterwards: ${n(h.stateValueBytes)} B of value, ${n(h.stateKeyBytes)} B of MEMORY USAGE.
+
+`;
+}
+
+export function accountsMarkdown(a: AccountsResult): string {
+  const side = (name: string, x: AccountsResult['small']) =>
+    `| ${name} | ${n(x.accounts)} | ${n(x.members)} | ${n(x.changes)} | ${(x.ms / 1000).toFixed(1)} s | ${n(x.changesPerSecond)} | ${x.cpuMicrosPerChange.toFixed(1)} µs | ${n(x.accountScoreChanges)} | ${(x.produceMs / 1000).toFixed(1)} s | ${n(x.skipped)} | ${n(x.stateConflicts)} |`;
+  const l = a.latency;
+  return `## 9. Account service
+
+The real account service process (grid \`${a.grid}\`; settings ${
+    Object.entries(a.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'the defaults'
+  }), fresh topics and keys each side: the members joined their accounts (contact_updated), then the same member score changes (score-changed, per contact sequences from 1) timed from the first sent to the last applied by the accounts stage (\`leadscore_accounts_inputs_total{stage="accounts"}\`), with the service's CPU.
+
+| side | accounts | members | changes | time | changes/s | CPU/change | account-score-changed | produced in | skipped | state conflicts |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${side('accounts of 3', a.small)}
+${side('one account', a.large)}
+
+One account / accounts of 3: ${(a.rateRatio * 100).toFixed(0)} % of the changes/s, ${(a.cpuRatio * 100).toFixed(0)} % of the CPU per change (small's µs ÷ large's).
+
+Latency score-changed produced → account-score-changed consumed (accounts of 3, caught up), matched by \`cause.scoreChangeId\`: offered ${n(l.offeredRate)}/s, achieved ${n(l.achievedRate)}/s for ${l.seconds} s, ${n(l.samples)} samples of ${n(l.changes)} changes; p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; producer late by ${ms(l.producerLagMs)} at most.
 
 `;
 }

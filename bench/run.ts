@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --skip-hot | --hot-only]`: every benchmark in one run, on the
+ * `npm run bench [-- --quick] [-- --profile] [-- --skip-hot | --hot-only] [-- --skip-accounts | --accounts-only]`: every benchmark in one run, on the
  * local stack (started if needed). Never part of the test suite.
  *
  *  1. ceiling        kafkajs consume-only rate of the pre-filled input topics
@@ -10,6 +10,9 @@
  *  6. scaling        1 and 2 scorer instances
  *  7. hot contact    N events for one contact against the same N over N/10 contacts (--skip-hot: not run)
  *  +  the engine micro-benchmark
+ *  9. accounts       the account service process: a member's score change in accounts of 3 against one
+ *                    account of all the members, and score-changed → account-score-changed latency at
+ *                    1 000/s (--skip-accounts: not run; --accounts-only: this phase alone)
  *  8. clients        with --clients: kafkajs, @confluentinc/kafka-javascript and @platformatic/kafka,
  *                    consume-only and consume-and-produce (bench/kafka-clients.ts); --clients-only:
  *                    the pre-fill and this phase alone
@@ -26,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadGridFile } from '@leadscore/service-kit';
 import { TOPIC_KINDS } from '@leadscore/contracts';
+import { measureAccounts, type AccountsResult } from './accounts.js';
 import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEnd } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';
 import { profileMarkdown, summariseProfile } from './cpu-profile-summary.js';
@@ -38,7 +42,7 @@ import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRedisMemory } from './memory.js';
 import { measureNaive } from './naive-consumer.js';
 import { createTopicSet, prefill, type TopicSet } from './prefill.js';
-import { printSummary, writeReport, type BenchReport } from './report.js';
+import { accountsMarkdown, accountTargetRows, printSummary, writeReport, type BenchReport } from './report.js';
 import { ScorerFleet, timingDelta, type ThroughputResult } from './scorer-instances.js';
 import type { ChunkTimings } from './report.js';
 
@@ -50,6 +54,10 @@ const SEED = 20260601;
 const TUNING = ['SCORER_CHUNK_SIZE', 'SCORER_PARTITIONS_CONCURRENCY'] as const;
 const scorerTuning: Record<string, string> = {};
 for (const name of TUNING) if (process.env[name]) scorerTuning[name] = process.env[name]!;
+/** The same for the account service (phase 9). */
+const ACCOUNTS_TUNING = ['ACCOUNTS_CHUNK_SIZE', 'ACCOUNTS_PARTITIONS_CONCURRENCY', 'ACCOUNTS_CACHE_ACCOUNTS'] as const;
+const accountsTuning: Record<string, string> = {};
+for (const name of ACCOUNTS_TUNING) if (process.env[name]) accountsTuning[name] = process.env[name]!;
 
 const { values } = parseArgs({
   options: {
@@ -58,6 +66,8 @@ const { values } = parseArgs({
     'skip-engine': { type: 'boolean', default: false },
     'skip-hot': { type: 'boolean', default: false },
     'hot-only': { type: 'boolean', default: false },
+    'skip-accounts': { type: 'boolean', default: false },
+    'accounts-only': { type: 'boolean', default: false },
     clients: { type: 'boolean', default: false },
     'clients-only': { type: 'boolean', default: false },
   },
@@ -72,6 +82,8 @@ const SIZES = quick
       latencySeconds: 10,
       engineEvents: 100_000,
       hotEvents: 100_000,
+      accountMembers: 20_000,
+      accountChanges: 20_000,
     }
   : {
       contacts: 100_000,
@@ -81,6 +93,8 @@ const SIZES = quick
       latencySeconds: 30,
       engineEvents: 1_000_000,
       hotEvents: 1_000_000,
+      accountMembers: 100_000,
+      accountChanges: 100_000,
     };
 
 /** 1-minute load average after each phase: the cores are shared, and a busy neighbour shows here. */
@@ -143,7 +157,43 @@ async function main(): Promise<void> {
     );
     return result;
   };
+  const accountsPhase = async (): Promise<AccountsResult> => {
+    const result = await measureAccounts(
+      env,
+      {
+        members: SIZES.accountMembers,
+        changes: SIZES.accountChanges,
+        latencyRate: 1_000,
+        latencySeconds: SIZES.latencySeconds,
+        prefix: `${env.runId}-ac`,
+        timeoutMs: quick ? 300_000 : 900_000,
+        extraEnv: accountsTuning,
+        log: (message) => log(message),
+      },
+      (topicSet, keyPrefix) => {
+        extraSets.push(topicSet);
+        extraKeyPrefixes.push(keyPrefix);
+      },
+    );
+    log(
+      `accounts: 1 account ${result.large.changesPerSecond} vs ${result.small.changesPerSecond} changes/s in accounts of 3 (${Math.round(result.rateRatio * 100)} %), latency p99 ${result.latency.p99.toFixed(1)} ms`,
+      'accounts',
+    );
+    return result;
+  };
   try {
+    if (values['accounts-only']) {
+      const result = await accountsPhase();
+      writeFileSync(
+        join(outDir, 'accounts.json'),
+        `${JSON.stringify({ startedAt, loadAverageAtStart, loadByPhase, result }, null, 2)}\n`,
+      );
+      writeFileSync(join(outDir, 'accounts.md'), accountsMarkdown(result));
+      console.log('');
+      for (const row of accountTargetRows(result)) console.log(`${row.target}: ${row.value} (goal ${row.goal}: ${row.status})`);
+      console.log(`\nreport: ${join(outDir, 'accounts.md')}`);
+      return;
+    }
     if (values['hot-only']) {
       const result = await hotPhase();
       writeFileSync(
@@ -251,6 +301,8 @@ async function main(): Promise<void> {
     let hotContact: HotContactResult | undefined;
     if (!values['skip-hot']) hotContact = await hotPhase();
 
+    const accounts = values['skip-accounts'] ? undefined : await accountsPhase();
+
     let engineMicroBench = '(skipped)';
     if (!values['skip-engine']) {
       log('engine micro-benchmark');
@@ -289,6 +341,7 @@ async function main(): Promise<void> {
       scorerPeakRssBytes: peak ?? null,
       scaling,
       ...(hotContact && { hotContact }),
+      ...(accounts && { accounts }),
       engineMicroBench,
       engineFigures: parseEngineFigures(engineMicroBench),
       cpuProfiles: cpuProfiles.map((f) => f.slice(ROOT.length)),
