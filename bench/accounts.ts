@@ -24,22 +24,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { AccountScoreChangedValue, ScoreChangedValue } from '@leadscore/contracts';
+import { loadGridFile } from '@leadscore/service-kit';
 import { SERVICE_BINS, ServiceProcess } from '../test/support/service-process.js';
 import { metricSum, rate, sleep, type BenchEnv } from './bench-env.js';
-import { percentiles } from './latency.js';
+import { percentiles, startOutputMatcher, TICK_MS, WARM_UP_MS, type LatencyResult } from './latency.js';
 import { createTopicSet, produceEvents, type TopicSet } from './prefill.js';
 
 /** The account-scoring example grid: `companyDomain`, top 3 members, account bounds 0..10 000. */
 export const ACCOUNTS_GRID = fileURLToPath(new URL('../deploy/grids/examples/accounts.yaml', import.meta.url));
-const GRID_NAME = 'accounts-example';
-const GRID_VERSION = 1;
 const SMALL_ACCOUNT_MEMBERS = 3;
 /** Member scores 100..3000: three of them never reach the account bound (10 000), so a small account's score moves on every change. */
 const SCORE_STEPS = 30;
 const POLL_MS = 100;
 const SEND_BATCH = 5_000;
-const TICK_MS = 5;
-const WARM_UP_MS = 1_000;
 
 export interface AccountsSide {
   readonly accounts: number;
@@ -62,18 +59,8 @@ export interface AccountsSide {
   readonly joinMs: number;
 }
 
-export interface AccountsLatency {
-  readonly offeredRate: number;
-  readonly achievedRate: number;
-  readonly seconds: number;
-  readonly changes: number;
-  readonly samples: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly producerLagMs: number;
-}
+/** As the scorer's latency phase's result; `events` are the score-changed produced. */
+export type AccountsLatency = LatencyResult;
 
 export interface AccountsResult {
   readonly grid: string;
@@ -98,6 +85,12 @@ export interface AccountsOptions {
   readonly timeoutMs: number;
   readonly extraEnv: Record<string, string>;
   readonly log: (message: string) => void;
+}
+
+/** The grid the score changes claim to come from (the service's own). */
+interface GridName {
+  readonly name: string;
+  readonly version: number;
 }
 
 const contactId = (prefix: string, index: number) => `${prefix}-c${index}`;
@@ -132,7 +125,7 @@ class AccountsService extends ServiceProcess {
  */
 async function encodeScoreChanges(
   set: TopicSet,
-  options: { prefix: string; contacts: number; changes: number; from: number; now: number },
+  options: { prefix: string; contacts: number; changes: number; from: number; now: number; grid: GridName },
 ): Promise<{ ids: string[]; messages: { key: string; value: Buffer }[] }> {
   const ids: string[] = [];
   const messages: { key: string; value: Buffer }[] = [];
@@ -150,8 +143,8 @@ async function encodeScoreChanges(
       previousScore,
       score,
       delta: score - previousScore,
-      gridName: GRID_NAME,
-      gridVersion: GRID_VERSION,
+      gridName: options.grid.name,
+      gridVersion: options.grid.version,
       cause: { kind: 'EVENT', eventId: `${options.prefix}-e${k.toString(36)}` },
       changedContributions: [],
       evaluatedAt: options.now,
@@ -189,6 +182,7 @@ export async function measureAccounts(
   created: (set: TopicSet, keyPrefix: string) => void,
 ): Promise<AccountsResult> {
   const now = Date.now();
+  const grid = (await loadGridFile(ACCOUNTS_GRID)).grid;
   const start = async (name: 'small' | 'large') => {
     const prefix = `${options.prefix}-${name}`;
     const set = await createTopicSet(env.kafka, env.schemaRegistryUrl, prefix);
@@ -252,6 +246,7 @@ export async function measureAccounts(
         changes: options.changes,
         from: 0,
         now,
+        grid,
       });
       const before = await service.sums();
       const producer = await connectProducer(env.kafka);
@@ -304,6 +299,7 @@ export async function measureAccounts(
         contacts: options.members,
         from: options.changes,
         now,
+        grid,
         appliedBefore: options.members + options.changes,
         timeoutMs: options.timeoutMs,
       }),
@@ -336,41 +332,27 @@ async function measureAccountLatency(
     contacts: number;
     from: number;
     now: number;
+    grid: GridName;
     appliedBefore: number;
     timeoutMs: number;
   },
 ): Promise<AccountsLatency> {
   const total = Math.round(options.rate * options.seconds);
   const { ids, messages } = await encodeScoreChanges(set, { ...options, changes: total });
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let warmUpEnd = Infinity;
-  const consumer = kafka.consumer({ groupId: `${options.prefix}-latency`, maxWaitTimeInMs: 100 });
-  const producer = await connectProducer(kafka);
-  let joined!: () => void;
-  const groupJoined = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.connect();
+  const matcher = await startOutputMatcher(kafka, {
+    groupId: `${options.prefix}-latency`,
+    topic: set.topics.accountScoreChanged,
+    causeOf: async (value) =>
+      (await set.codec.decode<AccountScoreChangedValue>('accountScoreChanged', value)).cause.scoreChangeId,
+  });
+  const { sentAt, latencies } = matcher;
+  const producer = await connectProducer(kafka).catch(async (error: unknown) => {
+    await matcher.stop();
+    throw error;
+  });
   try {
-    await consumer.subscribe({ topic: set.topics.accountScoreChanged, fromBeginning: false });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        const received = performance.now();
-        for (const message of batch.messages) {
-          const value = await set.codec.decode<AccountScoreChangedValue>('accountScoreChanged', message.value);
-          const id = value.cause.scoreChangeId;
-          const at = id === null ? undefined : sentAt.get(id);
-          if (at === undefined || at < warmUpEnd) continue;
-          sentAt.delete(id!);
-          latencies.push(received - at);
-        }
-      },
-    });
-    await groupJoined;
-    await sleep(1_000); // let the new group resolve its start offsets (latest) before producing
-
     const started = performance.now();
-    warmUpEnd = started + WARM_UP_MS;
+    matcher.countFrom(started + WARM_UP_MS);
     let produced = 0;
     let producerLagMs = 0;
     while (produced < total) {
@@ -393,13 +375,13 @@ async function measureAccountLatency(
       offeredRate: options.rate,
       achievedRate: Math.round((produced / phaseMs) * 1000),
       seconds: options.seconds,
-      changes: produced,
+      events: produced,
       samples: latencies.length,
       ...p,
       producerLagMs,
     };
   } finally {
-    await consumer.disconnect();
+    await matcher.stop();
     await producer.disconnect();
   }
 }

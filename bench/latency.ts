@@ -12,8 +12,9 @@ import type { ScoreChangedValue } from '@leadscore/contracts';
 import { encodeEvent, type TopicSet } from './prefill.js';
 import { groupBehind, sleep } from './bench-env.js';
 
-const TICK_MS = 5;
-const WARM_UP_MS = 1_000;
+/** A fixed-rate producer's pacing tick, and the first stretch of a latency phase that is not counted. */
+export const TICK_MS = 5;
+export const WARM_UP_MS = 1_000;
 
 export interface LatencyResult {
   readonly offeredRate: number;
@@ -38,6 +39,58 @@ export function percentiles(latencies: number[]): { p50: number; p95: number; p9
   return { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? NaN };
 }
 
+/**
+ * A consumer of an output topic, from its end, that matches each output to the moment its cause
+ * was sent (`sentAt`, filled by the caller; the first output of a cause only), counting only
+ * causes sent from `countFrom` on. Started: the group is joined and its start offsets resolved.
+ */
+export interface OutputMatcher {
+  readonly sentAt: Map<string, number>;
+  readonly latencies: number[];
+  countFrom(at: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startOutputMatcher(
+  kafka: Kafka,
+  options: { groupId: string; topic: string; causeOf: (value: Buffer | null) => Promise<string | null> },
+): Promise<OutputMatcher> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let countFrom = Infinity;
+  const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
+  let joined!: () => void;
+  const groupJoined = new Promise<void>((resolve) => (joined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: options.topic, fromBeginning: false });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const received = performance.now();
+        for (const message of batch.messages) {
+          const cause = await options.causeOf(message.value);
+          const at = cause === null ? undefined : sentAt.get(cause);
+          if (at === undefined || at < countFrom) continue;
+          sentAt.delete(cause!); // the first output of a cause only
+          latencies.push(received - at);
+        }
+      },
+    });
+    await groupJoined;
+    await sleep(1_000); // let the new group resolve its start offsets (latest) before producing
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  }
+  return {
+    sentAt,
+    latencies,
+    countFrom: (at) => (countFrom = at),
+    stop: () => consumer.disconnect(),
+  };
+}
+
 export async function measureLatency(
   kafka: Kafka,
   set: TopicSet,
@@ -45,40 +98,25 @@ export async function measureLatency(
 ): Promise<LatencyResult> {
   const { rate, seconds } = options;
   const total = Math.round(rate * seconds);
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
   });
-  let joined!: () => void;
-  const groupJoined = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await Promise.all([consumer.connect(), producer.connect()]);
-  let warmUpEnd = Infinity;
+  await producer.connect();
+  const matcher = await startOutputMatcher(kafka, {
+    groupId: options.groupId,
+    topic: set.topics.scoreChanged,
+    causeOf: async (value) => (await set.codec.decode<ScoreChangedValue>('scoreChanged', value)).cause.eventId,
+  }).catch(async (error: unknown) => {
+    await producer.disconnect();
+    throw error;
+  });
+  const { sentAt, latencies } = matcher;
   try {
-    await consumer.subscribe({ topic: set.topics.scoreChanged, fromBeginning: false });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        const received = performance.now();
-        for (const message of batch.messages) {
-          const value = await set.codec.decode<ScoreChangedValue>('scoreChanged', message.value);
-          const eventId = value.cause.eventId;
-          const at = eventId === null ? undefined : sentAt.get(eventId);
-          if (at === undefined || at < warmUpEnd) continue;
-          sentAt.delete(eventId!); // the first output of an event only
-          latencies.push(received - at);
-        }
-      },
-    });
-    await groupJoined;
-    await sleep(1_000); // let the new group resolve its start offsets (latest) before producing
-
     const events = syntheticEvents({ seed: options.seed, contacts: options.contacts, events: total, now: Date.now(), days: 30 });
     const started = performance.now();
-    warmUpEnd = started + WARM_UP_MS;
+    matcher.countFrom(started + WARM_UP_MS);
     let produced = 0;
     let producerLagMs = 0;
     while (produced < total) {
@@ -120,7 +158,7 @@ export async function measureLatency(
       producerLagMs,
     };
   } finally {
-    await consumer.disconnect();
+    await matcher.stop();
     await producer.disconnect();
   }
 }
