@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AccountScoreChangedValue, AccountThresholdCrossedValue } from '@leadscore/contracts';
+import type { AccountThresholdCrossedValue } from '@leadscore/contracts';
 import {
   ACCOUNTS_GRID,
   AccountsProcess,
   accountsEnv,
+  collectAccountScoreChanges,
   lastEmittedScores,
   produceAccountEvents,
   replayedAccounts,
@@ -13,16 +13,30 @@ import {
   type RawAccountEvent,
 } from '../support/account-harness.js';
 import { seededRandom } from '../support/event-mix.js';
-import { scorerEnv } from '../support/scorer-harness.js';
+import {
+  killedScorerEnv,
+  outputHistory,
+  scenarioLogFile,
+  scoreChangeHistory,
+  superviseAndKill,
+} from '../support/kill-scenario.js';
+import { storedScoresAgainstReplay } from '../support/replay-check.js';
 import { ScorerProcess } from '../support/scorer-process.js';
-import { freshTopics, produceEvents, TopicCollector, waitForCollectorAtEnd, type RawEvent } from '../support/streams.js';
+import {
+  collectOutputs,
+  collectTopic,
+  freshTopics,
+  produceEvents,
+  waitForCollectorAtEnd,
+  type RawEvent,
+} from '../support/streams.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
 const CONTACTS = 400;
 const EVENTS = 6_000;
 const ACCOUNTS = 12;
 const VISITORS = 60;
-const KILLS = 12;
+const KILLS = 20;
 const MINUTE = 60_000;
 
 /**
@@ -98,122 +112,89 @@ function accountHistory(seed: number, now: number): { contact: RawEvent[]; accou
 }
 
 /**
- * Fault injection: a real scorer and two account-service processes over 6 000 events for 400
- * contacts moving among 12 companies (and visitors merged into them), the account service SIGKILLed at random moments (and
- * killing itself at crash points inside its commit protocol) and restarted. At the end every
- * account's stored and last emitted score equals replay's, same id ⇒ same content, and per
- * account the sequences of first-seen outputs only increase.
+ * Fault injection: two scorer and two account-service processes over 6 000 events for 400
+ * contacts moving among 12 companies (and visitors with companies merged into them), produced
+ * in bursts; scorers and account services SIGKILLed at random moments (in turn), each also
+ * killing itself at crash points inside its commit protocol, and restarted. At the end every
+ * contact's stored score (or seal and root) and every account's stored and last emitted score
+ * equal replay's, same id ⇒ same content, and per contact and per account the sequences of
+ * first-seen outputs only increase.
  */
-describe('the account service under SIGKILL (2 processes, real Kafka, registry, Redis)', () => {
+describe('the account service and the scorer under SIGKILL (2 + 2 processes, real Kafka, registry, Redis)', () => {
   const ctx = testContext();
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  it("ends with replay's account scores, nothing counted twice", { timeout: 600_000 }, async () => {
+  it("ends with replay's contact and account scores, nothing counted twice", { timeout: 600_000 }, async () => {
     const seed = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
     console.info(`account fault-injection seed ${seed} (rerun with FAULT_SEED=${seed})`);
-    const random = seededRandom(seed + 1);
     const now = Date.now();
     const { contact, account } = accountHistory(seed, now);
     const { topics, codec, kafka } = await freshTopics('acc-fault', 6);
     const keyPrefix = ctx.uniqueName('acc-fault');
-    mkdirSync('.stack/logs', { recursive: true });
-    const logFile = `.stack/logs/${keyPrefix}.log`;
+    const logFile = scenarioLogFile(keyPrefix);
     const scorerGroup = `${keyPrefix}-scorer`;
-    const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID }), logFile).start();
-    cleanup.push(() => scorer.kill());
+    // both kinds crash exactly inside their commit protocols: after the Redis commit, after the produce, before the offset
+    const crashPoints = 'after-state-commit=0.003,after-produce=0.003,before-offset-resolve=0.003';
+    const scorerEnv = killedScorerEnv(topics, keyPrefix, crashPoints, { GRID_FILE: ACCOUNTS_GRID });
     const env = accountsEnv(topics, keyPrefix, {
       ACCOUNTS_SESSION_TIMEOUT_MS: '6000',
       ACCOUNTS_CHUNK_SIZE: '25',
       LOG_LEVEL: 'info',
-      ACCOUNTS_CRASH_POINTS: 'after-state-commit=0.003,after-produce=0.003,before-offset-resolve=0.003',
+      ACCOUNTS_CRASH_POINTS: crashPoints,
     });
-    const changes = await new TopicCollector<AccountScoreChangedValue>(
-      kafka,
-      codec,
-      'accountScoreChanged',
-      topics.accountScoreChanged,
-    ).start();
-    const crossings = await new TopicCollector<AccountThresholdCrossedValue>(
-      kafka,
-      codec,
-      'accountThresholdCrossed',
-      topics.accountThresholdCrossed,
-    ).start();
+    const contactOutputs = await collectOutputs(kafka, codec, topics, cleanup);
+    const changes = await collectAccountScoreChanges(kafka, codec, topics);
+    const crossings = await collectTopic<AccountThresholdCrossedValue>(kafka, codec, topics, 'accountThresholdCrossed');
     cleanup.push(
       () => changes.stop(),
       () => crossings.stop(),
     );
-
-    // A supervisor, as an orchestrator would be: restarts an instance that died by itself (crash point).
-    const instances = [new AccountsProcess(env, logFile), new AccountsProcess(env, logFile)];
-    let starts = 2;
-    let supervising = true;
-    cleanup.push(() => Promise.all(instances.map((s) => s.kill())));
-    await Promise.all(instances.map((s) => s.start()));
-    const supervisor = (async () => {
-      while (supervising) {
-        for (let i = 0; i < instances.length; i += 1) {
-          if (!instances[i]!.running && !instances[i]!.killedByTest) {
-            instances[i] = await new AccountsProcess(env, logFile).start();
-            starts += 1;
-          }
-        }
-        await pause(100);
-      }
-    })();
-    await Promise.all([scorer.waitReady(), ...instances.map((s) => s.waitReady())]);
-
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     cleanup.push(() => producer.disconnect());
+
     const bursts = 4;
     const perBurst = Math.ceil(contact.length / bursts);
     const perAccountBurst = Math.ceil(account.length / bursts);
-    // one burst after the other: each contact's events reach Kafka in file order, as replay reads them
-    let queued = 0;
-    let producing = Promise.resolve();
-    const queueBurst = () => {
-      const i = queued++;
-      producing = producing.then(async () => {
+    const counts = await superviseAndKill({
+      kinds: [
+        { name: 'scorer', instances: 2, create: () => new ScorerProcess(scorerEnv, logFile) },
+        { name: 'accounts', instances: 2, create: () => new AccountsProcess(env, logFile) },
+      ],
+      kills: KILLS,
+      bursts,
+      burst: async (i) => {
         await produceEvents(producer, codec, topics, contact.slice(i * perBurst, (i + 1) * perBurst));
         await produceAccountEvents(kafka, codec, topics, account.slice(i * perAccountBurst, (i + 1) * perAccountBurst));
-      });
-    };
-    let kills = 0;
-    while (kills < KILLS) {
-      if (queued < bursts && kills >= queued * Math.ceil(KILLS / bursts)) queueBurst();
-      const victim = random() < 0.5 ? 0 : 1;
-      const ready = await instances[victim]!.waitReady(120_000).then(
-        () => true,
-        () => false,
-      );
-      if (!ready) {
-        // it crashed by itself: a timer's wait, so the supervisor (on timers) gets to restart it
-        // (a dead process's waitReady rejects at once, and looping on that alone starves the timers)
-        await pause(100);
-        continue;
-      }
-      await pause(50 + random() * 1_500); // a random moment in its work
-      if (!instances[victim]!.running) continue;
-      const target = instances[victim]!;
-      target.killedByTest = true;
-      await target.kill('SIGKILL');
-      kills += 1;
-      instances[victim] = await new AccountsProcess(env, logFile).start();
-      starts += 1;
+      },
+      caughtUp: () => waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup),
+      random: seededRandom(seed + 1),
+      cleanup,
+    });
+    for (const [kind, { kills, selfKills }] of counts) {
+      console.info(`${kind}: ${kills} SIGKILLs from the test, ${selfKills} crash-point self-kills`);
+      expect(kills, kind).toBe(KILLS / 2);
     }
-    while (queued < bursts) queueBurst();
-    await producing;
-    console.info(`${kills} SIGKILLs from the test, ${starts - 2 - kills} crash-point self-kills`);
-
-    await waitForAccountsCaughtUp(kafka, topics, keyPrefix, scorerGroup);
-    supervising = false;
-    await supervisor;
+    await waitForCollectorAtEnd(kafka, contactOutputs.changes, topics.scoreChanged, 120_000);
     await waitForCollectorAtEnd(kafka, changes, topics.accountScoreChanged, 120_000);
     await waitForCollectorAtEnd(kafka, crossings, topics.accountThresholdCrossed, 120_000);
+
+    // 1. Every contact's state scores what replay says, and its last score-changed (what the
+    //    account service rolls up) too; the scorers' outputs are in order despite their kills.
+    const { replay, mismatches: contactMismatches } = await storedScoresAgainstReplay(contact, keyPrefix, cleanup, ACCOUNTS_GRID);
+    expect(replay.contacts.filter((c) => c.contactId.startsWith('c-')).length).toBe(CONTACTS);
+    expect(replay.contacts.filter((c) => c.mergedInto !== undefined).length).toBeGreaterThan(0);
+    expect(contactMismatches).toEqual([]);
+    const contactHistory = scoreChangeHistory(contactOutputs.changes);
+    console.info(`${contactHistory.repeats} score-changed read again (produced again after a kill)`);
+    expect(contactHistory.repeatedDifferently).toEqual([]);
+    expect(contactHistory.disorder).toEqual([]);
+    expect(
+      replay.contacts.filter((c) => (contactHistory.lastScore.get(c.contactId) ?? 0) !== c.score).map((c) => c.contactId),
+    ).toEqual([]);
 
     const replayed = await replayedAccounts(
       ACCOUNTS_GRID,
@@ -223,7 +204,7 @@ describe('the account service under SIGKILL (2 processes, real Kafka, registry, 
       now,
     );
     expect(replayed.length).toBe(ACCOUNTS);
-    // 1. Every account as stored scores what replay says, with replay's members.
+    // 2. Every account as stored scores what replay says, with replay's members.
     const stored = await storedAccounts(
       testRedis(),
       keyPrefix,
@@ -238,34 +219,25 @@ describe('the account service under SIGKILL (2 processes, real Kafka, registry, 
       .map((a) => ({ accountId: a.accountId, replay: { score: a.score, members: a.members }, stored: stored.get(a.accountId) }));
     expect(mismatches).toEqual([]);
 
-    // 2. Outputs: same id ⇒ same content; per account, first sightings have increasing sequences;
-    //    the last emitted score is replay's.
-    const byId = new Map<string, string>();
-    const lastSeq = new Map<string, number>();
-    const disorder: string[] = [];
-    for (const { value } of changes.items) {
-      const seen = byId.get(value.id);
-      if (seen !== undefined) {
-        expect(seen).toBe(JSON.stringify(value));
-        continue;
-      }
-      byId.set(value.id, JSON.stringify(value));
-      if (value.sequence <= (lastSeq.get(value.accountId) ?? 0)) disorder.push(`${value.accountId}#${value.sequence}`);
-      lastSeq.set(value.accountId, value.sequence);
-    }
-    expect(disorder).toEqual([]);
+    // 3. Account outputs: same id ⇒ same content; per account, first sightings have increasing
+    //    sequences; the last emitted score is replay's.
+    const accountOutputs = outputHistory(
+      changes.items,
+      (value) => value.accountId,
+      (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    );
+    expect(accountOutputs.repeatedDifferently).toEqual([]);
+    expect(accountOutputs.disorder).toEqual([]);
     expect(lastEmittedScores(changes.items)).toEqual(
-      new Map(replayed.filter((a) => a.score !== 0 || lastSeq.has(a.accountId)).map((a) => [a.accountId, a.score])),
+      new Map(
+        replayed.filter((a) => a.score !== 0 || accountOutputs.lastScore.has(a.accountId)).map((a) => [a.accountId, a.score]),
+      ),
     );
 
-    // 3. Crossings: per account, the last MQA crossing emitted says where replay's score ends.
+    // 4. Crossings: per account, the last MQA crossing emitted says where replay's score ends.
     for (const a of replayed) {
       const last = crossings.items.filter((c) => c.value.accountId === a.accountId && c.value.threshold === 'MQA').at(-1);
       expect(last?.value.direction ?? 'DOWN', a.accountId).toBe(a.score >= 2000 ? 'UP' : 'DOWN');
     }
   });
 });
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms)); // pacing of the fault schedule, not a readiness wait
-}

@@ -24,7 +24,7 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
     // All events on the behavioural topic (contact_updated included), so each contact's events
     // reach the scorer in file order, as replay reads them; crossings are then comparable 1:1.
     const events = eventMix({ seed, contacts: CONTACTS, events: EVENTS, now: Date.now(), days: 20 });
-    const { kills, starts, replay, mismatches, changes, crossings } = await runKillScenario({
+    const { kills, selfKills, replay, mismatches, changes, crossings } = await runKillScenario({
       name: 'fault',
       events,
       kills: KILLS,
@@ -34,7 +34,7 @@ describe('scorer under SIGKILL (2 processes, real Kafka, registry, Redis)', () =
       cleanup,
     });
     expect(kills).toBeGreaterThanOrEqual(20);
-    console.info(`${kills} SIGKILLs from the test, ${starts - 2 - kills} crash-point self-kills`);
+    console.info(`${kills} SIGKILLs from the test, ${selfKills} crash-point self-kills`);
 
     expect(replay.contacts.length).toBeGreaterThanOrEqual(1_000);
     // 1. Every contact's state scores what replay says.

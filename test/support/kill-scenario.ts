@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ScoreChangedValue, ThresholdCrossedValue } from '@leadscore/contracts';
+import type { ScoreChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
 import { storedScoresAgainstReplay, type ScoreMismatch } from './replay-check.js';
 import { scorerEnv } from './scorer-harness.js';
 import { ScorerProcess } from './scorer-process.js';
@@ -12,8 +12,133 @@ import {
   type RawEvent,
   type TopicCollector,
 } from './streams.js';
+import type { ServiceProcess } from './service-process.js';
 import { testContext } from './test-context.js';
 import type { ReplayResult } from '@leadscore/engine';
+
+/** One kind of service process a kill plan runs, restarts when it dies by itself, and SIGKILLs. */
+export interface ProcessKind {
+  /** Names the kind in the counts returned. */
+  readonly name: string;
+  readonly instances: number;
+  /** A new process of this kind, not started; its env carries the kind's crash points. */
+  readonly create: () => ServiceProcess;
+}
+
+export interface KillPlan {
+  readonly kinds: readonly ProcessKind[];
+  /** SIGKILLs from the test, the kinds taken in turn. */
+  readonly kills: number;
+  /** How many bursts of input `burst` produces, one after the other. */
+  readonly bursts: number;
+  readonly burst: (i: number) => Promise<void>;
+  /** Resolves once the processes have consumed everything (bounded: rejects when they do not). */
+  readonly caughtUp: () => Promise<void>;
+  readonly random: () => number;
+  readonly cleanup: (() => Promise<unknown>)[];
+}
+
+/** Per kind: SIGKILLs from the test, and processes that killed themselves at a crash point. */
+export type KillCounts = ReadonlyMap<string, { readonly kills: number; readonly selfKills: number }>;
+
+/**
+ * Runs `instances` processes of every kind of the plan and a supervisor, as an orchestrator
+ * would be, that restarts any that died by itself (a crash point). Keeps them busy (the input in
+ * bursts, produced one after the other) while SIGKILLing `kills` of them, the kinds in turn, the
+ * victim of a kind at random and a random time after it became ready, so kills land mid-batch,
+ * mid-commit and mid-produce; each victim is restarted at once. Then waits for `caughtUp` with
+ * the crash points still armed: the supervisor keeps restarting until everything is consumed.
+ */
+export async function superviseAndKill(plan: KillPlan): Promise<KillCounts> {
+  const { kinds, random, cleanup } = plan;
+  const counts = new Map(kinds.map((k) => [k.name, { kills: 0, starts: k.instances }]));
+  const slots = kinds.flatMap((kind) => Array.from({ length: kind.instances }, () => ({ kind, process: kind.create() })));
+  const restart = async (slot: (typeof slots)[number]) => {
+    slot.process = await slot.kind.create().start();
+    counts.get(slot.kind.name)!.starts += 1;
+  };
+  let supervising = true;
+  cleanup.push(() => Promise.all(slots.map((s) => s.process.kill())));
+  await Promise.all(slots.map((s) => s.process.start()));
+  const supervisor = (async () => {
+    while (supervising) {
+      for (const slot of slots) {
+        if (!slot.process.running && !slot.process.killedByTest) await restart(slot);
+      }
+      await pause(100);
+    }
+  })();
+  try {
+    await Promise.all(slots.map((s) => s.process.waitReady()));
+    // One burst after the other, never two at once: each key's inputs must reach Kafka in file
+    // order, the order replay reads them in. Burst k is queued once k * kills / bursts kills are done.
+    let queued = 0;
+    let producing = Promise.resolve();
+    const queueBurst = () => {
+      const i = queued++;
+      producing = producing.then(() => plan.burst(i));
+    };
+    let kills = 0;
+    while (kills < plan.kills) {
+      if (queued < plan.bursts && kills >= queued * Math.ceil(plan.kills / plan.bursts)) queueBurst();
+      const kind = kinds[kills % kinds.length]!;
+      const ofKind = slots.filter((s) => s.kind === kind);
+      const slot = ofKind[Math.floor(random() * ofKind.length)]!;
+      const ready = await slot.process.waitReady(120_000).then(
+        () => true,
+        () => false,
+      );
+      if (!ready) {
+        // it crashed by itself: a timer's wait, so the supervisor (on timers) gets to restart it
+        // (a dead process's waitReady rejects at once, and looping on that alone starves the timers)
+        await pause(100);
+        continue;
+      }
+      await pause(50 + random() * 1_500); // a random moment in its work
+      if (!slot.process.running) continue;
+      slot.process.killedByTest = true;
+      await slot.process.kill('SIGKILL');
+      kills += 1;
+      counts.get(kind.name)!.kills += 1;
+      await restart(slot);
+    }
+    while (queued < plan.bursts) queueBurst();
+    await producing;
+    await plan.caughtUp();
+  } finally {
+    // also on a failure: a supervisor left running would restart what the cleanup kills
+    supervising = false;
+    await supervisor;
+  }
+  return new Map(
+    kinds.map((k) => {
+      const { kills, starts } = counts.get(k.name)!;
+      return [k.name, { kills, selfKills: starts - k.instances - kills }];
+    }),
+  );
+}
+
+/** A scorer's environment for a kill plan: short session timeout and small chunks (many commits in flight). */
+export function killedScorerEnv(
+  topics: TopicNames,
+  keyPrefix: string,
+  crashPoints: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return scorerEnv(topics, keyPrefix, {
+    SCORER_SESSION_TIMEOUT_MS: '6000',
+    SCORER_CHUNK_SIZE: '25',
+    LOG_LEVEL: 'info',
+    SCORER_CRASH_POINTS: crashPoints,
+    ...extra,
+  });
+}
+
+/** Where a scenario's processes log (one file per key prefix, under the git-ignored .stack). */
+export function scenarioLogFile(keyPrefix: string): string {
+  mkdirSync('.stack/logs', { recursive: true });
+  return `.stack/logs/${keyPrefix}.log`;
+}
 
 export interface KillScenario {
   /** Names the topics, key prefix and log file. */
@@ -28,8 +153,8 @@ export interface KillScenario {
 
 export interface KillScenarioResult {
   readonly kills: number;
-  /** Processes started, the first two included. */
-  readonly starts: number;
+  /** Scorers that killed themselves at a crash point (and were restarted). */
+  readonly selfKills: number;
   readonly replay: ReplayResult;
   readonly mismatches: ScoreMismatch[];
   readonly changes: TopicCollector<ScoreChangedValue>;
@@ -37,135 +162,89 @@ export interface KillScenarioResult {
 }
 
 /**
- * Two scorer processes over `events`, SIGKILLed `kills` times at random moments and restarted
- * (a supervisor also restarts those that killed themselves at a crash point), until the group
- * has consumed everything; then every output is read back and the stored states are compared
- * with replay's. The tests check what the result must satisfy.
+ * Two scorer processes over `events` (in 4 bursts), SIGKILLed `kills` times at random moments
+ * and at their crash points (`superviseAndKill`), until the group has consumed everything; then
+ * every output is read back and the stored states are compared with replay's. The tests check
+ * what the result must satisfy.
  */
 export async function runKillScenario(scenario: KillScenario): Promise<KillScenarioResult> {
-  const { events, random, cleanup } = scenario;
-  const ctx = testContext();
+  const { events, cleanup } = scenario;
   const { topics, codec, kafka } = await freshTopics(scenario.name, 6);
-  const keyPrefix = ctx.uniqueName(scenario.name);
-  const env = scorerEnv(topics, keyPrefix, {
-    SCORER_SESSION_TIMEOUT_MS: '6000',
-    SCORER_CHUNK_SIZE: '25',
-    LOG_LEVEL: 'info',
-    SCORER_CRASH_POINTS: scenario.crashPoints,
-  });
-  mkdirSync('.stack/logs', { recursive: true });
-  const logFile = `.stack/logs/${keyPrefix}.log`;
-
+  const keyPrefix = testContext().uniqueName(scenario.name);
+  const env = killedScorerEnv(topics, keyPrefix, scenario.crashPoints);
+  const logFile = scenarioLogFile(keyPrefix);
   const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
-
-  // A supervisor, as an orchestrator would be: restarts a scorer that died by itself (crash point).
-  const scorers = [new ScorerProcess(env, logFile), new ScorerProcess(env, logFile)];
-  let starts = 2;
-  let supervising = true;
-  cleanup.push(() => Promise.all(scorers.map((s) => s.kill())));
-  await Promise.all(scorers.map((s) => s.start()));
-  const supervisor = (async () => {
-    while (supervising) {
-      for (let i = 0; i < scorers.length; i += 1) {
-        if (!scorers[i]!.running && !scorers[i]!.killedByTest) {
-          scorers[i] = await new ScorerProcess(env, logFile).start();
-          starts += 1;
-        }
-      }
-      await pause(100);
-    }
-  })();
-  await Promise.all(scorers.map((s) => s.waitReady()));
-
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   cleanup.push(() => producer.disconnect());
 
-  // Keep the scorers busy (a backlog in bursts, small chunks: many commits and produces in
-  // flight) while killing them at random moments: each victim a random time after it became
-  // ready, so kills land mid-batch, mid-commit and mid-produce. Then restart it.
-  let kills = 0;
   const bursts = 4;
   const perBurst = Math.ceil(events.length / bursts);
-  const burst = (i: number) =>
-    produceEvents(
-      producer,
-      codec,
-      topics,
-      events.slice(i * perBurst, (i + 1) * perBurst).map((e) => ({ ...e, onBehaviouralTopic: true })),
-    );
-  // One burst after the other, never two at once: each contact's events must reach Kafka in
-  // file order, the order replay reads them in, or the crossings (which depend on order) differ
-  // while the final scores agree. Burst k is queued once k * kills / bursts kills are done.
-  let queued = 0;
-  let producing = Promise.resolve();
-  const queueBurst = () => {
-    const i = queued++;
-    producing = producing.then(() => burst(i));
-  };
-  while (kills < scenario.kills) {
-    if (queued < bursts && kills >= queued * Math.ceil(scenario.kills / bursts)) queueBurst();
-    const victim = random() < 0.5 ? 0 : 1;
-    const ready = await scorers[victim]!.waitReady(120_000).then(
-      () => true,
-      () => false,
-    );
-    if (!ready) {
-      // it crashed by itself: a timer's wait, so the supervisor (on timers) gets to restart it
-      // (a dead process's waitReady rejects at once, and looping on that alone starves the timers)
-      await pause(100);
-      continue;
-    }
-    await pause(50 + random() * 1_500); // a random moment in its work
-    if (!scorers[victim]!.running) continue;
-    const target = scorers[victim]!;
-    target.killedByTest = true;
-    await target.kill('SIGKILL');
-    kills += 1;
-    scorers[victim] = await new ScorerProcess(env, logFile).start();
-    starts += 1;
-  }
-  while (queued < bursts) queueBurst();
-  await producing;
-
-  // Let the survivors finish: every input offset committed, every output read back. Crash
-  // points stay armed: the supervisor keeps restarting until the group has caught up.
-  await waitForGroupCaughtUp(kafka, env.SCORER_GROUP_ID!, [topics.behaviouralEvents, topics.contactUpdates], 300_000);
-  supervising = false;
-  await supervisor;
+  const counts = await superviseAndKill({
+    kinds: [{ name: 'scorer', instances: 2, create: () => new ScorerProcess(env, logFile) }],
+    kills: scenario.kills,
+    bursts,
+    burst: (i) =>
+      produceEvents(
+        producer,
+        codec,
+        topics,
+        events.slice(i * perBurst, (i + 1) * perBurst).map((e) => ({ ...e, onBehaviouralTopic: true })),
+      ),
+    // every input offset committed (crash points armed until then)
+    caughtUp: () => waitForGroupCaughtUp(kafka, env.SCORER_GROUP_ID!, [topics.behaviouralEvents, topics.contactUpdates], 300_000),
+    random: scenario.random,
+    cleanup,
+  });
   await waitForCollectorAtEnd(kafka, changes, topics.scoreChanged, 120_000);
   await waitForCollectorAtEnd(kafka, crossings, topics.thresholdCrossed, 120_000);
 
   const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
-  return { kills, starts, replay, mismatches, changes, crossings };
+  const { kills, selfKills } = counts.get('scorer')!;
+  return { kills, selfKills, replay, mismatches, changes, crossings };
 }
 
 /**
- * The score changes read back, first sighting of each id only: the contacts whose sequences did
- * not increase, and each contact's last score emitted. A repeated id must repeat its score.
+ * Outputs read back (score changes of contacts or of accounts), first sighting of each id only:
+ * the keys (`keyOf`) whose sequences did not increase, each key's last score emitted, and how
+ * many outputs were read again (at-least-once). A repeated id must repeat its output (`same`:
+ * by default, its score).
  */
-export function scoreChangeHistory(changes: TopicCollector<ScoreChangedValue>): {
+export function outputHistory<T extends { readonly id: string; readonly sequence: number; readonly score: number }>(
+  outputs: readonly { readonly value: T }[],
+  keyOf: (value: T) => string,
+  same: (a: T, b: T) => boolean = (a, b) => a.score === b.score,
+): {
   readonly disorder: string[];
   readonly lastScore: Map<string, number>;
   readonly repeatedDifferently: string[];
+  readonly repeats: number;
 } {
-  const byId = new Map<string, number>();
+  const byId = new Map<string, T>();
   const lastSeq = new Map<string, number>();
   const lastScore = new Map<string, number>();
   const disorder: string[] = [];
   const repeatedDifferently: string[] = [];
-  for (const { value } of changes.items) {
+  let repeats = 0;
+  for (const { value } of outputs) {
     const seen = byId.get(value.id);
     if (seen !== undefined) {
-      if (seen !== value.score) repeatedDifferently.push(value.id);
+      if (!same(seen, value)) repeatedDifferently.push(value.id);
+      repeats += 1;
       continue;
     }
-    byId.set(value.id, value.score);
-    if (value.sequence <= (lastSeq.get(value.contactId) ?? 0)) disorder.push(`${value.contactId}#${value.sequence}`);
-    lastSeq.set(value.contactId, value.sequence);
-    lastScore.set(value.contactId, value.score);
+    byId.set(value.id, value);
+    const key = keyOf(value);
+    if (value.sequence <= (lastSeq.get(key) ?? 0)) disorder.push(`${key}#${value.sequence}`);
+    lastSeq.set(key, value.sequence);
+    lastScore.set(key, value.score);
   }
-  return { disorder, lastScore, repeatedDifferently };
+  return { disorder, lastScore, repeatedDifferently, repeats };
+}
+
+/** `outputHistory` of contacts' score changes. */
+export function scoreChangeHistory(changes: TopicCollector<ScoreChangedValue>): ReturnType<typeof outputHistory> {
+  return outputHistory(changes.items, (value) => value.contactId);
 }
 
 function pause(ms: number): Promise<void> {

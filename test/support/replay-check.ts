@@ -17,16 +17,17 @@ export interface ScoreMismatch {
 }
 
 /**
- * Replays `events` (the starter grid, in file order, at one "now") and reads every contact's
- * stored state under `keyPrefix`: the stream is right when `mismatches` is empty. The replay
- * is returned for the tests' checks of outputs and crossings.
+ * Replays `events` (with `gridFile`, the scorers' grid, in file order, at one "now") and reads
+ * every contact's stored state under `keyPrefix`: the stream is right when `mismatches` is
+ * empty. The replay is returned for the tests' checks of outputs and crossings.
  */
 export async function storedScoresAgainstReplay(
   events: readonly RawEvent[],
   keyPrefix: string,
   cleanup: (() => Promise<unknown>)[],
+  gridFile = STARTER_GRID,
 ): Promise<{ replay: ReplayResult; mismatches: ScoreMismatch[] }> {
-  const grid = compileGrid(loadGrid(readFileSync(STARTER_GRID, 'utf8')));
+  const grid = compileGrid(loadGrid(readFileSync(gridFile, 'utf8')));
   const at = Date.now();
   const replay = await replayEvents(grid, toNdjsonLines(events), at);
   const redis = testRedis();
