@@ -136,9 +136,12 @@ describe('the account service and the scorer under SIGKILL (2 + 2 processes, rea
     const keyPrefix = ctx.uniqueName('acc-fault');
     const logFile = scenarioLogFile(keyPrefix);
     const scorerGroup = `${keyPrefix}-scorer`;
-    // both kinds crash exactly inside their commit protocols: after the Redis commit, after the produce, before the offset
+    // both kinds crash exactly inside their commit protocols: after the Redis commit, after the
+    // produce, before the offset; the scorers also inside a merge (after the link, after the seal)
     const crashPoints = 'after-state-commit=0.003,after-produce=0.003,before-offset-resolve=0.003';
-    const scorerEnv = killedScorerEnv(topics, keyPrefix, crashPoints, { GRID_FILE: ACCOUNTS_GRID });
+    const scorerEnv = killedScorerEnv(topics, keyPrefix, `after-identity-link=0.02,after-seal=0.02,${crashPoints}`, {
+      GRID_FILE: ACCOUNTS_GRID,
+    });
     const env = accountsEnv(topics, keyPrefix, {
       ACCOUNTS_SESSION_TIMEOUT_MS: '6000',
       ACCOUNTS_CHUNK_SIZE: '25',
