@@ -108,7 +108,8 @@ export class IdentityMerger {
       // before); a root merged into another tree meanwhile took its pending ids there with it
       const settled = [...pendingAt].filter(([root]) => !sealedRoots.has(root));
       const ids = settled.flatMap(([, pending]) => pending.map((member) => member.id));
-      const cleared = new Map([...outboxes].filter(([id]) => ids.includes(id)));
+      const settledIds = new Set(ids);
+      const cleared = new Map([...outboxes].filter(([id]) => settledIds.has(id)));
       // issued in one tick: with auto-pipelining, one round trip per Redis node
       await settledAll([
         ...settled.map(([root, pending]) =>

@@ -2,7 +2,6 @@ import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
 import type { RedisClient } from '@leadscore/service-kit';
 import {
   IDENTITY_ROOTS,
-  IdentityReader,
   KeyLayout,
   LINK_IDENTITY,
   loadScript,
@@ -38,7 +37,6 @@ export interface IdentityStore {
     readonly eventId: string;
     readonly occurredAt: number;
   }): Promise<string>;
-  rootOf(contactId: string): Promise<string>;
   /** The roots of many ids in one round trip (identity-roots-1.lua), in order. */
   roots(contactIds: readonly string[]): Promise<string[]>;
   /** The members pending at each root (in order): merged into its tree, their last states not yet absorbed. */
@@ -51,7 +49,6 @@ export interface IdentityStore {
 
 export class RedisIdentityStore implements IdentityStore {
   private readonly keys: KeyLayout;
-  private readonly reader: IdentityReader;
   private readonly linkIdentity: ScriptCall<typeof LINK_IDENTITY>;
   private readonly identityRoots: ScriptCall<typeof IDENTITY_ROOTS>;
   private readonly sealContact: ScriptCall<typeof SEAL_CONTACT>;
@@ -62,7 +59,6 @@ export class RedisIdentityStore implements IdentityStore {
     keyPrefix: string,
   ) {
     this.keys = new KeyLayout(keyPrefix);
-    this.reader = new IdentityReader(redis, this.keys);
     this.linkIdentity = loadScript(redis, LINK_IDENTITY);
     this.identityRoots = loadScript(redis, IDENTITY_ROOTS);
     this.sealContact = loadScript(redis, SEAL_CONTACT);
@@ -80,10 +76,6 @@ export class RedisIdentityStore implements IdentityStore {
       ),
     );
     return targetRoot;
-  }
-
-  rootOf(contactId: string): Promise<string> {
-    return guarded('identity-root', () => this.reader.rootOf(contactId));
   }
 
   roots(contactIds: readonly string[]): Promise<string[]> {

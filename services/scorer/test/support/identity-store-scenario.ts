@@ -25,9 +25,8 @@ export async function identityStoreScenario(identity: IdentityStore, contacts: C
   await link('b', 'c', 'm2');
   await link('c', 'a', 'm3'); // one tree already: no cycle
   await link('d', 'a', 'm4'); // into a's root
-  transcript.push(
-    `roots a=${await identity.rootOf('a')} b=${await identity.rootOf('b')} d=${await identity.rootOf('d')} e=${await identity.rootOf('e')}`,
-  );
+  const [a, b, d, e] = await identity.roots(['a', 'b', 'd', 'e']);
+  transcript.push(`roots a=${a} b=${b} d=${d} e=${e}`);
   transcript.push(`roots of a, b, d, e, c: ${(await identity.roots(['a', 'b', 'd', 'e', 'c'])).join(',')}`);
   transcript.push(`pending b=${await pending('b')}`);
   transcript.push(`pending at c, b, a: ${(await identity.pending(['c', 'b', 'a'])).map((list) => list.length).join(',')}`);

@@ -30,10 +30,6 @@ export class InMemoryIdentityStore implements IdentityStore {
     return target;
   }
 
-  async rootOf(contactId: string): Promise<string> {
-    return this.root(contactId);
-  }
-
   async roots(contactIds: readonly string[]): Promise<string[]> {
     return contactIds.map((id) => this.root(id));
   }

@@ -220,7 +220,6 @@ export class SimulatedScorer implements SimProcess {
   private gatedIdentity(identity: InMemoryIdentityStore): IdentityStore {
     return {
       link: (merge) => this.redis('identity-link', () => identity.link(merge), true),
-      rootOf: (id) => this.redis('identity-root', () => identity.rootOf(id)),
       roots: (ids) => this.redis('identity-roots', () => identity.roots(ids)),
       pending: (roots) => this.redis('identity-pending', () => identity.pending(roots)),
       seal: (id) => this.redis('seal', () => identity.seal(id), true),
