@@ -23,7 +23,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import type { AccountScoreChangedValue, ScoreChangedValue } from '@leadscore/contracts';
+import type { AccountMemberChangeValue, AccountScoreChangedValue, ScoreChangedValue } from '@leadscore/contracts';
 import { loadGridFile } from '@leadscore/service-kit';
 import { SERVICE_BINS, ServiceProcess } from '../test/support/service-process.js';
 import { metricSum, rate, sleep, type BenchEnv } from './bench-env.js';
@@ -59,8 +59,12 @@ export interface AccountsSide {
   readonly joinMs: number;
 }
 
-/** As the scorer's latency phase's result; `events` are the score-changed produced. */
-export type AccountsLatency = LatencyResult;
+/**
+ * As the scorer's latency phase's result; `events` are the score-changed produced. `membersStage`:
+ * score-changed sent → its member change (the internal account-members topic) consumed, the
+ * first of the two stages alone.
+ */
+export type AccountsLatency = LatencyResult & { readonly membersStage: ReturnType<typeof percentiles> };
 
 export interface AccountsResult {
   readonly grid: string;
@@ -346,13 +350,23 @@ async function measureAccountLatency(
       (await set.codec.decode<AccountScoreChangedValue>('accountScoreChanged', value)).cause.scoreChangeId,
   });
   const { sentAt, latencies } = matcher;
-  const producer = await connectProducer(kafka).catch(async (error: unknown) => {
-    await matcher.stop();
+  const stopMatchers = () => Promise.all([matcher.stop(), membersMatcher?.stop()]);
+  let membersMatcher: Awaited<ReturnType<typeof startOutputMatcher>> | undefined;
+  const producer = await (async () => {
+    membersMatcher = await startOutputMatcher(kafka, {
+      groupId: `${options.prefix}-latency-members`,
+      topic: set.topics.accountMembers,
+      causeOf: async (value) => (await set.codec.decode<AccountMemberChangeValue>('accountMembers', value)).scoreChangeId ?? null,
+    });
+    return connectProducer(kafka);
+  })().catch(async (error: unknown) => {
+    await stopMatchers();
     throw error;
   });
   try {
     const started = performance.now();
     matcher.countFrom(started + WARM_UP_MS);
+    membersMatcher!.countFrom(started + WARM_UP_MS);
     let produced = 0;
     let producerLagMs = 0;
     while (produced < total) {
@@ -363,7 +377,10 @@ async function measureAccountLatency(
       }
       const sendAt = performance.now();
       producerLagMs = Math.max(producerLagMs, sendAt - (started + (produced / options.rate) * 1000));
-      for (let i = produced; i < produced + due; i += 1) sentAt.set(ids[i]!, sendAt);
+      for (let i = produced; i < produced + due; i += 1) {
+        sentAt.set(ids[i]!, sendAt);
+        membersMatcher!.sentAt.set(ids[i]!, sendAt);
+      }
       await producer.send({ topic: set.topics.scoreChanged, acks: -1, messages: messages.slice(produced, produced + due) });
       produced += due;
     }
@@ -379,9 +396,10 @@ async function measureAccountLatency(
       samples: latencies.length,
       ...p,
       producerLagMs,
+      membersStage: percentiles(membersMatcher!.latencies),
     };
   } finally {
-    await matcher.stop();
+    await stopMatchers();
     await producer.disconnect();
   }
 }

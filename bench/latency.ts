@@ -66,6 +66,8 @@ export async function startOutputMatcher(
   try {
     await consumer.subscribe({ topic: options.topic, fromBeginning: false });
     await consumer.run({
+      // no offset commit after each batch: it would delay the next fetch, and the measurement with it
+      autoCommit: false,
       eachBatch: async ({ batch }) => {
         const received = performance.now();
         for (const message of batch.messages) {

@@ -385,7 +385,7 @@ ${side('one account', a.large)}
 
 One account / accounts of 3: ${(a.rateRatio * 100).toFixed(0)} % of the changes/s, ${(a.cpuRatio * 100).toFixed(0)} % of the CPU per change (small's µs ÷ large's).
 
-Latency score-changed produced → account-score-changed consumed (accounts of 3, caught up), matched by \`cause.scoreChangeId\`: offered ${n(l.offeredRate)}/s, achieved ${n(l.achievedRate)}/s for ${l.seconds} s, ${n(l.samples)} samples of ${n(l.events)} changes; p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; producer late by ${ms(l.producerLagMs)} at most.
+Latency score-changed produced → account-score-changed consumed (accounts of 3, caught up), matched by \`cause.scoreChangeId\`: offered ${n(l.offeredRate)}/s, achieved ${n(l.achievedRate)}/s for ${l.seconds} s, ${n(l.samples)} samples of ${n(l.events)} changes; p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; producer late by ${ms(l.producerLagMs)} at most. The members stage alone (score-changed sent → its member change on the internal topic consumed): p50 ${ms(l.membersStage.p50)}, p95 ${ms(l.membersStage.p95)}, p99 ${ms(l.membersStage.p99)}.
 
 `;
 }

@@ -26,6 +26,20 @@ export class AccountCache {
     return entry !== undefined && header !== '' && entry.header === header ? entry.account : undefined;
   }
 
+  /**
+   * The account memory holds, recalled without reading its header (it leaves the cache, held):
+   * its commit's compare-and-set against that header proves it current, or loses and the
+   * account is read again. Entries come only from chunks that completed (a failed chunk drops
+   * its accounts), so their outboxes were produced.
+   */
+  recall(accountId: string): { account: StoredAccount; header: string } | undefined {
+    const entry = this.entries.get(accountId);
+    if (entry === undefined) return undefined;
+    this.entries.delete(accountId);
+    this.taken.set(accountId, entry);
+    return entry;
+  }
+
   /** An account about to be changed, read at `header` (from memory or Redis): `put` or `committed` brings it back. */
   hold(accountId: string, account: StoredAccount, header: string): void {
     this.taken.set(accountId, { account, header });

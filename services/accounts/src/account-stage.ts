@@ -54,7 +54,8 @@ interface ReadAccount extends StoredValue {
  *
  * An account is read whole (its members hash) only when this process does not hold the version
  * Redis has (first met, or another instance wrote it since): then each change costs its header
- * and its changed member fields, whatever the account's size.
+ * and its changed member fields, whatever the account's size. An account held in memory is not
+ * read at all: its commit's compare-and-set on the header proves it current (outbox-rounds.ts).
  */
 export class AccountStage {
   private readonly deadLetters: DeadLetterBuilder;
@@ -77,6 +78,12 @@ export class AccountStage {
     }
     const outputsOf = new Map<string, AccountScoreChange[]>();
     await commitInRounds<ReadAccount>([...inputs.keys()], extra, {
+      known: (accountId) => {
+        const held = cache.recall(accountId);
+        if (held === undefined) return undefined;
+        metrics.accountLoads.inc({ source: 'memory' });
+        return { raw: held.header, outbox: '', account: held.account };
+      },
       read: (ids) => this.read(ids),
       compute: async (accountId, { account }) => {
         let changed = false;
@@ -122,6 +129,7 @@ export class AccountStage {
         }
       },
       clear: (produced) => store.clearOutboxes('accounts', produced),
+      onClearFailed: () => metrics.outboxClearFailures.inc({ stage: 'accounts' }),
       producer: this.deps.producer,
       onConflicts: (count) => metrics.stateConflicts.inc({ stage: 'accounts' }, count),
       crashPoint: this.deps.crashPoint,

@@ -18,6 +18,7 @@ import { AccountStage } from './account-stage.js';
 import { AccountServiceStore } from './account-stores.js';
 import { AccountsError } from './accounts-error.js';
 import type { AccountsConfig } from './config.js';
+import { MemberCache } from './member-cache.js';
 import { MemberStage } from './member-stage.js';
 import { AccountsMetrics } from './metrics.js';
 
@@ -86,8 +87,9 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
     const producer = new KafkaOutputProducer(sender);
     const writer = new AccountOutputWriter(codec);
     const cache = new AccountCache(config.cacheAccounts);
+    const memberCache = new MemberCache(config.cacheMembers);
     const common = { grid, accounts: this.accounts, codec, topics, store, producer, writer, metrics, now, crashPoint };
-    const members = new MemberStage(common);
+    const members = new MemberStage({ ...common, cache: memberCache });
     const accounts = new AccountStage({ ...common, cache });
     // one lag gauge for both groups, told apart by the stage label (each group drops only its own series)
     const consumerMetrics = (stage: 'members' | 'accounts') => ({
@@ -114,6 +116,8 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           topics: [topics.scoreChanged, topics.contactMerged, topics.behaviouralEvents, topics.contactUpdates],
           readinessKey: 'consumer:members',
           metrics: consumerMetrics('members'),
+          // partitions may have moved: a stale record only costs a lost compare-and-set, drop them to free them
+          onGroupJoin: () => memberCache.clear(),
         },
         {
           ...shared,
@@ -122,7 +126,7 @@ export class AccountsService extends StreamService<AccountsMetrics, RedisSetting
           topics: [topics.accountMembers, topics.accountUpdates],
           readinessKey: 'consumer:accounts',
           metrics: consumerMetrics('accounts'),
-          // partitions may have moved: what memory holds is checked on every read anyway, drop it to free it
+          // partitions may have moved: what memory holds is checked by every commit anyway, drop it to free it
           onGroupJoin: () => cache.clear(),
         },
       ],

@@ -24,6 +24,7 @@ export interface AccountsConfig extends KafkaSettings, RegistrySettings, RedisSe
   readonly sessionTimeoutMs: number;
   /** Accounts kept in memory between chunks (0: none; each chunk then reads its accounts whole). */
   readonly cacheAccounts: number;
+  readonly cacheMembers: number;
   /** Fault injection for tests only (ACCOUNTS_CRASH_POINTS, as SCORER_CRASH_POINTS); empty in production. */
   readonly crashPoints: ReadonlyMap<CommitCrashPointName, number>;
 }
@@ -58,6 +59,7 @@ export function loadAccountsConfig(env: Env): AccountsConfig {
     partitionsConsumedConcurrently: read.int('ACCOUNTS_PARTITIONS_CONCURRENCY', 2, 1, 64),
     sessionTimeoutMs: read.int('ACCOUNTS_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     cacheAccounts: read.int('ACCOUNTS_CACHE_ACCOUNTS', 10_000, 0, 10_000_000),
+    cacheMembers: read.int('ACCOUNTS_CACHE_MEMBERS', 100_000, 0, 100_000_000),
     crashPoints,
   });
 }

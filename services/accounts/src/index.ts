@@ -4,6 +4,7 @@ export { MemberStage, type MemberStageDeps } from './member-stage.js';
 export { AccountStage, type AccountStageDeps } from './account-stage.js';
 export { AccountServiceStore, type StoredValue, type ValueCommit } from './account-stores.js';
 export { AccountCache } from './account-cache.js';
+export { MemberCache } from './member-cache.js';
 export { AccountOutputWriter } from './account-output-writer.js';
 export { applyAccountInput, type AccountInput, type AccountStep } from './account-applier.js';
 export { decodeAccount, encodeAccountHeader, encodeMemberField, type StoredAccount } from '@leadscore/engine';

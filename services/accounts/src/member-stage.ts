@@ -15,6 +15,7 @@ import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer } fro
 import type { AccountOutputWriter } from './account-output-writer.js';
 import type { AccountServiceStore } from './account-stores.js';
 import { AccountsError } from './accounts-error.js';
+import type { MemberCache } from './member-cache.js';
 import type { AccountsMetrics } from './metrics.js';
 import {
   accountIdOf,
@@ -33,6 +34,8 @@ export interface MemberStageDeps {
   readonly codec: Pick<AvroCodec, 'encode' | 'decode'>;
   readonly topics: TopicNames;
   readonly store: AccountServiceStore;
+  /** The records this process holds (recalled instead of read); see member-cache.ts. */
+  readonly cache: MemberCache;
   readonly producer: OutputProducer;
   readonly writer: AccountOutputWriter;
   readonly metrics: AccountsMetrics;
@@ -86,11 +89,20 @@ export class MemberStage {
     inputs: ReadonlyMap<string, readonly MemberInput[]>,
     extra: OutputBatch,
   ): Promise<Map<string, MemberInput[]>> {
-    const { topics, store, metrics } = this.deps;
+    const { topics, store, metrics, cache } = this.deps;
     const kindsOf = new Map<string, AccountMemberChangeValue['kind'][]>();
     const forwardsOf = new Map<string, ForwardedInput[]>();
     await commitInRounds([...inputs.keys()], extra, {
-      read: (ids) => store.readMembers(ids),
+      known: (contactId) => {
+        const raw = cache.get(contactId);
+        if (raw === undefined) return undefined;
+        metrics.memberLoads.inc({ source: 'memory' });
+        return { raw, outbox: '' };
+      },
+      read: (ids) => {
+        metrics.memberLoads.inc({ source: 'redis' }, ids.length);
+        return store.readMembers(ids);
+      },
       compute: async (contactId, stored) => {
         let record: MemberRecord = decodeMemberRecord(stored.raw);
         let changed = false;
@@ -116,9 +128,14 @@ export class MemberStage {
       commit: (commits) => store.commitMembers(commits),
       committed: (contactId, won) => {
         if (won) for (const kind of kindsOf.get(contactId) ?? []) metrics.memberChanges.inc({ kind });
-        else forwardsOf.delete(contactId); // recomputed from what is read again
+        else {
+          forwardsOf.delete(contactId); // recomputed from what is read again
+          cache.delete(contactId);
+        }
       },
+      settled: (contactId, raw) => cache.set(contactId, raw),
       clear: (produced) => store.clearOutboxes('members', produced),
+      onClearFailed: () => metrics.outboxClearFailures.inc({ stage: 'members' }),
       producer: this.deps.producer,
       onConflicts: (count) => metrics.stateConflicts.inc({ stage: 'members' }, count),
       crashPoint: this.deps.crashPoint,

@@ -33,6 +33,16 @@ export class AccountsMetrics extends ServiceMetrics {
     'Accounts an accounts-stage chunk worked on, by where the account came from (memory, or read whole from redis).',
     ['source'],
   );
+  readonly memberLoads = this.counter(
+    'leadscore_accounts_member_loads_total',
+    'Member records a members-stage chunk worked on, by where the record came from (memory, or read from redis).',
+    ['source'],
+  );
+  readonly outboxClearFailures = this.counter(
+    'leadscore_accounts_outbox_clear_failures_total',
+    'Outbox clears that failed after their outputs were produced, by stage (the outbox stays; its outputs may be produced again, same ids).',
+    ['stage'],
+  );
   readonly stateConflicts = this.counter(
     'leadscore_accounts_state_conflicts_total',
     'Commits that lost their compare-and-set (another writer got there first), by stage.',

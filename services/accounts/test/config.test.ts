@@ -18,6 +18,7 @@ describe('the account service configuration', () => {
       httpPort: 9466,
       chunkSize: 500,
       cacheAccounts: 10_000,
+      cacheMembers: 100_000,
     });
     expect(config.crashPoints.size).toBe(0);
   });

@@ -138,4 +138,100 @@ describe('commitInRounds: compare-and-set with an outbox', () => {
       ),
     ).rejects.toMatchObject({ code: 'STATE_CONFLICT' });
   });
+
+  describe('values recalled from memory (known): one round trip per chunk', () => {
+    function counting(store: FakeStore) {
+      const reads: string[][] = [];
+      const read = async (ids: readonly string[]) => {
+        reads.push([...ids]);
+        return store.read(ids);
+      };
+      return { reads, read };
+    }
+
+    it('a current value is not read: the compare-and-set proves it, and it is settled once produced', async () => {
+      const store = new FakeStore();
+      store.values.set('a', 'a1');
+      const sent: OutputBatch[] = [];
+      const { reads, read } = counting(store);
+      const settled: [string, string][] = [];
+      await commitInRounds(['a', 'b'], new Map(), {
+        ...rounds(store, sent, (id, stored) => `${stored.raw}|${id}`),
+        read,
+        known: (id) => (id === 'a' ? { raw: 'a1', outbox: '' } : undefined),
+        settled: (id, value) => settled.push([id, value]),
+      });
+      expect(reads).toEqual([['b']]);
+      expect(texts(sent)).toEqual(['a=a1|a', 'b=|b']);
+      expect(settled).toEqual([
+        ['a', 'a1|a'],
+        ['b', '|b'],
+      ]);
+    });
+
+    it('a stale value loses its compare-and-set and is read again with its outbox; nothing computed from it is produced', async () => {
+      const store = new FakeStore();
+      store.values.set('a', 'a2'); // another instance wrote since, and crashed before producing
+      store.outboxes.set('a', encodeOutbox([owed('out', 'a=a2 by the other')]));
+      const sent: OutputBatch[] = [];
+      const { reads, read } = counting(store);
+      const seen: string[] = [];
+      await commitInRounds(['a'], new Map(), {
+        ...rounds(store, sent, (_, stored) => {
+          seen.push(stored.raw);
+          return `${stored.raw}+1`;
+        }),
+        read,
+        known: () => ({ raw: 'a1', outbox: '' }),
+      });
+      expect(seen).toEqual(['a1', 'a2']);
+      expect(reads).toEqual([['a']]);
+      expect(texts(sent)).toEqual(['a=a2 by the other', 'a=a2+1']);
+      expect(store.values.get('a')).toBe('a2+1');
+    });
+
+    it('a recalled value that changes nothing is read again: only a commit proves it current', async () => {
+      const store = new FakeStore();
+      store.values.set('a', 'a2');
+      const sent: OutputBatch[] = [];
+      const { reads, read } = counting(store);
+      const settled: string[] = [];
+      await commitInRounds(['a'], new Map(), {
+        // from the stale a1 the input seems applied already; from a2 it is not
+        ...rounds(store, sent, (_, stored) => (stored.raw === 'a1' ? null : `${stored.raw}+1`)),
+        read,
+        known: () => ({ raw: 'a1', outbox: '' }),
+        settled: (_, value) => settled.push(value),
+      });
+      expect(reads).toEqual([['a']]);
+      expect(store.values.get('a')).toBe('a2+1');
+      expect(texts(sent)).toEqual(['a=a2+1']);
+      expect(settled).toEqual(['a2+1']);
+    });
+
+    it('the outbox clear is not waited for, and a failed one is reported, not thrown', async () => {
+      const store = new FakeStore();
+      const sent: OutputBatch[] = [];
+      const failures: unknown[] = [];
+      let clearCalled = false;
+      await commitInRounds(['a'], new Map(), {
+        ...rounds(store, sent, () => 'a1'),
+        clear: () => {
+          clearCalled = true;
+          return Promise.reject(new Error('Redis gone'));
+        },
+        onClearFailed: (error) => failures.push(error),
+      });
+      expect(clearCalled).toBe(true);
+      expect(texts(sent)).toEqual(['a=a1']);
+      await Promise.resolve();
+      expect(failures).toHaveLength(1);
+      let resolved = false;
+      await commitInRounds(['b'], new Map(), {
+        ...rounds(store, sent, () => 'b1'),
+        clear: () => new Promise<void>(() => undefined), // never answers
+      }).then(() => (resolved = true));
+      expect(resolved).toBe(true);
+    });
+  });
 });

@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Gauge, Histogram } from 'prom-client';
 import type { Readiness } from './readiness.js';
-import { handleInChunks } from './chunk-loop.js';
+import { handleInChunks, type ChunkLoopPayload } from './chunk-loop.js';
+import { OffsetCommitter, type PartitionOffset } from './offset-committer.js';
 import { PartitionLag } from './partition-lag.js';
 import { errorFields } from './service-error.js';
 
@@ -41,6 +42,8 @@ export interface ChunkedConsumerOptions {
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
+/** How soon a resolved offset is committed (off the chunk path: offset-committer.ts). */
+const COMMIT_INTERVAL_MS = 1_000;
 
 /**
  * A consumer-group loop for handlers that must be idempotent (see docs/doors.md): each fetched
@@ -56,6 +59,7 @@ export class ChunkedConsumer {
   /** Tail of the chunks queued per partition number (`onePerPartitionNumber`). */
   private readonly partitionTails = new Map<number, Promise<void>>();
   private readonly lag: PartitionLag | undefined;
+  private readonly offsets: OffsetCommitter;
 
   constructor(
     kafka: Kafka,
@@ -73,6 +77,11 @@ export class ChunkedConsumer {
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: { retries: 10 },
     });
+    this.offsets = new OffsetCommitter(
+      (offsets) => this.consumer.commitOffsets([...offsets]),
+      COMMIT_INTERVAL_MS,
+      (error) => logger.warn(errorFields(error), 'offset commit failed; retried in a second (a restart meanwhile redelivers)'),
+    );
     const { consumerLag, consumerLagLabels } = options.metrics ?? {};
     this.lag = consumerLag && new PartitionLag(consumerLag, consumerLagLabels);
     const key = options.readinessKey ?? 'consumer';
@@ -80,6 +89,7 @@ export class ChunkedConsumer {
     readiness.set(key, 'not in the consumer group yet');
     this.consumer.on(GROUP_JOIN, () => {
       readiness.set(key, null);
+      this.offsets.forget();
       // partitions may have moved: report lag only for what this instance now fetches
       this.lag?.forget();
       options.onGroupJoin?.();
@@ -100,26 +110,53 @@ export class ChunkedConsumer {
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      autoCommitInterval: 1_000,
+      // committed by OffsetCommitter, not after every batch (a round trip before the next fetch)
+      autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
-  /** Leaves the group after the running batch: its resolved offsets are committed. */
+  /** Leaves the group after the running batch: every resolved offset is committed. */
   async stop(): Promise<void> {
     for (const timer of this.resumeTimers) clearTimeout(timer);
+    await this.offsets
+      .flush()
+      .catch((error: unknown) => this.logger.warn(errorFields(error), 'offset commit at shutdown failed'));
+    this.offsets.stop();
+    // the running batch, if any, commits what it resolves once it sees the consumer stopping (eachBatch)
     await this.consumer.disconnect();
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, pause } = payload;
     const partitionKey = `${batch.topic}:${batch.partition}`;
-    const result = await handleInChunks(payload, {
-      chunkSize: this.options.chunkSize,
-      handle: (chunk) => this.handleChunk(batch.topic, batch.partition, chunk),
-      beforeOffsetResolve: this.options.beforeOffsetResolve,
-    });
+    const loop: ChunkLoopPayload = {
+      batch,
+      resolveOffset: (offset) => {
+        payload.resolveOffset(offset);
+        this.offsets.resolved(batch.topic, batch.partition, offset);
+      },
+      heartbeat: payload.heartbeat,
+      commitOffsetsIfNecessary: async () => this.offsets.schedule(),
+      isRunning: payload.isRunning,
+      isStale: payload.isStale,
+    };
+    // through the batch's own payload: it commits even once the consumer is stopping
+    const commitNow = () => this.offsets.flush((offsets) => payload.commitOffsetsIfNecessary(byTopic(offsets)));
+    let result;
+    try {
+      result = await handleInChunks(loop, {
+        chunkSize: this.options.chunkSize,
+        handle: (chunk) => this.handleChunk(batch.topic, batch.partition, chunk),
+        beforeOffsetResolve: this.options.beforeOffsetResolve,
+      });
+    } catch (error) {
+      // a rebalance is starting (the heartbeat said so): commit what is durable before the partitions move
+      if ((error as { type?: unknown }).type === 'REBALANCE_IN_PROGRESS') await commitNow().catch(() => undefined);
+      throw error;
+    }
+    if (!payload.isRunning()) await commitNow();
     if (result.handled > 0) this.backoff.delete(partitionKey);
     if (result.status === 'failed') this.pauseAfterFailure(partitionKey, pause, result.error);
     if (result.status !== 'completed') return;
@@ -170,4 +207,16 @@ export class ChunkedConsumer {
     }, delay);
     this.resumeTimers.add(timer);
   }
+}
+
+function byTopic(offsets: readonly PartitionOffset[]): {
+  topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+} {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const list = topics.get(topic);
+    if (list) list.push({ partition, offset });
+    else topics.set(topic, [{ partition, offset }]);
+  }
+  return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
 }

@@ -26,6 +26,7 @@ export { STARTER_GRID_FILE, readGridFile, loadGridFile } from './grid-file.js';
 export { readTopicsToEnd, type ReadMessage, type ReadSummary } from './topic-reader.js';
 export { ChunkedConsumer, type ChunkHandler, type ChunkedConsumerOptions } from './chunked-consumer.js';
 export { handleInChunks, type ChunkLoopOptions, type ChunkLoopPayload, type ChunkLoopResult } from './chunk-loop.js';
+export { OffsetCommitter, type CommitOffsets, type PartitionOffset } from './offset-committer.js';
 export {
   KAFKA_SASL_MECHANISMS,
   tlsOptions,
