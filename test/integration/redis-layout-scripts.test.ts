@@ -15,6 +15,7 @@ import {
   loadScript,
   MARK_GRID_QUEUED,
   PROJECT_ACCOUNT_SCORES,
+  PROJECT_LEADERBOARD,
   PROJECT_SCORE_CHANGE,
   PublishedGridStore,
   StageReader,
@@ -38,6 +39,8 @@ describe('every Lua script through the loader, against the real Redis', () => {
         keys.consoleAudit(),
         keys.identityParents(),
         keys.identityPending(),
+        keys.leaderboard(),
+        keys.leaderboardSequences(),
         keys.accountLeaderboard(),
         keys.accountLeaderboardSequences(),
       ].map((key) => redis.del(key)),
@@ -110,9 +113,26 @@ describe('every Lua script through the loader, against the real Redis', () => {
 
     const project = loadScript(redis, PROJECT_SCORE_CHANGE);
     const projection: [string, string] = [keys.recentChanges(contactId), keys.projection(contactId)];
-    expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10)).toEqual([1, '1200']);
-    expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10)).toEqual([0, '1200']); // not above the last sequence
+    expect(await project([keys.recentChanges('c-none'), keys.projection('c-none')], 0, 5, '{}', 10)).toEqual([0, null, null]);
+    expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10)).toEqual([1, '1200', '1']);
+    expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10)).toEqual([0, '1200', '1']); // not above the last sequence
     expect(await redis.lrange(keys.recentChanges(contactId), 0, -1)).toEqual(['{"id":"sc-1"}']);
+
+    // the contact leaderboard moves only to a higher sequence, and a contact unlisted as merged away stays off
+    const projectBoard = loadScript(redis, PROJECT_LEADERBOARD);
+    const contactBoard: [string, string] = [keys.leaderboard(), keys.leaderboardSequences()];
+    await redis.zadd(keys.leaderboard(), 70, 'c-before'); // written before the sequences were recorded
+    expect(await projectBoard(contactBoard, 'c-1', 5, 100, 'c-2', 1, 300, 'c-before', 1, 80)).toEqual([3, 0]);
+    expect(await projectBoard(contactBoard, 'c-1', 6, 200, 'c-1', 5, 100, 'c-2', 1, 300)).toEqual([1, 0]); // older, redelivered
+    expect(await projectBoard(contactBoard, 'c-2', 'merged', '', 'c-gone', 'merged', '')).toEqual([0, 1]);
+    expect(await projectBoard(contactBoard, 'c-2', 9, 900, 'c-gone', 1, 10)).toEqual([0, 0]); // never listed again
+    expect(await redis.zrevrange(keys.leaderboard(), 0, -1, 'WITHSCORES')).toEqual(['c-1', '200', 'c-before', '80']);
+    expect(await redis.hgetall(keys.leaderboardSequences())).toEqual({
+      'c-1': '6',
+      'c-2': 'merged',
+      'c-before': '1',
+      'c-gone': 'merged',
+    });
 
     // identity: a link moves what is pending; linking one tree twice, either way, links nothing (no cycle)
     const link = loadScript(redis, LINK_IDENTITY);

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
-import { loadScript, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
+import { loadScript, PROJECT_LEADERBOARD, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
 import { redisAll, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
@@ -28,17 +28,26 @@ export interface RecentScoreChange {
  * The read side's projection of score-changed: per contact a capped list of recent changes
  * with their causes, and a leaderboard sorted set of latest scores. Idempotent: a change whose
  * sequence is not above the last projected one is ignored, and the leaderboard entry is always
- * (re)written with the latest projected score, so a crash between the two writes heals itself
- * on redelivery.
+ * (re)written with the latest projected score and its sequence, so a crash between the two
+ * writes heals itself on redelivery.
+ *
+ * The two writes are in different hash slots (the contact's, the leaderboard's), so they cannot
+ * be one script, and two instances projecting changes of one contact (two read API replicas, a
+ * rebalance whose old owner is slow) may write the leaderboard in the other order than they
+ * projected. project-leaderboard-2.lua therefore writes an entry only with a sequence above the
+ * one it recorded for the contact: the leaderboard only ever moves to a newer change.
  *
  * Merged-away contacts (docs/identity.md) leave the leaderboard: their root stands for them. A
  * contact-merged message takes its contactId off, and a score change of a contact that has a
  * parent in the identity forest removes it instead of writing it (its last change, to 0, may be
  * projected after the contact-merged message). Both rely on the scorer writing the parent entry
- * before it emits a merge's outputs.
+ * before it emits a merge's outputs. A removal is recorded for good beside the sequences, so a
+ * change that another instance read no parent for before the forest was linked, written late,
+ * cannot list the contact again.
  */
 export class ScoreChangeProjection {
   private readonly projectScoreChange: ScriptCall<typeof PROJECT_SCORE_CHANGE>;
+  private readonly projectLeaderboard: ScriptCall<typeof PROJECT_LEADERBOARD>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -49,19 +58,20 @@ export class ScoreChangeProjection {
     private readonly recentLength: number,
   ) {
     this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
+    this.projectLeaderboard = loadScript(redis, PROJECT_LEADERBOARD);
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     if (topic === this.topics.contactMerged) {
       const merges = await this.decoder.decode<ContactMergedValue>('contactMerged', topic, partition, messages);
-      await this.unlist(new Set(merges.map((m) => m.contactId)));
+      await this.writeBoard([], new Set(merges.map((m) => m.contactId)));
       return;
     }
     const changes = await this.decoder.decode<ScoreChangedValue>('scoreChanged', topic, partition, messages);
     if (changes.length === 0) return;
 
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
-    const projected: Promise<[projected: number, score: string | null]>[] = [];
+    const projected: ReturnType<typeof this.projectScoreChange>[] = [];
     for (const c of changes) {
       const entry: RecentScoreChange = {
         id: c.id,
@@ -85,25 +95,46 @@ export class ScoreChangeProjection {
       );
     }
     const results = await redisAll(projected);
-    const latest = new Map<string, number>();
+    // per contact, its latest projected change: what the leaderboard should show
+    const latest = new Map<string, Listing>();
     changes.forEach((c, i) => {
-      const [projected, score] = results[i]!;
+      const [projected, score, sequence] = results[i]!;
       this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
-      if (score !== null) latest.set(c.contactId, Number(score));
+      if (score === null || sequence === null) return;
+      const seen = latest.get(c.contactId);
+      if (!seen || Number(sequence) > seen.sequence) {
+        latest.set(c.contactId, { contactId: c.contactId, sequence: Number(sequence), score: Number(score) });
+      }
     });
     if (latest.size === 0) return;
     const ids = [...latest.keys()];
     const parents = await this.redis.hmget(this.keys.identityParents(), ...ids);
     const mergedAway = new Set(ids.filter((_, i) => parents[i] !== null));
-    const listed = [...latest].filter(([contactId]) => !mergedAway.has(contactId));
-    await redisAll(listed.map(([contactId, score]) => this.redis.zadd(this.keys.leaderboard(), score, contactId)));
-    await this.unlist(mergedAway);
+    await this.writeBoard(
+      [...latest.values()].filter((l) => !mergedAway.has(l.contactId)),
+      mergedAway,
+    );
   }
 
-  /** Takes merged-away contacts off the leaderboard (their root is listed instead). */
-  private async unlist(contactIds: ReadonlySet<string>): Promise<void> {
-    if (contactIds.size === 0) return;
-    const removed = await this.redis.zrem(this.keys.leaderboard(), ...contactIds);
-    this.metrics.unlisted.inc(removed);
+  /**
+   * Lists contacts at their latest projected score and takes merged-away contacts off for good
+   * (their root is listed instead): one script call on the leaderboard's slot, which refuses
+   * what is not newer than what it already holds.
+   */
+  private async writeBoard(listings: readonly Listing[], mergedAway: ReadonlySet<string>): Promise<void> {
+    if (listings.length === 0 && mergedAway.size === 0) return;
+    const [, unlisted] = await this.projectLeaderboard(
+      [this.keys.leaderboard(), this.keys.leaderboardSequences()],
+      ...listings.flatMap((l) => [l.contactId, l.sequence, l.score]),
+      ...[...mergedAway].flatMap((contactId) => [contactId, 'merged', '']),
+    );
+    this.metrics.unlisted.inc(unlisted);
   }
+}
+
+/** A contact's entry on the leaderboard, as of its change `sequence`. */
+interface Listing {
+  readonly contactId: string;
+  readonly sequence: number;
+  readonly score: number;
 }

@@ -40,6 +40,16 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:account-stage:{a:<accountId>}`  | hash   | lifecycle  | the account's lifecycle stage (same fields as a contact's) |
  * | `<prefix>:account-stage-history:{a:<accountId>}` | list | lifecycle | every account crossing handled, newest first     |
  *
+ * The leaderboard has a second key, the sequence each contact was listed at. It carries the
+ * leaderboard's whole name as its hash tag, so both share one hash slot (a key without braces
+ * hashes whole) and project-leaderboard-2.lua checks and writes both atomically on a cluster too.
+ * The leaderboard keeps the name it always had: a board written before the sequences existed is
+ * the one read and moved on (a contact without a recorded sequence counts as older than any change).
+ *
+ * | key                                                     | type | written by          | what                                                |
+ * | ------------------------------------------------------- | ---- | ------------------- | --------------------------------------------------- |
+ * | `<prefix>:leaderboard:sequences:{<prefix>:leaderboard}` | hash | read API projection | contactId → sequence listed, `merged` once unlisted |
+ *
  * The account leaderboard (the read API's projection of account-score-changed) is two keys for
  * all accounts, under the one hash tag `{account-leaderboard}`, so project-account-scores-2.lua
  * writes both atomically on a cluster too (one node holds them, as one holds `<prefix>:leaderboard`):
@@ -107,6 +117,15 @@ export class KeyLayout {
 
   leaderboard(): string {
     return `${this.prefix}:leaderboard`;
+  }
+
+  /**
+   * The sequence each contact was last listed at (or `merged`: unlisted for good), the guard that
+   * lets the leaderboard move only forward. Its hash tag is the leaderboard's own key, so both are
+   * in one hash slot (the prefix holds no braces, so the tag is exactly that key).
+   */
+  leaderboardSequences(): string {
+    return `${this.prefix}:leaderboard:sequences:{${this.leaderboard()}}`;
   }
 
   /**

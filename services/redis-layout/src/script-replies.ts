@@ -16,15 +16,10 @@ export function stringListReply(reply: unknown): string[] {
   throw unexpected('a list of strings', reply);
 }
 
-/** `{integer, string}` (or `{integer, nil}` when `nullable`). */
-export function statusAndTextReply(reply: unknown, nullable: true): [number, string | null];
-export function statusAndTextReply(reply: unknown, nullable?: false): [number, string];
-export function statusAndTextReply(reply: unknown, nullable = false): [number, string | null] {
-  if (Array.isArray(reply) && typeof reply[0] === 'number') {
-    const text: unknown = reply[1] ?? null;
-    if (typeof text === 'string' || (nullable && text === null)) return [reply[0], text];
-  }
-  throw unexpected(`{integer, string${nullable ? ' or nil' : ''}}`, reply);
+/** `{integer, string}`. */
+export function statusAndTextReply(reply: unknown): [number, string] {
+  if (Array.isArray(reply) && typeof reply[0] === 'number' && typeof reply[1] === 'string') return [reply[0], reply[1]];
+  throw unexpected('{integer, string}', reply);
 }
 
 /** The error of a reply that is not of the `expected` shape (names the shape, never the value). */

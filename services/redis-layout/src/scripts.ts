@@ -68,12 +68,32 @@ export const APPLY_CROSSING = RedisScript.fromFile<
   [status: number, entry: string]
 >('applyCrossing', 'apply-crossing-2.lua', (reply) => statusAndTextReply(reply));
 
-/** `[1 | 0, latest projected score]`: 1 projected, 0 ignored (not above the last sequence). */
+/**
+ * `[1 | 0, latest projected score, its sequence]`: 1 projected, 0 ignored (not above the last
+ * sequence); score and sequence are null when nothing was ever projected for the contact.
+ */
 export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
   [recent: string, projection: string],
   [sequence: number, score: number, entry: string, keep: number],
-  [projected: number, score: string | null]
->('projectScoreChange', 'project-score-change-2.lua', (reply) => statusAndTextReply(reply, true));
+  [projected: number, score: string | null, sequence: string | null]
+>('projectScoreChange', 'project-score-change-2.lua', projectionReply);
+
+/**
+ * `[listed, unlisted]` of the `(contactId, sequence | 'merged', score)` triples written to the
+ * contact leaderboard (see project-leaderboard-2.lua): how many wrote their score (the others
+ * were not above the contact's listed sequence, or it was unlisted as merged away), and how many
+ * entries the merged-away contacts took off.
+ */
+export const PROJECT_LEADERBOARD = RedisScript.fromFile<
+  [board: string, sequences: string],
+  [...triples: (string | number)[]],
+  [listed: number, unlisted: number]
+>('projectLeaderboard', 'project-leaderboard-2.lua', (reply) => {
+  if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number')) {
+    return [reply[0] as number, reply[1] as number];
+  }
+  throw unexpected('{integer, integer}', reply);
+});
 
 /**
  * How many of the `(accountId, sequence, score)` triples were projected into the account
@@ -135,6 +155,7 @@ export const ALL_SCRIPTS = [
   PUBLISH_GRID,
   APPLY_CROSSING,
   PROJECT_SCORE_CHANGE,
+  PROJECT_LEADERBOARD,
   PROJECT_ACCOUNT_SCORES,
   LINK_IDENTITY,
   IDENTITY_ROOTS,
@@ -142,6 +163,16 @@ export const ALL_SCRIPTS = [
   SETTLE_PENDING,
   COMMIT_ACCOUNT,
 ] as const;
+
+function projectionReply(reply: unknown): [number, string | null, string | null] {
+  if (Array.isArray(reply) && (reply[0] === 0 || reply[0] === 1)) {
+    const [projected, score = null, sequence = null] = reply as [0 | 1, unknown?, unknown?];
+    if ((typeof score === 'string' && typeof sequence === 'string') || (score === null && sequence === null)) {
+      return [projected, score, sequence];
+    }
+  }
+  throw unexpected('{0 | 1, string, string} or {0, nil, nil}', reply);
+}
 
 function linkReply(reply: unknown): [string, string, number] {
   if (Array.isArray(reply) && reply.length === 3) {

@@ -59,6 +59,17 @@ describe('KeyLayout', () => {
     expect(keys.accountKeys('account-leaderboard')).not.toContain(keys.accountLeaderboard());
   });
 
+  it("keeps the leaderboard's sequences in the leaderboard's hash slot, under the name it always had", () => {
+    expect([keys.leaderboard(), keys.leaderboardSequences()]).toEqual([
+      'ls:leaderboard',
+      'ls:leaderboard:sequences:{ls:leaderboard}',
+    ]);
+    for (const prefix of ['ls', 'ls2', 'tenant-7.prod', 'a:b']) {
+      const layout = new KeyLayout(prefix);
+      expect(calculateSlot(layout.leaderboardSequences()), prefix).toBe(calculateSlot(layout.leaderboard()));
+    }
+  });
+
   it('gives each role its own key', () => {
     const all = [
       ...keys.contactKeys('c-1'),
@@ -67,6 +78,7 @@ describe('KeyLayout', () => {
       keys.gridRecord(),
       keys.gridQueueingLock(),
       keys.leaderboard(),
+      keys.leaderboardSequences(),
       ...keys.accountKeys('c-1'),
       keys.accountLeaderboard(),
       keys.accountLeaderboardSequences(),
