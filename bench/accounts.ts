@@ -20,6 +20,7 @@
  * change score on nearly every member change; one account of M members (top 3 of M) rarely does,
  * so it would give few samples.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
@@ -89,6 +90,8 @@ export interface AccountsOptions {
   readonly timeoutMs: number;
   readonly extraEnv: Record<string, string>;
   readonly log: (message: string) => void;
+  /** Write a V8 CPU profile of each side's account service into this folder (node --cpu-prof). */
+  readonly cpuProfileDir?: string | undefined;
 }
 
 /** The grid the score changes claim to come from (the service's own). */
@@ -187,6 +190,7 @@ export async function measureAccounts(
 ): Promise<AccountsResult> {
   const now = Date.now();
   const grid = (await loadGridFile(ACCOUNTS_GRID)).grid;
+  if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
   const start = async (name: 'small' | 'large') => {
     const prefix = `${options.prefix}-${name}`;
     const set = await createTopicSet(env.kafka, env.schemaRegistryUrl, prefix);
@@ -208,6 +212,8 @@ export async function measureAccounts(
         ...options.extraEnv,
       },
       join(env.outDir, `accounts-${name}.log`),
+      undefined,
+      options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, `accounts-${name}`)}`] : [],
     );
     await service.start();
     await service.waitReady(120_000);

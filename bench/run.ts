@@ -18,7 +18,7 @@
  *                    the pre-fill and this phase alone
  *
  * Writes bench-results/<timestamp>/report.md and report.json (git-ignored), plus the scorer
- * logs and, with --profile, a CPU profile of the single-instance scorer. Every topic, group and
+ * logs and, with --profile, a CPU profile of the single-instance scorer (and of the account service). Every topic, group and
  * Redis key of the run carries the run id; the keys and topics are deleted at the end.
  */
 import { execFileSync } from 'node:child_process';
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
         timeoutMs: quick ? 300_000 : 900_000,
         extraEnv: accountsTuning,
         log: (message) => log(message),
+        cpuProfileDir: values.profile ? join(outDir, 'profiles') : undefined,
       },
       (topicSet, keyPrefix) => {
         extraSets.push(topicSet);
@@ -188,7 +189,17 @@ async function main(): Promise<void> {
         join(outDir, 'accounts.json'),
         `${JSON.stringify({ startedAt, loadAverageAtStart, loadByPhase, result }, null, 2)}\n`,
       );
-      writeFileSync(join(outDir, 'accounts.md'), accountsMarkdown(result));
+      // one folder per side; the tsx loader's worker thread writes a profile too: keep the busy ones
+      const accountProfiles = values.profile
+        ? ['accounts-small', 'accounts-large'].flatMap((side) =>
+            readdirSync(join(outDir, 'profiles', side))
+              .map((f) => join(outDir, 'profiles', side, f))
+              .map((f) => [f, summariseProfile(f)] as const)
+              .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > 1_000)
+              .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary)),
+          )
+        : [];
+      writeFileSync(join(outDir, 'accounts.md'), [accountsMarkdown(result), ...accountProfiles].join('\n'));
       console.log('');
       for (const row of accountTargetRows(result)) console.log(`${row.target}: ${row.value} (goal ${row.goal}: ${row.status})`);
       console.log(`\nreport: ${join(outDir, 'accounts.md')}`);

@@ -39,13 +39,15 @@ export class ServiceProcess {
     private readonly logFile?: string,
     /** run as this user (the images run as the unprivileged `node` user, uid 1000) */
     private readonly user?: { readonly uid: number; readonly gid: number },
+    /** node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses) */
+    private readonly nodeArgs: readonly string[] = [],
   ) {
     this.port = freePort();
   }
 
   async start(): Promise<this> {
     const port = await this.port;
-    const child = spawn(process.execPath, [this.bin], {
+    const child = spawn(process.execPath, [...this.nodeArgs, this.bin], {
       env: { ...process.env, ...this.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...this.user,
