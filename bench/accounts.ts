@@ -356,23 +356,23 @@ async function measureAccountLatency(
       (await set.codec.decode<AccountScoreChangedValue>('accountScoreChanged', value)).cause.scoreChangeId,
   });
   const { sentAt, latencies } = matcher;
-  const stopMatchers = () => Promise.all([matcher.stop(), membersMatcher?.stop()]);
-  let membersMatcher: Awaited<ReturnType<typeof startOutputMatcher>> | undefined;
-  const producer = await (async () => {
-    membersMatcher = await startOutputMatcher(kafka, {
-      groupId: `${options.prefix}-latency-members`,
-      topic: set.topics.accountMembers,
-      causeOf: async (value) => (await set.codec.decode<AccountMemberChangeValue>('accountMembers', value)).scoreChangeId ?? null,
-    });
-    return connectProducer(kafka);
-  })().catch(async (error: unknown) => {
+  const membersMatcher = await startOutputMatcher(kafka, {
+    groupId: `${options.prefix}-latency-members`,
+    topic: set.topics.accountMembers,
+    causeOf: async (value) => (await set.codec.decode<AccountMemberChangeValue>('accountMembers', value)).scoreChangeId ?? null,
+  }).catch(async (error: unknown) => {
+    await matcher.stop();
+    throw error;
+  });
+  const stopMatchers = () => Promise.all([matcher.stop(), membersMatcher.stop()]);
+  const producer = await connectProducer(kafka).catch(async (error: unknown) => {
     await stopMatchers();
     throw error;
   });
   try {
     const started = performance.now();
     matcher.countFrom(started + WARM_UP_MS);
-    membersMatcher!.countFrom(started + WARM_UP_MS);
+    membersMatcher.countFrom(started + WARM_UP_MS);
     let produced = 0;
     let producerLagMs = 0;
     while (produced < total) {
@@ -385,7 +385,7 @@ async function measureAccountLatency(
       producerLagMs = Math.max(producerLagMs, sendAt - (started + (produced / options.rate) * 1000));
       for (let i = produced; i < produced + due; i += 1) {
         sentAt.set(ids[i]!, sendAt);
-        membersMatcher!.sentAt.set(ids[i]!, sendAt);
+        membersMatcher.sentAt.set(ids[i]!, sendAt);
       }
       await producer.send({ topic: set.topics.scoreChanged, acks: -1, messages: messages.slice(produced, produced + due) });
       produced += due;
@@ -402,7 +402,7 @@ async function measureAccountLatency(
       samples: latencies.length,
       ...p,
       producerLagMs,
-      membersStage: percentiles(membersMatcher!.latencies),
+      membersStage: percentiles(membersMatcher.latencies),
     };
   } finally {
     await stopMatchers();

@@ -189,16 +189,13 @@ async function main(): Promise<void> {
         join(outDir, 'accounts.json'),
         `${JSON.stringify({ startedAt, loadAverageAtStart, loadByPhase, result }, null, 2)}\n`,
       );
-      // one folder per side; the tsx loader's worker thread writes a profile too: keep the busy ones
-      const accountProfiles = values.profile
+      // one folder per side
+      const accountProfileFiles = values.profile
         ? ['accounts-small', 'accounts-large'].flatMap((side) =>
-            readdirSync(join(outDir, 'profiles', side))
-              .map((f) => join(outDir, 'profiles', side, f))
-              .map((f) => [f, summariseProfile(f)] as const)
-              .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > 1_000)
-              .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary)),
+            readdirSync(join(outDir, 'profiles', side)).map((f) => join(outDir, 'profiles', side, f)),
           )
         : [];
+      const accountProfiles = busyProfileMarkdown(accountProfileFiles, 1_000);
       writeFileSync(join(outDir, 'accounts.md'), [accountsMarkdown(result), ...accountProfiles].join('\n'));
       console.log('');
       for (const row of accountTargetRows(result)) console.log(`${row.target}: ${row.value} (goal ${row.goal}: ${row.status})`);
@@ -356,11 +353,7 @@ async function main(): Promise<void> {
       engineMicroBench,
       engineFigures: parseEngineFigures(engineMicroBench),
       cpuProfiles: cpuProfiles.map((f) => f.slice(ROOT.length)),
-      // the tsx loader's worker thread writes a profile too: keep the busy ones
-      profileSummaries: cpuProfiles
-        .map((f) => [f, summariseProfile(f)] as const)
-        .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > 2_000)
-        .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary)),
+      profileSummaries: busyProfileMarkdown(cpuProfiles, 2_000),
       kafkaClients,
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     };
@@ -384,3 +377,11 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** Summaries of the profiles with more than `minSelfMs` of work: the tsx loader's worker thread writes a profile too. */
+function busyProfileMarkdown(files: readonly string[], minSelfMs: number): string[] {
+  return files
+    .map((f) => [f, summariseProfile(f)] as const)
+    .filter(([, summary]) => summary.byArea.reduce((sum, a) => sum + a.selfMs, 0) > minSelfMs)
+    .map(([f, summary]) => profileMarkdown(f.slice(ROOT.length), summary));
+}
