@@ -27,11 +27,23 @@ export class RankedBoard implements Leaderboard {
     return this.redis.zcard(this.key);
   }
 
+  /**
+   * The count and the entries are read in one MULTI: read one after the other, a projection
+   * writing between them gave a total that disagreed with the entries listed (an id taken off
+   * between the two reads was missing from the entries and still counted).
+   */
   async top(limit: number): Promise<{ total: number; entries: RankedEntry[] }> {
-    const total = await this.redis.zcard(this.key);
-    const flat = limit > 0 ? await this.redis.zrevrange(this.key, 0, limit - 1, 'WITHSCORES') : [];
+    const transaction = this.redis.multi().zcard(this.key);
+    if (limit > 0) transaction.zrevrange(this.key, 0, limit - 1, 'WITHSCORES');
+    const replies = await transaction.exec();
+    const [total, flat] = (replies ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    }) as [number, string[] | undefined];
     const entries: RankedEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ rank: i / 2 + 1, id: flat[i]!, score: Number(flat[i + 1]) });
+    const ranked = flat ?? [];
+    for (let i = 0; i + 1 < ranked.length; i += 2)
+      entries.push({ rank: i / 2 + 1, id: ranked[i]!, score: Number(ranked[i + 1]) });
     return { total, entries };
   }
 }
