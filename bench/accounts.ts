@@ -28,7 +28,7 @@ import type { AccountMemberChangeValue, AccountScoreChangedValue, ScoreChangedVa
 import { loadGridFile } from '@leadscore/service-kit';
 import { SERVICE_BINS, ServiceProcess } from '../test/support/service-process.js';
 import { metricSum, rate, sleep, type BenchEnv } from './bench-env.js';
-import { percentiles, startOutputMatcher, TICK_MS, WARM_UP_MS, type LatencyResult } from './latency.js';
+import { percentiles, processBusy, startOutputMatcher, TICK_MS, WARM_UP_MS, type LatencyResult } from './latency.js';
 import { createTopicSet, produceEvents, type TopicSet } from './prefill.js';
 
 /** The account-scoring example grid: `companyDomain`, top 3 members, account bounds 0..10 000. */
@@ -65,7 +65,13 @@ export interface AccountsSide {
  * score-changed sent → its member change (the internal account-members topic) consumed, the
  * first of the two stages alone.
  */
-export type AccountsLatency = LatencyResult & { readonly membersStage: ReturnType<typeof percentiles> };
+export type AccountsLatency = LatencyResult & {
+  readonly membersStage: ReturnType<typeof percentiles>;
+  /** The account service's CPU over the phase (production until the last change applied), per change. */
+  readonly cpuMicrosPerChange: number;
+  /** The share of one core the account service used over the phase. */
+  readonly serviceBusy: number;
+};
 
 export interface AccountsResult {
   readonly grid: string;
@@ -370,6 +376,8 @@ async function measureAccountLatency(
     throw error;
   });
   try {
+    const cpuBefore = (await service.sums()).sum('leadscore_accounts_process_cpu_seconds_total');
+    const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     matcher.countFrom(started + WARM_UP_MS);
     membersMatcher.countFrom(started + WARM_UP_MS);
@@ -391,7 +399,10 @@ async function measureAccountLatency(
       produced += due;
     }
     const phaseMs = performance.now() - started;
-    await service.waitApplied(options.appliedBefore + total, options.timeoutMs);
+    const applied = await service.waitApplied(options.appliedBefore + total, options.timeoutMs);
+    const spanMs = applied.at - started;
+    const benchBusy = processBusy(benchCpuBefore, spanMs);
+    const serviceCpuSeconds = applied.cpu - cpuBefore;
     await sleep(1_500); // the last outputs reach the consumer
     const p = percentiles(latencies);
     return {
@@ -403,6 +414,9 @@ async function measureAccountLatency(
       ...p,
       producerLagMs,
       membersStage: percentiles(membersMatcher.latencies),
+      cpuMicrosPerChange: Math.round((serviceCpuSeconds / produced) * 1e7) / 10,
+      serviceBusy: Math.round((serviceCpuSeconds * 1000 * 100) / spanMs) / 100,
+      benchBusy,
     };
   } finally {
     await stopMatchers();

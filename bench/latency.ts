@@ -29,6 +29,18 @@ export interface LatencyResult {
   readonly max: number;
   /** Largest delay of a send behind its schedule (ms): the producer's own lateness. */
   readonly producerLagMs: number;
+  /**
+   * The share of one core the benchmark's own process (its producer, encoder and matchers) used
+   * from the first send until the outputs caught up: on a small machine it competes with what is
+   * measured.
+   */
+  readonly benchBusy: number;
+}
+
+/** The share of one core this process used since `since` (process.cpuUsage) over `ms` of wall time. */
+export function processBusy(since: NodeJS.CpuUsage, ms: number): number {
+  const used = process.cpuUsage(since);
+  return Math.round(((used.user + used.system) / 1000 / ms) * 100) / 100;
 }
 
 /** p50, p95, p99 (nearest rank) and max of `latencies` (sorted in place); NaN when empty. */
@@ -117,6 +129,7 @@ export async function measureLatency(
   const { sentAt, latencies } = matcher;
   try {
     const events = syntheticEvents({ seed: options.seed, contacts: options.contacts, events: total, now: Date.now(), days: 30 });
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     matcher.countFrom(started + WARM_UP_MS);
     let produced = 0;
@@ -149,6 +162,7 @@ export async function measureLatency(
     const deadline = performance.now() + 120_000;
     while ((await groupBehind(kafka, options.scorerGroupId, set.inputTopics)) > 0 && performance.now() < deadline)
       await sleep(250);
+    const benchBusy = processBusy(cpuBefore, performance.now() - started);
     await sleep(1_500);
     return {
       offeredRate: rate,
@@ -158,6 +172,7 @@ export async function measureLatency(
       samples: latencies.length,
       ...percentiles(latencies),
       producerLagMs,
+      benchBusy,
     };
   } finally {
     await matcher.stop();

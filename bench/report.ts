@@ -277,7 +277,7 @@ export function renderMarkdown(r: BenchReport): string {
   const latency = r.latency
     .map(
       (l) =>
-        `| ${n(l.offeredRate)} | ${n(l.achievedRate)} | ${l.seconds} s | ${n(l.samples)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${ms(l.max)} | ${ms(l.producerLagMs)} |`,
+        `| ${n(l.offeredRate)} | ${n(l.achievedRate)} | ${l.seconds} s | ${n(l.samples)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${ms(l.max)} | ${ms(l.producerLagMs)} | ${l.events > 0 ? ((l.scorer.cpuSeconds / l.events) * 1e6).toFixed(0) : '–'} µs | ${Math.round(l.benchBusy * 100)} % |`,
     )
     .join('\n');
   const scaling = r.scaling
@@ -318,8 +318,8 @@ ${n(r.scorer.events)} input messages scored in ${(r.scorer.ms / 1000).toFixed(1)
 
 ## 4. Latency (event produced → score-changed consumed)
 
-| offered events/s | achieved | duration | samples | p50 | p95 | p99 | max | producer late by (max) |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| offered events/s | achieved | duration | samples | p50 | p95 | p99 | max | producer late by (max) | scorer CPU per event | bench process busy |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${latency}
 
 The scorer meanwhile: ${r.latency.map((l) => `at ${n(l.offeredRate)}/s ${timings(l.scorer)}`).join('; ')}.
@@ -385,7 +385,7 @@ ${side('one account', a.large)}
 
 One account / accounts of 3: ${(a.rateRatio * 100).toFixed(0)} % of the changes/s, ${(a.cpuRatio * 100).toFixed(0)} % of the CPU per change (small's µs ÷ large's).
 
-Latency score-changed produced → account-score-changed consumed (accounts of 3, caught up), matched by \`cause.scoreChangeId\`: offered ${n(l.offeredRate)}/s, achieved ${n(l.achievedRate)}/s for ${l.seconds} s, ${n(l.samples)} samples of ${n(l.events)} changes; p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; producer late by ${ms(l.producerLagMs)} at most. The members stage alone (score-changed sent → its member change on the internal topic consumed): p50 ${ms(l.membersStage.p50)}, p95 ${ms(l.membersStage.p95)}, p99 ${ms(l.membersStage.p99)}.
+Latency score-changed produced → account-score-changed consumed (accounts of 3, caught up), matched by \`cause.scoreChangeId\`: offered ${n(l.offeredRate)}/s, achieved ${n(l.achievedRate)}/s for ${l.seconds} s, ${n(l.samples)} samples of ${n(l.events)} changes; p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; producer late by ${ms(l.producerLagMs)} at most. The members stage alone (score-changed sent → its member change on the internal topic consumed): p50 ${ms(l.membersStage.p50)}, p95 ${ms(l.membersStage.p95)}, p99 ${ms(l.membersStage.p99)}. Over the phase the account service used ${l.cpuMicrosPerChange} µs of CPU per change (${Math.round(l.serviceBusy * 100)} % of a core), the benchmark's own process (producer and matchers) ${Math.round(l.benchBusy * 100)} % of a core.
 
 `;
 }

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       },
     );
     log(
-      `accounts: 1 account ${result.large.changesPerSecond} vs ${result.small.changesPerSecond} changes/s in accounts of 3 (${Math.round(result.rateRatio * 100)} %), latency p99 ${result.latency.p99.toFixed(1)} ms`,
+      `accounts: 1 account ${result.large.changesPerSecond} vs ${result.small.changesPerSecond} changes/s in accounts of 3 (${Math.round(result.rateRatio * 100)} %), latency p99 ${result.latency.p99.toFixed(1)} ms (members stage ${result.latency.membersStage.p99.toFixed(1)} ms; service ${result.latency.cpuMicrosPerChange} µs CPU per change, ${Math.round(result.latency.serviceBusy * 100)} % busy; bench process ${Math.round(result.latency.benchBusy * 100)} %)`,
       'accounts',
     );
     return result;
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
         const result = { ...measured, scorer: timingDelta(before, await single.timings()) };
         latency.push(result);
         log(
-          `latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples)`,
+          `latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples; scorer ${((result.scorer.cpuSeconds / Math.max(1, result.events)) * 1e6).toFixed(0)} µs CPU per event, bench process ${Math.round(result.benchBusy * 100)} % busy)`,
           `latency ${rate}/s`,
         );
       }
