@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DeadLetterValue, ScoreChangedValue } from '@leadscore/contracts';
+import { DeadLetterBuilder, type DeadLetterValue, type ScoreChangedValue } from '@leadscore/contracts';
+import { ErrorCode } from '@leadscore/errors';
 import { scorerEnv } from '../support/scorer-harness.js';
 import { ScorerProcess } from '../support/scorer-process.js';
 import { freshTopics, TopicCollector } from '../support/streams.js';
@@ -171,13 +172,57 @@ describe('leadscore dlq', () => {
       expect(await fixed.stop()).toBe(0);
     },
   );
+
+  it("replays the account service's dead letters to the topics they came from, and no topic outside the prefix", async () => {
+    const { topics, codec, kafka } = await freshTopics('dlq-accounts', 1);
+    const prefix = topics.behaviouralEvents.replace(/\.behavioural-events$/, '');
+    const cliEnv = { KAFKA_BROKERS: ctx.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: ctx.schemaRegistryUrl };
+    // What the account service's stages dead-letter (failedBy accounts): one from each topic it reads.
+    const sources = [topics.scoreChanged, topics.contactMerged, topics.accountUpdates, topics.accountMembers];
+    const builder = new DeadLetterBuilder(codec, 'accounts');
+    const original = (topic: string) => Buffer.from(`not avro from ${topic}`);
+    const deadLetters = await Promise.all(
+      [...sources, 'elsewhere.account-updates'].map((topic) =>
+        builder.build(
+          {
+            topic,
+            partition: 0,
+            offset: '4',
+            key: Buffer.from('k-1'),
+            value: original(topic),
+            headers: { origin: 'crm' },
+            timestamp: '0',
+          },
+          ErrorCode.Undecodable,
+          'the registry did not know its schema',
+          Date.now(),
+        ),
+      ),
+    );
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    await producer.send({ topic: topics.deadLetters, acks: -1, messages: deadLetters });
+
+    const replayed = await leadscore(['dlq', 'replay', '--topic-prefix', prefix, '--reason', 'UNDECODABLE'], cliEnv);
+    expect(replayed.stderr).toContain('skipped 0:4: its source topic elsewhere.account-updates is not an input topic');
+    expect(replayed.stderr).toContain('replayed 4 dead letter(s); 1 problem(s) above');
+    expect(replayed.code).toBe(2); // one was skipped
+    for (const [i, topic] of sources.entries()) {
+      expect(replayed.stdout).toContain(`replayed 0:${i} UNDECODABLE → ${topic}[0]@0 (was ${topic}[0]@4)`);
+      const copy = await readOne(kafka, topic, 0);
+      expect(copy.value).toEqual(original(topic));
+      expect(copy.headers['origin']).toBe('crm');
+      expect(copy.headers['x-dlq-replayed-from']).toBe(`${topics.deadLetters}:0:${i}`);
+    }
+  });
 });
 
 async function readOne(
   kafka: import('kafkajs').Kafka,
   topic: string,
   offset: number,
-): Promise<{ headers: Record<string, string> }> {
+): Promise<{ headers: Record<string, string>; value: Buffer | null }> {
   const consumer = kafka.consumer({ groupId: testContext().uniqueName('read-one') });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -190,7 +235,7 @@ async function readOne(
           clearTimeout(timer);
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
-          resolve({ headers });
+          resolve({ headers, value: message.value });
         },
       });
     });

@@ -174,6 +174,22 @@ export async function dlqList(
   return ExitCode.Ok;
 }
 
+/**
+ * The topics a dead letter may be replayed to: every topic a service dead-letters from (the
+ * scorer's inputs, then the account service's: its members stage reads score-changed and
+ * contact-merged, its accounts stage account updates and its own account-members topic).
+ */
+function replayTargets(topics: TopicNames): string[] {
+  return [
+    topics.behaviouralEvents,
+    topics.contactUpdates,
+    topics.scoreChanged,
+    topics.contactMerged,
+    topics.accountUpdates,
+    topics.accountMembers,
+  ];
+}
+
 export interface DlqReplayOptions {
   readonly topicPrefix: string;
   readonly offsets?: string;
@@ -185,8 +201,11 @@ export interface DlqReplayOptions {
 /**
  * `leadscore dlq replay`: re-produces the original key, value and headers of the selected dead
  * letters to their source topic and partition (acks from all in-sync replicas, idempotent
- * producer), adding an `x-dlq-replayed-from` header. Only the scorer's input topics are targets.
- * Replaying twice is harmless for scoring: the second copy is a duplicate by eventId.
+ * producer), adding an `x-dlq-replayed-from` header. The targets are the topics the services
+ * dead-letter from: the scorer's inputs (behavioural events, contact updates) and the account
+ * service's (score-changed, contact-merged, account updates, account-members). Replaying twice is
+ * harmless: every consumer of those topics takes a second copy as a duplicate (by eventId, by the
+ * contact's or the member's sequence, by the merge's eventId).
  */
 export async function dlqReplay(
   options: DlqReplayOptions,
@@ -210,7 +229,7 @@ export async function dlqReplay(
   let partitionsOf: Map<string, Set<number>>;
   try {
     const metadata = await admin.fetchTopicMetadata({
-      topics: [topics.deadLetters, topics.behaviouralEvents, topics.contactUpdates],
+      topics: [topics.deadLetters, ...replayTargets(topics)],
     });
     partitionsOf = new Map(metadata.topics.map((t) => [t.name, new Set(t.partitions.map((p) => p.partitionId))]));
   } finally {
@@ -239,7 +258,7 @@ export async function dlqReplay(
       }
     }
   }
-  const inputs = new Set([topics.behaviouralEvents, topics.contactUpdates]);
+  const inputs = new Set(replayTargets(topics));
   const replayable: DeadLetterEntry[] = [];
   for (const e of selected) {
     if (e.original === null) {
