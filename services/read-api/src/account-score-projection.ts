@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { AccountScoreChangedValue } from '@leadscore/contracts';
 import { loadScript, PROJECT_ACCOUNT_SCORES, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
-import type { RedisClient } from '@leadscore/service-kit';
+import { redisOne, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
 
@@ -37,9 +37,12 @@ export class AccountScoreProjection {
     const changes = await this.decoder.decode<AccountScoreChangedValue>('accountScoreChanged', topic, partition, messages);
     if (changes.length === 0) return;
     const latest = latestPerAccount(changes);
-    const projected = await this.projectAccountScores(
-      [this.keys.accountLeaderboard(), this.keys.accountLeaderboardSequences()],
-      ...latest.flatMap((c) => [c.accountId, c.sequence, c.score]),
+    // through redisOne: a Redis failure (a reply error too, e.g. LOADING after a restart) is retriable and pauses the partition
+    const projected = await redisOne(
+      this.projectAccountScores(
+        [this.keys.accountLeaderboard(), this.keys.accountLeaderboardSequences()],
+        ...latest.flatMap((c) => [c.accountId, c.sequence, c.score]),
+      ),
     );
     this.metrics.accountsProjected.inc({ outcome: 'projected' }, projected);
     this.metrics.accountsProjected.inc({ outcome: 'ignored' }, changes.length - projected);

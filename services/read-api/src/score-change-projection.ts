@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
 import { loadScript, PROJECT_LEADERBOARD, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
-import { redisAll, type RedisClient } from '@leadscore/service-kit';
+import { redisAll, redisOne, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
 
@@ -108,7 +108,8 @@ export class ScoreChangeProjection {
     });
     if (latest.size === 0) return;
     const ids = [...latest.keys()];
-    const parents = await this.redis.hmget(this.keys.identityParents(), ...ids);
+    // every Redis call through redisAll or redisOne: a failure (a reply error too, e.g. LOADING after a restart) is retriable
+    const parents = await redisOne(this.redis.hmget(this.keys.identityParents(), ...ids));
     const mergedAway = new Set(ids.filter((_, i) => parents[i] !== null));
     await this.writeBoard(
       [...latest.values()].filter((l) => !mergedAway.has(l.contactId)),
@@ -123,10 +124,12 @@ export class ScoreChangeProjection {
    */
   private async writeBoard(listings: readonly Listing[], mergedAway: ReadonlySet<string>): Promise<void> {
     if (listings.length === 0 && mergedAway.size === 0) return;
-    const [, unlisted] = await this.projectLeaderboard(
-      [this.keys.leaderboard(), this.keys.leaderboardSequences()],
-      ...listings.flatMap((l) => [l.contactId, l.sequence, l.score]),
-      ...[...mergedAway].flatMap((contactId) => [contactId, 'merged', '']),
+    const [, unlisted] = await redisOne(
+      this.projectLeaderboard(
+        [this.keys.leaderboard(), this.keys.leaderboardSequences()],
+        ...listings.flatMap((l) => [l.contactId, l.sequence, l.score]),
+        ...[...mergedAway].flatMap((contactId) => [contactId, 'merged', '']),
+      ),
     );
     this.metrics.unlisted.inc(unlisted);
   }

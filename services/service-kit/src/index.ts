@@ -14,6 +14,7 @@ export {
   redisConnectError,
   quitRedis,
   redisAll,
+  redisOne,
   type RedisClient,
   type RedisConnectionOptions,
 } from './redis-connection.js';

@@ -137,6 +137,12 @@ export async function redisAll<T = unknown>(replies: readonly Promise<T>[]): Pro
   }
 }
 
+/** One Redis reply, failing as `redisAll` does (RedisUnavailable, retriable) whatever the client's error. */
+export async function redisOne<T>(reply: Promise<T>): Promise<T> {
+  const [value] = await redisAll([reply]);
+  return value as T;
+}
+
 export async function quitRedis(redis: RedisClient | undefined): Promise<void> {
   await redis?.quit().catch(() => redis.disconnect());
 }
