@@ -47,7 +47,11 @@ for (const { file, name } of metricClasses) {
 console.log(`metrics of ${metricClasses.map((c) => c.name).join(', ')}: ${defined.size} names`);
 
 /** Metrics of other exporters the alert rules may use (never the dashboard). */
-const FOREIGN_IN_RULES = new Set(['kube_pod_status_ready', 'kube_deployment_status_replicas_available', 'kube_deployment_spec_replicas']);
+const FOREIGN_IN_RULES = new Set([
+  'kube_pod_status_ready',
+  'kube_deployment_status_replicas_available',
+  'kube_deployment_spec_replicas',
+]);
 
 function expressions(file) {
   const text = readFileSync(file, 'utf8');
