@@ -267,6 +267,11 @@ export function accountTargetRows(a: AccountsResult | undefined): TargetRow[] {
   ];
 }
 
+/** The scorer's CPU per event over a latency phase (µs, rounded; '–' without events). */
+export function scorerMicrosPerEvent(l: { readonly events: number; readonly scorer: ChunkTimings }): string {
+  return l.events > 0 ? ((l.scorer.cpuSeconds / l.events) * 1e6).toFixed(0) : '–';
+}
+
 export function renderMarkdown(r: BenchReport): string {
   const targets = targetRows(r)
     .map((row) => `| ${row.target} | ${row.value} | ${row.goal} | ${row.status} |`)
@@ -277,7 +282,7 @@ export function renderMarkdown(r: BenchReport): string {
   const latency = r.latency
     .map(
       (l) =>
-        `| ${n(l.offeredRate)} | ${n(l.achievedRate)} | ${l.seconds} s | ${n(l.samples)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${ms(l.max)} | ${ms(l.producerLagMs)} | ${l.events > 0 ? ((l.scorer.cpuSeconds / l.events) * 1e6).toFixed(0) : '–'} µs | ${Math.round(l.benchBusy * 100)} % |`,
+        `| ${n(l.offeredRate)} | ${n(l.achievedRate)} | ${l.seconds} s | ${n(l.samples)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${ms(l.max)} | ${ms(l.producerLagMs)} | ${scorerMicrosPerEvent(l)} µs | ${Math.round(l.benchBusy * 100)} % |`,
     )
     .join('\n');
   const scaling = r.scaling

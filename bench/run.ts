@@ -42,7 +42,14 @@ import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRedisMemory } from './memory.js';
 import { measureNaive } from './naive-consumer.js';
 import { createTopicSet, prefill, type TopicSet } from './prefill.js';
-import { accountsMarkdown, accountTargetRows, printSummary, writeReport, type BenchReport } from './report.js';
+import {
+  accountsMarkdown,
+  accountTargetRows,
+  printSummary,
+  scorerMicrosPerEvent,
+  writeReport,
+  type BenchReport,
+} from './report.js';
 import { ScorerFleet, timingDelta, type ThroughputResult } from './scorer-instances.js';
 import type { ChunkTimings } from './report.js';
 
@@ -277,7 +284,7 @@ async function main(): Promise<void> {
         const result = { ...measured, scorer: timingDelta(before, await single.timings()) };
         latency.push(result);
         log(
-          `latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples; scorer ${((result.scorer.cpuSeconds / Math.max(1, result.events)) * 1e6).toFixed(0)} µs CPU per event, bench process ${Math.round(result.benchBusy * 100)} % busy)`,
+          `latency at ${rate}/s: p50 ${result.p50.toFixed(1)} p95 ${result.p95.toFixed(1)} p99 ${result.p99.toFixed(1)} ms (${result.samples} samples; scorer ${scorerMicrosPerEvent(result)} µs CPU per event, bench process ${Math.round(result.benchBusy * 100)} % busy)`,
           `latency ${rate}/s`,
         );
       }
