@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '@leadscore/redis-layout';
 import type { ScorerServiceOptions } from '@leadscore/scorer';
@@ -122,5 +125,77 @@ describe('time decay (windowed rules) without new events', () => {
     clock.now += 30 * DAY;
     expect(await scorer.sweepNow()).toEqual([]);
     expect(changes.items.length).toBe(scoredBefore + 1);
+  });
+});
+
+describe('time decay (a decaying points rule) without new events', () => {
+  const ctx = testContext();
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  });
+
+  /** A download is worth 100, then half as much at each UTC midnight after its day: 100, 50, 25, 12, 6, 3, 1, then 0. */
+  const GRID = `
+name: decaying
+version: 1
+thresholds: [{ name: MQL, at: 100 }]
+rules:
+  - { id: downloads, on: asset_downloaded, points: 100, decay: { every: 1d, by: 50% } }
+`;
+
+  it("the sweeper emits each midnight's lower worth (cause DECAY), the crossing below MQL with it, and nothing once the event is worth 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadscore-decaying-grid-'));
+    const gridFile = join(dir, 'decaying.yaml');
+    writeFileSync(gridFile, GRID);
+    const { topics, codec, kafka } = await freshTopics('points-decay', 2);
+    const clock = { now: START };
+    const keyPrefix = ctx.uniqueName('points-decay');
+    // no background sweeps (the longest interval): the test decides when a sweep runs
+    const scorer = await startScorerInProcess(
+      scorerEnv(topics, keyPrefix, { GRID_FILE: gridFile, SWEEP_INTERVAL_MS: String(DAY) }),
+      () => clock.now,
+    );
+    cleanup.push(() => scorer.stop());
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+
+    const contactId = 'c-points-decay';
+    await produceEvents(producer, codec, topics, [
+      { eventId: 'd1', contactId, type: 'asset_downloaded', occurredAt: START - 3_600_000 },
+    ]);
+    await changes.waitFor((items) => items.at(-1)?.value.score === 100, 30_000, 'score 100');
+    const redis = testRedis();
+    cleanup.push(() => redis.quit());
+    const outboxKey = new KeyLayout(keyPrefix).outbox(contactId);
+    await pollUntil(async () => (await redis.exists(outboxKey)) === 0, "the event's outbox cleared");
+
+    // The same UTC day: the download keeps its worth.
+    clock.now = MIDNIGHT - 1;
+    expect(await scorer.sweepNow()).toEqual([]);
+
+    const worths = [50, 25, 12, 6, 3, 1, 0];
+    for (const [i, worth] of worths.entries()) {
+      clock.now = MIDNIGHT + i * DAY;
+      await scorer.sweepNow();
+      const decayed = await changes.waitFor((items) => items.length === 2 + i, 30_000, `score ${worth}`);
+      expect(decayed.at(-1)!.value).toMatchObject({ contactId, score: worth, cause: { kind: 'DECAY', eventId: null } });
+      // later the same day, nothing more is due
+      clock.now += DAY - 1;
+      expect(await scorer.sweepNow()).toEqual([]);
+    }
+    expect(changes.items.map((c) => c.value.score)).toEqual([100, ...worths]);
+    const mql = await crossings.waitFor((items) => items.length === 2, 30_000, 'MQL down');
+    expect(mql.map((c) => [c.value.threshold, c.value.direction, c.value.cause.kind])).toEqual([
+      ['MQL', 'UP', 'EVENT'],
+      ['MQL', 'DOWN', 'DECAY'],
+    ]);
+
+    // Worth 0: forgotten, never swept again.
+    clock.now += 365 * DAY;
+    expect(await scorer.sweepNow()).toEqual([]);
+    expect(changes.items).toHaveLength(1 + worths.length);
   });
 });

@@ -69,7 +69,9 @@ function conditionRules(condition: Condition, into: Set<string>): Set<string> {
  * count), one step becomes `points` + `limit` (once); conditions and properties keep their
  * test with new points. Negative effects stay negative. Rules without evidence (never fired,
  * or rounding to 0) are removed, or kept as 0-point counters when a condition reads them.
- * Thresholds are left to the caller (see withThreshold). Pure.
+ * A rule's `decay` is dropped: the fit is of event counts, not of decayed worths (decay can be
+ * added back by hand, docs/calibration.md). Thresholds are left to the caller (see
+ * withThreshold). Pure.
  */
 export function proposeGrid(
   base: Grid,
@@ -118,7 +120,7 @@ export function proposeGrid(
     }));
     const keep = (status: 'counter' | 'removed', why: string): void => {
       if (status === 'counter' && 'on' in rule) {
-        const { tiers: _t, limit: _l, points: _p, ...matching } = rule;
+        const { tiers: _t, limit: _l, points: _p, decay: _d, ...matching } = rule;
         rules.push({ ...matching, points: 0 });
       }
       const what = status === 'counter' ? 'kept as a 0-point counter (a condition reads it)' : 'removed';
@@ -159,7 +161,7 @@ export function proposeGrid(
         })
         .join('; ');
     if ('on' in rule) {
-      const { tiers: _t, limit: _l, points: _p, ...matching } = rule;
+      const { tiers: _t, limit: _l, points: _p, decay: _d, ...matching } = rule;
       const tiers: Tier[] = [];
       let previous = 0;
       for (const s of steps) {
@@ -198,7 +200,7 @@ export function proposeGrid(
     // a grid needs a rule; keep the strongest-looking one as a counter so the file stays valid
     const first = base.rules.find((r) => 'on' in r);
     if (first !== undefined && 'on' in first) {
-      const { tiers: _t, limit: _l, points: _p, ...matching } = first;
+      const { tiers: _t, limit: _l, points: _p, decay: _d, ...matching } = first;
       rules.push({ ...matching, points: 0 });
     }
   }

@@ -1,4 +1,4 @@
-import { compileGrid, loadGrid } from '@leadscore/engine';
+import { compileGrid, loadGrid, type Grid } from '@leadscore/engine';
 import { describe, expect, it } from 'vitest';
 import {
   MISCALIBRATED_GRID_YAML,
@@ -71,6 +71,21 @@ describe('learn on a history with a known ground truth', async () => {
     // the engine's scores equal the scores learn computed from the features
     const compiled = compileGrid(report.proposedGrid);
     expect(compiled.rules.length).toBe(report.proposedGrid.rules.length);
+  });
+
+  it('on a grid with a decaying rule, learns from its event counts and proposes points without decay', () => {
+    const index = miscalibrated.rules.findIndex((r) => 'on' in r && r.points !== undefined && r.within === undefined);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const decaying: Grid = {
+      ...miscalibrated,
+      rules: miscalibrated.rules.map((r, i) => (i === index ? { ...r, decay: { every: '7d', by: '50%' } } : r)),
+    };
+    const rows = contactRows(decaying, train.events, train.outcomes, END, 'outcomes.csv');
+    const learned = learnGrid(decaying, 'grid', rows.rows, { scale: 1000, seed: 3 });
+    // the same features (event counts), so the same fit as without decay
+    expect(learned.rules.map((r) => [r.ruleId, r.steps])).toEqual(report.rules.map((r) => [r.ruleId, r.steps]));
+    const reloaded = loadGrid(learned.proposedYaml, 'proposed.yaml');
+    expect(reloaded.rules.some((r) => 'decay' in r)).toBe(false);
   });
 
   it('without a grid, learns on event types and still ranks demo requests first', async () => {

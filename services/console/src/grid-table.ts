@@ -87,7 +87,11 @@ function tiersOf(rule: Json): { atLeast: unknown; points: unknown }[] {
 function describeCounts(rule: Json): { kind: RuleRow['kind']; counts: string } {
   if ('on' in rule) {
     const where = rule['where'] === undefined ? '' : ` where ${JSON.stringify(rule['where'])}`;
-    return { kind: 'counting', counts: `${text(rule['on'])}${where}` };
+    // no column of its own: edited in the grid's text, shown here so that the sheet says it
+    const decay = rule['decay'] as Json | undefined;
+    const decaying =
+      typeof decay === 'object' && decay !== null ? `, each event losing ${text(decay['by'])} every ${text(decay['every'])}` : '';
+    return { kind: 'counting', counts: `${text(rule['on'])}${where}${decaying}` };
   }
   if ('when' in rule) return { kind: 'condition', counts: `when ${JSON.stringify(rule['when'])}` };
   if ('property' in rule) {

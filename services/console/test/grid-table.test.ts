@@ -33,6 +33,16 @@ describe('the grid as a sheet', () => {
     expect(table.rows.find((r) => r.id === 'opt-out')!.cells).toMatchObject({ points: '-500', limit: '500' });
   });
 
+  it("says a decaying rule's decay in what it counts", () => {
+    const decaying = starter.replace(
+      /( {2}- id: opt-out\n)/,
+      '  - { id: downloads, on: asset_downloaded, points: 100, decay: { every: 30d, by: 50% } }\n$1',
+    );
+    const table = gridTable(decaying);
+    expect(table.issues).toEqual([]);
+    expect(table.rows.find((r) => r.id === 'downloads')!.counts).toBe('asset_downloaded, each event losing 50% every 30d');
+  });
+
   it('changes only the edited value: comments, flow maps and long lines stay byte-identical', () => {
     const edited = applyGridEdit(starter, { kind: 'cell', rule: 0, column: 'tier:2', value: '1200' });
     expect(changedLines(starter, edited)).toEqual([

@@ -1,10 +1,10 @@
 import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
-import { normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
+import { countsAt, normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
 import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
 import { totalAt } from './score-at.js';
 import { evaluate, unchanged, type Evaluation } from './score-change.js';
-import { inWindow, utcDay } from './utc-day.js';
+import { utcDay } from './utc-day.js';
 
 /** Whether (at, eventId) is later than an entry: latest occurredAt wins, ties to the larger eventId. */
 export function isNewer(at: number, eventId: string, entry: PropertyEntry | undefined): boolean {
@@ -55,13 +55,13 @@ function counted(
   event: LeadEvent,
   now: number,
 ): CounterState | null {
-  if (counter.windowDays === null) {
+  if (!counter.daily) {
     const count = current?.kind === 'total' ? current.count : 0;
     if (count >= counter.saturation) return null; // saturated: more changes nothing
     return { kind: 'total', count: count + 1 };
   }
   const day = utcDay(event.occurredAt);
-  if (!inWindow(day, now, counter.windowDays)) return null; // too old to ever count
+  if (!countsAt(counter, day, now)) return null; // too old to ever count
   const days = new Map(current?.kind === 'daily' ? current.days : undefined);
   days.set(day, (days.get(day) ?? 0) + 1);
   return { kind: 'daily', days };

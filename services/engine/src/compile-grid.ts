@@ -1,4 +1,5 @@
 import { compileAccounts, type CompiledAccounts } from './compile-accounts.js';
+import { compileDecay, decayPercent, type CompiledDecay } from './decay.js';
 import { GridValidationError } from './errors.js';
 import { cyrb53, fingerprint, toBase64Digits } from './hash.js';
 import type { Comparator, Condition, CountingRule, Grid, Scalar, Threshold, ValueOperators, WhereClause } from './grid-types.js';
@@ -10,15 +11,19 @@ import { compileValuePredicate, type ValuePredicate } from './value-predicate.js
 
 /**
  * Where a counting rule's counts live in a contact's state. Its `key` is a fingerprint of the
- * rule id and its matching definition (`on`, `where`, windowed or not), so a new rule, a
+ * rule id and its matching definition (`on`, `where`, windowed or not, decaying or not), so a new rule, a
  * renamed rule, or one whose `on`/`where` changed starts empty (docs/grid-authoring.md).
  */
 export interface CompiledCounter {
   readonly key: string;
   /** Position in `CompiledGrid.counterList`: where a working state (working-state.ts) keeps its counts. */
   readonly index: number;
-  /** The rule's window in days; null for all-time counters. */
+  /** The rule's window in days; null for all-time and decaying counters. */
   readonly windowDays: number | null;
+  /** The rule's `decay` (decay.ts); null when its events keep their worth. */
+  readonly decay: CompiledDecay | null;
+  /** Counted by UTC day (windowed or decaying) rather than as one all-time count. */
+  readonly daily: boolean;
   /**
    * The count beyond which no rule's points and no condition can change: the counter stops
    * there and forgets event ids (Infinity: never; 0: nothing reads it, it is not stored).
@@ -120,13 +125,21 @@ export function compileGrid(grid: Grid): CompiledGrid {
     }
     definitions.set(key, definition);
     const windowed = rule.within === undefined ? null : windowDays(rule.within);
-    const need = needs.get(rule.id) ?? 0;
+    const decay =
+      rule.decay === undefined
+        ? null
+        : compileDecay(rule.points ?? 0, rule.limit, windowDays(rule.decay.every), decayPercent(rule.decay.by));
+    const daily = windowed !== null || decay !== null;
+    const need = decay !== null && decay.worths.length === 0 ? 0 : (needs.get(rule.id) ?? 0);
     const counter: CompiledCounter = {
       key,
       index: counterList.length,
       windowDays: windowed,
-      // A windowed count can fall again, so it never saturates while anything reads it.
-      saturation: windowed !== null && need > 0 ? Infinity : need,
+      decay,
+      daily,
+      // A windowed count can fall again, and a decaying event's worth does, so neither
+      // saturates while anything reads it.
+      saturation: daily && need > 0 ? Infinity : need,
       matches: compileWhere(rule.where),
     };
     counters.set(key, counter);
@@ -196,13 +209,14 @@ function addTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-/** Canonical text of what a counting rule counts: its types, its predicates, windowed or not. */
+/** Canonical text of what a counting rule counts: its types, its predicates, windowed or not, decaying or not. */
 function matchingDefinition(rule: CountingRule): string {
   const types = [...new Set(([] as string[]).concat(rule.on))].sort();
   const where = Object.entries(rule.where ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([property, predicate]) => [property, canonicalOperators(toOperators(predicate))]);
-  return JSON.stringify({ on: types, where, windowed: rule.within !== undefined });
+  // `decaying` only when true: the keys of the rules written before decay existed stay as they were.
+  return JSON.stringify({ on: types, where, windowed: rule.within !== undefined, ...(rule.decay && { decaying: true }) });
 }
 
 function canonicalOperators(ops: ValueOperators): [string, unknown][] {

@@ -1,4 +1,5 @@
-import type { CompiledGrid } from './compile-grid.js';
+import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
+import { worthAt } from './decay.js';
 import { inWindow } from './utc-day.js';
 import type { PropertyValue } from './value-predicate.js';
 
@@ -68,8 +69,8 @@ export function emptyState(): ContactState {
 
 /**
  * Fits a state to a grid at `now`: drops counters and properties the grid no longer reads,
- * caps all-time counters at their saturation, prunes the days of windowed counters that can
- * never count again, and keeps only the last `dedupe.recent` ids. Returns the same object when
+ * caps all-time counters at their saturation, prunes the days of windowed or decaying counters
+ * that can never count again, and keeps only the last `dedupe.recent` ids. Returns the same object when
  * nothing changed.
  */
 export function normalizeState(compiled: CompiledGrid, state: ContactState, now: number): ContactState {
@@ -99,6 +100,15 @@ export function normalizeState(compiled: CompiledGrid, state: ContactState, now:
   };
 }
 
+/**
+ * Whether the events of UTC day `day` still count for a daily counter at `now`: in its window,
+ * or still worth something under its decay. A day that does not can never count again.
+ */
+export function countsAt(counter: CompiledCounter, day: number, now: number): boolean {
+  if (counter.decay !== null) return worthAt(counter.decay, day, now) > 0;
+  return inWindow(day, now, counter.windowDays ?? Infinity);
+}
+
 /** A counter fitted to the grid at `now`: the same object, a new one, or undefined (drop it). */
 function normalizeCounter(
   compiled: CompiledGrid,
@@ -109,13 +119,13 @@ function normalizeCounter(
   const counter = compiled.counters.get(key);
   if (counter === undefined || counter.saturation === 0) return undefined;
   if (counterState.kind === 'total') {
-    if (counter.windowDays !== null) return undefined; // cannot happen: windowed is in the key
+    if (counter.daily) return undefined; // cannot happen: windowed and decaying are in the key
     return counterState.count > counter.saturation ? { kind: 'total', count: counter.saturation } : counterState;
   }
-  if (counter.windowDays === null) return undefined;
+  if (!counter.daily) return undefined;
   let days: Map<number, number> | undefined;
   for (const day of counterState.days.keys()) {
-    if (inWindow(day, now, counter.windowDays)) continue;
+    if (countsAt(counter, day, now)) continue;
     days ??= new Map(counterState.days);
     days.delete(day);
   }

@@ -31,6 +31,7 @@ export function semanticIssues(grid: unknown): ValidationIssue[] {
   checkThresholds(grid['thresholds'], 'thresholds', issues);
   const rules = Array.isArray(grid['rules']) ? grid['rules'] : [];
   const kinds = ruleKinds(rules, issues);
+  const decaying = decayingRuleIds(rules);
   rules.forEach((rule, index) => {
     if (!isObj(rule)) return;
     const path = joinPath('rules', index);
@@ -39,7 +40,7 @@ export function semanticIssues(grid: unknown): ValidationIssue[] {
         checkCountingRule(rule, path, issues);
         break;
       case 'condition':
-        checkCondition(rule['when'], joinPath(path, 'when'), kinds, issues);
+        checkCondition(rule['when'], joinPath(path, 'when'), { kinds, decaying }, issues);
         break;
       case 'property':
         checkOperators(rule, path, issues, 'a property rule');
@@ -50,6 +51,14 @@ export function semanticIssues(grid: unknown): ValidationIssue[] {
   });
   if (isObj(grid['accounts'])) accountIssues(grid, grid['accounts'], issues);
   return issues;
+}
+
+/** The ids of the counting rules with a `decay`. */
+function decayingRuleIds(rules: readonly unknown[]): Set<string> {
+  const ids = new Set<string>();
+  for (const rule of rules)
+    if (isObj(rule) && 'on' in rule && 'decay' in rule && typeof rule['id'] === 'string') ids.add(rule['id']);
+  return ids;
 }
 
 /** Rule id → kind, reporting duplicate ids on the way. */
@@ -100,6 +109,7 @@ function checkCountingRule(rule: Obj, path: string, issues: ValidationIssue[]): 
       previous = atLeast;
     });
   }
+  if ('decay' in rule) checkDecay(rule, path, issues);
   const where = rule['where'];
   if (isObj(where)) {
     for (const [property, predicate] of Object.entries(where)) {
@@ -108,12 +118,42 @@ function checkCountingRule(rule: Obj, path: string, issues: ValidationIssue[]): 
   }
 }
 
-function checkCondition(
-  condition: unknown,
-  path: string,
-  kinds: ReadonlyMap<string, RuleKind | undefined>,
-  issues: ValidationIssue[],
-): void {
+/** `decay` (decay.ts): on a points rule without a window, losing a whole percent from 1 to 100. */
+function checkDecay(rule: Obj, path: string, issues: ValidationIssue[]): void {
+  const decayPath = joinPath(path, 'decay');
+  if ('tiers' in rule && !('points' in rule)) {
+    issues.push({
+      path: decayPath,
+      message: 'only applies to points; tiers do not decay, expected points (per event, optional limit) with decay',
+    });
+  }
+  if ('within' in rule) {
+    issues.push({
+      path: decayPath,
+      message:
+        'cannot be used together with within; expected either a window (events count for N days) or a decay (events lose worth over time)',
+    });
+  }
+  const decay = rule['decay'];
+  const by = isObj(decay) ? decay['by'] : undefined;
+  if (typeof by === 'string' && /^[0-9]{1,3}%$/.test(by)) {
+    const percent = Number.parseInt(by, 10);
+    if (percent < 1 || percent > 100) {
+      issues.push({
+        path: joinPath(decayPath, 'by'),
+        message: `${by} is outside (0%, 100%]; expected the share an event loses each period, a whole percent from 1% to 100%, like 50%`,
+      });
+    }
+  }
+}
+
+interface RuleFacts {
+  readonly kinds: ReadonlyMap<string, RuleKind | undefined>;
+  readonly decaying: ReadonlySet<string>;
+}
+
+function checkCondition(condition: unknown, path: string, facts: RuleFacts, issues: ValidationIssue[]): void {
+  const { kinds } = facts;
   if (!isObj(condition)) return;
   if ('rule' in condition) {
     const comparators = COMPARATORS.filter((c) => c in condition);
@@ -142,14 +182,19 @@ function checkCondition(
         path: rulePath,
         message: `rule "${id}" is ${KIND_NAMES[kind]}, not a counting rule; expected the id of a rule with "on" (conditions compare event counts)`,
       });
+    } else if (facts.decaying.has(id)) {
+      issues.push({
+        path: rulePath,
+        message: `rule "${id}" decays, and a condition cannot read a decaying rule (its events lose worth over time); expected a counting rule without decay`,
+      });
     }
     return;
   }
   for (const key of ['all', 'any'] as const) {
     const list = condition[key];
     if (Array.isArray(list)) {
-      list.forEach((child, index) => checkCondition(child, joinPath(joinPath(path, key), index), kinds, issues));
+      list.forEach((child, index) => checkCondition(child, joinPath(joinPath(path, key), index), facts, issues));
     }
   }
-  if ('not' in condition) checkCondition(condition['not'], joinPath(path, 'not'), kinds, issues);
+  if ('not' in condition) checkCondition(condition['not'], joinPath(path, 'not'), facts, issues);
 }

@@ -53,6 +53,15 @@ export interface CountingRule extends RuleBase {
   readonly points?: number;
   readonly limit?: number;
   readonly tiers?: readonly Tier[];
+  /** Points rules only: each counted event loses `by` (`50%`) of its worth every `every` (`30d`) days. */
+  readonly decay?: Decay;
+}
+
+export interface Decay {
+  /** `Nd`: the length of one period in whole UTC days. */
+  readonly every: string;
+  /** `N%`: the share of its worth an event loses each period, a whole percent from 1 to 100. */
+  readonly by: string;
 }
 
 export const COMPARATORS = ['eq', 'gte', 'gt', 'lte', 'lt'] as const;

@@ -1,6 +1,6 @@
 import type { CompiledCountingRule, CompiledGrid, CompiledRule } from './compile-grid.js';
-import type { ContactState } from './contact-state.js';
-import { inWindow } from './utc-day.js';
+import { countsAt, type ContactState } from './contact-state.js';
+import { decayedPoints } from './decay.js';
 
 /** One rule's part of a score. For condition and property rules, count is 1 while they hold. */
 export interface Contribution {
@@ -16,15 +16,25 @@ export interface Score {
   readonly contributions: readonly Contribution[];
 }
 
-/** n for a counting rule at `now`: all-time count (capped at saturation), or events in its window. */
+/**
+ * n for a counting rule at `now`: all-time count (capped at saturation), or the events of the
+ * days that still count (in its window, or still worth something under its decay).
+ */
 export function ruleCount(rule: CompiledCountingRule, state: ContactState, now: number): number {
   const counter = state.counters.get(rule.counter.key);
   if (counter === undefined) return 0;
   if (counter.kind === 'total') return Math.min(counter.count, rule.counter.saturation);
-  const windowDays = rule.counter.windowDays ?? Infinity;
   let n = 0;
-  for (const [day, count] of counter.days) if (inWindow(day, now, windowDays)) n += count;
+  for (const [day, count] of counter.days) if (countsAt(rule.counter, day, now)) n += count;
   return n;
+}
+
+/** A counting rule's points at `now` with n = `count`: its points for n, or its decayed events' worth. */
+function countingPoints(rule: CompiledCountingRule, state: ContactState, count: number, now: number): number {
+  const decay = rule.counter.decay;
+  if (decay === null) return rule.contribution(count);
+  const counter = state.counters.get(rule.counter.key);
+  return decayedPoints(decay, counter?.kind === 'daily' ? counter.days : undefined, now);
 }
 
 /**
@@ -52,7 +62,7 @@ function score(
     switch (rule.kind) {
       case 'counting':
         count = counts[i] as number;
-        points = rule.contribution(count);
+        points = countingPoints(rule, state, count, now);
         break;
       case 'condition':
         count = rule.holds(counts) ? 1 : 0;

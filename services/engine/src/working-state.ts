@@ -1,5 +1,13 @@
-import type { CompiledGrid, CompiledRule } from './compile-grid.js';
-import { emptyState, normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
+import type { CompiledCountingRule, CompiledGrid, CompiledRule } from './compile-grid.js';
+import {
+  countsAt,
+  emptyState,
+  normalizeState,
+  type ContactState,
+  type CounterState,
+  type PropertyEntry,
+} from './contact-state.js';
+import { decayedPoints } from './decay.js';
 import { cyrb53, fromBase64Digits, RECENT_KEY_CHARS, toBase64Digits } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
 import { scoreAt, type Contribution, type Score } from './score-at.js';
@@ -11,7 +19,7 @@ import {
   type Crossing,
   type ScoreChange,
 } from './score-change.js';
-import { inWindow, utcDay } from './utc-day.js';
+import { utcDay } from './utc-day.js';
 
 /**
  * Per grid, where a working state keeps what: counts by `CompiledCounter.index`, the recent ids
@@ -79,9 +87,9 @@ export class WorkingState {
   evaluatedAt: number | null;
   /**
    * `[0, counters)`: by counter index, the count of an all-time counter (0: absent), and for a
-   * windowed one the sum of its days: every day kept is in the window at `now` (a loaded state
-   * is normalised at `now`, and only days in the window are counted), so that sum is the
-   * counter's n at `now`. Then the recent ids' keys as numbers (the 36 bits `recentKey` writes
+   * daily one the sum of its days: every day kept still counts at `now` (a loaded state is
+   * normalised at `now`, and only days in the window or still worth something are counted), so
+   * that sum is the counter's n at `now`. Then the recent ids' keys as numbers (the 36 bits `recentKey` writes
    * as 6 characters: no string per event), a ring of at most `dedupe.recent`, oldest at `head`
    * once full. Membership is a scan: 32 unboxed doubles by default, at most 1024.
    */
@@ -89,7 +97,7 @@ export class WorkingState {
   /** How many recent ids the ring holds (`slots[counters, counters + ringSize)`). */
   private ringSize = 0;
   private head = 0;
-  /** Windowed counters by counter index: UTC day → count; undefined until one counts. */
+  /** Daily (windowed or decaying) counters by counter index: UTC day → count; undefined until one counts. */
   private days: (Map<number, number> | undefined)[] | undefined;
   /** By property position (Layout): the latest entry; undefined until a property is set. */
   private propertyEntries: (PropertyEntry | undefined)[] | undefined;
@@ -156,19 +164,24 @@ export class WorkingState {
     this.inputPositions = base.inputPositions;
   }
 
-  /** n of the counter at `index` (all-time: its count; windowed: the sum of its days). */
+  /** n of the counter at `index` (all-time: its count; daily: the sum of its days). */
   count(index: number): number {
     return this.slots[index] as number;
   }
 
-  /** Counts one more event of UTC day `day` for the counter at `index` (windowed: `day` is in its window). */
-  addCount(index: number, windowed: boolean, day: number): void {
+  /** Counts one more event of UTC day `day` for the counter at `index` (daily: `day` still counts at `now`). */
+  addCount(index: number, daily: boolean, day: number): void {
     this.slots[index] = (this.slots[index] as number) + 1;
-    if (!windowed) return;
+    if (!daily) return;
     const all = (this.days ??= new Array<Map<number, number> | undefined>(this.layout.counters).fill(undefined));
     let days = all[index];
     if (days === undefined) days = all[index] = new Map();
     days.set(day, (days.get(day) ?? 0) + 1);
+  }
+
+  /** The counts by UTC day of the daily counter at `index`, if it counted any. */
+  daysOf(index: number): ReadonlyMap<number, number> | undefined {
+    return this.days?.[index];
   }
 
   /** The entry of the property at `position` (Layout), if set. */
@@ -244,7 +257,7 @@ export class WorkingState {
     if (this.loaded !== undefined) return this.recentChanged ? { ...this.loaded, recent: this.recent() } : this.loaded;
     const counters = new Map<string, CounterState>();
     for (const counter of this.compiled.counterList) {
-      if (counter.windowDays === null) {
+      if (!counter.daily) {
         const total = this.slots[counter.index] as number;
         if (total !== 0) counters.set(counter.key, { kind: 'total', count: total });
       } else {
@@ -316,6 +329,12 @@ interface Scratch {
   readonly points: Float64Array;
 }
 
+/** A counting rule's points with n = `count` at the state's `now`: its points for n, or its decayed events' worth. */
+function countingPoints(state: WorkingState, rule: CompiledCountingRule, count: number): number {
+  const decay = rule.counter.decay;
+  return decay === null ? rule.contribution(count) : decayedPoints(decay, state.daysOf(rule.counter.index), state.now);
+}
+
 /** The clamped total of a working state at its `now`: the same pass as score-at.ts's `score`. */
 export function workingTotal(state: WorkingState): number {
   const compiled = state.compiled;
@@ -326,7 +345,7 @@ export function workingTotal(state: WorkingState): number {
     if (rule.kind !== 'counting') continue;
     const counter = rule.counter;
     const n = state.count(counter.index);
-    counts[i] = counter.windowDays === null ? Math.min(n, counter.saturation) : n; // windowed: the sum of its days
+    counts[i] = counter.daily ? n : Math.min(n, counter.saturation); // daily: the sum of its days
   }
   const { propertyOfRule, scratch } = state.layout;
   const { ruleCounts, points } = scratch;
@@ -336,7 +355,7 @@ export function workingTotal(state: WorkingState): number {
     let p: number;
     if (rule.kind === 'counting') {
       ruleCounts[i] = counts[i] as number;
-      p = rule.contribution(counts[i] as number);
+      p = countingPoints(state, rule, counts[i] as number);
     } else {
       const holds =
         rule.kind === 'condition' ? rule.holds(counts) : rule.holds(state.property(propertyOfRule[i] as number)?.value);
@@ -362,7 +381,7 @@ export function workingScore(state: WorkingState, nonZero = false): Score {
     const rule = rules[i] as CompiledRule;
     if (rule.kind !== 'counting') continue;
     const n = state.count(rule.counter.index);
-    counts[i] = rule.counter.windowDays === null ? Math.min(n, rule.counter.saturation) : n;
+    counts[i] = rule.counter.daily ? n : Math.min(n, rule.counter.saturation);
   }
   const propertyOfRule = state.layout.propertyOfRule;
   const contributions: Contribution[] = [];
@@ -373,7 +392,7 @@ export function workingScore(state: WorkingState, nonZero = false): Score {
     let points: number;
     if (rule.kind === 'counting') {
       count = counts[i] as number;
-      points = rule.contribution(count);
+      points = countingPoints(state, rule, count);
     } else {
       const holds =
         rule.kind === 'condition' ? rule.holds(counts) : rule.holds(state.property(propertyOfRule[i] as number)?.value);
@@ -392,14 +411,14 @@ function countInPlace(state: WorkingState, event: LeadEvent, matched: readonly n
   for (let m = 0; m < n; m += 1) {
     const counter = state.compiled.counterList[matched[m] as number];
     if (counter === undefined || counter.saturation === 0) continue;
-    if (counter.windowDays === null) {
+    if (!counter.daily) {
       if (state.count(counter.index) >= counter.saturation) continue; // saturated: more changes nothing
       state.addCount(counter.index, false, 0);
       changed = true;
       continue;
     }
     const day = utcDay(event.occurredAt);
-    if (!inWindow(day, state.now, counter.windowDays)) continue; // too old to ever count
+    if (!countsAt(counter, day, state.now)) continue; // too old to ever count
     state.addCount(counter.index, true, day);
     changed = true;
   }

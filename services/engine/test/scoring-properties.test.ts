@@ -36,6 +36,7 @@ type ModelCounting = {
   points?: number;
   limit?: number;
   tiers?: { atLeast: number; points: number }[];
+  decay?: { every: number; by: number };
 };
 
 const countingRule = (id: string) =>
@@ -43,7 +44,15 @@ const countingRule = (id: string) =>
     .record({
       on: fc.subarray([...TYPES], { minLength: 1 }),
       tag: fc.option(fc.subarray([...TAGS], { minLength: 1 }), { nil: undefined }),
-      within: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      within: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined, freq: 2 }),
+      // kept only on a points rule without a window (the grid refuses it elsewhere)
+      decay: fc.option(
+        fc.record({
+          every: fc.integer({ min: 1, max: 3 }),
+          by: fc.oneof(fc.constantFrom(30, 50, 100), fc.integer({ min: 1, max: 100 })),
+        }),
+        { nil: undefined },
+      ),
       scoring: fc.oneof(
         fc.record({
           points: fc.integer({ min: -300, max: 300 }),
@@ -61,12 +70,13 @@ const countingRule = (id: string) =>
           .map((tiers) => ({ tiers })),
       ),
     })
-    .map(({ on, tag, within, scoring }): ModelCounting => ({
+    .map(({ on, tag, within, decay, scoring }): ModelCounting => ({
       id,
       on,
       ...(tag && { tag }),
       ...(within && { within }),
       ...scoring,
+      ...(decay && within === undefined && 'points' in scoring && { decay }),
     }));
 
 const condition = (ids: string[]): fc.Arbitrary<Condition> =>
@@ -100,10 +110,16 @@ const randomGrid: fc.Arbitrary<Grid> = fc
   .chain((counting) =>
     fc.record({
       counting: fc.constant(counting),
-      conditions: fc.array(
-        fc.record({ when: condition(counting.map((r) => r.id)), points: fc.integer({ min: -200, max: 200 }) }),
-        { maxLength: 2 },
-      ),
+      // a condition cannot read a decaying rule
+      conditions: counting.some((r) => r.decay === undefined)
+        ? fc.array(
+            fc.record({
+              when: condition(counting.filter((r) => r.decay === undefined).map((r) => r.id)),
+              points: fc.integer({ min: -200, max: 200 }),
+            }),
+            { maxLength: 2 },
+          )
+        : fc.constant<{ when: Condition; points: number }[]>([]),
       properties: fc.array(
         fc.record({ property: fc.constantFrom('p', 'q'), test: propertyTest, points: fc.integer({ min: -200, max: 200 }) }),
         { maxLength: 2 },
@@ -118,7 +134,7 @@ const randomGrid: fc.Arbitrary<Grid> = fc
   )
   .map(({ counting, conditions, properties, bounds, thresholds }) => {
     const rules: Rule[] = [
-      ...counting.map(({ id, on, tag, within, points, limit, tiers }) => ({
+      ...counting.map(({ id, on, tag, within, points, limit, tiers, decay }) => ({
         id,
         on,
         ...(tag && { where: { tag: tag.length === 1 ? (tag[0] as string) : { in: tag } } }),
@@ -126,6 +142,7 @@ const randomGrid: fc.Arbitrary<Grid> = fc
         ...(points !== undefined && { points }),
         ...(limit !== undefined && { limit }),
         ...(tiers !== undefined && { tiers }),
+        ...(decay !== undefined && { decay: { every: `${decay.every}d`, by: `${decay.by}%` } }),
       })),
       ...conditions.map((c, i) => ({ id: `cond${i}`, when: c.when, points: c.points })),
       ...properties.map((p, i) => ({ id: `prop${i}`, property: p.property, ...p.test, points: p.points })),
@@ -186,14 +203,26 @@ function modelScore(grid: Grid, events: readonly LeadEvent[], now: number): numb
     const tags =
       whereTag === undefined ? undefined : typeof whereTag === 'object' ? (whereTag.in as string[]) : [whereTag as string];
     const window = rule.within === undefined ? undefined : Number(rule.within.slice(0, -1));
-    const n = all.filter(
+    const matching = all.filter(
       (e) =>
         types.includes(e.type) &&
         (tags === undefined || tags.includes(e.properties['tag'] as string)) &&
         (window === undefined || day(e.occurredAt) > day(now) - window),
-    ).length;
+    );
+    const n = matching.length;
     counts.set(rule.id, n);
-    if (rule.tiers) {
+    if (rule.decay) {
+      // each event worth floor(|P| × (1 − by)^k), k whole periods since its day (none before it)
+      const every = Number(rule.decay.every.slice(0, -1));
+      const kept = BigInt(100 - Number(rule.decay.by.slice(0, -1)));
+      const p = rule.points ?? 0;
+      let sum = 0;
+      for (const e of matching) {
+        const k = BigInt(Math.max(0, Math.floor((day(now) - day(e.occurredAt)) / every)));
+        sum += Number((BigInt(Math.abs(p)) * kept ** k) / 100n ** k);
+      }
+      total += Math.sign(p) * Math.min(sum, rule.limit === undefined ? Infinity : Math.abs(rule.limit));
+    } else if (rule.tiers) {
       total += [...rule.tiers].reverse().find((t) => t.atLeast <= n)?.points ?? 0;
     } else {
       const p = rule.points ?? 0;
@@ -343,6 +372,12 @@ function v1StateText(compiled: ReturnType<typeof compileGrid>, events: readonly 
   return ['1', '0', '0', '', counters.join(';'), groups.join(';')].join('|');
 }
 
+function withoutDecay(rule: Rule): Rule {
+  if (!('decay' in rule)) return rule;
+  const { decay, ...rest } = rule;
+  return decay === undefined ? rule : rest;
+}
+
 describe('scoring properties (fast-check)', () => {
   it('random grids are valid', () => {
     fc.assert(
@@ -464,6 +499,36 @@ describe('scoring properties (fast-check)', () => {
       { numRuns: 200 },
     );
   });
+  it('the score cannot change between the instants nextExpiryAt names: no window end or decay step is missed', () => {
+    fc.assert(
+      fc.property(
+        randomGrid,
+        history,
+        fc.array(fc.integer({ min: 1, max: DAY_MS * 3 }), { minLength: 1, maxLength: 4 }),
+        (grid, events, offsets) => {
+          const compiled = compileGrid(grid);
+          let state = fold(compiled, events, NOW);
+          let at = NOW;
+          for (let step = 0; step < 12; step += 1) {
+            const next = nextExpiryAt(compiled, state, at);
+            const score = modelScore(grid, events, at);
+            // instants before the next expiry (or anywhere later when there is none) score the same
+            for (const offset of offsets) {
+              const t = next === null ? at + offset * 40 : Math.min(next - 1, at + offset);
+              expect(modelScore(grid, events, t)).toBe(score);
+            }
+            if (next === null) break;
+            expect(next).toBeGreaterThan(at);
+            state = reevaluate(compiled, 'c', state, next, { kind: 'decay' }).state;
+            expect(scoreAt(compiled, state, next).score).toBe(modelScore(grid, events, next));
+            at = next;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('with dedupe.recent N: any order, and duplicates each within N matching events of its original, give the model score', () => {
     fc.assert(
       fc.property(
@@ -519,8 +584,10 @@ describe('scoring properties (fast-check)', () => {
   });
 
   it('v1 states (per-counter ids) decode to the same score, and their events stay duplicates', () => {
+    // v1 was written before rules could decay: its grids have none
+    const gridsOfV1 = randomGrid.map((grid) => ({ ...grid, rules: grid.rules.map(withoutDecay) }));
     fc.assert(
-      fc.property(randomGrid, history, (grid, events) => {
+      fc.property(gridsOfV1, history, (grid, events) => {
         const compiled = compileGrid(grid);
         const v1 = decodeState(v1StateText(compiled, events, NOW));
         expect(scoreAt(compiled, v1, NOW).score).toBe(modelScore(grid, events, NOW));

@@ -184,6 +184,80 @@ describe('grid validation: one test per message', () => {
     );
   });
 
+  describe('decay', () => {
+    /** rules[1] (emails-sent) becomes a decaying points rule, read by no condition any more. */
+    const withDecay = (g: Json & { rules: Json[] }): Json => {
+      const rule = g.rules[1] as Json;
+      rule['points'] = 10;
+      rule['decay'] = { every: '30d', by: '50%' };
+      g.rules[2] = { id: 'unengaged', property: 'persona', equals: 'x', points: -20 };
+      return rule;
+    };
+    /** The errors of the decaying grid once `change` breaks its decaying rule. */
+    const decaying = (change: (rule: Json) => void) => errorsOf((g) => change(withDecay(g)));
+
+    it('a decaying points rule is valid', () => {
+      const grid = base() as Json & { rules: Json[] };
+      withDecay(grid);
+      expect(validateGrid(grid)).toMatchObject({ ok: true });
+    });
+
+    it.each(['0d', '30', '2w', '10000d'])('a bad period: %s', (every) => {
+      expectOnly(
+        decaying((rule) => ((rule['decay'] as Json)['every'] = every)),
+        'rules[1].decay.every',
+        /is not valid; expected a whole number of days between 1d and 9999d, like "30d"$/,
+      );
+    });
+
+    it.each(['50', '12.5%', 'half', '1000%'])('a share that is not a whole percent: %s', (by) => {
+      expectOnly(
+        decaying((rule) => ((rule['decay'] as Json)['by'] = by)),
+        'rules[1].decay.by',
+        /is not valid; expected a whole percent from 1% to 100%, like "50%"$/,
+      );
+    });
+
+    it.each(['0%', '101%', '250%'])('a share outside (0%, 100%]: %s', (by) => {
+      expectOnly(
+        decaying((rule) => ((rule['decay'] as Json)['by'] = by)),
+        'rules[1].decay.by',
+        new RegExp(`^${by} is outside \\(0%, 100%\\]; expected .* a whole percent from 1% to 100%, like 50%$`),
+      );
+    });
+
+    it('without every or by', () => {
+      const errors = decaying((rule) => (rule['decay'] = { every: '30d' }));
+      expect(errors.map((e) => e.path)).toEqual(['rules[1].decay.by']);
+      expect(errors[0]?.message).toBe('is required but missing');
+    });
+
+    it('on a tiers rule', () => {
+      expectOnly(
+        errorsOf((g) => ((g.rules[0] as Json)['decay'] = { every: '30d', by: '50%' })),
+        'rules[0].decay',
+        /^only applies to points; tiers do not decay/,
+      );
+    });
+
+    it('together with within', () => {
+      expectOnly(
+        decaying((rule) => (rule['within'] = '90d')),
+        'rules[1].decay',
+        /^cannot be used together with within; expected either a window .* or a decay/,
+      );
+    });
+
+    it('read by a condition', () => {
+      const errors = errorsOf((g) => {
+        const rule = g.rules[1] as Json;
+        rule['points'] = 10;
+        rule['decay'] = { every: '7d', by: '100%' };
+      });
+      expectOnly(errors, 'rules[2].when.all[0].rule', /^rule "emails-sent" decays, and a condition cannot read a decaying rule/);
+    });
+  });
+
   it('a value below its minimum', () => {
     expectOnly(
       errorsOf((g) => (((g.rules[0] as Json)['tiers'] as Json[])[0] = { atLeast: 0, points: 1 })),

@@ -24,7 +24,7 @@ const NOW = Date.parse('2026-03-10T15:00:00Z');
 const DAY = 86_400_000;
 const STARTER = readFileSync(STARTER_GRID_FILE, 'utf8');
 
-/** The starter grid with a given `dedupe.recent`, and a grid whose empty state scores (a baseline to emit). */
+/** The starter grid with a given `dedupe.recent`, and a grid whose empty state scores (a baseline to emit), with a decaying rule. */
 function grids(recent: number): CompiledGrid[] {
   const starter = gridFromYaml(`${STARTER}\ndedupe: { recent: ${recent} }\n`);
   const baseline = gridFromYaml(`
@@ -34,6 +34,7 @@ dedupe: { recent: ${recent} }
 thresholds: [{ name: T, at: 40 }]
 rules:
   - { id: opened, on: email_opened, within: 3d, points: 30 }
+  - { id: downloads, on: asset_downloaded, points: 40, limit: 100, decay: { every: 2d, by: 50% } }
   - { id: viewed, on: page_viewed, where: { path: /pricing }, tiers: [{ atLeast: 1, points: 20 }, { atLeast: 3, points: 60 }] }
   - { id: sent, on: email_sent, points: 0 }
   - { id: quiet, when: { all: [{ rule: sent, gte: 2 }, { rule: opened, eq: 0 }] }, points: -15 }
