@@ -94,6 +94,16 @@ describe('isRetriable', () => {
     expect(isRetriable({ code: ErrorCode.GridInvalid })).toBe(false);
     expect(isRetriable(Object.assign(new Error('retries exhausted'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
     expect(isRetriable(Object.assign(new Error('closed'), { name: 'ConnectionError' }))).toBe(true);
+    // a Redis reply that says "not yet" is retriable; one that says the command is wrong is not
+    const reply = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
+    expect(isRetriable(reply('LOADING Redis is loading the dataset in memory'))).toBe(true);
+    expect(isRetriable(reply('BUSY Redis is busy running a script.'))).toBe(true);
+    expect(isRetriable(reply('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(true);
+    expect(isRetriable(reply('CLUSTERDOWN The cluster is down'))).toBe(true);
+    expect(isRetriable(reply("READONLY You can't write against a read only replica."))).toBe(true);
+    expect(isRetriable(reply('NOSCRIPT No matching script.'))).toBe(false);
+    expect(isRetriable(reply('ERR Error running script: user_script:3: bad argument'))).toBe(false);
+    expect(isRetriable(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
     expect(isRetriable(new TypeError('a bug'))).toBe(false);
     expect(isRetriable('REDIS_UNAVAILABLE')).toBe(false);
     expect(isRetriable(null)).toBe(false);

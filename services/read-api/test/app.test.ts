@@ -24,7 +24,13 @@ const view: ContactView = {
 
 /** A reader over fixed data: the app's parameter handling without Redis. */
 const reader = {
-  contact: async (id: string) => (id === 'c-1' ? view : null),
+  contact: async (id: string) => {
+    // what ioredis throws while a restarted Redis loads its data, and for a command that is wrong
+    if (id === 'loading')
+      throw Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
+    if (id === 'wrongtype') throw Object.assign(new Error('WRONGTYPE Operation against a key'), { name: 'ReplyError' });
+    return id === 'c-1' ? view : null;
+  },
   answering: async (id: string) => {
     if (id === 'sealing')
       throw new ServiceError(ErrorCode.Unavailable, 'the contact is being merged into another; retry shortly');
@@ -96,6 +102,17 @@ describe('read API app', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toMatchObject({ code: 'CONTACT_NOT_FOUND', details: [{ path: 'params.contactId' }] });
     expect((await app.inject('/contacts/c-2/score-changes')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('answers 503 while Redis is loading its data after a restart, 500 for a Redis reply that is not transient', async () => {
+    const app = build();
+    const loading = await app.inject('/contacts/loading');
+    expect(loading.statusCode).toBe(503);
+    expect(loading.json().error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/retry shortly/) });
+    const wrong = await app.inject('/contacts/wrongtype');
+    expect(wrong.statusCode).toBe(500);
+    expect(wrong.json().error).toMatchObject({ code: 'INTERNAL' });
     await app.close();
   });
 
