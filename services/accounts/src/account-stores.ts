@@ -1,7 +1,5 @@
 import { CLEAR_OUTBOX, COMMIT_ACCOUNT, COMMIT_STATE, KeyLayout, loadScript, type ScriptCall } from '@leadscore/redis-layout';
-import { ErrorCode } from '@leadscore/errors';
-import type { RedisClient } from '@leadscore/service-kit';
-import { AccountsError } from './accounts-error.js';
+import { redisAll, type RedisClient } from '@leadscore/service-kit';
 
 /** A value as read for a compare-and-set commit, with the outbox a previous writer may have left. */
 export interface StoredValue {
@@ -119,14 +117,8 @@ export class AccountServiceStore {
     return new Map(ids.map((id, i) => [id, { raw: asString(replies[2 * i]), outbox: asString(replies[2 * i + 1]) }]));
   }
 
-  private async all(operation: string, replies: Promise<unknown>[]): Promise<unknown[]> {
-    try {
-      return await Promise.all(replies);
-    } catch (error) {
-      throw new AccountsError(ErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  private all(operation: string, replies: Promise<unknown>[]): Promise<unknown[]> {
+    return redisAll(replies, operation);
   }
 }
 

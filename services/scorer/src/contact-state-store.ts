@@ -1,7 +1,6 @@
 import { Cluster } from 'ioredis';
-import type { RedisClient } from '@leadscore/service-kit';
+import { redisUnavailable, type RedisClient } from '@leadscore/service-kit';
 import { decodeState, emptyState, type ContactState } from '@leadscore/engine';
-import { ErrorCode } from '@leadscore/errors';
 import {
   CLAIM_DUE_CONTACTS,
   CLEAR_OUTBOX,
@@ -12,7 +11,6 @@ import {
   type ScriptCall,
 } from '@leadscore/redis-layout';
 import type { ScorerMetrics } from './metrics.js';
-import { ScorerError } from './scorer-error.js';
 
 /** A contact's state as read, with the raw value for the compare-and-set commit. */
 export interface StoredState {
@@ -230,11 +228,6 @@ export class ContactStateStore {
       stop?.();
     }
   }
-}
-
-/** Any failing Redis call is treated as the server being (temporarily) unavailable: retried, never dead-lettered. */
-export function redisUnavailable(operation: string, error: unknown): ScorerError {
-  return new ScorerError(ErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, { cause: error });
 }
 
 function asString(value: unknown): string {

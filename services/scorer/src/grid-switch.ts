@@ -9,7 +9,8 @@ import {
   type ScriptCall,
 } from '@leadscore/redis-layout';
 import type { RedisClient } from '@leadscore/service-kit';
-import { redisUnavailable, type ContactStateStore } from './contact-state-store.js';
+import type { ContactStateStore } from './contact-state-store.js';
+import { redisUnavailable } from '@leadscore/service-kit';
 
 export interface GridRecordOutcome {
   /**

@@ -10,7 +10,7 @@ import {
   SETTLE_PENDING,
   type ScriptCall,
 } from '@leadscore/redis-layout';
-import { redisUnavailable } from './contact-state-store.js';
+import { redisUnavailable } from '@leadscore/service-kit';
 
 /** A merged-away contact's seal: its last state, and the outbox it still owed. */
 export interface Seal {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { compileGrid, gridFingerprint, loadGrid, type CompiledGrid } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
 import type { PublishedGridStore } from '@leadscore/redis-layout';
-import { errorFields } from '@leadscore/service-kit';
+import { errorFields, redisUnavailable } from '@leadscore/service-kit';
 import type { GridRecordOutcome, GridSwitch } from './grid-switch.js';
 import { ScorerError } from './scorer-error.js';
 
@@ -234,9 +234,7 @@ export class LiveGrid implements GridProvider {
     const { source, published, fileGrid } = this.deps;
     if (source === 'file') return { grid: fileGrid, published: false };
     const latest = await published.current().catch((error: unknown) => {
-      throw new ScorerError(ErrorCode.RedisUnavailable, `Redis published-grid read failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw redisUnavailable('published-grid read', error);
     });
     if (latest === null) return { grid: fileGrid, published: false };
     if (this.lastPublished?.yaml === latest.yaml) return { grid: this.lastPublished.grid, published: true };

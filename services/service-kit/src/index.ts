@@ -15,6 +15,7 @@ export {
   quitRedis,
   redisAll,
   redisOne,
+  redisUnavailable,
   type RedisClient,
   type RedisConnectionOptions,
 } from './redis-connection.js';

@@ -128,18 +128,27 @@ function redisAddress(url: string): string {
   }
 }
 
-/** Awaits commands issued together; any failure is REDIS_UNAVAILABLE (retriable). */
-export async function redisAll<T = unknown>(replies: readonly Promise<T>[]): Promise<T[]> {
+/**
+ * Any failing Redis call is the server being (temporarily) unavailable: REDIS_UNAVAILABLE,
+ * retried, never dead-lettered, whatever the client's error (a reply error such as LOADING
+ * after a restart too). The one place every service turns a Redis failure into that error.
+ */
+export function redisUnavailable(operation: string, error: unknown): ServiceError {
+  return new ServiceError(ErrorCode.RedisUnavailable, `Redis ${operation} failed: ${(error as Error).message}`, { cause: error });
+}
+
+/** Awaits commands issued together; any failure is `redisUnavailable(operation)`. */
+export async function redisAll<T = unknown>(replies: readonly Promise<T>[], operation = 'call'): Promise<T[]> {
   try {
     return await Promise.all(replies);
   } catch (error) {
-    throw new ServiceError(ErrorCode.RedisUnavailable, `Redis failed: ${(error as Error).message}`, { cause: error });
+    throw redisUnavailable(operation, error);
   }
 }
 
-/** One Redis reply, failing as `redisAll` does (RedisUnavailable, retriable) whatever the client's error. */
-export async function redisOne<T>(reply: Promise<T>): Promise<T> {
-  const [value] = await redisAll([reply]);
+/** One Redis reply, failing as `redisAll` does. */
+export async function redisOne<T>(reply: Promise<T>, operation = 'call'): Promise<T> {
+  const [value] = await redisAll([reply], operation);
   return value as T;
 }
 
