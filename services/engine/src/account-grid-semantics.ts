@@ -2,14 +2,11 @@ import type { ValidationIssue } from './errors.js';
 import { checkBounds, checkOperators, checkThresholds, isObj, uniqueRuleIds, type Obj } from './grid-checks.js';
 import { DEFAULT_SCORE_ID } from './grid-types.js';
 import { joinPath } from './issue-path.js';
+import { scoreIdsOf } from './score-grid-semantics.js';
 
-/**
- * The contact scores a grid defines, by id. Today a grid has one score, `score`; when grids
- * gain several scores per contact, their ids are read here and `accounts.from` becomes
- * required when there is more than one.
- */
-export function gridScoreIds(_grid: Obj): readonly string[] {
-  return [DEFAULT_SCORE_ID];
+/** The contact scores a grid defines, by id: its `scores`, else its one score `score`. */
+export function gridScoreIds(grid: Obj): readonly string[] {
+  return Array.isArray(grid['scores']) ? scoreIdsOf(grid['scores']) : [DEFAULT_SCORE_ID];
 }
 
 /**
@@ -20,8 +17,14 @@ export function gridScoreIds(_grid: Obj): readonly string[] {
 export function accountIssues(grid: Obj, accounts: Obj, issues: ValidationIssue[]): void {
   const base = 'accounts';
   const from = accounts['from'];
+  const ids = gridScoreIds(grid);
+  if (from === undefined && ids.length > 1) {
+    issues.push({
+      path: joinPath(base, 'from'),
+      message: `is required when the grid has several scores; expected the one that rolls up: ${ids.map((id) => `"${id}"`).join(', ')}`,
+    });
+  }
   if (typeof from === 'string') {
-    const ids = gridScoreIds(grid);
     if (!ids.includes(from)) {
       issues.push({
         path: joinPath(base, 'from'),

@@ -3,6 +3,7 @@ import { accountIssues } from './account-grid-semantics.js';
 import { checkBounds, checkOperators, checkThresholds, isInt, isObj, uniqueRuleIds, type Obj } from './grid-checks.js';
 import { COMPARATORS } from './grid-types.js';
 import { joinPath } from './issue-path.js';
+import { scoreIssues } from './score-grid-semantics.js';
 
 type RuleKind = 'counting' | 'condition' | 'property';
 
@@ -49,6 +50,7 @@ export function semanticIssues(grid: unknown): ValidationIssue[] {
         break;
     }
   });
+  scoreIssues(grid, issues);
   if (isObj(grid['accounts'])) accountIssues(grid, grid['accounts'], issues);
   return issues;
 }

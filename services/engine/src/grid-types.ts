@@ -100,6 +100,41 @@ export interface Grid {
   readonly rules: readonly Rule[];
   /** Account scoring (docs/accounts.md): contact scores rolled up to their company. */
   readonly accounts?: AccountsSection;
+  /** Several scores per contact (checked by the validation, not scored yet: docs/grid-authoring.md). */
+  readonly scores?: readonly ScoreDefinition[];
+  /** Two scores cut into bands give a grade (checked by the validation, not scored yet). */
+  readonly matrix?: GradeMatrix;
+}
+
+/** One of a grid's scores: the rules it adds up, directly or through groups with their own bounds. */
+export interface ScoreDefinition {
+  readonly id: string;
+  readonly label?: string;
+  readonly description?: string;
+  readonly rules?: readonly string[];
+  readonly groups?: readonly ScoreGroup[];
+  readonly bounds?: { readonly min?: number; readonly max?: number };
+  readonly thresholds?: readonly Threshold[];
+}
+
+export interface ScoreGroup {
+  readonly id: string;
+  readonly label?: string;
+  readonly rules: readonly string[];
+  readonly bounds?: { readonly min?: number; readonly max?: number };
+}
+
+/** A band of a matrix axis: from `at` up (the last band, without `at`, takes every score below). */
+export interface GradeBand {
+  readonly name: string;
+  readonly at?: number;
+}
+
+export interface GradeMatrix {
+  readonly rows: { readonly score: string; readonly bands: readonly GradeBand[] };
+  readonly columns: { readonly score: string; readonly bands: readonly GradeBand[] };
+  /** The grades (row band name + column band name) that make a contact qualified. */
+  readonly qualified: readonly string[];
 }
 
 /** How an account's member scores make its aggregate. */
