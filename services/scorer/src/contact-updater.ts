@@ -233,7 +233,25 @@ export class ContactUpdater {
         continue;
       }
       const change = compute(contactId, current, grid);
-      if (change.state === null) continue;
+      if (change.state === null) {
+        if (current.outbox !== '' && current.raw !== '' && !silent) {
+          // Nothing new, but a writer committed this state and owed its outputs: its round may
+          // have failed after the commit and before the decay index took the state's next
+          // expiry (another key, on Redis Cluster maybe another node), and no later commit would
+          // write it, since the redelivered inputs change nothing. The same state committed
+          // again re-indexes it; the compare-and-set keeps that exact.
+          commits.push({
+            contactId,
+            expected: current.raw,
+            encoded: current.raw,
+            outbox: current.outbox,
+            nextExpiryAt: indexedExpiry(nextExpiryAt(grid, current.state, now), current.outbox, options),
+            expiryIndexed: false,
+          });
+          committedStates.set(contactId, current);
+        }
+        continue;
+      }
       const state = withGridGeneration(change.state, generation);
       const owed = silent
         ? []
@@ -243,14 +261,14 @@ export class ContactUpdater {
       // dies or its produce fails after the commit, those outputs must not be lost with it.
       const outbox = silent ? current.outbox : encodeOutbox([...stillOwed, ...owed]);
       const expiry = nextExpiryAt(grid, state, now);
-      const { owedDueBy, keepIndexedExpiry = false } = options;
+      const { keepIndexedExpiry = false } = options;
       const encoded = encodeState(state);
       commits.push({
         contactId,
         expected: current.raw,
         encoded,
         outbox,
-        nextExpiryAt: owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry,
+        nextExpiryAt: indexedExpiry(expiry, outbox, options),
         expiryIndexed: keepIndexedExpiry && current.raw !== '' && nextExpiryAt(grid, current.state, now) === expiry,
       });
       committedStates.set(contactId, { raw: encoded, state, outbox });
@@ -421,4 +439,13 @@ function withoutOutputsOf(
     if (keep.length > 0) kept.set(topic, keep);
   }
   return kept;
+}
+
+/**
+ * The decay index entry of a commit: the state's next expiry, or sooner when the commit owes
+ * outputs and the caller keeps such contacts due (`owedDueBy`, a sweep: see UpdateOptions).
+ */
+function indexedExpiry(expiry: number | null, outbox: string, options: UpdateOptions): number | null {
+  const { owedDueBy } = options;
+  return owedDueBy !== undefined && outbox !== '' ? Math.min(expiry ?? Infinity, owedDueBy) : expiry;
 }

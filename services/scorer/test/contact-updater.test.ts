@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@leadscore/errors';
+import { ServiceError } from '@leadscore/service-kit';
 import { emptyState, encodeState, type LeadEvent, type ScoreChange } from '@leadscore/engine';
 import { applyEvents } from '../src/batch-scorer.js';
 import type { StoredState } from '../src/contact-state-store.js';
@@ -264,6 +266,41 @@ describe('ContactUpdater', () => {
     store.decayIndex.set('c1', LEASE_END);
     await commit(leadEvent('e4', 'c1', 'email_opened', 3), {});
     expect(store.decayIndex.get('c1')).toBe(opensExpire - day); // without the option, re-indexed
+  });
+
+  it('a round that failed after its commit, before the decay index took the expiry, is re-indexed by the redelivery', async () => {
+    const r = rig();
+    const day = 86_400_000;
+    const opensExpire = NOW - (NOW % day) + 3 * day;
+    // The states are committed, then the round trip fails: the index's key (on Redis Cluster maybe
+    // another node) never got the new contact's expiry.
+    let failAfterCommit = true;
+    const store: ContactStore = {
+      read: (ids) => r.store.read(ids),
+      clearOutboxes: (produced) => r.store.clearOutboxes(produced),
+      commit: async (commits, clears) => {
+        const conflicts = await r.store.commit(commits, clears);
+        if (!failAfterCommit) return conflicts;
+        failAfterCommit = false;
+        for (const c of commits) r.store.decayIndex.delete(c.contactId);
+        throw new ServiceError(ErrorCode.RedisUnavailable, 'Redis commit failed: CLUSTERDOWN');
+      },
+    };
+    const opened = [leadEvent('e1', 'c1', 'email_opened', 1)];
+    const score = () =>
+      r
+        .updater({ store })
+        .update(['c1'], NOW, new Map(), (_id, stored) => applyEvents(TEST_GRID, stored, opened, NOW), {
+          keepIndexedExpiry: true,
+        });
+    await expect(score()).rejects.toMatchObject({ code: ErrorCode.RedisUnavailable });
+    expect(r.store.outboxes.has('c1')).toBe(true); // committed, never produced
+    expect(r.store.decayIndex.has('c1')).toBe(false);
+
+    await score(); // the redelivery: nothing new to count, the owed outputs produced, the expiry indexed
+    expect(r.store.decayIndex.get('c1')).toBe(opensExpire);
+    expect(allSentIds(r.producer)).toEqual(outputIds(expectedChanges(opened)));
+    expect(r.store.outboxes.size).toBe(0);
   });
 
   it('a chunk of dead letters only is still produced', async () => {
