@@ -30,6 +30,7 @@ describe('scorer operations', () => {
     expect(failure?.stderr).toContain('refusing to start');
     expect(failure?.stderr).toMatch(/rules\[0\]\.tiers\[1\]\.atLeast: /);
     expect(failure?.stderr).toMatch(/rules\[1\]\.id: duplicate rule id/);
+    expect(failure?.stderr).toMatch(/rules\[5\]\.decay\.by: 150% is outside \(0%, 100%\]/);
   });
 
   it('refuses an invalid configuration with one clear message per problem', async () => {

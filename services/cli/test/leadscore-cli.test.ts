@@ -55,7 +55,7 @@ describe('leadscore CLI', () => {
       expect(code).toBe(1);
       expect(stdout).toBe('');
       const lines = stderr.trim().split('\n');
-      expect(lines[0]).toBe(`${BROKEN}: 10 errors`);
+      expect(lines[0]).toBe(`${BROKEN}: 12 errors`);
       expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual([
         'rules[0].tiers[1].atLeast',
         'rules[1].id',
@@ -65,6 +65,8 @@ describe('leadscore CLI', () => {
         'rules[3].when.all[0].rule',
         'rules[4]',
         'rules[4].exist',
+        'rules[5].decay',
+        'rules[5].decay.by',
         'thresholds[1].at',
         'version',
       ]);
@@ -215,7 +217,7 @@ describe('leadscore CLI', () => {
     it('exit 1 on an invalid grid, with its errors', () => {
       const { code, stderr } = leadscore(['replay', '--grid', BROKEN, '--events', SEED, '--at', AT]);
       expect(code).toBe(1);
-      expect(stderr).toContain(`${BROKEN}: 10 error(s)`);
+      expect(stderr).toContain(`${BROKEN}: 12 error(s)`);
       expect(stderr).toContain('rules[2].within:');
     });
 

@@ -497,6 +497,8 @@ describe('grid validation: one test per message', () => {
         'rules[3].when.all[0].rule',
         'rules[4]',
         'rules[4].exist',
+        'rules[5].decay',
+        'rules[5].decay.by',
         'thresholds[1].at',
         'version',
       ]);
