@@ -288,11 +288,9 @@ describe('ContactUpdater', () => {
     };
     const opened = [leadEvent('e1', 'c1', 'email_opened', 1)];
     const score = () =>
-      r
-        .updater({ store })
-        .update(['c1'], NOW, new Map(), (_id, stored) => applyEvents(TEST_GRID, stored, opened, NOW), {
-          keepIndexedExpiry: true,
-        });
+      r.updater({ store }).update(['c1'], NOW, new Map(), (_id, stored) => applyEvents(TEST_GRID, stored, opened, NOW), {
+        keepIndexedExpiry: true,
+      });
     await expect(score()).rejects.toMatchObject({ code: ErrorCode.RedisUnavailable });
     expect(r.store.outboxes.has('c1')).toBe(true); // committed, never produced
     expect(r.store.decayIndex.has('c1')).toBe(false);
