@@ -100,3 +100,13 @@ export function checkOperators(ops: Obj, path: string, issues: ValidationIssue[]
     }
   }
 }
+
+/**
+ * Where `name` was first used, when `path` uses it again (undefined the first time, which
+ * records `path`): the one shape of every "unique id" check of the `scores` section.
+ */
+export function repeatOf(seen: Map<string, string>, name: string, path: string): string | undefined {
+  const first = seen.get(name);
+  if (first === undefined) seen.set(name, path);
+  return first;
+}

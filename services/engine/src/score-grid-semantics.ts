@@ -1,5 +1,5 @@
 import type { ValidationIssue } from './errors.js';
-import { checkBounds, checkThresholds, isObj, type Obj } from './grid-checks.js';
+import { checkBounds, checkThresholds, isObj, repeatOf, type Obj } from './grid-checks.js';
 import { joinPath } from './issue-path.js';
 
 /** The id `matrix` names the grade matrix's own crossing (`scoreId: "matrix"`): no score may take it. */
@@ -55,10 +55,10 @@ function checkScores(grid: Obj, scores: readonly unknown[], issues: ValidationIs
           message: `"${id}" is reserved (the grade matrix's crossing); choose another id`,
         });
       }
-      const first = scorePaths.get(id);
-      if (first !== undefined)
+      const first = repeatOf(scorePaths, id, joinPath(path, 'id'));
+      if (first !== undefined) {
         issues.push({ path: joinPath(path, 'id'), message: `duplicate score id "${id}" (first at ${first})` });
-      else scorePaths.set(id, joinPath(path, 'id'));
+      }
     }
     if (!('rules' in score) && !('groups' in score)) {
       issues.push({ path, message: 'adds up no rule; expected rules, groups, or both' });
@@ -73,13 +73,13 @@ function checkScores(grid: Obj, scores: readonly unknown[], issues: ValidationIs
         const groupPath = joinPath(joinPath(path, 'groups'), g);
         const groupId = group['id'];
         if (typeof groupId === 'string') {
-          const first = groupPaths.get(groupId);
+          const first = repeatOf(groupPaths, groupId, joinPath(groupPath, 'id'));
           if (first !== undefined) {
             issues.push({
               path: joinPath(groupPath, 'id'),
               message: `duplicate group id "${groupId}" (first at ${first}); group ids are unique in the whole grid`,
             });
-          } else groupPaths.set(groupId, joinPath(groupPath, 'id'));
+          }
         }
         checkRuleList(group['rules'], joinPath(groupPath, 'rules'), ruleIds, listed, issues);
         checkBounds(group['bounds'], joinPath(groupPath, 'bounds'), issues);
@@ -106,13 +106,13 @@ function checkRuleList(
       issues.push({ path: itemPath, message: `unknown rule "${id}"; expected the id of a rule in this grid's rules` });
       return;
     }
-    const first = listed.get(id);
+    const first = repeatOf(listed, id, itemPath);
     if (first !== undefined) {
       issues.push({
         path: itemPath,
         message: `rule "${id}" is already in this score (at ${first}); a rule counts once per score, directly or through one group`,
       });
-    } else listed.set(id, itemPath);
+    }
   });
 }
 
