@@ -44,6 +44,7 @@ rules:
     on: webinar_attended
     points: 700
     limit: 700
+    decay: { every: 2d, by: 50% }
   - id: engaged
     when: { all: [{ rule: pages, gte: 2 }, { rule: downloads, gte: 1 }] }
     points: 100

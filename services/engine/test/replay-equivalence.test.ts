@@ -182,8 +182,8 @@ function referenceMerge(
 }
 
 /**
- * The starter grid with a given `dedupe.recent`, one with two thresholds, a short window and a
- * baseline, and the latter with an accounts section (members' score changes feed account scores).
+ * The starter grid with a given `dedupe.recent`, one with two thresholds, a short window, a
+ * decaying rule and a baseline, and the latter with an accounts section (members' score changes feed account scores).
  */
 function grids(recent: number): CompiledGrid[] {
   const starter = gridFromYaml(`${STARTER}\ndedupe: { recent: ${recent} }\n`);
@@ -194,6 +194,7 @@ dedupe: { recent: ${recent} }
 thresholds: [{ name: warm, at: 30 }, { name: hot, at: 70 }]
 rules:
   - { id: opened, on: email_opened, within: 3d, points: 30 }
+  - { id: webinars, on: webinar_attended, points: 40, limit: 100, decay: { every: 2d, by: 50% } }
   - { id: viewed, on: page_viewed, where: { path: /pricing }, tiers: [{ atLeast: 1, points: 20 }, { atLeast: 3, points: 60 }] }
   - { id: sent, on: email_sent, points: 0 }
   - { id: quiet, when: { all: [{ rule: sent, gte: 2 }, { rule: opened, eq: 0 }] }, points: -15 }
