@@ -43,6 +43,16 @@ describe('leadscore CLI', () => {
       );
     });
 
+    it('says how many counting rules decay', () => {
+      const text = readFileSync(join(ROOT, STARTER), 'utf8').replace(
+        /( {2}- id: opt-out\n)/,
+        '  - { id: fading, on: asset_downloaded, points: 100, decay: { every: 30d, by: 50% } }\n$1',
+      );
+      const { code, stdout } = leadscore(['grid', 'validate', file('decaying.yaml', text)]);
+      expect(code).toBe(0);
+      expect(stdout).toContain(': 15 rules (11 counting of which 1 decaying, 2 condition, 2 property);');
+    });
+
     it('exit 1 on dedupe.recent out of range, with its path', () => {
       const grid = file('recent-0.yaml', readFileSync(join(ROOT, STARTER), 'utf8') + '\ndedupe: { recent: 0 }\n');
       const { code, stderr } = leadscore(['grid', 'validate', grid]);

@@ -6,16 +6,20 @@ import { readGridFile } from '@leadscore/service-kit';
 /** One line describing a valid grid. */
 export function describeGrid(file: string, grid: Grid): string {
   const kinds = { counting: 0, condition: 0, property: 0 };
+  let decaying = 0;
   for (const rule of grid.rules) {
-    if ('on' in rule) kinds.counting += 1;
-    else if ('when' in rule) kinds.condition += 1;
+    if ('on' in rule) {
+      kinds.counting += 1;
+      if (rule.decay !== undefined) decaying += 1;
+    } else if ('when' in rule) kinds.condition += 1;
     else kinds.property += 1;
   }
+  const counting = decaying === 0 ? `${kinds.counting} counting` : `${kinds.counting} counting of which ${decaying} decaying`;
   const thresholds = (grid.thresholds ?? []).map((t) => `${t.name} at ${t.at}`).join(', ') || 'none';
   const bounds = grid.bounds === undefined ? 'none' : `${grid.bounds.min ?? '-∞'}..${grid.bounds.max ?? '+∞'}`;
   return (
     `${file}: valid grid "${grid.name}" version ${grid.version}: ${grid.rules.length} rules ` +
-    `(${kinds.counting} counting, ${kinds.condition} condition, ${kinds.property} property); ` +
+    `(${counting}, ${kinds.condition} condition, ${kinds.property} property); ` +
     `thresholds: ${thresholds}; bounds: ${bounds}${describeAccounts(grid)}`
   );
 }
