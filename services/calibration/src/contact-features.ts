@@ -1,4 +1,4 @@
-import { compileGrid, scoreAt, type Contribution, type Grid, type LeadEvent } from '@leadscore/engine';
+import { compileGrid, requireSingleScore, scoreAt, type Contribution, type Grid, type LeadEvent } from '@leadscore/engine';
 import type { LineError } from './calibration-error.js';
 import { contactEvents, evaluateContact } from './contact-timeline.js';
 import type { EventHistory } from './event-history.js';
@@ -49,7 +49,7 @@ export function contactRows(
   at: number,
   outcomesFile: string,
 ): ContactRows {
-  const scoring = compileGrid(grid);
+  const scoring = requireSingleScore(compileGrid(grid), 'backtest and learn');
   const features = compileGrid(featureGrid(grid));
   const rows: ContactRow[] = [];
   const unknownContacts: LineError[] = [];

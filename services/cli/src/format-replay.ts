@@ -9,9 +9,26 @@ export function replayJsonLine(contact: ReplayedContact): string {
   return JSON.stringify({
     contactId: contact.contactId,
     score: contact.score,
+    // a grid with `scores`: every score with its groups, and the matrix's cell
+    ...(contact.scores !== undefined && {
+      scores: contact.scores.map(({ id, label, score, groups }) => ({ id, label, score, ...(groups.length > 0 && { groups }) })),
+    }),
+    ...(contact.grade !== undefined && { grade: contact.grade }),
     contributions: contact.contributions.map(({ ruleId, label, count, points }) => ({ ruleId, label, count, points })),
     crossings: contact.crossings,
   });
+}
+
+/** `engagement 50 (email 50), fit -100, grade C2`: a grid with `scores` shows every one on the contact's line. */
+function scoresText(contact: ReplayedContact): string {
+  if (contact.scores === undefined) return `score ${contact.score}`;
+  const scores = contact.scores.map((s) => {
+    const groups = s.groups.length === 0 ? '' : ` (${s.groups.map((g) => `${g.id} ${g.value}`).join(', ')})`;
+    return `${s.id} ${s.score}${groups}`;
+  });
+  const grade =
+    contact.grade === undefined ? '' : `, grade ${contact.grade.grade}${contact.grade.qualified ? ' (qualified)' : ''}`;
+  return `${scores.join(', ')}${grade}`;
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -22,7 +39,7 @@ function pad(text: string, width: number, right = false): string {
 export function replayTableBlock(contact: ReplayedContact): string {
   const lines = [
     contact.mergedInto === undefined
-      ? `${contact.contactId}  score ${contact.score}`
+      ? `${contact.contactId}  ${scoresText(contact)}`
       : `${contact.contactId}  merged into ${contact.mergedInto}`,
   ];
   const idWidth = Math.max(4, ...contact.contributions.map((c) => c.ruleId.length));
@@ -37,7 +54,8 @@ export function replayTableBlock(contact: ReplayedContact): string {
   }
   for (const x of contact.crossings) {
     const cause = x.cause.kind === 'event' || x.cause.kind === 'merge' ? `${x.cause.kind} ${x.cause.eventId}` : x.cause.kind;
-    lines.push(`  crossed ${x.threshold} (${x.at}) ${x.direction}: score ${x.score}, sequence ${x.sequence}, ${cause}`);
+    const which = x.scoreId === undefined ? '' : `${x.scoreId} `;
+    lines.push(`  crossed ${which}${x.threshold} (${x.at}) ${x.direction}: score ${x.score}, sequence ${x.sequence}, ${cause}`);
   }
   return lines.join('\n');
 }

@@ -53,6 +53,13 @@ describe('leadscore CLI', () => {
       expect(stdout).toContain(': 15 rules (11 counting of which 1 decaying, 2 condition, 2 property);');
     });
 
+    it('summarises several scores and the matrix, and says who scores them', () => {
+      const { code, stdout } = leadscore(['grid', 'validate', join(ROOT, 'deploy/grids/b2b.yaml')]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('scores: engagement (MQL at 100), fit; matrix fit × engagement, qualified: A1, A2, B1;');
+      expect(stdout).toContain('scored by the engine and leadscore replay (the streaming services refuse it in this version)');
+    });
+
     it('exit 1 on dedupe.recent out of range, with its path', () => {
       const grid = file('recent-0.yaml', readFileSync(join(ROOT, STARTER), 'utf8') + '\ndedupe: { recent: 0 }\n');
       const { code, stderr } = leadscore(['grid', 'validate', grid]);
@@ -222,6 +229,43 @@ describe('leadscore CLI', () => {
       const table = leadscore(['replay', '--events', events, '--at', AT, '--format', 'table']).stdout;
       expect(table).toContain('anon-1  merged into c-42');
       expect(table).toContain('crossed MQL (1000) up: score 1200, sequence 2, merge m1');
+    });
+
+    it('a grid with several scores: every score, its groups and the grade, and crossings by score', () => {
+      const events = [
+        { eventId: 'a', contactId: 'c-1', type: 'demo_requested', occurredAt: '2026-03-09T10:00:00Z', properties: {} },
+        { eventId: 'b', contactId: 'c-1', type: 'email_opened', occurredAt: '2026-03-09T10:01:00Z', properties: {} },
+        {
+          eventId: 'c',
+          contactId: 'c-1',
+          type: 'contact_updated',
+          occurredAt: '2026-03-09T10:02:00Z',
+          properties: { phone: '+1', companySize: 900 },
+        },
+      ];
+      const eventsFile = file('b2b.ndjson', events.map((e) => JSON.stringify(e)).join('\n'));
+      const grid = join(ROOT, 'deploy/grids/b2b.yaml');
+      const json = leadscore(['replay', '--grid', grid, '--events', eventsFile, '--at', '2026-03-10T00:00:00Z']);
+      expect(json.code).toBe(0);
+      const line = JSON.parse(json.stdout.trim()) as Record<string, unknown>;
+      expect(line['scores']).toEqual([
+        { id: 'engagement', label: 'Engagement', score: 65, groups: [{ id: 'email', label: 'Email', value: 5 }] },
+        { id: 'fit', label: 'Fit', score: 60 },
+      ]);
+      expect(line['grade']).toEqual({ grade: 'A2', row: 'A', column: '2', qualified: true });
+      const table = leadscore([
+        'replay',
+        '--grid',
+        grid,
+        '--events',
+        eventsFile,
+        '--at',
+        '2026-03-10T00:00:00Z',
+        '--format',
+        'table',
+      ]);
+      expect(table.stdout).toContain('c-1  engagement 65 (email 5), fit 60, grade A2 (qualified)');
+      expect(table.stdout).toContain('crossed matrix qualified (1) up: score 1, sequence 5, event c');
     });
 
     it('exit 1 on an invalid grid, with its errors', () => {

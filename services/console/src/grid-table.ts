@@ -1,4 +1,4 @@
-import { GridValidationError, loadGrid, type Grid } from '@leadscore/engine';
+import { compileGrid, GridValidationError, loadGrid, requireSingleScore, type Grid } from '@leadscore/engine';
 import { isScalar, isSeq } from 'yaml';
 import {
   addKey,
@@ -160,7 +160,10 @@ export function gridTable(source: string): GridTable {
   let validated: Grid | undefined;
   let issues: PlacedIssue[] = [];
   try {
-    validated = loadGrid(source);
+    const loaded = loadGrid(source);
+    // The console's sheet, previews and publication score one score per contact in this version.
+    requireSingleScore(compileGrid(loaded), 'the console');
+    validated = loaded;
   } catch (error) {
     if (!(error instanceof GridValidationError)) throw error;
     issues = error.errors.map((issue) => placeIssue(issue, rules));

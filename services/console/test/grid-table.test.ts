@@ -53,6 +53,15 @@ describe('the grid as a sheet', () => {
     expect(withVersion(starter, 2)).toBe(starter.replace('\nversion: 1\n', '\nversion: 2\n'));
   });
 
+  it('refuses a grid with several scores at `scores`, as the scorer would (so it is never published)', () => {
+    const b2b = readFileSync(STARTER_GRID_FILE.replace('starter.yaml', 'b2b.yaml'), 'utf8');
+    const table = gridTable(b2b);
+    expect(table.grid).toBeUndefined();
+    expect(table.issues).toEqual([
+      expect.objectContaining({ path: 'scores', message: expect.stringMatching(/^the console scores one score per contact/) }),
+    ]);
+  });
+
   it('puts each validation issue on its cell, with the engine message', () => {
     const broken = applyGridEdit(starter, { kind: 'cell', rule: 0, column: 'tier:2', value: 'lots' });
     const table = gridTable(broken);

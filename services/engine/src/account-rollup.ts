@@ -7,7 +7,7 @@ import type { CompiledAccounts } from './compile-accounts.js';
 import type { CompiledGrid } from './compile-grid.js';
 import type { LeadEvent } from './lead-event.js';
 import type { Contribution } from './score-at.js';
-import type { Direction, Evaluation } from './score-change.js';
+import type { Direction, Evaluation, ScoreChange } from './score-change.js';
 
 export interface ReplayAccountCrossing {
   readonly threshold: string;
@@ -30,6 +30,26 @@ export interface ReplayedAccount {
   readonly contributions: readonly Contribution[];
   /** In the order they happened. */
   readonly crossings: readonly ReplayAccountCrossing[];
+}
+
+/** What the rollup reads of a contact's evaluation (an `Evaluation` or an `InPlaceResult`). */
+export type MemberEvaluation = Pick<Evaluation, 'duplicate' | 'score' | 'output' | 'outputs' | 'emitted'>;
+
+/**
+ * The score `accounts.from` names after an evaluation, and its score change if it moved: a
+ * grid of one score rolls up that score; a grid with `scores`, the one of that id.
+ */
+export function memberScoreOf(
+  compiled: CompiledGrid,
+  section: CompiledAccounts,
+  evaluation: Omit<MemberEvaluation, 'duplicate'>,
+): { score: number; output: ScoreChange | null } {
+  if (!compiled.multiScore) return { score: evaluation.score, output: evaluation.output };
+  const index = compiled.scores.findIndex((s) => s.id === section.from);
+  return {
+    score: (evaluation.emitted as readonly number[])[index] as number,
+    output: evaluation.outputs.find((output) => output.scoreId === section.from) ?? null,
+  };
 }
 
 /** The latest value of a contact's account key (latest occurredAt wins, ties to the larger eventId). */
@@ -63,10 +83,10 @@ export class AccountRollup {
    * `accounts.from` names; with several scores per contact this reads the score `from` names,
    * and with merges the root contact's key.
    */
-  contactEvaluated(event: LeadEvent, evaluation: Pick<Evaluation, 'duplicate' | 'score' | 'output'>): void {
+  contactEvaluated(event: LeadEvent, evaluation: MemberEvaluation): void {
     if (evaluation.duplicate) return;
     const contactId = event.contactId;
-    const score = evaluation.score;
+    const { score, output } = memberScoreOf(this.compiled, this.section, evaluation);
     const current = this.memberOf.get(contactId) ?? null;
     let next = current;
     const moved = this.keyUpdate(event);
@@ -82,8 +102,8 @@ export class AccountRollup {
       if (entered !== null && next !== null) this.note(next, entered);
       return;
     }
-    if (current === null || evaluation.output === null) return;
-    const cause: AccountCause = { kind: 'member-score', contactId, scoreChangeId: evaluation.output.id };
+    if (current === null || output === null) return;
+    const cause: AccountCause = { kind: 'member-score', contactId, scoreChangeId: output.id };
     this.note(current, applyMemberScore(this.compiled, this.account(current), contactId, score, cause, this.now));
   }
 

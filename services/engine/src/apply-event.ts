@@ -1,8 +1,15 @@
 import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
-import { countsAt, normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
+import {
+  countsAt,
+  lastEmitted,
+  normalizeState,
+  type ContactState,
+  type CounterState,
+  type PropertyEntry,
+} from './contact-state.js';
 import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
-import { totalAt } from './score-at.js';
+import { totalAt, totalsAt } from './score-at.js';
 import { evaluate, unchanged, type Evaluation } from './score-change.js';
 import { utcDay } from './utc-day.js';
 
@@ -97,7 +104,7 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
     // A contact's first event establishes its baseline: with rules such as `exists: false`
     // an empty state can already score, and that score must be emitted once.
     const base = normalizeState(compiled, state, now);
-    const baseline = state.evaluatedAt === null && totalAt(compiled, base, now) !== state.score;
+    const baseline = state.evaluatedAt === null && scoresDiffer(compiled, base, state, now);
     if (!baseline) return unchanged(compiled, state, now, false);
     return evaluate({
       compiled,
@@ -135,6 +142,13 @@ export function applyEvent(compiled: CompiledGrid, state: ContactState, event: L
     recent,
   };
   return evaluate({ compiled, contactId: event.contactId, before: state, after, changed: true, now, cause: cause(event) });
+}
+
+/** Whether some score of `base` at `now` differs from its last emitted value in `state`. */
+function scoresDiffer(compiled: CompiledGrid, base: ContactState, state: ContactState, now: number): boolean {
+  if (!compiled.multiScore) return totalAt(compiled, base, now) !== state.score;
+  const values = totalsAt(compiled, base, now);
+  return compiled.scores.some((s) => values[s.index] !== lastEmitted(state, s.id));
 }
 
 const cause = (event: LeadEvent) => ({ kind: 'event' as const, eventId: event.eventId });

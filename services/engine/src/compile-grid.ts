@@ -1,4 +1,5 @@
 import { compileAccounts, type CompiledAccounts } from './compile-accounts.js';
+import { compileMatrix, compileScores, type CompiledMatrix, type CompiledScore } from './compile-scores.js';
 import { compileDecay, decayPercent, type CompiledDecay } from './decay.js';
 import { GridValidationError } from './errors.js';
 import { cyrb53, fingerprint, toBase64Digits } from './hash.js';
@@ -66,10 +67,19 @@ export interface CompiledGrid {
   readonly name: string;
   readonly version: number;
   readonly grid: Grid;
-  /** Ascending by `at`. */
+  /** The first score's thresholds (a grid without `scores`: the grid's), ascending by `at`. */
   readonly thresholds: readonly Threshold[];
-  /** The clamp of the total; ±Infinity when absent. */
+  /** The first score's clamp (a grid without `scores`: the grid's `bounds`); ±Infinity when absent. */
   readonly bounds: { readonly min: number; readonly max: number };
+  /**
+   * The contact's scores (compile-scores.ts): the grid's `scores`, or, without them, the one
+   * score `score` of every rule.
+   */
+  readonly scores: readonly CompiledScore[];
+  /** Whether the grid lists `scores` (its outputs carry `scoreId`); false: exactly one score, `score`. */
+  readonly multiScore: boolean;
+  /** The grade matrix; null without one. */
+  readonly matrix: CompiledMatrix | null;
   /** In grid order. */
   readonly rules: readonly CompiledRule[];
   readonly counters: ReadonlyMap<string, CompiledCounter>;
@@ -185,12 +195,17 @@ export function compileGrid(grid: Grid): CompiledGrid {
   }
 
   const recentLimit = grid.dedupe?.recent ?? DEFAULT_RECENT_LIMIT;
+  const scores = compileScores(grid);
+  const first = scores[0] as CompiledScore;
   return Object.freeze({
     name: grid.name,
     version: grid.version,
     grid,
-    thresholds: [...(grid.thresholds ?? [])],
-    bounds: { min: grid.bounds?.min ?? -Infinity, max: grid.bounds?.max ?? Infinity },
+    thresholds: first.thresholds,
+    bounds: first.bounds,
+    scores,
+    multiScore: grid.scores !== undefined,
+    matrix: compileMatrix(grid, scores),
     rules,
     counters,
     counterList,

@@ -1,5 +1,6 @@
 import type { CompiledCounter, CompiledGrid } from './compile-grid.js';
 import { worthAt } from './decay.js';
+import { DEFAULT_SCORE_ID } from './grid-types.js';
 import { inWindow } from './utc-day.js';
 import type { PropertyValue } from './value-predicate.js';
 
@@ -34,8 +35,13 @@ export interface PropertyEntry {
 export interface ContactState {
   /** Sequence of the last emitted score change (0: none yet). */
   readonly sequence: number;
-  /** The last emitted score (0 before any). */
+  /** The last emitted value of the score `score` (0 before any): a grid's one score, or its score of that id. */
   readonly score: number;
+  /**
+   * The last emitted values of the grid's other scores by score id (absent: 0), for a grid
+   * with `scores` (docs/scoring-decisions.md "Several scores"). Undefined when there are none.
+   */
+  readonly scores?: ReadonlyMap<string, number> | undefined;
   /** `now` of the evaluation that last changed this state (epoch ms); null for a new contact. */
   readonly evaluatedAt: number | null;
   /** Counter key (a rule-definition fingerprint, see CompiledCounter) → counts. */
@@ -68,7 +74,8 @@ export function emptyState(): ContactState {
 }
 
 /**
- * Fits a state to a grid at `now`: drops counters and properties the grid no longer reads,
+ * Fits a state to a grid at `now`: drops counters and properties the grid no longer reads, the
+ * last emitted values of scores it no longer has,
  * caps all-time counters at their saturation, prunes the days of windowed or decaying counters
  * that can never count again, and keeps only the last `dedupe.recent` ids. Returns the same object when
  * nothing changed.
@@ -91,13 +98,59 @@ export function normalizeState(compiled: CompiledGrid, state: ContactState, now:
     }
   }
   const tooMany = state.recent.length > compiled.recentLimit;
-  if (counters === undefined && properties === undefined && !tooMany) return state;
+  const scores = scoresOfGrid(compiled, state.scores);
+  // The last emitted `score` of a grid whose scores no longer include one of that id is forgotten.
+  const staleScore = state.score !== 0 && !compiled.scores.some((score) => score.id === DEFAULT_SCORE_ID);
+  if (counters === undefined && properties === undefined && !tooMany && scores === state.scores && !staleScore) return state;
   return {
     ...state,
     counters: counters ?? state.counters,
     properties: properties ?? state.properties,
     recent: tooMany ? state.recent.slice(-compiled.recentLimit) : state.recent,
+    ...(scores !== state.scores && { scores }),
+    ...(staleScore && { score: 0 }),
   };
+}
+
+/** The last emitted values of scores the grid still has (the same map when it has them all; undefined for none). */
+function scoresOfGrid(
+  compiled: CompiledGrid,
+  scores: ReadonlyMap<string, number> | undefined,
+): ReadonlyMap<string, number> | undefined {
+  if (scores === undefined) return undefined;
+  let kept: Map<string, number> | undefined;
+  for (const [id, value] of scores) {
+    if (value !== 0 && compiled.scores.some((score) => score.id === id)) continue;
+    kept ??= new Map(scores);
+    kept.delete(id);
+  }
+  if (kept === undefined) return scores;
+  return kept.size === 0 ? undefined : kept;
+}
+
+/** The last emitted value of the score `id` (0 before any). */
+export function lastEmitted(state: ContactState, id: string): number {
+  return id === DEFAULT_SCORE_ID ? state.score : (state.scores?.get(id) ?? 0);
+}
+
+/**
+ * `state`'s last emitted values with `values` (by score position of `compiled`) as the new
+ * ones: the fields `score` and `scores` to spread into the new state.
+ */
+export function emittedFields(
+  compiled: CompiledGrid,
+  state: ContactState,
+  values: ArrayLike<number>,
+): { score: number; scores: ReadonlyMap<string, number> | undefined } {
+  let score = state.score;
+  const scores = new Map(state.scores);
+  for (const s of compiled.scores) {
+    const value = values[s.index] as number;
+    if (s.id === DEFAULT_SCORE_ID) score = value;
+    else if (value === 0) scores.delete(s.id);
+    else scores.set(s.id, value);
+  }
+  return { score, scores: scores.size === 0 ? undefined : scores };
 }
 
 /**

@@ -100,9 +100,9 @@ export interface Grid {
   readonly rules: readonly Rule[];
   /** Account scoring (docs/accounts.md): contact scores rolled up to their company. */
   readonly accounts?: AccountsSection;
-  /** Several scores per contact (checked by the validation, not scored yet: docs/grid-authoring.md). */
+  /** Several scores per contact (docs/grid-authoring.md "Several scores"); without them the grid is one score, `score`. */
   readonly scores?: readonly ScoreDefinition[];
-  /** Two scores cut into bands give a grade (checked by the validation, not scored yet). */
+  /** Two scores cut into bands give a grade such as "A1"; its `qualified` grades qualify a contact. */
   readonly matrix?: GradeMatrix;
 }
 

@@ -35,7 +35,16 @@ export {
 } from './contact-state.js';
 export { applyEvent, isMatching } from './apply-event.js';
 export { reevaluate, type ReevaluationCause, type ReevaluateOptions } from './reevaluate.js';
-export { scoreAt, type Score, type Contribution } from './score-at.js';
+export { scoreAt, type Score, type Contribution, type ScoreValue, type GroupValue } from './score-at.js';
+export { requireSingleScore } from './single-score-only.js';
+export {
+  MATRIX_SCORE_ID,
+  gradeOf,
+  type CompiledScore,
+  type CompiledGroup,
+  type CompiledMatrix,
+  type Grade,
+} from './compile-scores.js';
 export { nextExpiryAt } from './next-expiry.js';
 export type {
   AnyCause,
@@ -45,6 +54,7 @@ export type {
   Crossing,
   Direction,
   Evaluation,
+  GradeChange,
   OutputContext,
   ScoreChange,
   ThresholdCrossing,

@@ -1,14 +1,24 @@
 import { isNewer } from './apply-event.js';
 import type { CompiledGrid } from './compile-grid.js';
-import { emptyState, normalizeState, type ContactState, type CounterState, type PropertyEntry } from './contact-state.js';
+import {
+  emptyState,
+  lastEmitted,
+  normalizeState,
+  type ContactState,
+  type CounterState,
+  type PropertyEntry,
+} from './contact-state.js';
 import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
 import { scoreAt } from './score-at.js';
+import { gradeOf } from './compile-scores.js';
 import {
+  crossingsOf,
   evaluate,
+  gradeChangeOutput,
   scoreChangeOutput,
-  thresholdCrossings,
   unchanged,
+  type GradeChange,
   type AnyCause,
   type Evaluation,
   type MergeCause,
@@ -76,7 +86,15 @@ export interface MergeResult {
    * it had a score to drop) and its score change to 0 with the crossings down, when its last
    * emitted score was not 0.
    */
-  readonly source: { readonly state: ContactState; readonly output: ScoreChange<AnyCause> | null };
+  readonly source: {
+    readonly state: ContactState;
+    /** The first of `outputs` (a grid of one score has at most one). */
+    readonly output: ScoreChange<AnyCause> | null;
+    /** One drop to 0 per score whose last emitted value was not 0, sequences ascending. */
+    readonly outputs: readonly ScoreChange<AnyCause>[];
+    /** The grade's move to the cell of all-zero scores, for a grid with a matrix. */
+    readonly gradeChange: GradeChange<AnyCause> | null;
+  };
 }
 
 /**
@@ -96,7 +114,7 @@ export function mergeContacts(compiled: CompiledGrid, input: MergeInput): MergeR
     return {
       duplicate: true,
       target: unchanged<AnyCause>(compiled, target.state, now, true),
-      source: { state: source.state, output: null },
+      source: { state: source.state, output: null, outputs: [], gradeChange: null },
     };
   }
   return { duplicate: false, ...absorbContact(compiled, { causeEventId: event.eventId, source, target, now }) };
@@ -132,24 +150,45 @@ export function absorbContact(compiled: CompiledGrid, input: AbsorbInput): Omit<
   return { target: targetEvaluation, source: droppedToZero(compiled, source, cause, now) };
 }
 
-/** The merged-away side: nothing of its own any more, its last emitted score taken back to 0. */
+/** The merged-away side: nothing of its own any more, each last emitted score taken back to 0. */
 function droppedToZero(compiled: CompiledGrid, source: MergeSide, cause: MergeCause, now: number): MergeResult['source'] {
   const { state } = source;
   const emptied: ContactState = { ...emptyState(), inputPositions: state.inputPositions };
-  if (state.score === 0) return { state: { ...emptied, sequence: state.sequence, evaluatedAt: now }, output: null };
-  const previous = scoreAt(compiled, state, state.evaluatedAt ?? now).contributions;
-  const output = scoreChangeOutput<AnyCause>({
-    compiled,
-    contactId: source.contactId,
-    sequence: state.sequence + 1,
-    previousScore: state.score,
-    score: 0,
-    cause,
-    now,
-    changedContributions: previous
-      .filter((c) => c.points !== 0)
-      .map((c) => ({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points })),
-    crossings: thresholdCrossings(compiled, state.score, 0),
+  const previous = compiled.scores.map((s) => lastEmitted(state, s.id));
+  const moved = compiled.scores.filter((s) => previous[s.index] !== 0);
+  if (moved.length === 0) {
+    return { state: { ...emptied, sequence: state.sequence, evaluatedAt: now }, output: null, outputs: [], gradeChange: null };
+  }
+  const contributions = scoreAt(compiled, state, state.evaluatedAt ?? now).contributions;
+  let sequence = state.sequence;
+  const outputs = moved.map((s) => {
+    sequence += 1;
+    const from = previous[s.index] as number;
+    const scoreId = compiled.multiScore ? s.id : undefined;
+    return scoreChangeOutput<AnyCause>({
+      compiled,
+      contactId: source.contactId,
+      sequence,
+      previousScore: from,
+      score: 0,
+      cause,
+      now,
+      changedContributions: contributions
+        .filter((c, i) => c.points !== 0 && s.holds[i] === true)
+        .map((c) => ({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points })),
+      crossings: crossingsOf(s.thresholds, from, 0).map((c) => (scoreId === undefined ? c : { scoreId, ...c })),
+      scoreId,
+    });
   });
-  return { state: { ...emptied, sequence: output.sequence, evaluatedAt: now }, output };
+  let gradeChange: GradeChange<AnyCause> | null = null;
+  if (compiled.matrix !== null) {
+    const values = compiled.scores.map(() => 0);
+    const was = gradeOf(compiled.matrix, previous);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) {
+      sequence += 1;
+      gradeChange = gradeChangeOutput<AnyCause>({ compiled, contactId: source.contactId, sequence, cause, now, was, is, values });
+    }
+  }
+  return { state: { ...emptied, sequence, evaluatedAt: now }, output: outputs[0] ?? null, outputs, gradeChange };
 }

@@ -6,9 +6,10 @@ import { IdentityRoots } from './identity-roots.js';
 import { parseJsonEvent } from './lead-event.js';
 import { CONTACT_MERGED } from './merge-event.js';
 import { ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
-import type { Contribution } from './score-at.js';
-import type { Cause } from './score-change.js';
-import { applyInPlace, workingScore } from './working-state.js';
+import { MATRIX_SCORE_ID, type Grade } from './compile-scores.js';
+import type { Contribution, ScoreValue } from './score-at.js';
+import type { Cause, Crossing } from './score-change.js';
+import { applyInPlace, workingScore, type InPlaceResult } from './working-state.js';
 
 export type { ReplayCrossing } from './replay-merge.js';
 
@@ -27,6 +28,10 @@ export interface ReplayedContact {
   readonly crossings: readonly ReplayCrossing[];
   /** Set for an id merged into another contact: its root (score 0, no contributions of its own). */
   readonly mergedInto?: string;
+  /** For a grid with `scores`: every score with its groups (`score` is the first one's). */
+  readonly scores?: readonly ScoreValue[];
+  /** For a grid with a matrix: the contact's cell. */
+  readonly grade?: Grade;
 }
 
 export interface ReplayResult {
@@ -134,10 +139,11 @@ export async function replayEvents(
     const cause: Cause = { kind: 'event', eventId: event.eventId };
     for (const crossing of result.crossings) {
       (state.crossings ??= []).push({
+        ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
         threshold: crossing.threshold,
         at: crossing.at,
         direction: crossing.direction,
-        score: result.score,
+        score: crossingScore(compiled, crossing, result),
         sequence: result.sequence,
         cause,
       });
@@ -151,12 +157,14 @@ export async function replayEvents(
       if (state.mergedInto !== undefined) {
         return { contactId, score: 0, contributions: [], crossings: state.crossings ?? [], mergedInto: roots.resolve(contactId) };
       }
-      const { score, contributions } = workingScore(state, true); // rules with a count or points
+      const { score, contributions, scores, grade } = workingScore(state, true); // rules with a count or points
       return {
         contactId,
         score,
         contributions,
         crossings: state.crossings ?? [],
+        ...(compiled.multiScore && { scores }),
+        ...(grade !== null && { grade }),
       };
     }),
     accounts: rollup?.result() ?? [],
@@ -165,6 +173,14 @@ export async function replayEvents(
     merges,
     badLines,
   };
+}
+
+/** The value a crossing reached: the crossing score's (the matrix's: 1 qualified, 0 not). */
+function crossingScore(compiled: CompiledGrid, crossing: Crossing, result: InPlaceResult): number {
+  if (crossing.scoreId === undefined) return result.score;
+  if (crossing.scoreId === MATRIX_SCORE_ID) return crossing.direction === 'up' ? 1 : 0;
+  const index = compiled.scores.findIndex((s) => s.id === crossing.scoreId);
+  return (result.emitted as readonly number[])[index] as number;
 }
 
 /** `line.trim() === ''` without making the trimmed string of every non-blank line. */

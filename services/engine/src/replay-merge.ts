@@ -1,4 +1,4 @@
-import type { AccountRollup } from './account-rollup.js';
+import { memberScoreOf, type AccountRollup } from './account-rollup.js';
 import type { CompiledGrid } from './compile-grid.js';
 import type { IdentityRoots } from './identity-roots.js';
 import type { LeadEvent } from './lead-event.js';
@@ -10,6 +10,8 @@ import { WorkingState } from './working-state.js';
 
 /** A threshold crossing as replay reports it. */
 export interface ReplayCrossing {
+  /** For a grid with `scores`: the score crossing (`matrix` for the matrix's `qualified`). */
+  readonly scoreId?: string;
   readonly threshold: string;
   readonly at: number;
   readonly direction: Direction;
@@ -41,6 +43,7 @@ export function recordCrossings(entry: ReplayEntry, crossings: readonly Threshol
   for (const crossing of crossings) {
     entry.crossings ??= [];
     entry.crossings.push({
+      ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
       threshold: crossing.threshold,
       at: crossing.at,
       direction: crossing.direction,
@@ -93,10 +96,15 @@ export function replayMerge(
   // The merged states continue as working states loaded from them: applyInPlace then gives
   // what applyEvent gives from those states (working-state.ts), as the codec round trip did.
   if (result.target.stateChanged) contacts.set(target, (t = t.replacedBy(result.target.state)));
-  recordCrossings(t, result.target.output?.thresholdCrossings ?? []);
+  for (const output of result.target.outputs) recordCrossings(t, output.thresholdCrossings);
+  if (result.target.gradeChange?.crossing) recordCrossings(t, [result.target.gradeChange.crossing]);
   contacts.set(source, (s = s.replacedBy(result.source.state)));
-  recordCrossings(s, result.source.output?.thresholdCrossings ?? []);
+  for (const output of result.source.outputs) recordCrossings(s, output.thresholdCrossings);
+  if (result.source.gradeChange?.crossing) recordCrossings(s, [result.source.gradeChange.crossing]);
   s.mergedInto = target;
-  rollup?.contactsMerged(source, target, event, result.target.score, result.target.output?.id ?? null);
+  if (rollup !== null && compiled.accounts !== null) {
+    const member = memberScoreOf(compiled, compiled.accounts, result.target);
+    rollup.contactsMerged(source, target, event, member.score, member.output?.id ?? null);
+  }
   return 'merged';
 }

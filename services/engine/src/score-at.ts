@@ -1,4 +1,5 @@
 import type { CompiledCountingRule, CompiledGrid, CompiledRule } from './compile-grid.js';
+import { clamp, gradeOf, groupValue, scoreValue, type CompiledScore, type Grade } from './compile-scores.js';
 import { countsAt, type ContactState } from './contact-state.js';
 import { decayedPoints } from './decay.js';
 
@@ -10,10 +11,33 @@ export interface Contribution {
   readonly points: number;
 }
 
+/** A group's sub-total within a score. */
+export interface GroupValue {
+  readonly id: string;
+  readonly label: string;
+  readonly value: number;
+}
+
+/** One of the contact's scores (a grid without `scores` has one: `score`). */
+export interface ScoreValue {
+  readonly id: string;
+  readonly label: string;
+  readonly score: number;
+  /** Its groups' values, in the order the grid lists them. */
+  readonly groups: readonly GroupValue[];
+  /** Its rules (directly or through a group), by grid position. */
+  readonly rules: readonly number[];
+}
+
 export interface Score {
+  /** The first score's value (a grid without `scores`: its one score). */
   readonly score: number;
   /** Every rule of the grid, in grid order (zeros included). */
   readonly contributions: readonly Contribution[];
+  /** Every score, in the order the grid lists them. */
+  readonly scores: readonly ScoreValue[];
+  /** The grade matrix's cell; null without a matrix. */
+  readonly grade: Grade | null;
 }
 
 /**
@@ -78,19 +102,52 @@ function score(
     total += points;
     each?.(rule, i, count, points);
   }
-  return Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total));
+  return clamp(compiled.bounds, total);
 }
 
-/** The score as a pure function of (grid, state, now): docs/scoring-contract.md §3. */
+/** The score as a pure function of (grid, state, now): docs/scoring-contract.md §3, every score of the grid. */
 export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number): Score {
   const contributions = new Array<Contribution>(compiled.rules.length);
   const total = score(compiled, state, now, (rule, i, count, points) => {
     contributions[i] = { ruleId: rule.id, label: rule.label, count, points };
   });
-  return { score: total, contributions };
+  if (!compiled.multiScore) {
+    const only = compiled.scores[0] as CompiledScore;
+    return {
+      score: total,
+      contributions,
+      scores: [{ id: only.id, label: only.label, score: total, groups: [], rules: only.rules }],
+      grade: null,
+    };
+  }
+  return scoresOf(compiled, contributions);
+}
+
+/** A multi-score grid's Score from its rules' contributions (grid order). */
+export function scoresOf(compiled: CompiledGrid, contributions: readonly Contribution[]): Score {
+  const points = contributions.map((c) => c.points);
+  const scores = compiled.scores.map((s) => ({
+    id: s.id,
+    label: s.label,
+    score: scoreValue(s, points),
+    groups: s.groups.map((g) => ({ id: g.id, label: g.label, value: groupValue(g, points) })),
+    rules: s.holds.flatMap((held, i) => (held ? [i] : [])),
+  }));
+  const values = scores.map((s) => s.score);
+  const grade = compiled.matrix === null ? null : gradeOf(compiled.matrix, values);
+  return { score: values[0] as number, contributions, scores, grade };
 }
 
 /** `scoreAt(...).score` without building the breakdown (the hot path of an event that changes no score). */
 export function totalAt(compiled: CompiledGrid, state: ContactState, now: number): number {
   return score(compiled, state, now);
+}
+
+/** Every score's value by score position, without the breakdown (for a grid with `scores`). */
+export function totalsAt(compiled: CompiledGrid, state: ContactState, now: number): number[] {
+  const points = new Array<number>(compiled.rules.length);
+  score(compiled, state, now, (_rule, i, _count, p) => {
+    points[i] = p;
+  });
+  return compiled.scores.map((s) => scoreValue(s, points));
 }

@@ -1,8 +1,16 @@
 import type { CompiledGrid } from './compile-grid.js';
-import type { ContactState } from './contact-state.js';
+import {
+  gradeOf,
+  MATRIX_SCORE_ID,
+  QUALIFIED_THRESHOLD,
+  type CompiledMatrix,
+  type CompiledScore,
+  type Grade,
+} from './compile-scores.js';
+import { emittedFields, lastEmitted, type ContactState } from './contact-state.js';
 import type { Threshold } from './grid-types.js';
 import { deterministicId } from './hash.js';
-import { scoreAt, totalAt, type Contribution } from './score-at.js';
+import { scoreAt, totalAt, totalsAt, type Contribution } from './score-at.js';
 
 /** Why a score was (re)computed. */
 export type Cause =
@@ -27,6 +35,8 @@ export interface ChangedContribution extends Contribution {
 export type Direction = 'up' | 'down';
 
 export interface Crossing {
+  /** For a grid with `scores`: the score whose threshold this is (`matrix` for the matrix's `qualified`). */
+  readonly scoreId?: string;
   /** The threshold's name. */
   readonly threshold: string;
   /** The threshold's level. */
@@ -37,6 +47,8 @@ export interface Crossing {
 /** What both outputs of one evaluation carry (docs/scoring-contract.md §4). */
 export interface OutputContext<C extends AnyCause = Cause> {
   readonly contactId: string;
+  /** For a grid with `scores`: which score (absent for a grid of one score, whose outputs stay as they were). */
+  readonly scoreId?: string;
   /** Per contact, strictly increasing from 1. */
   readonly sequence: number;
   /** The last emitted score of this contact (0 before any). */
@@ -63,6 +75,27 @@ export interface ScoreChange<C extends AnyCause = Cause> extends OutputContext<C
   readonly thresholdCrossings: readonly ThresholdCrossing<C>[];
 }
 
+/** grade-changed: a contact's matrix cell moved (docs/grid-authoring.md "Several scores"). */
+export interface GradeChange<C extends AnyCause = Cause> {
+  /** Deterministic: a hash of contactId, sequence, cause, grid name/version and both grades. */
+  readonly id: string;
+  readonly contactId: string;
+  /** Per contact, after the sequences of the same evaluation's score changes. */
+  readonly sequence: number;
+  readonly previousGrade: string;
+  readonly grade: string;
+  /** The rows' score (fit, say) and the columns' score (engagement), by id and value. */
+  readonly rowScore: { readonly id: string; readonly score: number };
+  readonly columnScore: { readonly id: string; readonly score: number };
+  readonly qualified: boolean;
+  readonly gridName: string;
+  readonly gridVersion: number;
+  readonly cause: C;
+  readonly evaluatedAt: number;
+  /** The `qualified` crossing (threshold-crossed, scoreId `matrix`) when `qualified` changed. */
+  readonly crossing: ThresholdCrossing<C> | null;
+}
+
 export interface Evaluation<C extends AnyCause = Cause> {
   /** The new state (the same object as the input when stateChanged is false). */
   readonly state: ContactState;
@@ -80,8 +113,14 @@ export interface Evaluation<C extends AnyCause = Cause> {
   /** Computed when first read, unless there is an output (which carries them). */
   readonly changedContributions: readonly ChangedContribution[];
   readonly crossings: readonly Crossing[];
-  /** Null when the score did not change (docs/scoring-contract.md §4: no output then). */
+  /** Null when the score did not change (docs/scoring-contract.md §4: no output then); with `scores`, the first of `outputs`. */
   readonly output: ScoreChange<C> | null;
+  /** One score-changed per score whose value changed, in the grid's order of scores (sequences ascending). */
+  readonly outputs: readonly ScoreChange<C>[];
+  /** The grade change, for a grid with a matrix whose cell moved. */
+  readonly gradeChange: GradeChange<C> | null;
+  /** For a grid with `scores`: every score's last emitted value after this evaluation, by score position. */
+  readonly emitted?: readonly number[];
 }
 
 /** Up when previous < at ≤ score (ascending), down when score < at ≤ previous (descending). */
@@ -184,6 +223,7 @@ function withBreakdowns<C extends AnyCause>(
  * (`before.evaluatedAt`), so a decay since then shows up in them.
  */
 export function evaluate<C extends AnyCause = Cause>(input: EvaluationInput<C>): Evaluation<C> {
+  if (input.compiled.multiScore) return evaluateScores(input);
   const { compiled, contactId, before, now, cause } = input;
   const previousScore = before.score;
   const score = totalAt(compiled, input.after, now);
@@ -198,7 +238,18 @@ export function evaluate<C extends AnyCause = Cause>(input: EvaluationInput<C>):
     const state = input.changed ? { ...input.after, evaluatedAt: now } : before;
     let computed: ReturnType<typeof breakdowns> | undefined;
     return withBreakdowns<C>(
-      { state, stateChanged: input.changed, duplicate: false, previousScore, score, delta: 0, crossings: [], output: null },
+      {
+        state,
+        stateChanged: input.changed,
+        duplicate: false,
+        previousScore,
+        score,
+        delta: 0,
+        crossings: [],
+        output: null,
+        outputs: [],
+        gradeChange: null,
+      },
       () => (computed ??= breakdowns()).current,
       () => (computed ??= breakdowns()).changed,
     );
@@ -229,6 +280,8 @@ export function evaluate<C extends AnyCause = Cause>(input: EvaluationInput<C>):
     changedContributions,
     crossings,
     output,
+    outputs: [output],
+    gradeChange: null,
   };
 }
 
@@ -243,15 +296,19 @@ export interface ScoreChangeParts<C extends AnyCause> {
   readonly now: number;
   readonly changedContributions: readonly ChangedContribution[];
   readonly crossings: readonly Crossing[];
+  /** For a grid with `scores`: the score that changed. */
+  readonly scoreId?: string | undefined;
 }
 
 /** The score-changed output with its crossings, ids deterministic (a hash of what it says). */
 export function scoreChangeOutput<C extends AnyCause>(parts: ScoreChangeParts<C>): ScoreChange<C> {
-  const { compiled, contactId, sequence, previousScore, score, cause, now } = parts;
-  const id = deterministicId(
-    [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score].join('\u0000'),
-  );
+  const { compiled, contactId, sequence, previousScore, score, cause, now, scoreId } = parts;
+  const said = [contactId, sequence, causeKey(cause), compiled.name, compiled.version, previousScore, score];
+  // The score's id joins the hash only for grids with `scores`: one score's ids stay as they were.
+  if (scoreId !== undefined) said.push(scoreId);
+  const id = deterministicId(said.join('\u0000'));
   const common: OutputContext<C> = {
+    ...(scoreId !== undefined && { scoreId }),
     contactId,
     previousScore,
     score,
@@ -290,13 +347,184 @@ export function unchanged<C extends AnyCause = Cause>(
       state,
       stateChanged,
       duplicate,
-      previousScore: state.score,
-      score: state.score,
+      previousScore: lastEmitted(state, (compiled.scores[0] as CompiledScore).id),
+      score: lastEmitted(state, (compiled.scores[0] as CompiledScore).id),
       delta: 0,
       crossings: [],
       output: null,
+      outputs: [],
+      gradeChange: null,
+      ...(compiled.multiScore && { emitted: compiled.scores.map((s) => lastEmitted(state, s.id)) }),
     },
     () => scoreAt(compiled, state, now).contributions,
     () => [],
   );
+}
+
+/**
+ * `evaluate` for a grid with `scores` (docs/grid-authoring.md "Several scores"): every score
+ * compared with its last emitted value; one score-changed per score that moved, each with the
+ * next sequence, its own crossings and the changed contributions of its own rules; then, with a
+ * matrix, a grade-changed when the cell moved, and the `qualified` crossing when that changed.
+ */
+function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluation<C> {
+  const { compiled, contactId, before, now, cause } = input;
+  const previous = compiled.scores.map((s) => lastEmitted(before, s.id));
+  const values = totalsAt(compiled, input.after, now);
+  const moved = compiled.scores.filter((s) => values[s.index] !== previous[s.index]);
+  const first = compiled.scores[0] as CompiledScore;
+  const breakdowns = () => {
+    const was = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
+    const current = scoreAt(compiled, input.after, now);
+    const changed = changedBetween(was.contributions, current.contributions, input.previousGrid !== undefined);
+    return { current: current.contributions, changed };
+  };
+  const core = {
+    duplicate: false,
+    previousScore: previous[0] as number,
+    score: values[0] as number,
+    delta: (values[0] as number) - (previous[0] as number),
+  };
+  if (moved.length === 0) {
+    const state = input.changed ? { ...input.after, evaluatedAt: now } : before;
+    let computed: ReturnType<typeof breakdowns> | undefined;
+    return withBreakdowns<C>(
+      {
+        ...core,
+        state,
+        stateChanged: input.changed,
+        crossings: [],
+        output: null,
+        outputs: [],
+        gradeChange: null,
+        emitted: previous,
+      },
+      () => (computed ??= breakdowns()).current,
+      () => (computed ??= breakdowns()).changed,
+    );
+  }
+
+  const { current, changed } = breakdowns();
+  let sequence = before.sequence;
+  const outputs = moved.map((s) => {
+    sequence += 1;
+    const from = previous[s.index] as number;
+    const to = values[s.index] as number;
+    return scoreChangeOutput({
+      compiled,
+      contactId,
+      sequence,
+      previousScore: from,
+      score: to,
+      cause,
+      now,
+      changedContributions: changed.filter((c) => belongsTo(compiled, s, c.ruleId, input.previousGrid)),
+      crossings: crossingsOf(s.thresholds, from, to).map((crossing) => ({ scoreId: s.id, ...crossing })),
+      scoreId: s.id,
+    });
+  });
+  let gradeChange: GradeChange<C> | null = null;
+  if (compiled.matrix !== null) {
+    const was = gradeOf(compiled.matrix, previous);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) {
+      sequence += 1;
+      gradeChange = gradeChangeOutput({ compiled, contactId, sequence, cause, now, was, is, values });
+    }
+  }
+  const crossings: Crossing[] = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
+  if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
+  return {
+    ...core,
+    state: { ...input.after, ...emittedFields(compiled, input.after, values), sequence, evaluatedAt: now },
+    stateChanged: true,
+    contributions: current,
+    changedContributions: changed,
+    crossings,
+    output: outputs.find((output) => output.scoreId === first.id) ?? outputs[0] ?? null,
+    outputs,
+    gradeChange,
+    emitted: values,
+  };
+}
+
+const crossingOf = (crossing: Crossing): Crossing => ({
+  ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
+  threshold: crossing.threshold,
+  at: crossing.at,
+  direction: crossing.direction,
+});
+
+/**
+ * Whether a changed contribution is one of `score`'s: a rule the score holds, or, after a grid
+ * change, a removed rule that the previous grid's score of the same id held.
+ */
+function belongsTo(
+  compiled: CompiledGrid,
+  score: CompiledScore,
+  ruleId: string,
+  previousGrid: CompiledGrid | undefined,
+): boolean {
+  const index = compiled.rules.findIndex((rule) => rule.id === ruleId);
+  if (index >= 0) return score.holds[index] === true;
+  const before = previousGrid?.scores.find((s) => s.id === score.id);
+  const was = previousGrid?.rules.findIndex((rule) => rule.id === ruleId) ?? -1;
+  return before !== undefined && was >= 0 && before.holds[was] === true;
+}
+
+/** What a grade-changed output is made of. */
+export interface GradeChangeParts<C extends AnyCause> {
+  readonly compiled: CompiledGrid;
+  readonly contactId: string;
+  readonly sequence: number;
+  readonly cause: C;
+  readonly now: number;
+  readonly was: Grade;
+  readonly is: Grade;
+  /** The new score values by score position. */
+  readonly values: ArrayLike<number>;
+}
+
+/** The grade-changed output and its `qualified` crossing, ids deterministic. */
+export function gradeChangeOutput<C extends AnyCause>(parts: GradeChangeParts<C>): GradeChange<C> {
+  const { compiled, contactId, sequence, cause, now, was, is, values } = parts;
+  const matrix = compiled.matrix as CompiledMatrix;
+  const id = deterministicId(
+    [contactId, sequence, causeKey(cause), compiled.name, compiled.version, 'grade', was.grade, is.grade].join('\u0000'),
+  );
+  const axisScore = (index: number) => ({ id: (compiled.scores[index] as CompiledScore).id, score: values[index] as number });
+  let crossing: ThresholdCrossing<C> | null = null;
+  if (was.qualified !== is.qualified) {
+    const direction: Direction = is.qualified ? 'up' : 'down';
+    crossing = {
+      id: deterministicId(`${id}\u0000${QUALIFIED_THRESHOLD.name}\u0000${direction}`),
+      scoreId: MATRIX_SCORE_ID,
+      threshold: QUALIFIED_THRESHOLD.name,
+      at: QUALIFIED_THRESHOLD.at,
+      direction,
+      contactId,
+      sequence,
+      previousScore: was.qualified ? 1 : 0,
+      score: is.qualified ? 1 : 0,
+      gridName: compiled.name,
+      gridVersion: compiled.version,
+      cause,
+      evaluatedAt: now,
+    };
+  }
+  return {
+    id,
+    contactId,
+    sequence,
+    previousGrade: was.grade,
+    grade: is.grade,
+    rowScore: axisScore(matrix.rows.score),
+    columnScore: axisScore(matrix.columns.score),
+    qualified: is.qualified,
+    gridName: compiled.name,
+    gridVersion: compiled.version,
+    cause,
+    evaluatedAt: now,
+    crossing,
+  };
 }

@@ -24,14 +24,6 @@ export function scoreIssues(grid: Obj, issues: ValidationIssue[]): void {
   }
   if (Array.isArray(scores)) checkScores(grid, scores, issues);
   if (isObj(grid['matrix'])) checkMatrix(grid['matrix'], Array.isArray(scores) ? scoreIdsOf(scores) : null, issues);
-  // Until the engine and the services score them: refused everywhere alike, after every other issue they have.
-  if (Array.isArray(scores)) {
-    issues.push({
-      path: 'scores',
-      message:
-        'several scores per contact are checked but not scored yet by this version of leadscore; without scores, the grid\'s rules make one score (id "score")',
-    });
-  }
 }
 
 /** The ids of the scores listed (those that are strings). */

@@ -16,6 +16,8 @@ import { decodeStateV1 } from './state-codec-v1.js';
  *   properties: property groups (state-codec-parts.ts)
  *   recent:     the recent ids' 6-character keys, oldest first, not separated
  *   positions:  <source>=<position> joined by ';' (sources [0-9A-Za-z_-]+)
+ *   scores:     a ninth section, only for a grid with `scores` whose other scores were
+ *               emitted: <scoreId>=<last emitted value> joined by ';' (ids ascending)
  *
  * `decodeState` also reads format v1 (state-codec-v1.ts), so states written before the
  * bounded memory keep their scores; they are written back as v2 at their next change.
@@ -33,7 +35,7 @@ function encodeCounter(key: string, counter: CounterState): string {
 }
 
 export function encodeState(state: ContactState): string {
-  return [
+  const sections = [
     STATE_FORMAT_VERSION,
     int(state.sequence),
     int(state.score),
@@ -46,7 +48,16 @@ export function encodeState(state: ContactState): string {
     byKey(state.inputPositions)
       .map(([source, position]) => `${source}=${int(position)}`)
       .join(';'),
-  ].join('|');
+  ];
+  // Only a grid with `scores` has other scores: a state of one score keeps its 8 sections.
+  if (state.scores !== undefined && state.scores.size > 0) {
+    sections.push(
+      byKey(state.scores)
+        .map(([id, value]) => `${id}=${int(value)}`)
+        .join(';'),
+    );
+  }
+  return sections.join('|');
 }
 
 /** `<n>` or `<n>=<count>`. */
@@ -97,6 +108,16 @@ function decodePositions(text: string): Map<string, number> {
   );
 }
 
+function decodeScores(text: string): Map<string, number> {
+  return new Map(
+    text.split(';').map((entry) => {
+      const eq = entry.indexOf('=');
+      if (eq < 0) throw new StateDecodeError(`bad score: ${JSON.stringify(entry)}`);
+      return [checkKey(entry.slice(0, eq), 'score id'), parseInt36(entry.slice(eq + 1), 'score')];
+    }),
+  );
+}
+
 /** @throws StateDecodeError on text that is not a state of a supported format version (2 or 1). */
 export function decodeState(text: string): ContactState {
   const sections = text.split('|');
@@ -106,9 +127,12 @@ export function decodeState(text: string): ContactState {
       `unsupported state format version ${JSON.stringify(sections[0])}; expected "${STATE_FORMAT_VERSION}" or "1"`,
     );
   }
-  if (sections.length !== 8) throw new StateDecodeError(`expected 8 sections, got ${sections.length}`);
-  const [, sequence = '', score = '', evaluatedAt = '', counters = '', properties = '', recent = '', positions = ''] = sections;
+  if (sections.length !== 8 && sections.length !== 9)
+    throw new StateDecodeError(`expected 8 or 9 sections, got ${sections.length}`);
+  const [, sequence = '', score = '', evaluatedAt = '', counters = '', properties = '', recent = '', positions = '', scores] =
+    sections;
   return {
+    ...(scores !== undefined && { scores: decodeScores(scores) }),
     sequence: parseInt36(sequence, 'sequence'),
     score: parseInt36(score, 'score'),
     evaluatedAt: evaluatedAt === '' ? null : parseInt36(evaluatedAt, 'evaluatedAt'),

@@ -1,7 +1,9 @@
 import type { CompiledCountingRule, CompiledGrid, CompiledRule } from './compile-grid.js';
 import {
   countsAt,
+  emittedFields,
   emptyState,
+  lastEmitted,
   normalizeState,
   type ContactState,
   type CounterState,
@@ -10,10 +12,15 @@ import {
 import { decayedPoints } from './decay.js';
 import { cyrb53, fromBase64Digits, RECENT_KEY_CHARS, toBase64Digits } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
-import { scoreAt, type Contribution, type Score } from './score-at.js';
+import { clamp, gradeOf, MATRIX_SCORE_ID, QUALIFIED_THRESHOLD, scoreValue, type CompiledScore } from './compile-scores.js';
+import { DEFAULT_SCORE_ID } from './grid-types.js';
+import { scoreAt, scoresOf, type Contribution, type Score } from './score-at.js';
 import {
+  crossingsOf,
+  gradeChangeOutput,
   scoreChangeOutput,
   thresholdCrossings,
+  type GradeChange,
   type Cause,
   type ChangedContribution,
   type Crossing,
@@ -57,11 +64,15 @@ function layout(compiled: CompiledGrid): Layout {
         sequence: 0,
         crossings: NO_CROSSINGS,
         output: null,
+        outputs: NO_OUTPUTS,
+        gradeChange: null,
+        emitted: undefined,
       },
       matched: [],
       counts: new Float64Array(compiled.rules.length),
       ruleCounts: new Float64Array(compiled.rules.length),
       points: new Float64Array(compiled.rules.length),
+      values: new Array<number>(compiled.scores.length).fill(0),
     };
     l = { counters: compiled.counterList.length, propertyIndex, propertyNames, propertyOfRule, scratch };
     layoutOf.set(compiled, l);
@@ -83,7 +94,10 @@ function layout(compiled: CompiledGrid): Layout {
  */
 export class WorkingState {
   sequence: number;
+  /** The last emitted value of the score `score` (ContactState.score). */
   score: number;
+  /** For a grid with `scores`: every score's last emitted value, by score position. */
+  readonly emitted: number[] | undefined;
   evaluatedAt: number | null;
   /**
    * `[0, counters)`: by counter index, the count of an all-time counter (0: absent), and for a
@@ -139,6 +153,7 @@ export class WorkingState {
     if (state === undefined) {
       this.sequence = 0;
       this.score = 0;
+      this.emitted = compiled.multiScore ? compiled.scores.map(() => 0) : undefined;
       this.evaluatedAt = null;
       this.inputPositions = NO_POSITIONS;
       return;
@@ -147,6 +162,7 @@ export class WorkingState {
     const base = normalizeState(compiled, state, now);
     this.sequence = base.sequence;
     this.score = base.score;
+    this.emitted = compiled.multiScore ? compiled.scores.map((s) => lastEmitted(base, s.id)) : undefined;
     this.evaluatedAt = base.evaluatedAt;
     for (const [key, counter] of base.counters) {
       const index = (compiled.counters.get(key) as { index: number }).index;
@@ -271,9 +287,13 @@ export class WorkingState {
       const entry = this.propertyEntries?.[i];
       if (entry !== undefined) properties.set(propertyNames[i] as string, entry);
     }
+    const emitted =
+      this.emitted === undefined
+        ? { score: this.score }
+        : emittedFields(this.compiled, { ...emptyState(), score: this.score }, this.emitted);
     return {
       sequence: this.sequence,
-      score: this.score,
+      ...emitted,
       evaluatedAt: this.evaluatedAt,
       counters,
       properties,
@@ -305,9 +325,17 @@ export interface InPlaceResult {
   sequence: number;
   /** Threshold crossings of the score change; empty without one. */
   crossings: readonly Crossing[];
-  /** The score-changed output, for a working state made with `outputs` (else null), as `applyEvent` builds it. */
+  /** The score-changed output, for a working state made with `outputs` (else null), as `applyEvent` builds it; with `scores`, the first of `outputs`. */
   output: ScoreChange | null;
+  /** With `outputs`: one score-changed per score that moved (a grid of one score: `output` alone). */
+  outputs: readonly ScoreChange[];
+  /** With `outputs`, for a grid with a matrix whose cell moved: the grade change. */
+  gradeChange: GradeChange | null;
+  /** For a grid with `scores`: every score's last emitted value after the event, by score position (the state's own array: read it before the next call). */
+  emitted: readonly number[] | undefined;
 }
+
+const NO_OUTPUTS: readonly ScoreChange[] = [];
 
 /** `recentKey` as the number its characters write: the low 36 bits of the eventId's cyrb53. */
 export function recentKeyNumber(eventId: string): number {
@@ -327,6 +355,8 @@ interface Scratch {
   /** …and each rule's count (conditions and properties: 1 while they hold) and points. */
   readonly ruleCounts: Float64Array;
   readonly points: Float64Array;
+  /** By score position: each score's value (a grid with `scores`). */
+  readonly values: number[];
 }
 
 /** A counting rule's points with n = `count` at the state's `now`: its points for n, or its decayed events' worth. */
@@ -400,9 +430,18 @@ export function workingScore(state: WorkingState, nonZero = false): Score {
       points = holds ? rule.points : 0;
     }
     total += points;
-    if (!nonZero || count !== 0 || points !== 0) contributions.push({ ruleId: rule.id, label: rule.label, count, points });
+    contributions.push({ ruleId: rule.id, label: rule.label, count, points });
   }
-  return { score: Math.min(compiled.bounds.max, Math.max(compiled.bounds.min, total)), contributions };
+  const kept = nonZero ? contributions.filter((c) => c.count !== 0 || c.points !== 0) : contributions;
+  if (compiled.multiScore) return { ...scoresOf(compiled, contributions), contributions: kept };
+  const only = compiled.scores[0] as CompiledScore;
+  const score = clamp(compiled.bounds, total);
+  return {
+    score,
+    contributions: kept,
+    scores: [{ id: only.id, label: only.label, score, groups: [], rules: only.rules }],
+    grade: null,
+  };
 }
 
 /** Counts the matched counters (indexes in `matched[0..n)`) in place; whether any count changed. */
@@ -463,11 +502,15 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   const result = s.result;
   result.duplicate = false;
   result.stateChanged = false;
-  result.previousScore = state.score;
-  result.score = state.score;
+  const emitted = state.emitted;
+  result.previousScore = emitted === undefined ? state.score : (emitted[0] as number);
+  result.score = result.previousScore;
   result.sequence = state.sequence;
   result.crossings = NO_CROSSINGS;
   result.output = null;
+  result.outputs = NO_OUTPUTS;
+  result.gradeChange = null;
+  result.emitted = emitted;
 
   let n = 0;
   let matching = false;
@@ -502,6 +545,7 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   // A contact's first event establishes its baseline (see applyEvent): evaluated even unchanged.
   if (!changed && state.evaluatedAt !== null) return result;
   const score = workingTotal(state);
+  if (emitted !== undefined) return scoresInPlace(state, event, matching, emitted, result);
   if (!matching && score === state.score) return result; // not matching and no baseline to emit
   result.stateChanged = true;
   state.evaluatedAt = state.now;
@@ -516,6 +560,114 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   state.score = score;
   result.score = score;
   result.sequence = state.sequence;
+  if (result.output !== null) result.outputs = [result.output];
+  return result;
+}
+
+/**
+ * The end of `applyInPlace` for a grid with `scores` (the rules' points in the scratch), as
+ * `evaluate` does it: every score against its last emitted value, one score change per score
+ * that moved (sequences ascending), then the grade.
+ */
+function scoresInPlace(
+  state: WorkingState,
+  event: LeadEvent,
+  matching: boolean,
+  emitted: number[],
+  result: InPlaceResult,
+): InPlaceResult {
+  const compiled = state.compiled;
+  const { points, ruleCounts, values } = state.layout.scratch;
+  let moved = false;
+  for (const s of compiled.scores) {
+    values[s.index] = scoreValue(s, points);
+    if (values[s.index] !== emitted[s.index]) moved = true;
+  }
+  if (!matching && !moved) return result;
+  result.stateChanged = true;
+  state.evaluatedAt = state.now;
+  if (!moved) {
+    state.evaluated(points);
+    return result;
+  }
+  const before = state.outputs ? state.pointsBefore() : undefined;
+  const cause: Cause = { kind: 'event', eventId: event.eventId };
+  const crossings: Crossing[] = [];
+  const outputs: ScoreChange[] = [];
+  let sequence = state.sequence;
+  for (const s of compiled.scores) {
+    const from = emitted[s.index] as number;
+    const to = values[s.index] as number;
+    if (from === to) continue;
+    sequence += 1;
+    const mine = crossingsOf(s.thresholds, from, to).map((crossing) => ({ scoreId: s.id, ...crossing }));
+    crossings.push(...mine);
+    if (before === undefined) continue;
+    const changed: ChangedContribution[] = [];
+    for (let i = 0; i < compiled.rules.length; i += 1) {
+      if (s.holds[i] !== true || points[i] === before[i]) continue;
+      const rule = compiled.rules[i] as CompiledRule;
+      changed.push({
+        ruleId: rule.id,
+        label: rule.label,
+        count: ruleCounts[i] as number,
+        points: points[i] as number,
+        previousPoints: before[i] as number,
+      });
+    }
+    outputs.push(
+      scoreChangeOutput({
+        compiled,
+        contactId: event.contactId,
+        sequence,
+        previousScore: from,
+        score: to,
+        cause,
+        now: state.now,
+        changedContributions: changed,
+        crossings: mine,
+        scoreId: s.id,
+      }),
+    );
+  }
+  if (compiled.matrix !== null) {
+    const was = gradeOf(compiled.matrix, emitted);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) {
+      sequence += 1;
+      if (was.qualified !== is.qualified) {
+        crossings.push({
+          scoreId: MATRIX_SCORE_ID,
+          threshold: QUALIFIED_THRESHOLD.name,
+          at: QUALIFIED_THRESHOLD.at,
+          direction: is.qualified ? 'up' : 'down',
+        });
+      }
+      if (before !== undefined) {
+        result.gradeChange = gradeChangeOutput({
+          compiled,
+          contactId: event.contactId,
+          sequence,
+          cause,
+          now: state.now,
+          was,
+          is,
+          values,
+        });
+      }
+    }
+  }
+  state.evaluated(points);
+  for (const s of compiled.scores) {
+    emitted[s.index] = values[s.index] as number;
+    if (s.id === DEFAULT_SCORE_ID) state.score = values[s.index] as number;
+  }
+  state.sequence = sequence;
+  result.score = values[0] as number;
+  result.sequence = sequence;
+  result.crossings = crossings;
+  result.outputs = outputs;
+  result.output = outputs[0] ?? null;
   return result;
 }
 

@@ -15,6 +15,7 @@ import {
   reevaluate,
   scoreAt,
   validateGrid,
+  gradeOf,
   type Condition,
   type ContactState,
   type Grid,
@@ -595,6 +596,186 @@ describe('scoring properties (fast-check)', () => {
         expect(scoreAt(compiled, again, NOW).score).toBe(modelScore(grid, events, NOW));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- several scores
+type Placement = 'a' | 'a-group' | 'b' | 'both' | 'none';
+const optionalBounds = fc.option(fc.record({ min: fc.integer({ min: -400, max: -1 }), max: fc.integer({ min: 1, max: 900 }) }), {
+  nil: undefined,
+});
+const thresholdsOf = (prefix: string) =>
+  fc
+    .uniqueArray(fc.integer({ min: -300, max: 1200 }), { maxLength: 2 })
+    .map((ats) => ats.sort((a, b) => a - b).map((at, i) => ({ name: `${prefix}${i}`, at })));
+const bandsOf = (names: readonly [string, string, string]) =>
+  fc
+    .uniqueArray(fc.integer({ min: -200, max: 800 }), { minLength: 1, maxLength: 2 })
+    .map((ats) => [...ats.sort((a, b) => b - a).map((at, i) => ({ name: names[i] as string, at })), { name: names[2] }]);
+
+/**
+ * A random grid's rules shared out between two scores `a` and `b` (directly, through a group of
+ * `a`, in both, or in none), each with its bounds and thresholds, and a matrix b × a.
+ */
+const randomScoredGrid: fc.Arbitrary<Grid> = randomGrid.chain((grid) =>
+  fc
+    .record({
+      placements: fc.array(fc.constantFrom<Placement>('a', 'a-group', 'b', 'both', 'none'), {
+        minLength: grid.rules.length,
+        maxLength: grid.rules.length,
+      }),
+      groupBounds: optionalBounds,
+      boundsA: optionalBounds,
+      boundsB: optionalBounds,
+      thresholdsA: thresholdsOf('A'),
+      thresholdsB: thresholdsOf('B'),
+      rows: bandsOf(['H', 'M', 'L']),
+      columns: bandsOf(['1', '2', '3']),
+      picks: fc.array(fc.nat(8), { minLength: 1, maxLength: 3 }),
+    })
+    .map(({ placements, groupBounds, boundsA, boundsB, thresholdsA, thresholdsB, rows, columns, picks }) => {
+      const cells = rows.flatMap((row) => columns.map((column) => `${row.name}${column.name}`));
+      const qualified = [...new Set(picks.map((pick) => cells[pick % cells.length] as string))];
+      const ids = (...wanted: Placement[]) =>
+        grid.rules.filter((_, i) => wanted.includes(placements[i] as Placement)).map((r) => r.id);
+      const direct = (list: string[]) => (list.length === 0 ? {} : { rules: list });
+      const grouped = ids('a-group');
+      // a score adds up at least one rule
+      const aRules = ids('a', 'both');
+      if (aRules.length === 0 && grouped.length === 0) aRules.push((grid.rules[0] as Rule).id);
+      const bRules = ids('b', 'both');
+      if (bRules.length === 0) bRules.push((grid.rules[grid.rules.length - 1] as Rule).id);
+      const { bounds: _bounds, thresholds: _thresholds, ...rest } = grid;
+      return {
+        ...rest,
+        scores: [
+          {
+            id: 'a',
+            ...direct(aRules),
+            ...(grouped.length > 0 && { groups: [{ id: 'g', rules: grouped, ...(groupBounds && { bounds: groupBounds }) }] }),
+            ...(boundsA && { bounds: boundsA }),
+            thresholds: thresholdsA,
+          },
+          { id: 'b', ...direct(bRules), ...(boundsB && { bounds: boundsB }), thresholds: thresholdsB },
+        ],
+        matrix: { rows: { score: 'b', bands: rows }, columns: { score: 'a', bands: columns }, qualified },
+      } as Grid;
+    }),
+);
+
+/** A score's value computed here from the rules' points: its group clamped, its rules, clamped. */
+function composed(grid: Grid, scoreIndex: number, points: ReadonlyMap<string, number>): number {
+  const score = (grid.scores ?? [])[scoreIndex] as NonNullable<Grid['scores']>[number];
+  const clampTo = (b: { min?: number; max?: number } | undefined, n: number) =>
+    Math.min(b?.max ?? Infinity, Math.max(b?.min ?? -Infinity, n));
+  const sum = (ids: readonly string[] | undefined) => (ids ?? []).reduce((t, id) => t + (points.get(id) ?? 0), 0);
+  const groups = (score.groups ?? []).reduce((t, g) => t + clampTo(g.bounds, sum(g.rules)), 0);
+  return clampTo(score.bounds, groups + sum(score.rules));
+}
+
+describe('several scores (fast-check)', () => {
+  it('random scored grids are valid', () => {
+    fc.assert(
+      fc.property(randomScoredGrid, (grid) => {
+        expect(validateGrid(grid)).toMatchObject({ ok: true });
+      }),
+    );
+  });
+
+  it('each score is its groups and rules, whatever the order and the duplicate deliveries; the rules agree with the model', () => {
+    fc.assert(
+      fc.property(
+        randomScoredGrid,
+        history.chain((events) => fc.tuple(fc.constant(events), reorderedWithDuplicates(events))),
+        (grid, [events, reordered]) => {
+          const compiled = compileGrid(grid);
+          const a = fold(compiled, events, NOW);
+          const b = fold(compiled, reordered, NOW);
+          const scored = scoreAt(compiled, a, NOW);
+          expect(scoreAt(compiled, b, NOW).scores).toEqual(scored.scores);
+          expect(scoringPart(b)).toBe(scoringPart(a));
+          const points = new Map(scored.contributions.map((c) => [c.ruleId, c.points]));
+          // every rule's points as the model gives them alone (a one-score grid of the same rules)
+          const oneScore = compileGrid({ ...grid, scores: undefined, matrix: undefined } as Grid);
+          expect(scoreAt(oneScore, fold(oneScore, events, NOW), NOW).contributions).toEqual(scored.contributions);
+          expect(scored.scores.map((s) => s.score)).toEqual([composed(grid, 0, points), composed(grid, 1, points)]);
+          // once a contact has had an event, every last emitted value is its score
+          if (events.length > 0)
+            expect([a.score, a.scores?.get('a') ?? 0, a.scores?.get('b') ?? 0]).toEqual([
+              0,
+              ...scored.scores.map((s) => s.score),
+            ]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('replaying the same events again changes nothing and emits nothing, for every score and the grade', () => {
+    fc.assert(
+      fc.property(randomScoredGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        const state = fold(compiled, events, NOW);
+        let again = state;
+        for (const e of events) {
+          const evaluation = applyEvent(compiled, again, e, NOW);
+          expect(evaluation.outputs).toEqual([]);
+          expect(evaluation.gradeChange).toBeNull();
+          again = evaluation.state;
+        }
+        expect(encodeState(again)).toBe(encodeState(state));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("one sequence per contact through score and grade changes; each previousScore is its own score's last; crossings are exact", () => {
+    fc.assert(
+      fc.property(randomScoredGrid, history, (grid, events) => {
+        const compiled = compileGrid(grid);
+        const matrix = grid.matrix as NonNullable<Grid['matrix']>;
+        let state = emptyState();
+        const last = new Map([
+          ['a', 0],
+          ['b', 0],
+        ]);
+        let grade = gradeOf(compiled.matrix as NonNullable<typeof compiled.matrix>, [0, 0]);
+        let sequence = 0;
+        for (const e of events) {
+          const evaluation = applyEvent(compiled, state, e, NOW);
+          state = evaluation.state;
+          for (const output of evaluation.outputs) {
+            const id = output.scoreId as string;
+            expect(output.sequence).toBe(sequence + 1);
+            expect(output.previousScore).toBe(last.get(id));
+            for (const x of output.thresholdCrossings) {
+              expect(x.scoreId).toBe(id);
+              if (x.direction === 'up') expect(output.previousScore < x.at && x.at <= output.score).toBe(true);
+              else expect(output.score < x.at && x.at <= output.previousScore).toBe(true);
+            }
+            sequence = output.sequence;
+            last.set(id, output.score);
+          }
+          const change = evaluation.gradeChange;
+          if (change !== null) {
+            expect(change.sequence).toBe(sequence + 1);
+            expect(change.previousGrade).toBe(grade.grade);
+            expect(change.qualified).toBe(matrix.qualified.includes(change.grade));
+            expect(change.crossing?.direction ?? null).toBe(
+              grade.qualified === change.qualified ? null : change.qualified ? 'up' : 'down',
+            );
+            sequence = change.sequence;
+            grade = { ...grade, grade: change.grade, qualified: change.qualified };
+          }
+          // the grade is always the cell of the last emitted scores
+          expect(grade.grade).toBe(
+            gradeOf(compiled.matrix as NonNullable<typeof compiled.matrix>, [last.get('a') as number, last.get('b') as number])
+              .grade,
+          );
+          expect(state.sequence).toBe(sequence);
+        }
+      }),
     );
   });
 });

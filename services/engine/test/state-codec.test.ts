@@ -160,7 +160,7 @@ describe('state codec', () => {
   it.each([
     ['', /unsupported state format version ""/],
     ['3|0|0|||||', /unsupported state format version "3"/],
-    ['2|0|0|||', /expected 8 sections/],
+    ['2|0|0|||', /expected 8 or 9 sections/],
     ['2|x!|0|||||', /bad sequence/],
     ['2|0|0||abc$|||', /bad counter/],
     ['2|0|0||abcdef@zz=!|||', /bad count/],

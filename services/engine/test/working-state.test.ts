@@ -41,7 +41,36 @@ rules:
   - { id: no-phone, property: phone, exists: false, points: 10 }
   - { id: buyer, property: persona, equals: buyer, points: 25 }
 `);
-  return [starter, baseline];
+  // Two scores (a group with bounds, a rule in both, a rule in none, a decaying rule) and a matrix.
+  const scored = gridFromYaml(`
+name: scored
+version: 1
+dedupe: { recent: ${recent} }
+rules:
+  - { id: opened, on: email_opened, within: 3d, points: 30 }
+  - { id: downloads, on: asset_downloaded, points: 40, limit: 100, decay: { every: 2d, by: 50% } }
+  - { id: viewed, on: page_viewed, where: { path: /pricing }, tiers: [{ atLeast: 1, points: 20 }, { atLeast: 3, points: 60 }] }
+  - { id: sent, on: email_sent, points: 0 }
+  - { id: quiet, when: { all: [{ rule: sent, gte: 2 }, { rule: opened, eq: 0 }] }, points: -15 }
+  - { id: no-phone, property: phone, exists: false, points: 10 }
+  - { id: buyer, property: persona, equals: buyer, points: 25 }
+  - { id: demo, on: demo_requested, points: 50 }
+scores:
+  - id: engagement
+    rules: [viewed, demo, quiet]
+    groups: [{ id: content, rules: [opened, downloads], bounds: { max: 80 } }]
+    bounds: { min: 0, max: 150 }
+    thresholds: [{ name: MQL, at: 60 }, { name: hot, at: 120 }]
+  - id: fit
+    rules: [no-phone, buyer, demo]
+    bounds: { min: -20, max: 40 }
+    thresholds: [{ name: good, at: 30 }]
+matrix:
+  rows: { score: fit, bands: [{ name: A, at: 30 }, { name: B, at: 10 }, { name: C }] }
+  columns: { score: engagement, bands: [{ name: "1", at: 60 }, { name: "2", at: 20 }, { name: "3" }] }
+  qualified: [A1, A2, B1]
+`);
+  return [starter, baseline, scored];
 }
 
 const TYPES = [
@@ -127,6 +156,9 @@ describe('working state (in place) against applyEvent', () => {
               expect(got.sequence).toBe(expected.state.sequence);
               expect(got.crossings).toEqual(expected.crossings);
               expect(got.output).toEqual(outputs ? expected.output : null);
+              expect(got.outputs).toEqual(outputs ? expected.outputs : []);
+              expect(got.gradeChange).toEqual(outputs ? expected.gradeChange : null);
+              expect(got.emitted).toEqual(expected.emitted);
               reference = expected.state;
               expect(encodeState(working.toContactState())).toBe(encodeState(reference));
               expect(workingScore(working)).toEqual(scoreAt(compiled, reference, NOW));
@@ -194,6 +226,8 @@ describe('working state (in place) against applyEvent', () => {
               expect(got.crossings).toEqual(expected.crossings);
               // changed contributions compare with the loaded state scored at its own evaluatedAt
               expect(got.output).toEqual(expected.output);
+              expect(got.outputs).toEqual(expected.outputs);
+              expect(got.gradeChange).toEqual(expected.gradeChange);
               reference = expected.state;
               expect(encodeState(working.toContactState())).toBe(encodeState(reference));
               expect(workingScore(working)).toEqual(scoreAt(compiled, reference, NOW));

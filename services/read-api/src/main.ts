@@ -8,5 +8,6 @@ await runService({
   loadConfig: loadReadApiConfig,
   redact: [],
   stopping: 'answering the requests in flight',
-  create: async (config, logger, onFatal) => new ReadApiService({ config, logger, onFatal }, await loadGridFile(config.gridFile)),
+  create: async (config, logger, onFatal) =>
+    new ReadApiService({ config, logger, onFatal }, await loadGridFile(config.gridFile, 'the read API')),
 });

@@ -17,11 +17,22 @@ export function describeGrid(file: string, grid: Grid): string {
   const counting = decaying === 0 ? `${kinds.counting} counting` : `${kinds.counting} counting of which ${decaying} decaying`;
   const thresholds = (grid.thresholds ?? []).map((t) => `${t.name} at ${t.at}`).join(', ') || 'none';
   const bounds = grid.bounds === undefined ? 'none' : `${grid.bounds.min ?? '-∞'}..${grid.bounds.max ?? '+∞'}`;
-  return (
-    `${file}: valid grid "${grid.name}" version ${grid.version}: ${grid.rules.length} rules ` +
-    `(${counting}, ${kinds.condition} condition, ${kinds.property} property); ` +
-    `thresholds: ${thresholds}; bounds: ${bounds}${describeAccounts(grid)}`
-  );
+  const rules = `${grid.rules.length} rules (${counting}, ${kinds.condition} condition, ${kinds.property} property)`;
+  const scoring = grid.scores === undefined ? `thresholds: ${thresholds}; bounds: ${bounds}` : describeScores(grid);
+  return `${file}: valid grid "${grid.name}" version ${grid.version}: ${rules}; ${scoring}${describeAccounts(grid)}`;
+}
+
+/** `scores` and the matrix in a few words, and which parts of leadscore score them in this version. */
+function describeScores(grid: Grid): string {
+  const scores = (grid.scores ?? []).map((score) => {
+    const thresholds = (score.thresholds ?? []).map((t) => `${t.name} at ${t.at}`).join(', ');
+    return thresholds === '' ? score.id : `${score.id} (${thresholds})`;
+  });
+  const matrix =
+    grid.matrix === undefined
+      ? ''
+      : `; matrix ${grid.matrix.rows.score} × ${grid.matrix.columns.score}, qualified: ${grid.matrix.qualified.join(', ')}`;
+  return `scores: ${scores.join(', ')}${matrix}; scored by the engine and leadscore replay (the streaming services refuse it in this version)`;
 }
 
 /** The `accounts` section in a few words, or nothing when the grid has none. */
