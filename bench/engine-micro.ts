@@ -4,10 +4,22 @@ import { fileURLToPath } from 'node:url';
 
 const ENGINE_BENCH = fileURLToPath(new URL('../services/engine/bench/engine.bench.ts', import.meta.url));
 
-export async function runEngineMicroBench(events: number, contacts: number): Promise<string> {
+/** The grid with several scores and a matrix the benchmark reports beside the starter grid. */
+export const SEVERAL_SCORES_GRID = fileURLToPath(new URL('../deploy/grids/b2b.yaml', import.meta.url));
+
+export async function runEngineMicroBench(events: number, contacts: number, gridFile?: string): Promise<string> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', ENGINE_BENCH, '--events', String(events), '--contacts', String(contacts)],
+    [
+      '--import',
+      'tsx',
+      ENGINE_BENCH,
+      '--events',
+      String(events),
+      '--contacts',
+      String(contacts),
+      ...(gridFile ? ['--grid', gridFile] : []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -51,6 +51,9 @@ export interface BenchReport {
   readonly engineMicroBench: string;
   /** Read from engineMicroBench: only what the engine bench printed. */
   readonly engineFigures: EngineFigures;
+  /** The same micro-benchmark on a grid with two scores and a grade matrix (deploy/grids/b2b.yaml); absent in reports of before. */
+  readonly severalScoresMicroBench?: string;
+  readonly severalScoresFigures?: EngineFigures;
   readonly cpuProfiles: readonly string[];
   readonly profileSummaries: readonly string[];
   /** Phase 9; absent with --skip-accounts. */
@@ -126,6 +129,16 @@ export function targetRows(r: BenchReport): TargetRow[] {
       status: e.replayOfJsonParse === undefined ? NOT_MEASURED : mark(e.replayOfJsonParse >= 0.5),
     },
   );
+  const several = r.severalScoresFigures?.applyEventPerSecond;
+  rows.push({
+    target: 'engine applyEvent, two scores + grade matrix (b2b.yaml)',
+    value:
+      several === undefined
+        ? NOT_MEASURED
+        : `${n(several)} events/s${e.applyEventPerSecond ? ` (${((several / e.applyEventPerSecond) * 100).toFixed(0)} % of one score)` : ''}`,
+    goal: 'reported beside one score',
+    status: several === undefined ? NOT_MEASURED : 'reported',
+  });
   const scorerUs = us(r.scorer.cpuSeconds, r.scorer.events);
   const ceilingUs = us(r.ceiling.cpuSeconds, r.ceiling.events);
   const ofCeiling = scorerUs / Math.max(1e-9, ceilingUs);
@@ -344,7 +357,17 @@ ${r.hotContact ? hotContactMarkdown(r.hotContact) : ''}${r.accounts ? accountsMa
 \`\`\`
 ${r.engineMicroBench}
 \`\`\`
-${r.profileSummaries.length > 0 ? `\n## CPU profiles\n\n${r.profileSummaries.join('\n\n')}\n` : ''}${r.kafkaClients ? `\n${clientsMarkdown(r.kafkaClients)}` : ''}
+${
+  r.severalScoresMicroBench
+    ? `
+## Engine micro-benchmark, several scores (deploy/grids/b2b.yaml)
+
+\`\`\`
+${r.severalScoresMicroBench}
+\`\`\`
+`
+    : ''
+}${r.profileSummaries.length > 0 ? `\n## CPU profiles\n\n${r.profileSummaries.join('\n\n')}\n` : ''}${r.kafkaClients ? `\n${clientsMarkdown(r.kafkaClients)}` : ''}
 Total run: ${r.durationSeconds.toFixed(0)} s.
 `;
 }

@@ -34,7 +34,7 @@ import { benchEnv, connectRedis, createTopics, deleteKeys, deleteTopics, totalEn
 import { measureCeiling } from './ceiling.js';
 import { profileMarkdown, summariseProfile } from './cpu-profile-summary.js';
 import { parseEngineFigures } from './engine-figures.js';
-import { runEngineMicroBench } from './engine-micro.js';
+import { runEngineMicroBench, SEVERAL_SCORES_GRID } from './engine-micro.js';
 import { measureHotContact, type HotContactResult } from './hot-contact.js';
 import { measureKafkaClients, type KafkaClientsResult } from './kafka-clients.js';
 import { writeClientsReport } from './kafka-clients-report.js';
@@ -319,9 +319,12 @@ async function main(): Promise<void> {
     const accounts = values['skip-accounts'] ? undefined : await accountsPhase();
 
     let engineMicroBench = '(skipped)';
+    let severalScoresMicroBench = '(skipped)';
     if (!values['skip-engine']) {
       log('engine micro-benchmark');
       engineMicroBench = await runEngineMicroBench(SIZES.engineEvents, SIZES.contacts);
+      log('engine micro-benchmark, several scores (deploy/grids/b2b.yaml)');
+      severalScoresMicroBench = await runEngineMicroBench(SIZES.engineEvents, SIZES.contacts, SEVERAL_SCORES_GRID);
     }
 
     const kafkaClients = values.clients ? await clientsPhase() : undefined;
@@ -359,6 +362,8 @@ async function main(): Promise<void> {
       ...(accounts && { accounts }),
       engineMicroBench,
       engineFigures: parseEngineFigures(engineMicroBench),
+      severalScoresMicroBench,
+      severalScoresFigures: parseEngineFigures(severalScoresMicroBench),
       cpuProfiles: cpuProfiles.map((f) => f.slice(ROOT.length)),
       profileSummaries: busyProfileMarkdown(cpuProfiles, 2_000),
       kafkaClients,

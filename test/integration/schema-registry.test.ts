@@ -90,6 +90,52 @@ describe('schema registry (real registry, Confluent API)', () => {
     }
   });
 
+  it('takes scoreId (several scores per contact) as a BACKWARD-compatible change; data written without it reads as "score"', async () => {
+    const ctx = testContext();
+    const topics = topicNames(ctx.uniqueName('score-id'));
+    for (const kind of ['scoreChanged', 'thresholdCrossed'] as const) {
+      const subject = valueSubject(topics[kind]);
+      const current = JSON.parse(avroSchemaText(kind)) as { fields: { name: string }[] };
+      const before = { ...current, fields: current.fields.filter((f) => f.name !== 'scoreId') };
+      expect(before.fields.length).toBe(current.fields.length - 1);
+      const oldId = await registerSchema(ctx.schemaRegistryUrl, subject, JSON.stringify(before));
+      await setSubjectCompatibility(ctx.schemaRegistryUrl, subject, 'BACKWARD');
+      const newId = await registerSchema(ctx.schemaRegistryUrl, subject, avroSchemaText(kind));
+      expect(newId).not.toBe(oldId);
+    }
+    // a score change written by a scorer of before the field, read by today's consumers
+    const codec = await AvroCodec.connect({
+      registryUrl: ctx.schemaRegistryUrl,
+      topics,
+      register: false,
+      kinds: ['scoreChanged'],
+    });
+    const avro = (await import('avsc')).default;
+    const current = JSON.parse(avroSchemaText('scoreChanged')) as { fields: { name: string }[] };
+    const before = { ...current, fields: current.fields.filter((f) => f.name !== 'scoreId') };
+    const oldId = await registerSchema(ctx.schemaRegistryUrl, valueSubject(topics.scoreChanged), JSON.stringify(before));
+    const value = {
+      id: 'sc-1',
+      contactId: 'c-1',
+      sequence: 1,
+      previousScore: 0,
+      score: 500,
+      delta: 500,
+      gridName: 'starter',
+      gridVersion: 1,
+      cause: { kind: 'EVENT', eventId: 'e-1' },
+      changedContributions: [],
+      evaluatedAt: 1_772_359_200_000,
+    };
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(oldId, 1);
+    const decoded = await codec.decode(
+      'scoreChanged',
+      Buffer.concat([header, avro.Type.forSchema(before as never).toBuffer(value)]),
+    );
+    expect(decoded).toEqual({ ...value, scoreId: 'score' });
+  });
+
   it('decodes data written with an older or newer compatible schema into our reader shape', async () => {
     const ctx = testContext();
     const topics = topicNames(ctx.uniqueName('evolve'));

@@ -231,6 +231,7 @@ export async function accountsAgainstReplay(
   contact: readonly RawEvent[],
   account: readonly RawAccountEvent[],
   now: number,
+  gridFile = ACCOUNTS_GRID,
 ): Promise<{
   replayed: readonly ReplayedAccount[];
   expected: Map<string, { score: number; members: number }>;
@@ -238,14 +239,14 @@ export async function accountsAgainstReplay(
   stored: () => Promise<Map<string, { score: number; members: number; emitted: number } | undefined>>;
 }> {
   const replayed = await replayedAccounts(
-    ACCOUNTS_GRID,
+    gridFile,
     [...contact, ...account.map((a) => ({ ...a, type: 'account_updated' as const }))],
     now,
   );
   const expected = new Map(replayed.map((a) => [a.accountId, { score: a.score, members: a.members }]));
   const withEmitted = new Map([...expected].map(([id, a]) => [id, { ...a, emitted: a.score }]));
   const stored = async () => {
-    const got = await storedAccounts(testRedis(), keyPrefix, ACCOUNTS_GRID, [...expected.keys()]);
+    const got = await storedAccounts(testRedis(), keyPrefix, gridFile, [...expected.keys()]);
     return new Map([...got].map(([id, a]) => [id, a && { score: a.score, members: a.members, emitted: a.emitted }]));
   };
   return { replayed, expected, withEmitted, stored };
@@ -262,13 +263,14 @@ export function staleMemberChanges(items: readonly { value: AccountMemberChangeV
 }
 
 /**
- * A test's fresh topics with a real scorer (the accounts example grid) and the account service
+ * A test's fresh topics with a real scorer (the accounts example grid, or `gridFile`) and the account service
  * running as OS processes, both ready, and a connected producer; their stops go to `cleanup`.
  */
 export async function startAccountsStack(
   label: string,
   partitions: number,
   cleanup: (() => Promise<unknown>)[],
+  gridFile = ACCOUNTS_GRID,
 ): Promise<{
   topics: TopicNames;
   codec: AvroCodec;
@@ -280,8 +282,8 @@ export async function startAccountsStack(
 }> {
   const { topics, codec, kafka } = await freshTopics(label, partitions);
   const keyPrefix = testContext().uniqueName(label);
-  const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: ACCOUNTS_GRID })).start();
-  const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix)).start();
+  const scorer = await new ScorerProcess(scorerEnv(topics, keyPrefix, { GRID_FILE: gridFile })).start();
+  const accounts = await new AccountsProcess(accountsEnv(topics, keyPrefix, { GRID_FILE: gridFile })).start();
   cleanup.push(
     () => scorer.kill(),
     () => accounts.kill(),

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ScoreChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
+import type { GradeChangedValue, ScoreChangedValue, ThresholdCrossedValue, TopicNames } from '@leadscore/contracts';
 import { storedScoresAgainstReplay, type ScoreMismatch } from './replay-check.js';
 import { scorerEnv } from './scorer-harness.js';
 import { ScorerProcess } from './scorer-process.js';
@@ -7,10 +7,10 @@ import {
   collectOutputs,
   freshTopics,
   produceEvents,
+  TopicCollector,
   waitForCollectorAtEnd,
   waitForGroupCaughtUp,
   type RawEvent,
-  type TopicCollector,
 } from './streams.js';
 import type { ServiceProcess } from './service-process.js';
 import { testContext } from './test-context.js';
@@ -36,6 +36,8 @@ export interface KillPlan {
   readonly caughtUp: () => Promise<void>;
   readonly random: () => number;
   readonly cleanup: (() => Promise<unknown>)[];
+  /** The scorers' grid (GRID_FILE); the starter grid by default. */
+  readonly gridFile?: string;
 }
 
 /** Per kind: SIGKILLs from the test, and processes that killed themselves at a crash point. */
@@ -149,6 +151,8 @@ export interface KillScenario {
   readonly crashPoints: string;
   readonly random: () => number;
   readonly cleanup: (() => Promise<unknown>)[];
+  /** The scorers' grid (GRID_FILE); the starter grid by default. */
+  readonly gridFile?: string;
 }
 
 export interface KillScenarioResult {
@@ -159,6 +163,8 @@ export interface KillScenarioResult {
   readonly mismatches: ScoreMismatch[];
   readonly changes: TopicCollector<ScoreChangedValue>;
   readonly crossings: TopicCollector<ThresholdCrossedValue>;
+  /** grade-changed, read back: empty unless the grid has a matrix. */
+  readonly grades: TopicCollector<GradeChangedValue>;
 }
 
 /**
@@ -171,9 +177,11 @@ export async function runKillScenario(scenario: KillScenario): Promise<KillScena
   const { events, cleanup } = scenario;
   const { topics, codec, kafka } = await freshTopics(scenario.name, 6);
   const keyPrefix = testContext().uniqueName(scenario.name);
-  const env = killedScorerEnv(topics, keyPrefix, scenario.crashPoints);
+  const env = killedScorerEnv(topics, keyPrefix, scenario.crashPoints, scenario.gridFile ? { GRID_FILE: scenario.gridFile } : {});
   const logFile = scenarioLogFile(keyPrefix);
   const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
+  const grades = await new TopicCollector<GradeChangedValue>(kafka, codec, 'gradeChanged', topics.gradeChanged).start();
+  cleanup.push(() => grades.stop());
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   cleanup.push(() => producer.disconnect());
@@ -198,10 +206,11 @@ export async function runKillScenario(scenario: KillScenario): Promise<KillScena
   });
   await waitForCollectorAtEnd(kafka, changes, topics.scoreChanged, 120_000);
   await waitForCollectorAtEnd(kafka, crossings, topics.thresholdCrossed, 120_000);
+  await waitForCollectorAtEnd(kafka, grades, topics.gradeChanged, 120_000);
 
-  const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup);
+  const { replay, mismatches } = await storedScoresAgainstReplay(events, keyPrefix, cleanup, scenario.gridFile);
   const { kills, selfKills } = counts.get('scorer')!;
-  return { kills, selfKills, replay, mismatches, changes, crossings };
+  return { kills, selfKills, replay, mismatches, changes, crossings, grades };
 }
 
 /**
@@ -242,9 +251,25 @@ export function outputHistory<T extends { readonly id: string; readonly sequence
   return { disorder, lastScore, repeatedDifferently, repeats };
 }
 
-/** `outputHistory` of contacts' score changes. */
-export function scoreChangeHistory(changes: TopicCollector<ScoreChangedValue>): ReturnType<typeof outputHistory> {
-  return outputHistory(changes.items, (value) => value.contactId);
+/**
+ * `outputHistory` of contacts' score changes. Sequences are checked per contact (one sequence
+ * for all its scores); the last score is kept per contact, or per `contactId|scoreId` with
+ * `byScore` (a grid with several scores).
+ */
+export function scoreChangeHistory(
+  changes: TopicCollector<ScoreChangedValue>,
+  byScore = false,
+): ReturnType<typeof outputHistory> {
+  const history = outputHistory(changes.items, (value) => value.contactId);
+  if (!byScore) return history;
+  const lastScore = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const { value } of changes.items) {
+    if (seen.has(value.id)) continue;
+    seen.add(value.id);
+    lastScore.set(`${value.contactId}|${value.scoreId ?? 'score'}`, value.score);
+  }
+  return { ...history, lastScore };
 }
 
 function pause(ms: number): Promise<void> {

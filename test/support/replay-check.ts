@@ -6,11 +6,15 @@ import { STARTER_GRID } from './scorer-harness.js';
 import type { RawEvent } from './streams.js';
 import { getValues, testRedis } from './test-context.js';
 
+const scoresText = (scores: readonly { readonly id: string; readonly score: number }[]): string =>
+  scores.map((s) => `${s.id}=${s.score}`).join(',');
+
 /** A contact whose stored state does not score what replay says. */
 export interface ScoreMismatch {
   readonly contactId: string;
-  readonly replay: number;
-  readonly stream: number;
+  /** The score (a grid with several scores: every score, `id=value` joined by commas). */
+  readonly replay: number | string;
+  readonly stream: number | string;
   /** For merged-away contacts: the root replay and the stream's identity forest name. */
   readonly replayMergedInto?: string | undefined;
   readonly streamMergedInto?: string | undefined;
@@ -45,11 +49,21 @@ export async function storedScoresAgainstReplay(
     const sealed = raw !== null && raw !== undefined && isSealedState(raw);
     const streamRoot = await identity.rootOf(c.contactId);
     const streamMergedInto = streamRoot === c.contactId ? undefined : streamRoot;
-    const stream = raw && !sealed ? scoreAt(grid, decodeState(raw), at).score : 0;
-    if (c.score !== stream || c.mergedInto !== streamMergedInto || (c.mergedInto !== undefined && !sealed)) {
+    const scored = raw && !sealed ? scoreAt(grid, decodeState(raw), at) : null;
+    // a grid with several scores: every score must agree, not only the first
+    const replayed = c.scores === undefined ? c.score : scoresText(c.scores);
+    const stream =
+      scored === null
+        ? c.scores === undefined
+          ? 0
+          : scoresText(grid.scores.map((s) => ({ id: s.id, score: 0 })))
+        : grid.multiScore
+          ? scoresText(scored.scores)
+          : scored.score;
+    if (replayed !== stream || c.mergedInto !== streamMergedInto || (c.mergedInto !== undefined && !sealed)) {
       mismatches.push({
         contactId: c.contactId,
-        replay: c.score,
+        replay: replayed,
         stream,
         ...(c.mergedInto !== undefined || streamMergedInto !== undefined
           ? { replayMergedInto: c.mergedInto, streamMergedInto }

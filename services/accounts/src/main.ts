@@ -9,5 +9,5 @@ await runService({
   redact: [],
   stopping: 'finishing the running batches',
   create: async (config, logger, onFatal) =>
-    new AccountsService({ config, grid: await loadGridFile(config.gridFile, 'the account service'), logger, onFatal }),
+    new AccountsService({ config, grid: await loadGridFile(config.gridFile), logger, onFatal }),
 });

@@ -10,7 +10,7 @@ import {
   type TopicNames,
 } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
-import { CONTACT_UPDATED, parseEvent, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
+import { CONTACT_UPDATED, DEFAULT_SCORE_ID, parseEvent, type CompiledAccounts, type CompiledGrid } from '@leadscore/engine';
 import { addOutput, type CrashPoint, type OutputBatch, type OutputProducer } from '@leadscore/service-kit';
 import type { AccountOutputWriter } from './account-output-writer.js';
 import type { AccountServiceStore } from './account-stores.js';
@@ -157,6 +157,11 @@ export class MemberStage {
     if (topic === topics.scoreChanged) {
       const value = await this.decodeOrDeadLetter<ScoreChangedValue>('scoreChanged', source, message, now, extra);
       if (value === null) return null;
+      // a grid with several scores: only the score `accounts.from` names rolls up (docs/accounts.md)
+      if ((value.scoreId ?? DEFAULT_SCORE_ID) !== accounts.from) {
+        metrics.skipped.inc({ reason: 'other-score' });
+        return null;
+      }
       const mergeEventId = value.cause.kind === 'MERGE' ? value.cause.eventId : null;
       return {
         contactId: value.contactId,

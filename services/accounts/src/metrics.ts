@@ -55,7 +55,7 @@ export class AccountsMetrics extends ServiceMetrics {
   );
   readonly skipped = this.counter(
     'leadscore_accounts_contact_events_skipped_total',
-    'Contact events the members stage skipped because the scorer cannot score them either (it dead-letters them), by reason.',
+    'Contact events and score changes the members stage skipped, by reason: invalid or undecodable (the scorer dead-letters them too), other-score (a score change of a score accounts.from does not name).',
     ['reason'],
   );
   readonly chunkDuration = this.histogram(

@@ -58,7 +58,7 @@ describe('the grid as a sheet', () => {
     const table = gridTable(b2b);
     expect(table.grid).toBeUndefined();
     expect(table.issues).toEqual([
-      expect.objectContaining({ path: 'scores', message: expect.stringMatching(/^the console scores one score per contact/) }),
+      expect.objectContaining({ path: 'scores', message: expect.stringMatching(/^the console handles one score per contact/) }),
     ]);
   });
 

@@ -10,6 +10,7 @@ const FILES: Record<TopicKind, string> = {
   contactUpdates: 'contact-updated.avsc',
   scoreChanged: 'score-changed.avsc',
   thresholdCrossed: 'threshold-crossed.avsc',
+  gradeChanged: 'grade-changed.avsc',
   contactMerged: 'contact-merged.avsc',
   lifecycleStageChanged: 'lifecycle-stage-changed.avsc',
   deadLetters: 'dead-letter.avsc',

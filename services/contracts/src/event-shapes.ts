@@ -48,6 +48,26 @@ export interface ScoreChangedValue {
   cause: ScoreCauseValue;
   changedContributions: RuleContributionValue[];
   evaluatedAt: number;
+  /** Which score changed; absent when written means (and decoded is) "score", a grid of one score. */
+  scoreId?: string;
+}
+
+/** A contact's grade (its matrix cell) changed: grade-changed. */
+export interface GradeChangedValue {
+  id: string;
+  contactId: string;
+  sequence: number;
+  previousGrade: string;
+  grade: string;
+  rowScoreId: string;
+  rowScore: number;
+  columnScoreId: string;
+  columnScore: number;
+  qualified: boolean;
+  gridName: string;
+  gridVersion: number;
+  cause: ScoreCauseValue;
+  evaluatedAt: number;
 }
 
 export interface ThresholdCrossedValue {
@@ -63,6 +83,8 @@ export interface ThresholdCrossedValue {
   cause: ScoreCauseValue;
   sequence: number;
   evaluatedAt: number;
+  /** The score whose threshold crossed (`matrix`: the grade matrix's `qualified`); absent when written means "score". */
+  scoreId?: string;
 }
 
 /** One id now means another (docs/identity.md); keyed by the merged-away contactId. */

@@ -7,6 +7,7 @@ export const TOPIC_KINDS = [
   'contactUpdates',
   'scoreChanged',
   'thresholdCrossed',
+  'gradeChanged',
   'contactMerged',
   'lifecycleStageChanged',
   'deadLetters',
@@ -24,6 +25,8 @@ const SUFFIXES: Record<TopicKind, string> = {
   contactUpdates: 'contact-updates',
   scoreChanged: 'score-changed',
   thresholdCrossed: 'threshold-crossed',
+  // A grid with a grade matrix (docs/grid-authoring.md "Several scores"): keyed by contactId.
+  gradeChanged: 'grade-changed',
   // Identity (docs/identity.md): a merged-away id now means another; keyed by the merged-away id.
   contactMerged: 'contact-merged',
   lifecycleStageChanged: 'lifecycle-stage-changed',

@@ -11,6 +11,7 @@ import {
   type AccountThresholdCrossedValue,
   type AccountUpdatedValue,
   type ContactMergedValue,
+  type GradeChangedValue,
 } from '../src/index.js';
 
 /** The schema as it was before MERGE: the cause enum without the symbol, its default and its doc. */
@@ -127,6 +128,59 @@ describe('Avro schemas', () => {
     for (const name of ['AccountUpdated', 'AccountScoreChanged', 'AccountThresholdCrossed']) {
       expect(doc.components.messages[name]?.bindings.kafka.key.description).toBe('accountId');
     }
+  });
+
+  it('several scores: score-changed and threshold-crossed carry scoreId ("score" when not written), grade-changed its grades', () => {
+    const scoreChanged = avro.Type.forSchema(JSON.parse(avroSchemaText('scoreChanged')));
+    const value = {
+      id: 'x',
+      contactId: 'c-1',
+      sequence: 4,
+      previousScore: 40,
+      score: 100,
+      delta: 60,
+      gridName: 'b2b',
+      gridVersion: 1,
+      cause: { kind: 'EVENT', eventId: 'e-1' },
+      changedContributions: [],
+      evaluatedAt: 2,
+    };
+    expect(scoreChanged.fromBuffer(scoreChanged.toBuffer({ ...value, scoreId: 'engagement' }))).toMatchObject({
+      scoreId: 'engagement',
+    });
+    // a writer that leaves it out (a grid of one score's code path, or a producer of before) gives the default
+    expect(scoreChanged.fromBuffer(scoreChanged.toBuffer(value))).toMatchObject({ scoreId: 'score' });
+    const crossed = avro.Type.forSchema(JSON.parse(avroSchemaText('thresholdCrossed')));
+    const matrix = { id: 'y', contactId: 'c-1', threshold: 'qualified', at: 1, direction: 'UP', score: 1, previousScore: 0 };
+    const crossing = {
+      ...matrix,
+      gridName: 'b2b',
+      gridVersion: 1,
+      cause: value.cause,
+      sequence: 6,
+      evaluatedAt: 2,
+      scoreId: 'matrix',
+    };
+    expect(crossed.fromBuffer(crossed.toBuffer(crossing))).toEqual(crossing);
+    const grade: GradeChangedValue = {
+      id: 'z',
+      contactId: 'c-1',
+      sequence: 6,
+      previousGrade: 'C2',
+      grade: 'A1',
+      rowScoreId: 'fit',
+      rowScore: 60,
+      columnScoreId: 'engagement',
+      columnScore: 100,
+      qualified: true,
+      gridName: 'b2b',
+      gridVersion: 1,
+      cause: { kind: 'EVENT', eventId: 'e-1' },
+      evaluatedAt: 2,
+    };
+    const gradeChanged = avro.Type.forSchema(JSON.parse(avroSchemaText('gradeChanged')));
+    expect(gradeChanged.fromBuffer(gradeChanged.toBuffer(grade))).toEqual(grade);
+    expect(topicNames('leadscore').gradeChanged).toBe('leadscore.grade-changed');
   });
 
   it('contact-merged carries the merged-away id, its root and the merge, with millisecond times, keyed by contactId', () => {

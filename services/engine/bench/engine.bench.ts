@@ -1,6 +1,7 @@
 /**
  * Micro-benchmarks of the engine (not part of the test suite):
- *   node --import tsx services/engine/bench/engine.bench.ts [--events 1000000] [--contacts 100000]
+ *   node --import tsx services/engine/bench/engine.bench.ts [--events 1000000] [--contacts 100000] [--grid <file>]
+ * (the grid: deploy/grids/starter.yaml by default; deploy/grids/b2b.yaml for several scores and a matrix)
  * 1. JSON.parse alone over generated NDJSON streamed from a temp file (what bounds replay), then
  *    replay (replayEvents, the reference model) over the same file: events/s, the replay /
  *    JSON.parse ratio and the process's peak RSS;
@@ -31,14 +32,16 @@ import {
 } from '../src/index.js';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, contacts: { type: 'string', default: '100000' } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    contacts: { type: 'string', default: '100000' },
+    grid: { type: 'string', default: fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url)) },
+  },
 });
 const EVENTS = Number(values.events);
 const CONTACTS = Number(values.contacts);
 const NOW = Date.parse('2026-03-10T00:00:00Z');
-const grid = compileGrid(
-  loadGrid(readFileSync(fileURLToPath(new URL('../../../deploy/grids/starter.yaml', import.meta.url)), 'utf8')),
-);
+const grid = compileGrid(loadGrid(readFileSync(values.grid, 'utf8'), values.grid));
 
 /** A deterministic generator (mulberry32) so runs are comparable. */
 function random(seed: number): () => number {
@@ -214,7 +217,9 @@ async function benchReplay(count: number): Promise<void> {
   }
 }
 
-console.log(`node ${process.version}, grid ${grid.name} v${grid.version}, ${CONTACTS} contacts`);
+console.log(
+  `node ${process.version}, grid ${grid.name} v${grid.version} (${grid.scores.length} score${grid.scores.length === 1 ? '' : 's'}${grid.matrix ? ', a grade matrix' : ''}), ${CONTACTS} contacts`,
+);
 // Replay first, so that its peak RSS is not inflated by the in-memory events of the others.
 await benchReplay(EVENTS);
 const applyCount = Math.min(EVENTS, 500_000);

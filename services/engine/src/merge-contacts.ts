@@ -18,6 +18,7 @@ import {
   gradeChangeOutput,
   scoreChangeOutput,
   unchanged,
+  withGradeChange,
   type GradeChange,
   type AnyCause,
   type Evaluation,
@@ -161,7 +162,7 @@ function droppedToZero(compiled: CompiledGrid, source: MergeSide, cause: MergeCa
   }
   const contributions = scoreAt(compiled, state, state.evaluatedAt ?? now).contributions;
   let sequence = state.sequence;
-  const outputs = moved.map((s) => {
+  const scoreOutputs = moved.map((s) => {
     sequence += 1;
     const from = previous[s.index] as number;
     const scoreId = compiled.multiScore ? s.id : undefined;
@@ -190,5 +191,6 @@ function droppedToZero(compiled: CompiledGrid, source: MergeSide, cause: MergeCa
       gradeChange = gradeChangeOutput<AnyCause>({ compiled, contactId: source.contactId, sequence, cause, now, was, is, values });
     }
   }
+  const outputs = withGradeChange(scoreOutputs, gradeChange);
   return { state: { ...emptied, sequence, evaluatedAt: now }, output: outputs[0] ?? null, outputs, gradeChange };
 }

@@ -5,11 +5,11 @@ import type { ValidationIssue } from './errors.js';
 import { IdentityRoots } from './identity-roots.js';
 import { parseJsonEvent } from './lead-event.js';
 import { CONTACT_MERGED } from './merge-event.js';
-import { ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
-import { MATRIX_SCORE_ID, type Grade } from './compile-scores.js';
+import { recordCrossings, ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
+import type { Grade } from './compile-scores.js';
 import type { Contribution, ScoreValue } from './score-at.js';
-import type { Cause, Crossing } from './score-change.js';
-import { applyInPlace, workingScore, type InPlaceResult } from './working-state.js';
+import type { Cause } from './score-change.js';
+import { applyInPlace, workingScore } from './working-state.js';
 
 export type { ReplayCrossing } from './replay-merge.js';
 
@@ -80,8 +80,9 @@ export async function replayEvents(
   let duplicates = 0;
   let lineNumber = 0;
   const rollup = compiled.accounts === null ? null : new AccountRollup(compiled, compiled.accounts, now);
-  // The account rollup reads each member score change's output (its id): built only then.
-  const outputs = rollup !== null;
+  // The account rollup reads each member score change's output (its id): built only then; and
+  // for a grid with `scores`, whose crossings are reported with their own score change's sequence.
+  const outputs = rollup !== null || compiled.multiScore;
   const bad = (errors: readonly ValidationIssue[]): void => {
     const entry = { line: lineNumber, errors };
     badLines.push(entry);
@@ -136,14 +137,20 @@ export async function replayEvents(
     if (result.duplicate) duplicates += 1;
     rollup?.contactEvaluated(event, result);
     if (result.crossings.length === 0) continue;
+    if (compiled.multiScore) {
+      for (const output of result.outputs) {
+        recordCrossings(state, output.thresholdCrossings);
+        if (output.gradeChange?.crossing) recordCrossings(state, [output.gradeChange.crossing]);
+      }
+      continue;
+    }
     const cause: Cause = { kind: 'event', eventId: event.eventId };
     for (const crossing of result.crossings) {
       (state.crossings ??= []).push({
-        ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
         threshold: crossing.threshold,
         at: crossing.at,
         direction: crossing.direction,
-        score: crossingScore(compiled, crossing, result),
+        score: result.score,
         sequence: result.sequence,
         cause,
       });
@@ -173,14 +180,6 @@ export async function replayEvents(
     merges,
     badLines,
   };
-}
-
-/** The value a crossing reached: the crossing score's (the matrix's: 1 qualified, 0 not). */
-function crossingScore(compiled: CompiledGrid, crossing: Crossing, result: InPlaceResult): number {
-  if (crossing.scoreId === undefined) return result.score;
-  if (crossing.scoreId === MATRIX_SCORE_ID) return crossing.direction === 'up' ? 1 : 0;
-  const index = compiled.scores.findIndex((s) => s.id === crossing.scoreId);
-  return (result.emitted as readonly number[])[index] as number;
 }
 
 /** `line.trim() === ''` without making the trimmed string of every non-blank line. */

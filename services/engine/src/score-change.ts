@@ -73,6 +73,21 @@ export interface ScoreChange<C extends AnyCause = Cause> extends OutputContext<C
   readonly delta: number;
   readonly changedContributions: readonly ChangedContribution[];
   readonly thresholdCrossings: readonly ThresholdCrossing<C>[];
+  /**
+   * The grade change of the same evaluation, on its last score change (a grade moves only when
+   * some score does): whoever emits the score changes emits it after them (`withGradeChange`).
+   */
+  readonly gradeChange?: GradeChange<C>;
+}
+
+/** The outputs with the grade change attached to the last one (none: the same list). */
+export function withGradeChange<C extends AnyCause>(
+  outputs: readonly ScoreChange<C>[],
+  gradeChange: GradeChange<C> | null,
+): ScoreChange<C>[] {
+  const last = outputs[outputs.length - 1];
+  if (gradeChange === null || last === undefined) return [...outputs];
+  return [...outputs.slice(0, -1), { ...last, gradeChange }];
 }
 
 /** grade-changed: a contact's matrix cell moved (docs/grid-authoring.md "Several scores"). */
@@ -372,7 +387,6 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
   const previous = compiled.scores.map((s) => lastEmitted(before, s.id));
   const values = totalsAt(compiled, input.after, now);
   const moved = compiled.scores.filter((s) => values[s.index] !== previous[s.index]);
-  const first = compiled.scores[0] as CompiledScore;
   const breakdowns = () => {
     const was = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
     const current = scoreAt(compiled, input.after, now);
@@ -406,7 +420,7 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
 
   const { current, changed } = breakdowns();
   let sequence = before.sequence;
-  const outputs = moved.map((s) => {
+  const scoreOutputs = moved.map((s) => {
     sequence += 1;
     const from = previous[s.index] as number;
     const to = values[s.index] as number;
@@ -432,6 +446,7 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
       gradeChange = gradeChangeOutput({ compiled, contactId, sequence, cause, now, was, is, values });
     }
   }
+  const outputs = withGradeChange(scoreOutputs, gradeChange);
   const crossings: Crossing[] = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
   if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
   return {
@@ -441,7 +456,7 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
     contributions: current,
     changedContributions: changed,
     crossings,
-    output: outputs.find((output) => output.scoreId === first.id) ?? outputs[0] ?? null,
+    output: outputs[0] ?? null,
     outputs,
     gradeChange,
     emitted: values,

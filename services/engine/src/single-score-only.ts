@@ -2,11 +2,10 @@ import type { CompiledGrid } from './compile-grid.js';
 import { GridValidationError } from './errors.js';
 
 /**
- * Refuses a grid with `scores` (or a `matrix`) for a part of leadscore that scores one score
- * per contact in this version: the engine and `leadscore replay` score several, the streaming
- * services do not yet (docs/grid-authoring.md "Several scores"). Called where a service takes
- * its grid, so the grid is refused at start-up (or at publication) with its path, never scored
- * as if it had one score.
+ * Refuses a grid with `scores` (or a `matrix`) for a part of leadscore that handles one score
+ * per contact in this version (docs/grid-authoring.md "Several scores": the console). Called
+ * where that part takes its grid, so the grid is refused with its path, never handled as if it
+ * had one score.
  *
  * @throws GridValidationError
  */
@@ -16,7 +15,7 @@ export function requireSingleScore(compiled: CompiledGrid, what: string): Compil
     [
       {
         path: 'scores',
-        message: `${what} scores one score per contact in this version of leadscore; several scores (scores, matrix) are scored by the engine and leadscore replay only (docs/grid-authoring.md)`,
+        message: `${what} handles one score per contact in this version of leadscore; a grid with several scores (scores, matrix) runs in the scorer, replay and the read API (docs/grid-authoring.md)`,
       },
     ],
     `${compiled.name} v${compiled.version}`,

@@ -20,6 +20,7 @@ import {
   gradeChangeOutput,
   scoreChangeOutput,
   thresholdCrossings,
+  withGradeChange,
   type GradeChange,
   type Cause,
   type ChangedContribution,
@@ -666,8 +667,8 @@ function scoresInPlace(
   result.score = values[0] as number;
   result.sequence = sequence;
   result.crossings = crossings;
-  result.outputs = outputs;
-  result.output = outputs[0] ?? null;
+  result.outputs = withGradeChange(outputs, result.gradeChange);
+  result.output = result.outputs[0] ?? null;
   return result;
 }
 

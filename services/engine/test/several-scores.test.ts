@@ -230,9 +230,10 @@ describe('several scores per contact', () => {
       ['fit', 20],
     ]);
     expect(contact?.grade).toEqual({ grade: 'B1', row: 'B', column: '1', qualified: true });
-    expect(contact?.crossings.map((c) => [c.scoreId, c.threshold, c.direction, c.score])).toEqual([
-      ['engagement', 'MQL', 'up', 100],
-      ['matrix', 'qualified', 'up', 1],
+    // engagement 60 (1), grade C3 → C2 (2), 80 (3), 100 (4, MQL), grade C2 → C1 (5), fit 20 (6), grade C1 → B1 (7, qualified)
+    expect(contact?.crossings.map((c) => [c.scoreId, c.threshold, c.direction, c.score, c.sequence])).toEqual([
+      ['engagement', 'MQL', 'up', 100, 4],
+      ['matrix', 'qualified', 'up', 1, 7],
     ]);
   });
 
@@ -243,14 +244,14 @@ describe('several scores per contact', () => {
     expect(evaluation.gradeChange).toBeNull();
   });
 
-  it('the services that score one score refuse a grid with scores, at its path', () => {
-    expect(requireSingleScore(starterGrid(), 'the scorer').name).toBe('starter');
-    expect(() => requireSingleScore(B2B, 'the scorer')).toThrow(GridValidationError);
+  it('a part that handles one score refuses a grid with scores, at its path', () => {
+    expect(requireSingleScore(starterGrid(), 'the console').name).toBe('starter');
+    expect(() => requireSingleScore(B2B, 'the console')).toThrow(GridValidationError);
     try {
-      requireSingleScore(B2B, 'the scorer');
+      requireSingleScore(B2B, 'the console');
     } catch (error) {
       expect((error as GridValidationError).errors).toEqual([
-        { path: 'scores', message: expect.stringMatching(/^the scorer scores one score per contact in this version/) },
+        { path: 'scores', message: expect.stringMatching(/^the console handles one score per contact in this version/) },
       ]);
     }
   });

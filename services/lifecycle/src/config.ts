@@ -11,6 +11,11 @@ import {
 export interface LifecycleConfig extends KafkaSettings, RegistrySettings, RedisSettings, TopicSettings {
   readonly redisKeyPrefix: string;
   readonly groupId: string;
+  /**
+   * The score whose threshold qualifies (LIFECYCLE_MQL_SCORE): `score` for a grid of one score, a
+   * score id of a grid with several, or `matrix` for the grade matrix's `qualified`.
+   */
+  readonly scoreId: string;
   /** The threshold (grid threshold name) whose up-crossings move contacts to the target stage. */
   readonly threshold: string;
   readonly targetStage: LifecycleStage;
@@ -35,6 +40,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Parses and validates the environment; throws CONFIG_INVALID listing every problem at once. */
 export function loadLifecycleConfig(env: Env): LifecycleConfig {
   const read = new EnvReader(env);
+  const scoreId = read.text('LIFECYCLE_MQL_SCORE', 'score');
   return read.done<LifecycleConfig>({
     ...read.topicSettings(),
     ...read.kafkaSettings('lifecycle'),
@@ -42,7 +48,9 @@ export function loadLifecycleConfig(env: Env): LifecycleConfig {
     ...read.redisSettings(),
     redisKeyPrefix: read.redisKeyPrefix(),
     groupId: read.text('LIFECYCLE_GROUP_ID', 'leadscore-lifecycle'),
-    threshold: read.text('LIFECYCLE_MQL_THRESHOLD', 'MQL'),
+    scoreId,
+    // the matrix has one threshold: `qualified`
+    threshold: read.text('LIFECYCLE_MQL_THRESHOLD', scoreId === 'matrix' ? 'qualified' : 'MQL'),
     targetStage: 'MARKETING_QUALIFIED',
     accountStages: read.bool('LIFECYCLE_ACCOUNT_STAGES', false),
     accountThreshold: read.text('LIFECYCLE_MQA_THRESHOLD', 'MQA'),

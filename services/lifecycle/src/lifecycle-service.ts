@@ -45,6 +45,7 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
       store: new StageStore(redis, config.redisKeyPrefix, config.historyLength),
       metrics: this.metrics,
       threshold: config.threshold,
+      scoreId: config.scoreId,
       target: config.targetStage,
       ...(config.accountStages ? { accountThreshold: config.accountThreshold } : {}),
       now: this.options.now ?? Date.now,
@@ -62,6 +63,7 @@ export class LifecycleService extends StreamService<LifecycleMetrics, RedisSetti
       describe: {
         topic: this.topics.thresholdCrossed,
         groupId: config.groupId,
+        scoreId: config.scoreId,
         threshold: config.threshold,
         accountStages: config.accountStages,
         ...(config.accountStages

@@ -44,8 +44,10 @@ export interface LifecycleWorkflowOptions {
   readonly topics: TopicNames;
   readonly store: CrossingStore;
   readonly metrics: WorkflowMetrics;
-  /** The threshold whose crossings move contacts (MQL). */
+  /** The threshold whose crossings move contacts (MQL)… */
   readonly threshold: string;
+  /** …of this score (threshold-crossed's scoreId: `score` for a grid of one score, `matrix` for the grade matrix). */
+  readonly scoreId?: string;
   /** The stage an up-crossing moves a contact to. */
   readonly target: LifecycleStage;
   /** The account threshold whose crossings move accounts (MQA); account-threshold-crossed is not consumed without it. */
@@ -82,7 +84,8 @@ export class LifecycleWorkflow {
         deadLetters.push(await this.deadLetters.ofDecodeFailure(toInputMessage(topic, partition, message), error, now));
         continue;
       }
-      if (value.threshold !== threshold) continue; // other thresholds do not drive the lifecycle
+      // other thresholds, and the thresholds of other scores, do not drive the lifecycle
+      if (value.threshold !== threshold || (value.scoreId ?? 'score') !== (this.options.scoreId ?? 'score')) continue;
       crossings.push({
         contactId: value.contactId,
         crossingId: value.id,

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { topicNames, type LifecycleStageChangedValue, type ThresholdCrossedValue } from '@leadscore/contracts';
+import { loadLifecycleConfig } from '../src/config.js';
 import { LifecycleWorkflow } from '../src/lifecycle-workflow.js';
 import { LifecycleMetrics } from '../src/metrics.js';
 import { stageChangeId } from '../src/stage-store.js';
@@ -12,7 +13,7 @@ const TOPICS = topicNames('wf');
 const NOW = Date.UTC(2026, 0, 15);
 const TARGET = 'MARKETING_QUALIFIED';
 
-function rig() {
+function rig(qualifyOn: { threshold: string; scoreId?: string } = { threshold: 'MQL' }) {
   const codec = new JsonCodec();
   const store = new InMemoryStageStore();
   const sender = new RecordingSender();
@@ -23,7 +24,7 @@ function rig() {
     topics: TOPICS,
     store,
     metrics,
-    threshold: 'MQL',
+    ...qualifyOn,
     target: TARGET,
     now: () => NOW,
   });
@@ -70,6 +71,44 @@ function crossing(overrides: Partial<ThresholdCrossedValue>): ThresholdCrossedVa
 }
 
 describe('LifecycleWorkflow', () => {
+  it("with several scores, only the configured score's threshold qualifies; the matrix's qualified can be that one", async () => {
+    const engagement = rig({ scoreId: 'engagement', threshold: 'MQL' });
+    await engagement.handle(
+      { id: 'fit-up', contactId: 'c1', scoreId: 'fit' },
+      { id: 'score-up', contactId: 'c2' }, // written without scoreId: the score "score"
+      { id: 'eng-up', contactId: 'c3', scoreId: 'engagement' },
+    );
+    expect([...engagement.store.stages.keys()]).toEqual(['c3']);
+    const matrix = rig({ scoreId: 'matrix', threshold: 'qualified' });
+    await matrix.handle(
+      { id: 'eng-up', contactId: 'c1', scoreId: 'engagement' },
+      { id: 'm-up', contactId: 'c2', scoreId: 'matrix', threshold: 'qualified', at: 1, score: 1, previousScore: 0 },
+    );
+    expect([...matrix.store.stages.keys()]).toEqual(['c2']);
+    expect(matrix.changes().map((c) => c.value.reason)).toEqual(['threshold qualified crossed up']);
+    // a grid of one score: a crossing written with scoreId "score" or without it qualifies alike
+    const single = rig();
+    await single.handle({ id: 'a', contactId: 'c1', scoreId: 'score' }, { id: 'b', contactId: 'c2', scoreId: 'engagement' });
+    expect([...single.store.stages.keys()]).toEqual(['c1']);
+  });
+
+  it('LIFECYCLE_MQL_SCORE picks the score; for the matrix the threshold is qualified unless set', () => {
+    const base = {
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    };
+    expect(loadLifecycleConfig(base)).toMatchObject({ scoreId: 'score', threshold: 'MQL' });
+    expect(loadLifecycleConfig({ ...base, LIFECYCLE_MQL_SCORE: 'matrix' })).toMatchObject({
+      scoreId: 'matrix',
+      threshold: 'qualified',
+    });
+    expect(loadLifecycleConfig({ ...base, LIFECYCLE_MQL_SCORE: 'engagement', LIFECYCLE_MQL_THRESHOLD: 'SQL' })).toMatchObject({
+      scoreId: 'engagement',
+      threshold: 'SQL',
+    });
+  });
+
   it('an MQL up-crossing moves the contact to marketing-qualified and emits the stage change', async () => {
     const r = rig();
     await r.handle({ id: 'x-up', contactId: 'c1' });

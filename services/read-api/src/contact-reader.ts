@@ -1,6 +1,6 @@
 import { ErrorCode } from '@leadscore/errors';
 import { ServiceError, type RedisClient } from '@leadscore/service-kit';
-import { decodeState, scoreAt, type CompiledGrid, type Contribution } from '@leadscore/engine';
+import { decodeState, scoreAt, type CompiledGrid, type Contribution, type Grade } from '@leadscore/engine';
 import {
   IdentityReader,
   isSealedState,
@@ -29,6 +29,25 @@ export interface ContactView {
   readonly grid: { readonly name: string; readonly version: number };
   /** The "now" the score was computed at (windowed rules depend on it). */
   readonly evaluatedAt: number;
+  /**
+   * A grid with several scores (docs/grid-authoring.md): every score with its groups, its own
+   * rules' breakdown and thresholds reached; `score`, `breakdown` and `thresholdsReached` above
+   * are then the first score's value, every rule, and the first score's thresholds.
+   */
+  readonly scores?: readonly ScoreView[];
+  /** A grid with a grade matrix: the contact's cell (such as A1) and whether it qualifies. */
+  readonly grade?: Grade;
+}
+
+/** One of a contact's scores, as the read API shows it. */
+export interface ScoreView {
+  readonly id: string;
+  readonly label: string;
+  readonly score: number;
+  readonly groups: readonly { readonly id: string; readonly label: string; readonly value: number }[];
+  /** Its rules (directly or through a group) with a non-zero count or points, in grid order. */
+  readonly breakdown: readonly Contribution[];
+  readonly thresholdsReached: readonly { name: string; at: number }[];
 }
 
 export interface LeaderboardEntry {
@@ -98,17 +117,33 @@ export class ContactReader {
       this.stages.readHistory(root, historyLimit),
       this.recentChanges(root, recentLimit),
     ]);
-    const { score, contributions } = scoreAt(this.grid, decodeState(raw), now);
+    const grid = this.grid;
+    const { score, contributions, scores, grade } = scoreAt(grid, decodeState(raw), now);
+    const counted = (c: Contribution) => c.count !== 0 || c.points !== 0;
+    const several = grid.multiScore
+      ? {
+          scores: scores.map((s, i) => ({
+            id: s.id,
+            label: s.label,
+            score: s.score,
+            groups: s.groups,
+            breakdown: s.rules.map((r) => contributions[r] as Contribution).filter(counted),
+            thresholdsReached: reached(grid.scores[i]?.thresholds ?? [], s.score),
+          })),
+          ...(grade !== null && { grade }),
+        }
+      : {};
     return {
       contactId,
       ...(resolved.mergedInto ? { mergedInto: resolved.mergedInto } : {}),
       score,
-      breakdown: contributions.filter((c) => c.count !== 0 || c.points !== 0),
-      thresholdsReached: this.grid.thresholds.filter((t) => score >= t.at).map((t) => ({ name: t.name, at: t.at })),
+      breakdown: contributions.filter(counted),
+      thresholdsReached: reached(grid.thresholds, score),
       lifecycle: { stage, history },
       recentChanges,
-      grid: { name: this.grid.name, version: this.grid.version },
+      grid: { name: grid.name, version: grid.version },
       evaluatedAt: now,
+      ...several,
     };
   }
 
@@ -140,6 +175,11 @@ export class ContactReader {
   async leaderboardSize(): Promise<number> {
     return this.board.size();
   }
+}
+
+/** The thresholds a score is at or above. */
+function reached(thresholds: readonly { name: string; at: number }[], score: number): { name: string; at: number }[] {
+  return thresholds.filter((t) => score >= t.at).map((t) => ({ name: t.name, at: t.at }));
 }
 
 /**

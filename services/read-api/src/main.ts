@@ -8,6 +8,5 @@ await runService({
   loadConfig: loadReadApiConfig,
   redact: [],
   stopping: 'answering the requests in flight',
-  create: async (config, logger, onFatal) =>
-    new ReadApiService({ config, logger, onFatal }, await loadGridFile(config.gridFile, 'the read API')),
+  create: async (config, logger, onFatal) => new ReadApiService({ config, logger, onFatal }, await loadGridFile(config.gridFile)),
 });

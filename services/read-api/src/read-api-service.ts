@@ -83,7 +83,9 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
     const stop = () => grids.stop();
     if (!stream) return { door, describe, stop };
     const decoder = new ChunkDecoder(stream.codec, stream.sender, this.topics.deadLetters, this.metrics.deadLettered, now);
-    const contacts = new ScoreChangeProjection(redis, keys, decoder, this.topics, this.metrics, config.recentLength);
+    const contacts = new ScoreChangeProjection(redis, keys, decoder, this.topics, this.metrics, config.recentLength, () =>
+      leaderboardScoreOf(grids.current()),
+    );
     const accounts = this.projectsAccounts ? new AccountScoreProjection(redis, keys, decoder, this.metrics) : undefined;
     return {
       consumer: {
@@ -103,4 +105,9 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
       stop,
     };
   }
+}
+
+/** The score the leaderboard ranks: a grid's first score (`score` for a grid of one score). */
+function leaderboardScoreOf(grid: CompiledGrid): string {
+  return (grid.scores[0] as { id: string }).id;
 }

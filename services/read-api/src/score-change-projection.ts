@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
+import { DEFAULT_SCORE_ID } from '@leadscore/engine';
 import { loadScript, PROJECT_LEADERBOARD, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
 import { redisAll, redisOne, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
@@ -56,6 +57,11 @@ export class ScoreChangeProjection {
     private readonly topics: TopicNames,
     private readonly metrics: ReadApiMetrics,
     private readonly recentLength: number,
+    /**
+     * The score the leaderboard and the recent changes follow: a grid with several scores
+     * projects only its first score's changes (docs/doors.md); one score: `score`.
+     */
+    private readonly projectedScore: () => string = () => DEFAULT_SCORE_ID,
   ) {
     this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
     this.projectLeaderboard = loadScript(redis, PROJECT_LEADERBOARD);
@@ -67,11 +73,14 @@ export class ScoreChangeProjection {
       await this.writeBoard([], new Set(merges.map((m) => m.contactId)));
       return;
     }
-    const changes = await this.decoder.decode<ScoreChangedValue>('scoreChanged', topic, partition, messages);
+    const projected = this.projectedScore();
+    const decoded = await this.decoder.decode<ScoreChangedValue>('scoreChanged', topic, partition, messages);
+    const changes = decoded.filter((c) => (c.scoreId ?? DEFAULT_SCORE_ID) === projected);
+    this.metrics.projected.inc({ outcome: 'ignored' }, decoded.length - changes.length);
     if (changes.length === 0) return;
 
     // issued together, awaited together: one auto-pipelined round trip, per node on a cluster
-    const projected: ReturnType<typeof this.projectScoreChange>[] = [];
+    const calls: ReturnType<typeof this.projectScoreChange>[] = [];
     for (const c of changes) {
       const entry: RecentScoreChange = {
         id: c.id,
@@ -84,7 +93,7 @@ export class ScoreChangeProjection {
         grid: { name: c.gridName, version: c.gridVersion },
         evaluatedAt: c.evaluatedAt,
       };
-      projected.push(
+      calls.push(
         this.projectScoreChange(
           [this.keys.recentChanges(c.contactId), this.keys.projection(c.contactId)],
           c.sequence,
@@ -94,7 +103,7 @@ export class ScoreChangeProjection {
         ),
       );
     }
-    const results = await redisAll(projected);
+    const results = await redisAll(calls);
     // per contact, its latest projected change: what the leaderboard should show
     const latest = new Map<string, Listing>();
     changes.forEach((c, i) => {

@@ -47,7 +47,7 @@ export function applyEvents(
     const result = applyInPlace(working, event);
     if (result.duplicate) duplicates += 1;
     if (result.stateChanged) changed = true;
-    if (result.output !== null) changes.push(result.output);
+    for (const output of result.outputs) changes.push(output);
   }
   return { state: changed ? working.toContactState() : null, changes, duplicates };
 }

@@ -1,4 +1,12 @@
-import { encodeState, nextExpiryAt, type AnyCause, type CompiledGrid, type ContactState } from '@leadscore/engine';
+import {
+  encodeState,
+  nextExpiryAt,
+  type AnyCause,
+  type CompiledGrid,
+  type ContactState,
+  type GradeChange,
+  type ThresholdCrossing,
+} from '@leadscore/engine';
 import type { TopicNames } from '@leadscore/contracts';
 import { ErrorCode } from '@leadscore/errors';
 import type { StateCommit, StoredState } from './contact-state-store.js';
@@ -53,6 +61,8 @@ export interface ContactStore {
 export interface ScoreOutputEncoder {
   scoreChanged(change: ScoreChange): Promise<OutputMessage>;
   thresholdsCrossed(change: ScoreChange): Promise<OutputMessage[]>;
+  thresholdCrossed(crossing: ThresholdCrossing<AnyCause>): Promise<OutputMessage>;
+  gradeChanged(change: GradeChange<AnyCause>): Promise<OutputMessage>;
   contactMerged?(record: MergedContact, now: number): Promise<OutputMessage>;
 }
 
@@ -396,6 +406,13 @@ export class ContactUpdater {
     for (const change of changes) {
       owed.push({ topic: topics.scoreChanged, message: await scoreWriter.scoreChanged(change) });
       for (const message of await scoreWriter.thresholdsCrossed(change)) owed.push({ topic: topics.thresholdCrossed, message });
+      // a grid with a matrix: the grade change rides on the evaluation's last score change
+      const grade = change.gradeChange;
+      if (grade === undefined) continue;
+      owed.push({ topic: topics.gradeChanged, message: await scoreWriter.gradeChanged(grade) });
+      if (grade.crossing !== null) {
+        owed.push({ topic: topics.thresholdCrossed, message: await scoreWriter.thresholdCrossed(grade.crossing) });
+      }
     }
     return owed;
   }
@@ -430,6 +447,8 @@ function withoutOutputsOf(
     for (const change of changes.get(contactId) ?? []) {
       dropIds.add(change.id);
       for (const crossing of change.thresholdCrossings) dropIds.add(crossing.id);
+      if (change.gradeChange !== undefined) dropIds.add(change.gradeChange.id);
+      if (change.gradeChange?.crossing) dropIds.add(change.gradeChange.crossing.id);
     }
   }
   const kept: OutputBatch = new Map();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { compileGrid, gridFingerprint, loadGrid, requireSingleScore, type CompiledGrid } from '@leadscore/engine';
+import { compileGrid, gridFingerprint, loadGrid, type CompiledGrid } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
 import type { PublishedGridStore } from '@leadscore/redis-layout';
 import { errorFields, redisUnavailable } from '@leadscore/service-kit';
@@ -239,7 +239,7 @@ export class LiveGrid implements GridProvider {
     if (latest === null) return { grid: fileGrid, published: false };
     if (this.lastPublished?.yaml === latest.yaml) return { grid: this.lastPublished.grid, published: true };
     // The console validated it before publishing; a grid that fails here is a bug, surfaced as GRID_INVALID.
-    const grid = requireSingleScore(compileGrid(loadGrid(latest.yaml, 'the published grid')), 'the scorer');
+    const grid = compileGrid(loadGrid(latest.yaml, 'the published grid'));
     this.lastPublished = { yaml: latest.yaml, grid };
     return { grid, published: true };
   }

@@ -9,5 +9,5 @@ await runService({
   redact: ['event'],
   stopping: 'finishing the running batch',
   create: async (config, logger, onFatal) =>
-    new ScorerService({ config, grid: await loadGridFile(config.gridFile, 'the scorer'), logger, onFatal }),
+    new ScorerService({ config, grid: await loadGridFile(config.gridFile), logger, onFatal }),
 });

@@ -105,8 +105,7 @@ export function absorbMembers(
       now,
     });
     state = withMemberPositions(merged.target.state, member, snapshot);
-    if (merged.target.output) changes.push(merged.target.output);
-    if (merged.source.output) changes.push(merged.source.output);
+    changes.push(...merged.target.outputs, ...merged.source.outputs);
     absorbed.push(member);
   }
   return { state: absorbed.length > 0 ? state : null, changes, absorbed };

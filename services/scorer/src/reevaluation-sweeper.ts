@@ -56,7 +56,7 @@ export class ReevaluationSweeper {
         const evaluation = reevaluate(grid, contactId, stored.state, now, { kind: cause }, options);
         // Always commit, even an unchanged state: the commit re-indexes the contact's next
         // expiry (or drops it from the decay index), which ends a decay lease.
-        return { state: evaluation.state, changes: evaluation.output ? [evaluation.output] : [] };
+        return { state: evaluation.state, changes: evaluation.outputs };
       },
       // Nothing redelivers a decay sweep as Kafka redelivers events: a commit that owes outputs
       // keeps its contact due when the lease ends, so when this sweeper dies (or Kafka refuses

@@ -1,11 +1,12 @@
 import type {
   AvroCodec,
   ContactMergedValue,
+  GradeChangedValue,
   ScoreCauseValue,
   ScoreChangedValue,
   ThresholdCrossedValue,
 } from '@leadscore/contracts';
-import type { AnyCause, ScoreChange } from '@leadscore/engine';
+import { DEFAULT_SCORE_ID, type AnyCause, type GradeChange, type ScoreChange, type ThresholdCrossing } from '@leadscore/engine';
 import { crossingValueFields, identifiedOutput } from '@leadscore/service-kit';
 import type { OutputMessage } from './output-batch.js';
 
@@ -48,21 +49,47 @@ export class ScoreOutputWriter {
         previousPoints: c.previousPoints,
       })),
       evaluatedAt: change.evaluatedAt,
+      scoreId: change.scoreId ?? DEFAULT_SCORE_ID,
     };
     return identifiedOutput(this.codec, 'scoreChanged', change.contactId, value);
   }
 
   async thresholdsCrossed(change: ScoreChange<AnyCause>): Promise<OutputMessage[]> {
     const out: OutputMessage[] = [];
-    for (const crossing of change.thresholdCrossings) {
-      const value: ThresholdCrossedValue = {
-        ...crossingValueFields(crossing),
-        contactId: crossing.contactId,
-        cause: causeValue(crossing.cause),
-      };
-      out.push(await identifiedOutput(this.codec, 'thresholdCrossed', crossing.contactId, value));
-    }
+    for (const crossing of change.thresholdCrossings) out.push(await this.thresholdCrossed(crossing));
     return out;
+  }
+
+  /** One threshold-crossed: a score's threshold, or the grade matrix's `qualified` (scoreId `matrix`). */
+  async thresholdCrossed(crossing: ThresholdCrossing<AnyCause>): Promise<OutputMessage> {
+    const value: ThresholdCrossedValue = {
+      ...crossingValueFields(crossing),
+      contactId: crossing.contactId,
+      cause: causeValue(crossing.cause),
+      scoreId: crossing.scoreId ?? DEFAULT_SCORE_ID,
+    };
+    return identifiedOutput(this.codec, 'thresholdCrossed', crossing.contactId, value);
+  }
+
+  /** grade-changed: the contact's matrix cell moved. */
+  async gradeChanged(change: GradeChange<AnyCause>): Promise<OutputMessage> {
+    const value: GradeChangedValue = {
+      id: change.id,
+      contactId: change.contactId,
+      sequence: change.sequence,
+      previousGrade: change.previousGrade,
+      grade: change.grade,
+      rowScoreId: change.rowScore.id,
+      rowScore: change.rowScore.score,
+      columnScoreId: change.columnScore.id,
+      columnScore: change.columnScore.score,
+      qualified: change.qualified,
+      gridName: change.gridName,
+      gridVersion: change.gridVersion,
+      cause: causeValue(change.cause),
+      evaluatedAt: change.evaluatedAt,
+    };
+    return identifiedOutput(this.codec, 'gradeChanged', change.contactId, value);
   }
 
   /**

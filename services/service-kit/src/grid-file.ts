@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { compileGrid, loadGrid, requireSingleScore, type CompiledGrid, type Grid } from '@leadscore/engine';
+import { compileGrid, loadGrid, type CompiledGrid, type Grid } from '@leadscore/engine';
 import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from './service-error.js';
 
@@ -22,12 +22,7 @@ export async function readGridFile(path: string): Promise<Grid> {
   return loadGrid(text, path);
 }
 
-/**
- * `readGridFile`, compiled for scoring: what the scorer, the read API and the CLI run.
- * `singleScoreFor`: the part of leadscore that scores one score per contact in this version (the
- * services): a grid with `scores` is refused for it (`requireSingleScore`).
- */
-export async function loadGridFile(path: string, singleScoreFor?: string): Promise<CompiledGrid> {
-  const compiled = compileGrid(await readGridFile(path));
-  return singleScoreFor === undefined ? compiled : requireSingleScore(compiled, singleScoreFor);
+/** `readGridFile`, compiled for scoring: what the scorer, the read API and the CLI run. */
+export async function loadGridFile(path: string): Promise<CompiledGrid> {
+  return compileGrid(await readGridFile(path));
 }

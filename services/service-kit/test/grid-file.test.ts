@@ -34,13 +34,10 @@ describe('the grid loader of the scorer, the read API and the CLI', () => {
 describe('a grid with several scores at a service start-up', () => {
   const B2B = fileURLToPath(new URL('../../../deploy/grids/b2b.yaml', import.meta.url));
 
-  it('is refused for a service that scores one score (GRID_INVALID at `scores`, exit 2), and loads for replay', async () => {
-    const error = await loadGridFile(B2B, 'the scorer').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GridValidationError);
-    expect((error as GridValidationError).errors.map((e) => e.path)).toEqual(['scores']);
-    expect((error as Error).message).toContain('the scorer scores one score per contact in this version');
-    expect(exitCodeFor(error)).toBe(2);
-    expect((await loadGridFile(B2B)).scores.map((s) => s.id)).toEqual(['engagement', 'fit']);
-    expect((await loadGridFile(STARTER_GRID_FILE, 'the scorer')).multiScore).toBe(false);
+  it('loads with every score and the matrix, for the scorer, the read API and the account service alike', async () => {
+    const grid = await loadGridFile(B2B);
+    expect(grid.multiScore).toBe(true);
+    expect(grid.scores.map((s) => s.id)).toEqual(['engagement', 'fit']);
+    expect(grid.matrix?.qualified).toEqual(new Set(['A1', 'A2', 'B1']));
   });
 });

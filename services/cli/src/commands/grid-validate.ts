@@ -32,7 +32,7 @@ function describeScores(grid: Grid): string {
     grid.matrix === undefined
       ? ''
       : `; matrix ${grid.matrix.rows.score} × ${grid.matrix.columns.score}, qualified: ${grid.matrix.qualified.join(', ')}`;
-  return `scores: ${scores.join(', ')}${matrix}; scored by the engine and leadscore replay (the streaming services refuse it in this version)`;
+  return `scores: ${scores.join(', ')}${matrix}`;
 }
 
 /** The `accounts` section in a few words, or nothing when the grid has none. */

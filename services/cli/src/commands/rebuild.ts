@@ -197,7 +197,7 @@ export async function rebuild(
     throw new CliError(CliErrorCode.BadOption, `--topic-prefix: ${(error as Error).message}`);
   }
   const endpoints = readStreamEndpoints(env, true);
-  const grid = await loadGridFile(options.grid, 'leadscore rebuild');
+  const grid = await loadGridFile(options.grid);
   const now = io.now();
 
   const redis = await connectRedis(endpoints.redisUrl, new Readiness(), {
