@@ -1,6 +1,8 @@
-import type { Contribution, Grid } from '@leadscore/engine';
+import { compileGrid, type Contribution, type Grid } from '@leadscore/engine';
 import { CalibrationError, CalibrationErrorCode } from './calibration-error.js';
+import { chosenScore, thresholdsOf } from './chosen-score.js';
 import type { ContactRow } from './contact-features.js';
+import { gradeConversion, type GradeConversion } from './grade-conversion.js';
 import {
   bestF1,
   deciles,
@@ -21,7 +23,7 @@ export interface TopContact {
   readonly contactId: string;
   readonly score: number;
   readonly converted: boolean;
-  /** Rules with non-zero points or count, grid order. */
+  /** The chosen score's rules with non-zero points or count, grid order. */
   readonly contributions: readonly Contribution[];
 }
 
@@ -41,6 +43,11 @@ export interface TopSegment {
 
 export interface BacktestReport {
   readonly grid: { readonly name: string; readonly version: number };
+  /**
+   * The score backtested, for a grid with `scores` only (a grid without them has one score and
+   * its report is as it was before several scores).
+   */
+  readonly score?: { readonly id: string; readonly label: string };
   readonly at: number;
   readonly contacts: number;
   readonly converters: number;
@@ -49,26 +56,38 @@ export interface BacktestReport {
   readonly topSegment: TopSegment;
   readonly topContacts: readonly TopContact[];
   readonly deciles: readonly Decile[];
-  /** The grid's own thresholds (e.g. MQL at 1000). */
+  /** The chosen score's own thresholds (e.g. MQL at 1000). */
   readonly gridThresholds: readonly (ThresholdStats & { readonly name: string })[];
   /** Every distinct score as a threshold, ascending. */
   readonly sweep: readonly ThresholdStats[];
   readonly bestF1: ThresholdStats | undefined;
   readonly roc: Roc;
+  /** The chosen score's rules (directly or through a group), grid order. */
   readonly rules: readonly RuleFiring[];
+  /** Conversion by grade, for a grid with a `matrix` only (whatever the chosen score). */
+  readonly matrix?: GradeConversion;
 }
 
 export interface BacktestOptions {
   readonly topShare?: number;
   readonly topContacts?: number;
   readonly bins?: number;
+  /** Which of the grid's scores `rows` hold (default: the first); the one contactRows was given. */
+  readonly score?: string;
 }
 
-/** The backtest of a grid on labelled contacts (see contactRows). Pure. */
+/**
+ * The backtest of a grid's chosen score on labelled contacts (see contactRows; `rows` must hold
+ * that score). Pure. @throws CalibrationError without rows or for an unknown score
+ */
 export function backtest(grid: Grid, rows: readonly ContactRow[], at: number, options: BacktestOptions = {}): BacktestReport {
+  const compiled = compileGrid(grid);
+  const chosen = chosenScore(compiled, options.score);
   if (rows.length === 0) {
     throw new CalibrationError(CalibrationErrorCode.NotEnoughData, 'no labelled contact has events: nothing to backtest');
   }
+  // by rule position: whether the rule belongs to the chosen score (every rule without `scores`)
+  const ofScore = chosen.holds;
   const scores = rows.map((r) => r.score);
   const converted = rows.map((r) => r.converted);
   const converters = converted.filter(Boolean).length;
@@ -81,6 +100,7 @@ export function backtest(grid: Grid, rows: readonly ContactRow[], at: number, op
   const sweep = thresholdSweep(scores, converted);
   return {
     grid: { name: grid.name, version: grid.version },
+    ...(compiled.multiScore && { score: { id: chosen.id, label: chosen.label } }),
     at,
     contacts: rows.length,
     converters,
@@ -102,11 +122,11 @@ export function backtest(grid: Grid, rows: readonly ContactRow[], at: number, op
         contactId: row.contactId,
         score: row.score,
         converted: row.converted,
-        contributions: row.contributions.filter((c) => c.points !== 0 || c.count !== 0),
+        contributions: row.contributions.filter((c, i) => ofScore[i] && (c.points !== 0 || c.count !== 0)),
       };
     }),
     deciles: deciles(scores, converted),
-    gridThresholds: (grid.thresholds ?? []).map((t) => ({ name: t.name, ...thresholdStats(scores, converted, t.at) })),
+    gridThresholds: thresholdsOf(grid, chosen).map((t) => ({ name: t.name, ...thresholdStats(scores, converted, t.at) })),
     sweep,
     bestF1: bestF1(sweep),
     roc: roc(scores, converted),
@@ -114,6 +134,7 @@ export function backtest(grid: Grid, rows: readonly ContactRow[], at: number, op
       grid.rules.map((r) => ({ ruleId: r.id, label: r.label ?? r.id })),
       rows.map((r) => r.features),
       converted,
-    ),
+    ).filter((_, i) => ofScore[i]),
+    ...(grid.matrix && { matrix: gradeConversion(grid.matrix, rows) }),
   };
 }

@@ -1,5 +1,6 @@
-import { compileGrid, requireSingleScore, scoreAt, type Contribution, type Grid, type LeadEvent } from '@leadscore/engine';
+import { compileGrid, scoreAt, type Contribution, type Grade, type Grid, type LeadEvent } from '@leadscore/engine';
 import type { LineError } from './calibration-error.js';
+import { chosenScore } from './chosen-score.js';
 import { contactEvents, evaluateContact } from './contact-timeline.js';
 import type { EventHistory } from './event-history.js';
 import { featureGrid } from './feature-grid.js';
@@ -11,10 +12,12 @@ export interface ContactRow {
   readonly converted: boolean;
   /** "Now" of the evaluation: min(convertedAt, at) for converters with a convertedAt, else at. */
   readonly evaluatedAt: number;
-  /** The grid's score then. */
+  /** The chosen score's value then (the grid's first score unless `score` says which). */
   readonly score: number;
   /** The grid's contributions then, every rule in grid order. */
   readonly contributions: readonly Contribution[];
+  /** The grade matrix's cell then; null when the grid has no matrix. */
+  readonly grade: Grade | null;
   /**
    * Per rule (grid order), the feature value: n of a counting rule (uncapped), 1/0 for a
    * condition or property rule that holds / does not.
@@ -35,12 +38,18 @@ export interface ContactRows {
   readonly eventsAfterCutoff: number;
 }
 
+export interface ContactRowsOptions {
+  /** Which of the grid's scores `ContactRow.score` is (default: the first). */
+  readonly score?: string;
+}
+
 /**
  * Evaluates every labelled contact with the engine, as of its own cut-off: a converter with a
  * `convertedAt` is scored at that instant from the events that occurred strictly before it (the
  * behaviour that led to the conversion, not what followed it); everyone else at `at` from the
  * events that occurred at or before `at`. Windowed rules are evaluated at that same instant.
- * Returns the grid's score and breakdown and the rules' feature values. Pure.
+ * Returns the chosen score, the grid's breakdown and grade, and the rules' feature values. Pure.
+ * @throws CalibrationError when `options.score` is not one of the grid's scores
  */
 export function contactRows(
   grid: Grid,
@@ -48,8 +57,10 @@ export function contactRows(
   outcomes: readonly Outcome[],
   at: number,
   outcomesFile: string,
+  options: ContactRowsOptions = {},
 ): ContactRows {
-  const scoring = requireSingleScore(compileGrid(grid), 'backtest and learn');
+  const scoring = compileGrid(grid);
+  const chosen = chosenScore(scoring, options.score);
   const features = compileGrid(featureGrid(grid));
   const rows: ContactRow[] = [];
   const unknownContacts: LineError[] = [];
@@ -92,8 +103,9 @@ export function contactRows(
       contactId,
       converted: outcome.converted,
       evaluatedAt: cutoff,
-      score: scored.score,
+      score: scored.scores[chosen.index]!.score,
       contributions: scored.contributions,
+      grade: scored.grade,
       features: featured.contributions.map((c) => c.count),
       events: scoredState.events,
     });

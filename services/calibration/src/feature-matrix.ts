@@ -18,6 +18,11 @@ export interface FeatureMatrixOptions {
   readonly maxLevel?: number;
   /** A column needs at least this many contacts on each side (default max(3, 0.5 % of contacts)). */
   readonly minSupport?: number;
+  /**
+   * By rule position: which rules are learned (default: all). Learning one score of a grid with
+   * `scores` learns the rules of that score only; the others get no column.
+   */
+  readonly learns?: readonly boolean[];
 }
 
 /**
@@ -36,6 +41,7 @@ export function featureColumns(
   const minSupport = options.minSupport ?? Math.max(3, Math.ceil(features.length * 0.005));
   const columns: (FeatureColumn & { alsoCovers: string[]; signature: string; scores: boolean })[] = [];
   grid.rules.forEach((rule, ruleIndex) => {
+    if (options.learns !== undefined && options.learns[ruleIndex] !== true) return;
     const scores = 'on' in rule ? (rule.points ?? 0) !== 0 || rule.tiers !== undefined : rule.points !== 0;
     const kind = 'on' in rule ? 'counting' : 'when' in rule ? 'condition' : 'property';
     const top = kind === 'counting' ? maxLevel : 1;

@@ -1,4 +1,5 @@
 import type { BacktestReport } from './backtest.js';
+import type { GradeConversion } from './grade-conversion.js';
 import type { LearnReport } from './learn.js';
 import type { Roc } from './metrics.js';
 import { barChart, escapeHtml, rocChart, type Curve } from './svg-charts.js';
@@ -29,6 +30,27 @@ function table(
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
 }
 
+function learnedFrom(l: LearnReport): string {
+  if (l.basis !== 'grid') return 'event types';
+  return l.score === undefined ? "the current grid's rules" : `the rules of score ${escapeHtml(l.score.label)}`;
+}
+
+/** Conversion by grade: every cell of the matrix, rows then columns in band order. */
+function gradeSection(m: GradeConversion): string[] {
+  const q = m.qualified;
+  const rate = (x: number | null): string => (x === null ? '–' : pct(x));
+  return [
+    '<h2>Conversion by grade</h2>',
+    `<p>Rows: ${escapeHtml(m.rows.score)} bands ${escapeHtml(m.rows.bands.join(', '))}; columns: ${escapeHtml(m.columns.score)} bands ${escapeHtml(m.columns.bands.join(', '))}.
+Qualified grades (${escapeHtml(q.grades.join(', '))}): ${q.contacts} contacts, ${q.converters} converted (${rate(q.conversionRate)}), ${pct(q.recall)} of all converters.</p>`,
+    table(
+      ['grade', m.rows.score, m.columns.score, 'contacts', 'converted', 'rate', 'qualified'],
+      m.cells.map((c) => [c.grade, c.row, c.column, c.contacts, c.converters, rate(c.conversionRate), c.qualified ? 'yes' : '']),
+      [false, false, false, true, true, true, false],
+    ),
+  ];
+}
+
 /**
  * One self-contained HTML page (inline CSS and SVG, no script, no external resource), so it
  * opens offline and can be mailed around. Pure.
@@ -36,7 +58,8 @@ function table(
 export function renderHtmlReport(input: HtmlReportInput): string {
   const b = input.backtest;
   const sections: string[] = [];
-  sections.push(`<p class="summary">Grid <b>${escapeHtml(b.grid.name)}</b> v${b.grid.version}, evaluated at ${escapeHtml(time(b.at))}:
+  const score = b.score === undefined ? '' : `, score <b>${escapeHtml(b.score.label)}</b> (${escapeHtml(b.score.id)})`;
+  sections.push(`<p class="summary">Grid <b>${escapeHtml(b.grid.name)}</b> v${b.grid.version}${score}, evaluated at ${escapeHtml(time(b.at))}:
 ${b.contacts} contacts, ${b.converters} converted (${pct(b.conversionRate)}). ROC AUC <b>${auc(b.roc.auc)}</b>
 (0.5 = no better than chance, 1 = every converter scores above every non-converter).</p>`);
 
@@ -44,8 +67,14 @@ ${b.contacts} contacts, ${b.converters} converted (${pct(b.conversionRate)}). RO
     const l = input.learn;
     sections.push(`<h2>Learned grid</h2>
 <p>Cross-validated AUC on held-out contacts (${l.options.folds} folds): proposed <b>${auc(l.crossValidation.proposedAuc)}</b>,
-current <b>${auc(l.crossValidation.currentAuc)}</b>. Learned from ${l.basis === 'grid' ? "the current grid's rules" : 'event types'}
+current <b>${auc(l.crossValidation.currentAuc)}</b>. Learned from ${learnedFrom(l)}
 with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest rule is worth ${l.options.scale} points.</p>`);
+    if (l.bands !== undefined) {
+      const moves = l.bands.map((m) => `${m.name} at ${m.previousAt} → ${m.at} (${m.contacts} → ${m.proposedContacts} contacts)`);
+      sections.push(
+        `<p>The matrix's ${l.bands[0]!.axis} bands moved to the learned scale, each keeping about the contacts it held: ${escapeHtml(moves.join('; '))}.</p>`,
+      );
+    }
     sections.push(
       table(
         ['rule', 'status', 'points', 'why'],
@@ -139,6 +168,7 @@ with L2-regularised logistic regression (λ = ${l.options.l2}); the strongest ru
       [false, true, true, true, true, true, true, true],
     ),
   );
+  if (b.matrix !== undefined) sections.push(...gradeSection(b.matrix));
   sections.push(
     `<h2>Top ${Math.round(b.topSegment.share * 100)} %</h2><p>${b.topSegment.contacts} contacts scoring ${b.topSegment.minScore} or more: ${b.topSegment.converters} converted
 (${pct(b.topSegment.conversionRate)}, lift ${b.topSegment.lift.toFixed(2)}), ${pct(b.topSegment.recall)} of all converters.</p>`,

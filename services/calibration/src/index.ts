@@ -3,7 +3,9 @@ export { CalibrationError, CalibrationErrorCode, formatLineError, type LineError
 export { parseOutcomes, splitCsvLine, type Outcome, type OutcomesParse } from './outcomes-csv.js';
 export { readEventHistory, type EventHistory } from './event-history.js';
 export { featureGrid, eventTypeGrid, ruleIdForType } from './feature-grid.js';
-export { contactRows, type ContactRow, type ContactRows } from './contact-features.js';
+export { contactRows, type ContactRow, type ContactRows, type ContactRowsOptions } from './contact-features.js';
+export { chosenScore, thresholdsOf } from './chosen-score.js';
+export { gradeConversion, type GradeCell, type GradeConversion, type QualifiedConversion } from './grade-conversion.js';
 export * from './metrics.js';
 export { backtest, type BacktestReport, type BacktestOptions, type TopContact, type TopSegment } from './backtest.js';
 export { fitLogistic, predictLogOdds, type LogisticFit, type LogisticOptions } from './logistic-regression.js';
@@ -19,6 +21,7 @@ export {
   type LearnedStep,
 } from './propose-grid.js';
 export { learnGrid, type LearnReport, type LearnOptions, type FoldResult } from './learn.js';
+export { proposeScoreGrid, moveBands, otherScoresOf, type MovedBand, type ScoreProposal } from './score-proposal.js';
 export { renderHtmlReport, type HtmlReportInput } from './html-report.js';
 export {
   syntheticHistory,

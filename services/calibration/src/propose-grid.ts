@@ -19,7 +19,10 @@ export interface LearnedStep {
 export interface ProposedRuleExplanation {
   readonly ruleId: string;
   readonly label: string;
-  /** scored: gives points; counter: kept at 0 points because a condition reads it; removed. */
+  /**
+   * scored: gives points; counter: kept at 0 points because a condition reads it; removed (from
+   * the grid, or, learning one score of several, from that score).
+   */
   readonly status: 'scored' | 'counter' | 'removed';
   readonly steps: readonly LearnedStep[];
   readonly firing?: RuleFiring;
@@ -49,6 +52,11 @@ export interface ProposeOptions {
    * points (default 2, about 95 % confidence). 0 keeps every step.
    */
   readonly minZ?: number;
+  /**
+   * What becomes of a rule that earns nothing, when not the default (removed, or a 0-point
+   * counter): learning one score of several, a rule another score lists stays for that score.
+   */
+  readonly leftOut?: (ruleId: string) => string | undefined;
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
@@ -123,7 +131,8 @@ export function proposeGrid(
         const { tiers: _t, limit: _l, points: _p, decay: _d, ...matching } = rule;
         rules.push({ ...matching, points: 0 });
       }
-      const what = status === 'counter' ? 'kept as a 0-point counter (a condition reads it)' : 'removed';
+      const what =
+        options.leftOut?.(rule.id) ?? (status === 'counter' ? 'kept as a 0-point counter (a condition reads it)' : 'removed');
       explanations.push({
         ruleId: rule.id,
         label,
@@ -281,6 +290,8 @@ export function gridYaml(grid: Grid, explanations: readonly ProposedRuleExplanat
         out.push(`    points: ${rule.points ?? 0}`);
         if (rule.limit !== undefined) out.push(`    limit: ${rule.limit}`);
       }
+      // learned rules have none; a rule of another score, kept as it is, keeps its decay
+      if (rule.decay !== undefined) out.push(`    decay: ${q(rule.decay)}`);
     } else if ('when' in rule) {
       out.push(`    when: ${q(rule.when)}`, `    points: ${rule.points}`);
     } else {
@@ -289,10 +300,35 @@ export function gridYaml(grid: Grid, explanations: readonly ProposedRuleExplanat
       out.push(`    points: ${points}`);
     }
   }
+  out.push(...sectionsYaml(grid));
   const removed = explanations.filter((e) => e.status === 'removed');
   if (removed.length > 0) {
     out.push('', '# Rules of the current grid left out:');
     for (const e of removed) out.push(...wrap(`${e.ruleId}: ${e.explanation}`, ''));
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The sections a proposal for one score of several keeps from the grid (`accounts`, `scores`,
+ * `matrix`), each key's value as JSON (which YAML reads as is). None for a grid of one score.
+ */
+function sectionsYaml(grid: Grid): string[] {
+  const q = (value: unknown): string => JSON.stringify(value);
+  const entries = (value: object, indent: string): string[] =>
+    Object.entries(value).map(([key, v]) => `${indent}${key}: ${q(v)}`);
+  const out: string[] = [];
+  if (grid.accounts !== undefined) out.push('', 'accounts:', ...entries(grid.accounts, '  '));
+  if (grid.scores !== undefined) {
+    out.push('', 'scores:');
+    for (const { id, thresholds, ...rest } of grid.scores) {
+      out.push(`  - id: ${q(id)}`, ...entries(rest, '    '));
+      if (thresholds !== undefined) {
+        out.push('    thresholds:');
+        for (const t of thresholds) out.push(`      - ${q(t)}`);
+      }
+    }
+  }
+  if (grid.matrix !== undefined) out.push('', 'matrix:', ...entries(grid.matrix, '  '));
+  return out;
 }

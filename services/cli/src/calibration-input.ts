@@ -1,13 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import {
+  chosenScore,
   eventTypeGrid,
   contactRows,
   formatLineError,
   parseOutcomes,
   readEventHistory,
   type ContactRows,
+  type EventHistory,
+  type Outcome,
 } from '@leadscore/calibration';
-import type { Grid } from '@leadscore/engine';
+import { compileGrid, type Grid } from '@leadscore/engine';
 import { CliError, CliErrorCode } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { readGridFile } from '@leadscore/service-kit';
@@ -20,7 +23,12 @@ export interface CalibrationInput {
   readonly grid: Grid;
   readonly basis: 'grid' | 'event-types';
   readonly at: number;
+  /** `--score`, as given (undefined: the grid's first score). */
+  readonly score: string | undefined;
   readonly contacts: ContactRows;
+  /** What the contacts were evaluated from, to evaluate another grid (learn's proposal) the same way. */
+  readonly history: EventHistory;
+  readonly outcomes: readonly Outcome[];
   /** Bad lines of both files and outcome rows of unknown contacts, all printed already. */
   readonly badLines: number;
 }
@@ -33,11 +41,19 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
  * @throws CliError, GridValidationError, CalibrationError
  */
 export async function readCalibrationInput(
-  options: { readonly grid?: string; readonly events: string; readonly outcomes: string; readonly at?: string },
+  options: {
+    readonly grid?: string;
+    readonly events: string;
+    readonly outcomes: string;
+    readonly at?: string;
+    readonly score?: string;
+  },
   io: CliIo,
 ): Promise<CalibrationInput> {
   const at = options.at === undefined ? io.now() : parseAt(options.at);
   const given = options.grid === undefined ? undefined : await readGridFile(options.grid);
+  // an unknown --score fails before the event file is read (the generated grid is checked below)
+  if (given !== undefined) chosenScore(compileGrid(given), options.score);
   const outcomes = parseOutcomes(await readTextFile(options.outcomes), options.outcomes);
   // the future check uses the clock (or --at if later): a past --at only leaves later events out
   const history = await readEventHistory(readLines(options.events), Math.max(at, io.now()), options.events);
@@ -48,7 +64,7 @@ export async function readCalibrationInput(
       `${options.events}: no behavioural events to learn from (only contact updates, or no valid line)`,
     );
   }
-  const contacts = contactRows(grid, history, outcomes.outcomes, at, options.outcomes);
+  const contacts = contactRows(grid, history, outcomes.outcomes, at, options.outcomes, { score: options.score });
   const bad = [...outcomes.errors, ...history.badLines, ...contacts.unknownContacts];
   for (const line of bad) io.err(formatLineError(line));
   io.err(
@@ -59,7 +75,16 @@ export async function readCalibrationInput(
         ? `; ${plural(contacts.unlabelledEvents, 'event')} of ${plural(contacts.unlabelledContacts, 'contact')} without an outcome ignored`
         : ''),
   );
-  return { grid, basis: given === undefined ? 'event-types' : 'grid', at, contacts, badLines: bad.length };
+  return {
+    grid,
+    basis: given === undefined ? 'event-types' : 'grid',
+    at,
+    score: options.score,
+    contacts,
+    history,
+    outcomes: outcomes.outcomes,
+    badLines: bad.length,
+  };
 }
 
 export async function writeOutputFile(file: string, text: string): Promise<void> {

@@ -247,3 +247,92 @@ describe('leadscore learn', () => {
     expect(stderr).toMatch(/--scale "big" is not valid; expected a whole number of points ≥ 10/);
   });
 });
+
+describe('backtest and learn on one score of several (deploy/grids/b2b.yaml)', () => {
+  const B2B = join(ROOT, 'deploy/grids/b2b.yaml');
+  const inputs = ['--events', EVENTS, '--outcomes', OUTCOMES, '--at', AT];
+
+  it('backtest: the first score by default, the score in the heading, conversion by grade in the table and the HTML report', () => {
+    const html = join(tmp, 'b2b-report.html');
+    const { code, stdout } = leadscore(['backtest', '--grid', B2B, ...inputs, '--html', html]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^backtest of grid b2b v1 \(score engagement\) at 2026-03-01T00:00:00.000Z: 1200 contacts/m);
+    expect(stdout).toMatch(/^\s+MQL\s+100\s/m);
+    expect(stdout).toContain('Conversion by grade (rows: fit A, B, C; columns: engagement 1, 2, 3; * = qualified)');
+    // nobody in the synthetic history has a phone or a company size: every contact is in row C
+    expect(stdout).toMatch(/^ {2}A1 \* +0 +0 +–$/m);
+    expect(stdout).toMatch(/^ {2}C3 +\d+ +\d+ +\d+\.\d %$/m);
+    expect(stdout).toContain('  qualified (A1, A2, B1): 0 contacts, 0 converted (–), 0.0 % of all converters');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<title>Backtest of b2b v1 (score engagement)</title>');
+    expect(page).toContain('<h2>Conversion by grade</h2>');
+  });
+
+  it("backtest --score fit --format json: the fit score's report with the cells of the matrix", () => {
+    const { code, stdout } = leadscore(['backtest', '--grid', B2B, ...inputs, '--score', 'fit', '--format', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      score: { id: string; label: string };
+      gridThresholds: unknown[];
+      rules: { ruleId: string }[];
+      matrix: { cells: { grade: string; qualified: boolean; contacts: number }[]; qualified: { grades: string[] } };
+    };
+    expect(report.score).toEqual({ id: 'fit', label: 'Fit' });
+    expect(report.gridThresholds).toEqual([]);
+    expect(report.rules.map((r) => r.ruleId)).toEqual(['phone-known', 'big-company', 'job-seeker']);
+    expect(report.matrix.cells.map((c) => `${c.grade}${c.qualified ? '*' : ''}`)).toEqual([
+      'A1*',
+      'A2*',
+      'A3',
+      'B1*',
+      'B2',
+      'B3',
+      'C1',
+      'C2',
+      'C3',
+    ]);
+    expect(report.matrix.cells.reduce((n, c) => n + c.contacts, 0)).toBe(1200);
+    expect(report.matrix.qualified.grades).toEqual(['A1', 'A2', 'B1']);
+  });
+
+  it("an unknown --score: exit 1 naming the grid's scores, before the events are read", () => {
+    const missing = join(tmp, 'no-such-events.ndjson');
+    const backtested = leadscore(['backtest', '--grid', B2B, '--events', missing, '--outcomes', OUTCOMES, '--score', 'nope']);
+    expect(backtested.code).toBe(1);
+    expect(backtested.stdout).toBe('');
+    expect(backtested.stderr.trim()).toBe('leadscore: grid b2b v1 has no score "nope"; its scores: engagement, fit');
+    const learned = leadscore(['learn', '--grid', GRID, ...inputs, '--score', 'engagement']);
+    expect(learned.code).toBe(1);
+    expect(learned.stderr.trim()).toBe('leadscore: grid miscalibrated v1 has no score "engagement"; its scores: score');
+  });
+
+  it('a grid without scores: --score score is its one score, the same report', () => {
+    const plain = leadscore(['backtest', '--grid', GRID, ...inputs, '--format', 'json']);
+    const named = leadscore(['backtest', '--grid', GRID, ...inputs, '--format', 'json', '--score', 'score']);
+    expect(named.code).toBe(0);
+    expect(named.stdout).toBe(plain.stdout);
+  });
+
+  it('learn --score engagement: the whole grid written, fit and its rules unchanged, the engagement bands moved', () => {
+    const out = join(tmp, 'b2b-learned.yaml');
+    const { code, stdout } = leadscore(['learn', '--grid', B2B, ...inputs, '--score', 'engagement', '--out', out]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^learned from 1200 contacts \(\d+ converted\) on the rules of score engagement:/);
+    expect(stdout).toMatch(/^ {2}demo +scored +\d+/m);
+    expect(stdout).not.toMatch(/^ {2}(phone-known|big-company|job-seeker) /m);
+    expect(stdout).toContain(
+      'matrix columns (engagement) moved to the learned scale, each band keeping about the contacts it held',
+    );
+    expect(stdout).toMatch(/^proposed threshold MQL at \d+ \(best F1\)/m);
+    expect(leadscore(['grid', 'validate', out]).code).toBe(0);
+    const b2b = loadGrid(readFileSync(B2B, 'utf8'), B2B);
+    const learned = loadGrid(readFileSync(out, 'utf8'), out);
+    expect(learned.version).toBe(2);
+    expect(learned.scores?.find((s) => s.id === 'fit')).toEqual(b2b.scores?.find((s) => s.id === 'fit'));
+    for (const id of ['phone-known', 'big-company', 'job-seeker'])
+      expect(learned.rules.find((r) => r.id === id)).toEqual(b2b.rules.find((r) => r.id === id));
+    expect(learned.matrix?.rows).toEqual(b2b.matrix?.rows);
+    expect(learned.matrix?.columns.bands).not.toEqual(b2b.matrix?.columns.bands);
+    expect(learned.scores?.find((s) => s.id === 'engagement')?.bounds).toBeUndefined();
+  });
+});

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { backtest, renderHtmlReport, type BacktestReport, type ThresholdStats } from '@leadscore/calibration';
+import {
+  backtest,
+  renderHtmlReport,
+  type BacktestReport,
+  type GradeConversion,
+  type ThresholdStats,
+} from '@leadscore/calibration';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { runCalibrationCommand, writeHtmlReport } from '../calibration-command.js';
@@ -13,6 +19,7 @@ export interface BacktestCommandOptions {
   readonly at?: string;
   readonly format: string;
   readonly html?: string;
+  readonly score?: string;
 }
 
 export function checkFormat(format: string): 'table' | 'json' {
@@ -43,11 +50,34 @@ const thresholdRow = (name: string, t: ThresholdStats) => [
 const THRESHOLD_HEAD = ['threshold', 'at', 'MQLs', 'precision', 'recall', 'F1', 'false pos.', 'false neg.'];
 const THRESHOLD_NUMERIC = [false, true, true, true, true, true, true, true];
 
+/** "b2b v1 (score engagement)"; a grid without `scores` as before: "starter v3". */
+export function backtestedWhat(report: BacktestReport): string {
+  const grid = `${report.grid.name} v${report.grid.version}`;
+  return report.score === undefined ? grid : `${grid} (score ${report.score.id})`;
+}
+
+const rateText = (x: number | null): string => (x === null ? '–' : percent(x));
+
+/** Conversion by grade: every cell, rows then columns in band order; `*` marks the qualified. */
+function gradeTable(m: GradeConversion): string[] {
+  const q = m.qualified;
+  return [
+    '',
+    `Conversion by grade (rows: ${m.rows.score} ${m.rows.bands.join(', ')}; columns: ${m.columns.score} ${m.columns.bands.join(', ')}; * = qualified)`,
+    textTable(
+      ['grade', 'contacts', 'converted', 'rate'],
+      m.cells.map((c) => [`${c.grade}${c.qualified ? ' *' : ''}`, c.contacts, c.converters, rateText(c.conversionRate)]),
+      [false, true, true, true],
+    ),
+    `  qualified (${q.grades.join(', ')}): ${q.contacts} contacts, ${q.converters} converted (${rateText(q.conversionRate)}), ${percent(q.recall)} of all converters`,
+  ];
+}
+
 export function backtestTable(report: BacktestReport): string {
   const r = report;
   const out: string[] = [];
   out.push(
-    `backtest of grid ${r.grid.name} v${r.grid.version} at ${new Date(r.at).toISOString()}: ${r.contacts} contacts, ` +
+    `backtest of grid ${backtestedWhat(r)} at ${new Date(r.at).toISOString()}: ${r.contacts} contacts, ` +
       `${r.converters} converted (${percent(r.conversionRate)}); ROC AUC ${aucText(r.roc.auc)}`,
     '',
     'Score distribution',
@@ -103,6 +133,7 @@ export function backtestTable(report: BacktestReport): string {
       ],
       THRESHOLD_NUMERIC,
     ),
+    ...(r.matrix === undefined ? [] : gradeTable(r.matrix)),
     '',
     'Rules: share of converters and of non-converters for whom each rule fired',
     textTable(
@@ -128,26 +159,30 @@ export async function backtestCommand(options: BacktestCommandOptions, io: CliIo
   const format = checkFormat(options.format);
   return runCalibrationCommand(io, async () => {
     const input = await readCalibrationInput(options, io);
-    const report = backtest(input.grid, input.contacts.rows, input.at);
+    const report = backtest(input.grid, input.contacts.rows, input.at, { score: input.score });
     io.out(format === 'json' ? backtestJson(report) : backtestTable(report));
     if (options.html !== undefined) {
-      const title = `Backtest of ${report.grid.name} v${report.grid.version}`;
+      const title = `Backtest of ${backtestedWhat(report)}`;
       await writeHtmlReport(options.html, renderHtmlReport({ title, backtest: report }), io);
     }
     return input.badLines;
   });
 }
 
+/** The help of --score, the same for backtest and learn. */
+export const SCORE_HELP = "which of the grid's scores to evaluate (default: the first; a grid without scores has one, score)";
+
 export function registerBacktestCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   program
     .command('backtest')
     .description(
-      'score contacts with a grid as of their conversion (or --at) and compare with what converted: distribution, lift, thresholds, ROC AUC, rules',
+      'score contacts with a grid as of their conversion (or --at) and compare with what converted: distribution, lift, thresholds, ROC AUC, rules, conversion by grade',
     )
     .option('--grid <file>', 'grid file (YAML or JSON)', STARTER_GRID_FILE)
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .requiredOption('--outcomes <file>', 'CSV with contactId, converted (0/1) and optionally convertedAt')
     .option('--at <time>', 'evaluation time for non-converters (ISO-8601 or epoch ms; default: now)')
+    .option('--score <id>', SCORE_HELP)
     .option('--format <format>', 'table or json', 'table')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
     .action(async (options: BacktestCommandOptions) => done(await backtestCommand(options, io)));

@@ -1,10 +1,24 @@
 import type { Command } from 'commander';
-import { backtest, learnGrid, renderHtmlReport, type LearnReport } from '@leadscore/calibration';
+import {
+  backtest,
+  contactRows,
+  learnGrid,
+  renderHtmlReport,
+  type BacktestReport,
+  type LearnReport,
+} from '@leadscore/calibration';
 import { CliError, CliErrorCode } from '../cli-error.js';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { runCalibrationCommand, writeHtmlReport } from '../calibration-command.js';
-import { aucText, percent, readCalibrationInput, textTable, writeOutputFile } from '../calibration-input.js';
-import { checkFormat } from './backtest.js';
+import {
+  aucText,
+  percent,
+  readCalibrationInput,
+  textTable,
+  writeOutputFile,
+  type CalibrationInput,
+} from '../calibration-input.js';
+import { checkFormat, SCORE_HELP } from './backtest.js';
 
 export interface LearnCommandOptions {
   readonly grid?: string;
@@ -18,6 +32,7 @@ export interface LearnCommandOptions {
   readonly out?: string;
   readonly format: string;
   readonly html?: string;
+  readonly score?: string;
 }
 
 function number(option: string, text: string, check: (n: number) => boolean, expected: string): number {
@@ -28,11 +43,27 @@ function number(option: string, text: string, check: (n: number) => boolean, exp
   return value;
 }
 
+/** What the features were: "the grid's rules", "the rules of score engagement", "event types". */
+function learnedFrom(report: LearnReport): string {
+  if (report.basis !== 'grid') return 'event types';
+  return report.score === undefined ? "the grid's rules" : `the rules of score ${report.score.id}`;
+}
+
+/**
+ * The proposed threshold's name: the grid's (one score) or the learned score's; undefined when
+ * the learned score of several has none (none is proposed for it).
+ */
+function proposedThresholdName(report: LearnReport): string | undefined {
+  const grid = report.proposedGrid;
+  if (report.score === undefined) return grid.thresholds?.[0]?.name ?? 'MQL';
+  return grid.scores?.find((s) => s.id === report.score!.id)?.thresholds?.[0]?.name;
+}
+
 export function learnTable(report: LearnReport, gridOut: string | undefined): string {
   const cv = report.crossValidation;
   const levels = Math.max(1, ...report.rules.map((r) => r.steps.length));
   const out = [
-    `learned from ${report.contacts} contacts (${report.converters} converted) on ${report.basis === 'grid' ? "the grid's rules" : 'event types'}: ` +
+    `learned from ${report.contacts} contacts (${report.converters} converted) on ${learnedFrom(report)}: ` +
       `L2 logistic regression (λ = ${report.options.l2}), ${report.options.folds}-fold cross-validation (seed ${report.options.seed}), scale ${report.options.scale}`,
     `cross-validated ROC AUC on held-out contacts: proposed ${aucText(cv.proposedAuc)}` +
       (report.basis === 'grid' ? `, current ${aucText(cv.currentAuc)}` : ''),
@@ -64,9 +95,24 @@ export function learnTable(report: LearnReport, gridOut: string | undefined): st
   ];
   if (report.threshold !== undefined) {
     const t = report.threshold;
+    const name = proposedThresholdName(report);
+    const stats = `precision ${percent(t.precision)}, recall ${percent(t.recall)}, ${t.selected} MQLs`;
     out.push(
       '',
-      `proposed threshold ${report.proposedGrid.thresholds?.[0]?.name ?? 'MQL'} at ${t.threshold} (best F1): precision ${percent(t.precision)}, recall ${percent(t.recall)}, ${t.selected} MQLs`,
+      name === undefined
+        ? `best F1 of ${report.score?.id ?? ''} at ${t.threshold}: ${stats} (the score has no threshold in the grid: none proposed)`
+        : `proposed threshold ${name} at ${t.threshold} (best F1): ${stats}`,
+    );
+  }
+  if (report.bands !== undefined) {
+    out.push(
+      '',
+      `matrix ${report.bands[0]!.axis} (${report.score?.id ?? ''}) moved to the learned scale, each band keeping about the contacts it held`,
+      textTable(
+        ['band', 'at', 'contacts', 'proposed at', 'contacts'],
+        report.bands.map((b) => [b.name, b.previousAt, b.contacts, b.at, b.proposedContacts]),
+        [false, true, true, true, true],
+      ),
     );
   }
   out.push(
@@ -86,30 +132,20 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
   const seed = number('--seed', options.seed, (n) => Number.isInteger(n), 'a whole number');
   return runCalibrationCommand(io, async () => {
     const input = await readCalibrationInput(options, io);
-    const report = learnGrid(input.grid, input.basis, input.contacts.rows, { scale, l2, folds, seed });
+    const report = learnGrid(input.grid, input.basis, input.contacts.rows, { scale, l2, folds, seed, score: input.score });
     if (options.out !== undefined) await writeOutputFile(options.out, report.proposedYaml);
     if (format === 'json') {
       const { proposedScores: _scores, ...rest } = report;
       io.out(JSON.stringify(rest));
     } else io.out(learnTable(report, options.out));
     if (options.html !== undefined) {
-      const rows = input.contacts.rows.map((r, i) => ({ ...r, score: report.proposedScores[i]!, contributions: [] }));
-      const proposed = backtest(
-        {
-          ...input.grid,
-          name: report.proposedGrid.name,
-          version: report.proposedGrid.version,
-          thresholds: report.proposedGrid.thresholds ?? [],
-        },
-        rows,
-        input.at,
-      );
+      const proposed = report.score === undefined ? proposedBacktest(input, report) : proposedScoreBacktest(input, report);
       const compare =
         input.basis === 'grid'
           ? [
               {
                 name: `current ${input.grid.name} v${input.grid.version}`,
-                roc: backtest(input.grid, input.contacts.rows, input.at).roc,
+                roc: backtest(input.grid, input.contacts.rows, input.at, { score: input.score }).roc,
               },
             ]
           : [];
@@ -118,6 +154,32 @@ export async function learnCommand(options: LearnCommandOptions, io: CliIo): Pro
     }
     return input.badLines;
   });
+}
+
+/** The proposed grid's backtest for the HTML report, from the scores learn computed (one score). */
+function proposedBacktest(input: CalibrationInput, report: LearnReport): BacktestReport {
+  const rows = input.contacts.rows.map((r, i) => ({ ...r, score: report.proposedScores[i]!, contributions: [] }));
+  return backtest(
+    {
+      ...input.grid,
+      name: report.proposedGrid.name,
+      version: report.proposedGrid.version,
+      thresholds: report.proposedGrid.thresholds ?? [],
+    },
+    rows,
+    input.at,
+  );
+}
+
+/**
+ * The proposed grid's backtest for the HTML report when one score of several was learned: the
+ * proposal evaluated by the engine on the same history, so its grades (the matrix reads the
+ * learned score and another) are the ones it would give.
+ */
+function proposedScoreBacktest(input: CalibrationInput, report: LearnReport): BacktestReport {
+  const score = { score: report.score?.id };
+  const rows = contactRows(report.proposedGrid, input.history, input.outcomes, input.at, 'outcomes', score).rows;
+  return backtest(report.proposedGrid, rows, input.at, score);
 }
 
 export function registerLearnCommand(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
@@ -133,6 +195,7 @@ export function registerLearnCommand(program: Command, io: CliIo, done: (code: E
     .requiredOption('--events <file>', 'NDJSON events, one per line ("-" for stdin)')
     .requiredOption('--outcomes <file>', 'CSV with contactId, converted (0/1) and optionally convertedAt')
     .option('--at <time>', 'evaluation time for non-converters (ISO-8601 or epoch ms; default: now)')
+    .option('--score <id>', `${SCORE_HELP}: only its rules are learned`)
     .option('--scale <points>', "points of the strongest rule's largest contribution", '1000')
     .option('--l2 <lambda>', 'L2 penalty of the regression (larger: smaller, safer weights)', '1')
     .option('--folds <k>', 'cross-validation folds', '5')
