@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '@leadscore/redis-layout';
+import type { GradeChangedValue } from '@leadscore/contracts';
 import type { ScorerServiceOptions } from '@leadscore/scorer';
 import { pollUntil } from '../support/poll-until.js';
 import { scorerEnv, startScorerInProcess } from '../support/scorer-harness.js';
-import { collectOutputs, freshTopics, produceEvents } from '../support/streams.js';
+import { collectOutputs, freshTopics, produceEvents, TopicCollector } from '../support/streams.js';
 import { testContext, testRedis } from '../support/test-context.js';
 
 const DAY = 86_400_000;
+const B2B_GRID = new URL('../../deploy/grids/b2b.yaml', import.meta.url).pathname;
 /** The scorer's clock at the start: 2026-06-30 12:00 UTC; each test moves it. */
 const START = Date.UTC(2026, 5, 30, 12);
 /** The UTC midnight at which the scenario's email open leaves its 180-day window. */
@@ -197,5 +199,69 @@ rules:
     clock.now += 365 * DAY;
     expect(await scorer.sweepNow()).toEqual([]);
     expect(changes.items).toHaveLength(1 + worths.length);
+  });
+  it('several scores: the sweeper lowers the decaying score at midnight, with its grade change and its MQL crossing down, the other score untouched', async () => {
+    const { topics, codec, kafka } = await freshTopics('scores-decay', 2);
+    const clock = { now: START };
+    const keyPrefix = ctx.uniqueName('scores-decay');
+    const scorer = await startScorerInProcess(
+      scorerEnv(topics, keyPrefix, { GRID_FILE: B2B_GRID, SWEEP_INTERVAL_MS: String(DAY) }),
+      () => clock.now,
+    );
+    cleanup.push(() => scorer.stop());
+    const { changes, crossings } = await collectOutputs(kafka, codec, topics, cleanup);
+    const grades = await new TopicCollector<GradeChangedValue>(kafka, codec, 'gradeChanged', topics.gradeChanged).start();
+    cleanup.push(() => grades.stop());
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+
+    // 29 days ago: 5 pricing visits (engagement 100, the rule's limit), fit 60 (phone, 500 people): A1, qualified
+    const contactId = 'c-scores-decay';
+    const visited = START - 29 * DAY;
+    await produceEvents(producer, codec, topics, [
+      ...Array.from({ length: 5 }, (_, i) => ({
+        eventId: `v${i}`,
+        contactId,
+        type: 'page_viewed',
+        occurredAt: visited + i * 60_000,
+        properties: { path: '/pricing' },
+      })),
+      {
+        eventId: 'u1',
+        contactId,
+        type: 'contact_updated',
+        occurredAt: visited,
+        properties: { phone: '+1 555', companySize: 500 },
+      },
+    ]);
+    await grades.waitFor((items) => items.at(-1)?.value.grade === 'A1', 30_000, 'grade A1');
+
+    // the visits' 30th day starts at the next midnight: their worth halves
+    clock.now = MIDNIGHT - 1;
+    expect(await scorer.sweepNow()).toEqual([]);
+    clock.now = MIDNIGHT;
+    const swept = await scorer.sweepNow();
+    expect(swept.map((c) => [c.scoreId, c.previousScore, c.score, c.cause.kind])).toEqual([['engagement', 100, 50, 'decay']]);
+    const decayed = await changes.waitFor((items) => items.some((c) => c.value.cause.kind === 'DECAY'), 30_000, 'engagement 50');
+    expect(decayed.filter((c) => c.value.cause.kind === 'DECAY').map((c) => c.value)).toMatchObject([
+      { contactId, scoreId: 'engagement', previousScore: 100, score: 50 },
+    ]);
+    const down = await grades.waitFor((items) => items.at(-1)?.value.grade === 'A2', 30_000, 'grade A2');
+    expect(down.at(-1)!.value).toMatchObject({
+      previousGrade: 'A1',
+      qualified: true,
+      columnScore: 50,
+      rowScore: 60,
+      cause: { kind: 'DECAY' },
+    });
+    const mql = await crossings.waitFor((items) => items.some((c) => c.value.direction === 'DOWN'), 30_000, 'MQL down');
+    expect(mql.map((c) => [c.value.scoreId, c.value.threshold, c.value.direction])).toEqual([
+      ['engagement', 'MQL', 'UP'],
+      ['matrix', 'qualified', 'UP'],
+      ['engagement', 'MQL', 'DOWN'],
+    ]);
+    // fit never changed again
+    expect(changes.items.filter((c) => c.value.scoreId === 'fit').map((c) => c.value.score)).toEqual([60]);
   });
 });
