@@ -84,6 +84,11 @@ describe('npm run demo (real Kafka, registry, Redis; the scorer and the account 
     const byMerge = Number(/identity merges +([\d,]+) anonymous/.exec(run.stdout)?.[1]?.replace(/,/g, ''));
     expect(byMerge, report).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${prefix}.*`);
+    // the same stream as engagement, fit and a grade (deploy/grids/b2b.yaml), replayed
+    expect(run.stdout, report).toMatch(
+      /^ {2}several scores +the same [\d,]+ events replayed under deploy\/grids\/b2b\.yaml \(engagement \+ fit, a grade matrix\):$/m,
+    );
+    expect(run.stdout, report).toMatch(/^ +grades ([A-C][1-3] [\d,]+( · )?)+; qualified \(A1, A2, B1\): [\d,]+ contacts$/m);
     // the companies (the account service's outputs): acme.example's buying committee made it an
     // MQA, globex.example's one hot lead and initech.example's readers did not
     const companies = /^ {2}companies +(.+)$/m.exec(run.stdout)?.[1];

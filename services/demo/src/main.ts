@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames, type AvroCodec } from '@leadscore/contracts';
+import { compileGrid, loadGrid } from '@leadscore/engine';
 import { loadDemoConfig, REPO_ROOT, type DemoConfig, type Endpoints } from './demo-config.js';
 import { DEMO_COMPANIES } from './demo-companies.js';
 import { DEMO_GRID_PARTS, writeDemoGrid, type DemoGrid } from './demo-grid.js';
@@ -10,6 +12,7 @@ import { DemoProducer } from './demo-producer.js';
 import { provisionDemoTopics } from './demo-topics.js';
 import { LiveView } from './live-view.js';
 import { renderSummary } from './live-view-render.js';
+import { SEVERAL_SCORES_GRID, severalScoresSummary } from './several-scores-summary.js';
 import { describeExit, ServiceChild } from './service-child.js';
 import { startLocalStack } from './stack-endpoints.js';
 import { syntheticEvents } from './synthetic-events.js';
@@ -238,7 +241,19 @@ async function main(): Promise<number> {
   await view.drain();
   await view.stop().catch(() => undefined);
   if (stop.failed) say(`${stop.reason}; its last log lines:\n${(stop.failedChild ?? scorer).logTail()}`);
-  process.stdout.write(`${renderSummary(view.snapshot(), stop.reason)}\n`);
+  const snapshot = view.snapshot();
+  process.stdout.write(`${renderSummary(snapshot, stop.reason)}\n`);
+  // The same behaviour as engagement, fit and a grade (docs/demo.md): replayed, not streamed,
+  // since the console beside the scorer edits grids of one score only.
+  try {
+    const severalScores = compileGrid(
+      loadGrid(await readFile(join(REPO_ROOT, SEVERAL_SCORES_GRID), 'utf8'), SEVERAL_SCORES_GRID),
+    );
+    const lines = await severalScoresSummary(severalScores, syntheticEvents(stream), snapshot.produced, Date.now());
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    say(`could not replay the stream under ${SEVERAL_SCORES_GRID}: ${(error as Error).message}`);
+  }
   return clean ? 0 : 1;
 }
 
