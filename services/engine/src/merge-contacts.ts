@@ -11,14 +11,10 @@ import {
 import { recentKey } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
 import { scoreAt } from './score-at.js';
-import { gradeOf } from './compile-scores.js';
 import {
-  crossingsOf,
   evaluate,
-  gradeChangeOutput,
-  scoreChangeOutput,
+  scoreChangesOf,
   unchanged,
-  withGradeChange,
   type GradeChange,
   type AnyCause,
   type Evaluation,
@@ -156,41 +152,22 @@ function droppedToZero(compiled: CompiledGrid, source: MergeSide, cause: MergeCa
   const { state } = source;
   const emptied: ContactState = { ...emptyState(), inputPositions: state.inputPositions };
   const previous = compiled.scores.map((s) => lastEmitted(state, s.id));
-  const moved = compiled.scores.filter((s) => previous[s.index] !== 0);
-  if (moved.length === 0) {
+  if (previous.every((value) => value === 0)) {
     return { state: { ...emptied, sequence: state.sequence, evaluatedAt: now }, output: null, outputs: [], gradeChange: null };
   }
   const contributions = scoreAt(compiled, state, state.evaluatedAt ?? now).contributions;
-  let sequence = state.sequence;
-  const scoreOutputs = moved.map((s) => {
-    sequence += 1;
-    const from = previous[s.index] as number;
-    const scoreId = compiled.multiScore ? s.id : undefined;
-    return scoreChangeOutput<AnyCause>({
-      compiled,
-      contactId: source.contactId,
-      sequence,
-      previousScore: from,
-      score: 0,
-      cause,
-      now,
-      changedContributions: contributions
+  const { outputs, gradeChange, sequence } = scoreChangesOf<AnyCause>({
+    compiled,
+    contactId: source.contactId,
+    sequence: state.sequence,
+    previous,
+    values: compiled.scores.map(() => 0),
+    cause,
+    now,
+    changedOf: (s) =>
+      contributions
         .filter((c, i) => c.points !== 0 && s.holds[i] === true)
         .map((c) => ({ ruleId: c.ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points })),
-      crossings: crossingsOf(s.thresholds, from, 0).map((c) => (scoreId === undefined ? c : { scoreId, ...c })),
-      scoreId,
-    });
   });
-  let gradeChange: GradeChange<AnyCause> | null = null;
-  if (compiled.matrix !== null) {
-    const values = compiled.scores.map(() => 0);
-    const was = gradeOf(compiled.matrix, previous);
-    const is = gradeOf(compiled.matrix, values);
-    if (was.grade !== is.grade) {
-      sequence += 1;
-      gradeChange = gradeChangeOutput<AnyCause>({ compiled, contactId: source.contactId, sequence, cause, now, was, is, values });
-    }
-  }
-  const outputs = withGradeChange(scoreOutputs, gradeChange);
   return { state: { ...emptied, sequence, evaluatedAt: now }, output: outputs[0] ?? null, outputs, gradeChange };
 }

@@ -419,34 +419,16 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
   }
 
   const { current, changed } = breakdowns();
-  let sequence = before.sequence;
-  const scoreOutputs = moved.map((s) => {
-    sequence += 1;
-    const from = previous[s.index] as number;
-    const to = values[s.index] as number;
-    return scoreChangeOutput({
-      compiled,
-      contactId,
-      sequence,
-      previousScore: from,
-      score: to,
-      cause,
-      now,
-      changedContributions: changed.filter((c) => belongsTo(compiled, s, c.ruleId, input.previousGrid)),
-      crossings: crossingsOf(s.thresholds, from, to).map((crossing) => ({ scoreId: s.id, ...crossing })),
-      scoreId: s.id,
-    });
+  const { outputs, gradeChange, sequence } = scoreChangesOf<C>({
+    compiled,
+    contactId,
+    sequence: before.sequence,
+    previous,
+    values,
+    cause,
+    now,
+    changedOf: (s) => changed.filter((c) => belongsTo(compiled, s, c.ruleId, input.previousGrid)),
   });
-  let gradeChange: GradeChange<C> | null = null;
-  if (compiled.matrix !== null) {
-    const was = gradeOf(compiled.matrix, previous);
-    const is = gradeOf(compiled.matrix, values);
-    if (was.grade !== is.grade) {
-      sequence += 1;
-      gradeChange = gradeChangeOutput({ compiled, contactId, sequence, cause, now, was, is, values });
-    }
-  }
-  const outputs = withGradeChange(scoreOutputs, gradeChange);
   const crossings: Crossing[] = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
   if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
   return {
@@ -485,6 +467,66 @@ function belongsTo(
   const before = previousGrid?.scores.find((s) => s.id === score.id);
   const was = previousGrid?.rules.findIndex((rule) => rule.id === ruleId) ?? -1;
   return before !== undefined && was >= 0 && before.holds[was] === true;
+}
+
+/** What `scoreChangesOf` makes the outputs of. */
+export interface ScoreChangesParts<C extends AnyCause> {
+  readonly compiled: CompiledGrid;
+  readonly contactId: string;
+  /** The contact's last sequence: the outputs take the next ones. */
+  readonly sequence: number;
+  /** Each score's last emitted value and its new value, by score position. */
+  readonly previous: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly cause: C;
+  readonly now: number;
+  /** The changed contributions a score's output lists. */
+  readonly changedOf: (score: CompiledScore) => readonly ChangedContribution[];
+}
+
+/**
+ * One score-changed per score whose value moved, in the grid's order of scores, each with the
+ * next sequence and its own crossings; then, with a matrix whose cell moved, the grade change
+ * (with the next sequence, attached to the last score change: `withGradeChange`). A grid
+ * without `scores` gives its one output without `scoreId`, as before several scores. Pure.
+ */
+export function scoreChangesOf<C extends AnyCause>(
+  parts: ScoreChangesParts<C>,
+): { outputs: ScoreChange<C>[]; gradeChange: GradeChange<C> | null; sequence: number } {
+  const { compiled, contactId, previous, values, cause, now } = parts;
+  let sequence = parts.sequence;
+  const outputs: ScoreChange<C>[] = [];
+  for (const s of compiled.scores) {
+    const from = previous[s.index] as number;
+    const to = values[s.index] as number;
+    if (from === to) continue;
+    sequence += 1;
+    const scoreId = compiled.multiScore ? s.id : undefined;
+    outputs.push(
+      scoreChangeOutput({
+        compiled,
+        contactId,
+        sequence,
+        previousScore: from,
+        score: to,
+        cause,
+        now,
+        changedContributions: parts.changedOf(s),
+        crossings: crossingsOf(s.thresholds, from, to).map((c) => (scoreId === undefined ? c : { scoreId, ...c })),
+        scoreId,
+      }),
+    );
+  }
+  let gradeChange: GradeChange<C> | null = null;
+  if (compiled.matrix !== null) {
+    const was = gradeOf(compiled.matrix, previous);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) {
+      sequence += 1;
+      gradeChange = gradeChangeOutput({ compiled, contactId, sequence, cause, now, was, is, values });
+    }
+  }
+  return { outputs: withGradeChange(outputs, gradeChange), gradeChange, sequence };
 }
 
 /** What a grade-changed output is made of. */

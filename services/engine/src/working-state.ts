@@ -17,10 +17,9 @@ import { DEFAULT_SCORE_ID } from './grid-types.js';
 import { scoreAt, scoresOf, type Contribution, type Score } from './score-at.js';
 import {
   crossingsOf,
-  gradeChangeOutput,
   scoreChangeOutput,
+  scoreChangesOf,
   thresholdCrossings,
-  withGradeChange,
   type GradeChange,
   type Cause,
   type ChangedContribution,
@@ -591,72 +590,30 @@ function scoresInPlace(
     state.evaluated(points);
     return result;
   }
-  const before = state.outputs ? state.pointsBefore() : undefined;
   const cause: Cause = { kind: 'event', eventId: event.eventId };
-  const crossings: Crossing[] = [];
-  const outputs: ScoreChange[] = [];
-  let sequence = state.sequence;
-  for (const s of compiled.scores) {
-    const from = emitted[s.index] as number;
-    const to = values[s.index] as number;
-    if (from === to) continue;
-    sequence += 1;
-    const mine = crossingsOf(s.thresholds, from, to).map((crossing) => ({ scoreId: s.id, ...crossing }));
-    crossings.push(...mine);
-    if (before === undefined) continue;
-    const changed: ChangedContribution[] = [];
-    for (let i = 0; i < compiled.rules.length; i += 1) {
-      if (s.holds[i] !== true || points[i] === before[i]) continue;
-      const rule = compiled.rules[i] as CompiledRule;
-      changed.push({
-        ruleId: rule.id,
-        label: rule.label,
-        count: ruleCounts[i] as number,
-        points: points[i] as number,
-        previousPoints: before[i] as number,
-      });
-    }
-    outputs.push(
-      scoreChangeOutput({
-        compiled,
-        contactId: event.contactId,
-        sequence,
-        previousScore: from,
-        score: to,
-        cause,
-        now: state.now,
-        changedContributions: changed,
-        crossings: mine,
-        scoreId: s.id,
-      }),
-    );
-  }
-  if (compiled.matrix !== null) {
-    const was = gradeOf(compiled.matrix, emitted);
-    const is = gradeOf(compiled.matrix, values);
-    if (was.grade !== is.grade) {
-      sequence += 1;
-      if (was.qualified !== is.qualified) {
-        crossings.push({
-          scoreId: MATRIX_SCORE_ID,
-          threshold: QUALIFIED_THRESHOLD.name,
-          at: QUALIFIED_THRESHOLD.at,
-          direction: is.qualified ? 'up' : 'down',
-        });
-      }
-      if (before !== undefined) {
-        result.gradeChange = gradeChangeOutput({
-          compiled,
-          contactId: event.contactId,
-          sequence,
-          cause,
-          now: state.now,
-          was,
-          is,
-          values,
-        });
-      }
-    }
+  let sequence: number;
+  let crossings: Crossing[];
+  if (state.outputs) {
+    const before = state.pointsBefore();
+    const changes = scoreChangesOf({
+      compiled,
+      contactId: event.contactId,
+      sequence: state.sequence,
+      previous: emitted,
+      values,
+      cause,
+      now: state.now,
+      changedOf: (s) => changedContributions(compiled, s, points, ruleCounts, before),
+    });
+    sequence = changes.sequence;
+    crossings = changes.outputs.flatMap((output) => output.thresholdCrossings.map(crossingOnly));
+    if (changes.gradeChange?.crossing) crossings.push(crossingOnly(changes.gradeChange.crossing));
+    result.outputs = changes.outputs;
+    result.output = changes.outputs[0] ?? null;
+    result.gradeChange = changes.gradeChange;
+  } else {
+    // no outputs to build: the crossings and the sequences only
+    ({ sequence, crossings } = crossingsInPlace(compiled, state.sequence, emitted, values));
   }
   state.evaluated(points);
   for (const s of compiled.scores) {
@@ -667,10 +624,69 @@ function scoresInPlace(
   result.score = values[0] as number;
   result.sequence = sequence;
   result.crossings = crossings;
-  result.outputs = withGradeChange(outputs, result.gradeChange);
-  result.output = result.outputs[0] ?? null;
   return result;
 }
+
+/** A score's rules whose points differ from the last evaluation's (`before`), as its output lists them. */
+function changedContributions(
+  compiled: CompiledGrid,
+  score: CompiledScore,
+  points: Float64Array,
+  ruleCounts: Float64Array,
+  before: readonly number[],
+): ChangedContribution[] {
+  const changed: ChangedContribution[] = [];
+  for (let i = 0; i < compiled.rules.length; i += 1) {
+    if (score.holds[i] !== true || points[i] === before[i]) continue;
+    const rule = compiled.rules[i] as CompiledRule;
+    changed.push({
+      ruleId: rule.id,
+      label: rule.label,
+      count: ruleCounts[i] as number,
+      points: points[i] as number,
+      previousPoints: before[i] as number,
+    });
+  }
+  return changed;
+}
+
+/** The crossings `scoreChangesOf` would give (each score's, then the matrix's `qualified`) and its last sequence, without its outputs. */
+function crossingsInPlace(
+  compiled: CompiledGrid,
+  last: number,
+  emitted: readonly number[],
+  values: readonly number[],
+): { sequence: number; crossings: Crossing[] } {
+  let sequence = last;
+  const crossings: Crossing[] = [];
+  for (const s of compiled.scores) {
+    const from = emitted[s.index] as number;
+    const to = values[s.index] as number;
+    if (from === to) continue;
+    sequence += 1;
+    for (const crossing of crossingsOf(s.thresholds, from, to)) crossings.push({ scoreId: s.id, ...crossing });
+  }
+  if (compiled.matrix !== null) {
+    const was = gradeOf(compiled.matrix, emitted);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) {
+      sequence += 1;
+      if (was.qualified !== is.qualified) {
+        const direction = is.qualified ? 'up' : 'down';
+        crossings.push({ scoreId: MATRIX_SCORE_ID, threshold: QUALIFIED_THRESHOLD.name, at: QUALIFIED_THRESHOLD.at, direction });
+      }
+    }
+  }
+  return { sequence, crossings };
+}
+
+/** A threshold-crossed output as the bare crossing an in-place result lists. */
+const crossingOnly = (crossing: Crossing): Crossing => ({
+  ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
+  threshold: crossing.threshold,
+  at: crossing.at,
+  direction: crossing.direction,
+});
 
 /** The score-changed output of an event that moves the score to `score` (before the state records it), as `evaluate` builds it. */
 function outputOf(state: WorkingState, event: LeadEvent, score: number, crossings: readonly Crossing[]): ScoreChange {
