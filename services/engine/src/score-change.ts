@@ -391,7 +391,7 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
     const was = scoreAt(input.previousGrid ?? compiled, before, before.evaluatedAt ?? now);
     const current = scoreAt(compiled, input.after, now);
     const changed = changedBetween(was.contributions, current.contributions, input.previousGrid !== undefined);
-    return { current: current.contributions, changed };
+    return { was: was.contributions, current: current.contributions, changed };
   };
   const core = {
     duplicate: false,
@@ -418,7 +418,7 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
     );
   }
 
-  const { current, changed } = breakdowns();
+  const { was, current, changed } = breakdowns();
   const { outputs, gradeChange, sequence } = scoreChangesOf<C>({
     compiled,
     contactId,
@@ -427,7 +427,10 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
     values,
     cause,
     now,
-    changedOf: (s) => changed.filter((c) => belongsTo(compiled, s, c.ruleId, input.previousGrid)),
+    changedOf: (s) =>
+      input.previousGrid === undefined
+        ? changed.filter((c) => s.holds[compiled.rules.findIndex((rule) => rule.id === c.ruleId)] === true)
+        : changedInScore(s, input.previousGrid, was, current),
   });
   const crossings: Crossing[] = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
   if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
@@ -453,20 +456,35 @@ const crossingOf = (crossing: Crossing): Crossing => ({
 });
 
 /**
- * Whether a changed contribution is one of `score`'s: a rule the score holds, or, after a grid
- * change, a removed rule that the previous grid's score of the same id held.
+ * After a grid change, a score's changed contributions: its rules now against the rules the
+ * previous grid's score of the same id held (a rule it did not hold gave it 0; a rule it no
+ * longer holds, or that is gone, now gives it 0), so they add up to the score's delta before
+ * its bounds.
  */
-function belongsTo(
-  compiled: CompiledGrid,
+function changedInScore(
   score: CompiledScore,
-  ruleId: string,
-  previousGrid: CompiledGrid | undefined,
-): boolean {
-  const index = compiled.rules.findIndex((rule) => rule.id === ruleId);
-  if (index >= 0) return score.holds[index] === true;
-  const before = previousGrid?.scores.find((s) => s.id === score.id);
-  const was = previousGrid?.rules.findIndex((rule) => rule.id === ruleId) ?? -1;
-  return before !== undefined && was >= 0 && before.holds[was] === true;
+  previousGrid: CompiledGrid,
+  was: readonly Contribution[],
+  current: readonly Contribution[],
+): ChangedContribution[] {
+  const before = previousGrid.scores.find((s) => s.id === score.id);
+  const previousPoints = new Map<string, Contribution>();
+  was.forEach((c, i) => {
+    if (before?.holds[i] === true) previousPoints.set(c.ruleId, c);
+  });
+  const changed: ChangedContribution[] = [];
+  const held = new Set<string>();
+  current.forEach((c, i) => {
+    if (score.holds[i] !== true) return;
+    held.add(c.ruleId);
+    const previous = previousPoints.get(c.ruleId)?.points ?? 0;
+    if (c.points !== previous) changed.push({ ...c, previousPoints: previous });
+  });
+  for (const [ruleId, c] of previousPoints) {
+    if (!held.has(ruleId) && c.points !== 0)
+      changed.push({ ruleId, label: c.label, count: 0, points: 0, previousPoints: c.points });
+  }
+  return changed;
 }
 
 /** What `scoreChangesOf` makes the outputs of. */

@@ -197,6 +197,40 @@ describe('several scores per contact', () => {
     expect(changed.outputs).toEqual([]); // its one score, 0, was never emitted otherwise
   });
 
+  it("a grid change re-evaluates every score: each that moved emits, with the old grid's points as previous", () => {
+    const { state } = fold([ev('demo_requested'), ev('contact_updated', { phone: '+33 1' })]);
+    expect(valuesOf(state)).toEqual({ engagement: 60, fit: 20 });
+    // v2: the demo request is worth 80 and counts for fit too; phone-known is worth 30
+    const v2 = gridFromYaml(
+      readFileSync(B2B_FILE, 'utf8')
+        .replace('version: 1', 'version: 2')
+        .replace('points: 60, limit: 60', 'points: 80, limit: 80')
+        .replace('exists: true, points: 20', 'exists: true, points: 30')
+        .replace('rules: [phone-known, big-company, job-seeker]', 'rules: [phone-known, big-company, job-seeker, demo]'),
+    );
+    const changed = reevaluate(v2, 'c-1', state, NOW, { kind: 'grid-change' }, { previousGrid: B2B });
+    expect(changed.outputs.map((o) => [o.scoreId, o.previousScore, o.score, o.gridVersion, o.cause.kind])).toEqual([
+      ['engagement', 60, 80, 2, 'grid-change'],
+      ['fit', 20, 100, 2, 'grid-change'], // 80 + 30, kept at fit's max
+    ]);
+    // each score's own contributions: demo gave fit nothing before v2
+    expect(changed.outputs[0]?.changedContributions.map((c) => [c.ruleId, c.previousPoints, c.points])).toEqual([
+      ['demo', 60, 80],
+    ]);
+    expect(changed.outputs[1]?.changedContributions.map((c) => [c.ruleId, c.previousPoints, c.points])).toEqual([
+      ['demo', 0, 80],
+      ['phone-known', 20, 30],
+    ]);
+    expect(changed.gradeChange).toMatchObject({
+      previousGrade: 'B2',
+      grade: 'A2',
+      qualified: true,
+      crossing: { direction: 'up' },
+    });
+    // the same grid again: nothing moves
+    expect(reevaluate(v2, 'c-1', changed.state, NOW, { kind: 'grid-change' }).outputs).toEqual([]);
+  });
+
   it('replay prints every score, the grade, and crossings by score', async () => {
     const lines = [
       { eventId: 'a', contactId: 'c-1', type: 'demo_requested', occurredAt: '2026-03-09T10:00:00Z', properties: {} },
