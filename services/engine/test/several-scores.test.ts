@@ -197,7 +197,7 @@ describe('several scores per contact', () => {
     expect(changed.outputs).toEqual([]); // its one score, 0, was never emitted otherwise
   });
 
-  it("a grid change re-evaluates every score: each that moved emits, with the old grid's points as previous", () => {
+  it("a grid change re-evaluates every score: each that moved emits, its contributions against the old grid's score", () => {
     const { state } = fold([ev('demo_requested'), ev('contact_updated', { phone: '+33 1' })]);
     expect(valuesOf(state)).toEqual({ engagement: 60, fit: 20 });
     // v2: the demo request is worth 80 and counts for fit too; phone-known is worth 30
