@@ -42,6 +42,11 @@ export async function storedScoresAgainstReplay(
     replay.contacts.map((c) => keys.contactState(c.contactId)),
   );
   const identity = new IdentityReader(redis, keys);
+  // what a contact scores as one comparable figure: its score, or with several scores every score
+  // (none, as for a merged-away id: all 0)
+  const zeros = grid.scores.map((s) => ({ id: s.id, score: 0 }));
+  const figureOf = (scores: readonly { id: string; score: number }[] | undefined, score: number): number | string =>
+    grid.multiScore ? scoresText(scores ?? zeros) : score;
   const mismatches: ScoreMismatch[] = [];
   for (const [i, c] of replay.contacts.entries()) {
     const raw = raws[i];
@@ -50,16 +55,8 @@ export async function storedScoresAgainstReplay(
     const streamRoot = await identity.rootOf(c.contactId);
     const streamMergedInto = streamRoot === c.contactId ? undefined : streamRoot;
     const scored = raw && !sealed ? scoreAt(grid, decodeState(raw), at) : null;
-    // a grid with several scores: every score must agree, not only the first
-    const replayed = c.scores === undefined ? c.score : scoresText(c.scores);
-    const stream =
-      scored === null
-        ? c.scores === undefined
-          ? 0
-          : scoresText(grid.scores.map((s) => ({ id: s.id, score: 0 })))
-        : grid.multiScore
-          ? scoresText(scored.scores)
-          : scored.score;
+    const replayed = figureOf(c.scores, c.score);
+    const stream = figureOf(scored?.scores, scored?.score ?? 0);
     if (replayed !== stream || c.mergedInto !== streamMergedInto || (c.mergedInto !== undefined && !sealed)) {
       mismatches.push({
         contactId: c.contactId,

@@ -111,16 +111,22 @@ export function scoreAt(compiled: CompiledGrid, state: ContactState, now: number
   const total = score(compiled, state, now, (rule, i, count, points) => {
     contributions[i] = { ruleId: rule.id, label: rule.label, count, points };
   });
-  if (!compiled.multiScore) {
-    const only = compiled.scores[0] as CompiledScore;
-    return {
-      score: total,
-      contributions,
-      scores: [{ id: only.id, label: only.label, score: total, groups: [], rules: only.rules }],
-      grade: null,
-    };
-  }
-  return scoresOf(compiled, contributions);
+  return scoreOf(compiled, contributions, total);
+}
+
+/**
+ * The Score of every rule's contribution (grid order): a grid of one score is its clamped
+ * `total`; a grid with `scores` composes each score from its groups and rules (`scoresOf`).
+ */
+export function scoreOf(compiled: CompiledGrid, contributions: readonly Contribution[], total: number): Score {
+  if (compiled.multiScore) return scoresOf(compiled, contributions);
+  const only = compiled.scores[0] as CompiledScore;
+  return {
+    score: total,
+    contributions,
+    scores: [{ id: only.id, label: only.label, score: total, groups: [], rules: only.rules }],
+    grade: null,
+  };
 }
 
 /** A multi-score grid's Score from its rules' contributions (grid order). */

@@ -448,7 +448,8 @@ function evaluateScores<C extends AnyCause>(input: EvaluationInput<C>): Evaluati
   };
 }
 
-const crossingOf = (crossing: Crossing): Crossing => ({
+/** A crossing output as the bare crossing an evaluation (or an in-place result) lists. */
+export const crossingOf = (crossing: Crossing): Crossing => ({
   ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
   threshold: crossing.threshold,
   at: crossing.at,

@@ -12,11 +12,11 @@ import {
 import { decayedPoints } from './decay.js';
 import { cyrb53, fromBase64Digits, RECENT_KEY_CHARS, toBase64Digits } from './hash.js';
 import type { LeadEvent } from './lead-event.js';
-import { clamp, gradeOf, MATRIX_SCORE_ID, QUALIFIED_THRESHOLD, scoreValue, type CompiledScore } from './compile-scores.js';
+import { clamp, scoreValue, type CompiledScore } from './compile-scores.js';
 import { DEFAULT_SCORE_ID } from './grid-types.js';
-import { scoreAt, scoresOf, type Contribution, type Score } from './score-at.js';
+import { scoreAt, scoreOf, type Contribution, type Score } from './score-at.js';
 import {
-  crossingsOf,
+  crossingOf,
   scoreChangeOutput,
   scoreChangesOf,
   thresholdCrossings,
@@ -433,15 +433,7 @@ export function workingScore(state: WorkingState, nonZero = false): Score {
     contributions.push({ ruleId: rule.id, label: rule.label, count, points });
   }
   const kept = nonZero ? contributions.filter((c) => c.count !== 0 || c.points !== 0) : contributions;
-  if (compiled.multiScore) return { ...scoresOf(compiled, contributions), contributions: kept };
-  const only = compiled.scores[0] as CompiledScore;
-  const score = clamp(compiled.bounds, total);
-  return {
-    score,
-    contributions: kept,
-    scores: [{ id: only.id, label: only.label, score, groups: [], rules: only.rules }],
-    grade: null,
-  };
+  return { ...scoreOf(compiled, contributions, clamp(compiled.bounds, total)), contributions: kept };
 }
 
 /** Counts the matched counters (indexes in `matched[0..n)`) in place; whether any count changed. */
@@ -591,29 +583,24 @@ function scoresInPlace(
     return result;
   }
   const cause: Cause = { kind: 'event', eventId: event.eventId };
-  let sequence: number;
-  let crossings: Crossing[];
+  // without `outputs` no breakdown is read (its changed contributions stay empty) and none is kept
+  const before = state.outputs ? state.pointsBefore() : undefined;
+  const { outputs, gradeChange, sequence } = scoreChangesOf({
+    compiled,
+    contactId: event.contactId,
+    sequence: state.sequence,
+    previous: emitted,
+    values,
+    cause,
+    now: state.now,
+    changedOf: (s) => (before === undefined ? [] : changedContributions(compiled, s, points, ruleCounts, before)),
+  });
+  const crossings = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
+  if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
   if (state.outputs) {
-    const before = state.pointsBefore();
-    const changes = scoreChangesOf({
-      compiled,
-      contactId: event.contactId,
-      sequence: state.sequence,
-      previous: emitted,
-      values,
-      cause,
-      now: state.now,
-      changedOf: (s) => changedContributions(compiled, s, points, ruleCounts, before),
-    });
-    sequence = changes.sequence;
-    crossings = changes.outputs.flatMap((output) => output.thresholdCrossings.map(crossingOnly));
-    if (changes.gradeChange?.crossing) crossings.push(crossingOnly(changes.gradeChange.crossing));
-    result.outputs = changes.outputs;
-    result.output = changes.outputs[0] ?? null;
-    result.gradeChange = changes.gradeChange;
-  } else {
-    // no outputs to build: the crossings and the sequences only
-    ({ sequence, crossings } = crossingsInPlace(compiled, state.sequence, emitted, values));
+    result.outputs = outputs;
+    result.output = outputs[0] ?? null;
+    result.gradeChange = gradeChange;
   }
   state.evaluated(points);
   for (const s of compiled.scores) {
@@ -649,44 +636,6 @@ function changedContributions(
   }
   return changed;
 }
-
-/** The crossings `scoreChangesOf` would give (each score's, then the matrix's `qualified`) and its last sequence, without its outputs. */
-function crossingsInPlace(
-  compiled: CompiledGrid,
-  last: number,
-  emitted: readonly number[],
-  values: readonly number[],
-): { sequence: number; crossings: Crossing[] } {
-  let sequence = last;
-  const crossings: Crossing[] = [];
-  for (const s of compiled.scores) {
-    const from = emitted[s.index] as number;
-    const to = values[s.index] as number;
-    if (from === to) continue;
-    sequence += 1;
-    for (const crossing of crossingsOf(s.thresholds, from, to)) crossings.push({ scoreId: s.id, ...crossing });
-  }
-  if (compiled.matrix !== null) {
-    const was = gradeOf(compiled.matrix, emitted);
-    const is = gradeOf(compiled.matrix, values);
-    if (was.grade !== is.grade) {
-      sequence += 1;
-      if (was.qualified !== is.qualified) {
-        const direction = is.qualified ? 'up' : 'down';
-        crossings.push({ scoreId: MATRIX_SCORE_ID, threshold: QUALIFIED_THRESHOLD.name, at: QUALIFIED_THRESHOLD.at, direction });
-      }
-    }
-  }
-  return { sequence, crossings };
-}
-
-/** A threshold-crossed output as the bare crossing an in-place result lists. */
-const crossingOnly = (crossing: Crossing): Crossing => ({
-  ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
-  threshold: crossing.threshold,
-  at: crossing.at,
-  direction: crossing.direction,
-});
 
 /** The score-changed output of an event that moves the score to `score` (before the state records it), as `evaluate` builds it. */
 function outputOf(state: WorkingState, event: LeadEvent, score: number, crossings: readonly Crossing[]): ScoreChange {
