@@ -55,13 +55,18 @@ export class IdentityMerger {
     });
     // issued in one tick: Redis runs them in this order (one connection, one slot), in one round trip
     const roots = await settledAll(links.map((link) => this.deps.identity.link(link)));
-    this.deps.crashPoint?.('after-identity-link');
     // a later merge of the run may have linked an earlier one's root into another tree
-    return this.absorbPending(roots.length > 1 ? await this.deps.identity.roots(roots) : roots, now);
+    return this.absorbPending(roots.length > 1 ? await this.deps.identity.roots(roots) : roots, now, true);
   }
 
-  /** Absorbs what is pending at the roots (following each one merged away meanwhile). */
-  async absorbPending(roots: readonly string[], now: number): Promise<ScoreChange[]> {
+  /**
+   * Absorbs what is pending at the roots (following each one merged away meanwhile).
+   * @param afterLink the trees were just linked: the 'after-identity-link' crash point fires
+   *   before the first seal, and only where the link left members to absorb, so a redelivered
+   *   chunk whose merges all completed replays without rolling it again (under fault injection
+   *   a long backlog of completed merges would otherwise kill every restart)
+   */
+  async absorbPending(roots: readonly string[], now: number, afterLink = false): Promise<ScoreChange[]> {
     const { identity, updater, store, unindex } = this.deps;
     const all: ScoreChange[] = [];
     let current = [...new Set(roots)];
@@ -72,6 +77,7 @@ export class IdentityMerger {
         if (lists[i]!.length > 0) pendingAt.set(root, lists[i]!);
       });
       if (pendingAt.size === 0) return all;
+      if (afterLink && hop === 0) this.deps.crashPoint?.('after-identity-link');
       const members = [...pendingAt.values()].flat();
       const seals = await identity.seal(members.map((member) => member.id));
       this.deps.crashPoint?.('after-seal');
