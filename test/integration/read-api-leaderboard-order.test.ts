@@ -162,7 +162,7 @@ describe('the leaderboard only moves to a newer sequence (two projection instanc
     // sequence 7 is projected into the contact's keys, then the process dies before its board write
     const project = loadScript(redis, PROJECT_SCORE_CHANGE);
     touched.add('c-crash');
-    expect((await project([keys.recentChanges('c-crash'), keys.projection('c-crash')], 7, 700, '{}', 10))[0]).toBe(1);
+    expect((await project([keys.recentChanges('c-crash'), keys.projection('c-crash')], 7, 700, '{}', 10, 'score'))[0]).toBe(1);
     expect(await listed('c-crash')).toBe('600');
     // a redelivered chunk holding sequence 6 (the committed offset is before it) writes the latest
     await projection(redis).handle(topics.scoreChanged, 0, await change('c-crash', 6, 600));

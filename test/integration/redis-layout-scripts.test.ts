@@ -17,6 +17,7 @@ import {
   PROJECT_ACCOUNT_SCORES,
   PROJECT_LEADERBOARD,
   PROJECT_SCORE_CHANGE,
+  projectionScoreField,
   PublishedGridStore,
   StageReader,
   SWITCH_GRID,
@@ -113,10 +114,20 @@ describe('every Lua script through the loader, against the real Redis', () => {
 
     const project = loadScript(redis, PROJECT_SCORE_CHANGE);
     const projection: [string, string] = [keys.recentChanges(contactId), keys.projection(contactId)];
-    expect(await project([keys.recentChanges('c-none'), keys.projection('c-none')], 0, 5, '{}', 10)).toEqual([0, null, null]);
-    expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10)).toEqual([1, '1200', '1']);
-    expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10)).toEqual([0, '1200', '1']); // not above the last sequence
-    expect(await redis.lrange(keys.recentChanges(contactId), 0, -1)).toEqual(['{"id":"sc-1"}']);
+    const [scoreField, fitField] = [projectionScoreField('score'), projectionScoreField('fit')];
+    expect(await project([keys.recentChanges('c-none'), keys.projection('c-none')], 0, 5, '{}', 10, scoreField)).toEqual([
+      0,
+      null,
+      null,
+    ]);
+    expect(await project(projection, 1, 1200, '{"id":"sc-1"}', 10, scoreField)).toEqual([1, '1200', '1']);
+    expect(await project(projection, 1, 999, '{"id":"sc-1"}', 10, scoreField)).toEqual([0, '1200', '1']); // not above the last sequence
+    // several scores share the contact's one sequence; each keeps its own latest value
+    expect(await project(projection, 1, 40, '{"id":"sc-1"}', 10, fitField)).toEqual([0, null, null]); // fit has none yet
+    expect(await project(projection, 2, 40, '{"id":"sc-2"}', 10, fitField)).toEqual([1, '40', '2']);
+    expect(await project(projection, 2, 1300, '{"id":"sc-2"}', 10, scoreField)).toEqual([0, '1200', '2']);
+    expect(await redis.lrange(keys.recentChanges(contactId), 0, -1)).toEqual(['{"id":"sc-2"}', '{"id":"sc-1"}']);
+    expect(await redis.hgetall(keys.projection(contactId))).toEqual({ sequence: '2', score: '1200', 'score:fit': '40' });
 
     // the contact leaderboard moves only to a higher sequence, and a contact unlisted as merged away stays off
     const projectBoard = loadScript(redis, PROJECT_LEADERBOARD);
@@ -133,6 +144,10 @@ describe('every Lua script through the loader, against the real Redis', () => {
       'c-before': '1',
       'c-gone': 'merged',
     });
+    // another score's board is its own pair of keys
+    expect(keys.leaderboard('fit')).not.toBe(keys.leaderboard());
+    expect(await projectBoard([keys.leaderboard('fit'), keys.leaderboardSequences('fit')], 'c-2', 1, 40)).toEqual([1, 0]);
+    expect(await redis.zrevrange(keys.leaderboard('fit'), 0, -1, 'WITHSCORES')).toEqual(['c-2', '40']);
 
     // identity: a link moves what is pending; linking one tree twice, either way, links nothing (no cycle)
     const link = loadScript(redis, LINK_IDENTITY);

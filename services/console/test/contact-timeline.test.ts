@@ -26,6 +26,7 @@ const view: ContactView = {
   recentChanges: [
     {
       id: 's-2',
+      scoreId: 'score',
       sequence: 2,
       previousScore: 500,
       score: 1000,

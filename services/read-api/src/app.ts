@@ -5,7 +5,7 @@ import { ApiKeyVerifier, createHttpApp, HttpError, type Readiness } from '@leads
 import type { AccountReader } from './account-reader.js';
 import type { ContactReader } from './contact-reader.js';
 import type { ReadApiMetrics } from './metrics.js';
-import { boardLimit, checkId, intParam, type Query } from './query-params.js';
+import { boardLimit, checkId, intParam, scoreParam, type Query } from './query-params.js';
 
 export interface ReadApiAppOptions {
   readonly reader: ContactReader;
@@ -29,7 +29,7 @@ const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
  *   GET /contacts/:contactId/score-changes ?limit=1..50 (default 20)
  *
  * A contact id merged into another answers for its root, with `mergedInto: <root>` (docs/identity.md).
- *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%
+ *   GET /leaderboard                       ?limit=1..1000 (default 20) or ?top=20%; ?score=<id> (default the first)
  *   GET /accounts                          ?limit=1..1000 (default 20) or ?top=20%: accounts by latest emitted score
  *   GET /accounts/:accountId               score, top members, account rule contributions, thresholds (404 unknown)
  *   GET /healthz /readyz /metrics          (never behind the API keys)
@@ -72,9 +72,10 @@ export function createReadApiApp(options: ReadApiAppOptions): FastifyInstance {
   });
 
   app.get<{ Querystring: Query }>('/leaderboard', async (request) => {
-    const { limit, top } = await boardLimit(request.query, () => reader.leaderboardSize());
-    const board = await reader.leaderboard(limit);
-    return { ...(top ? { top } : {}), total: board.total, contacts: board.contacts };
+    const scoreId = scoreParam(request.query, reader.scoreIds());
+    const { limit, top } = await boardLimit(request.query, () => reader.leaderboardSize(scoreId));
+    const board = await reader.leaderboard(limit, scoreId);
+    return { ...(top ? { top } : {}), scoreId, total: board.total, contacts: board.contacts };
   });
 
   const { accounts } = options;

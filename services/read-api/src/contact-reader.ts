@@ -1,6 +1,6 @@
 import { ErrorCode } from '@leadscore/errors';
 import { ServiceError, type RedisClient } from '@leadscore/service-kit';
-import { decodeState, scoreAt, type CompiledGrid, type Contribution, type Grade } from '@leadscore/engine';
+import { DEFAULT_SCORE_ID, decodeState, scoreAt, type CompiledGrid, type Contribution, type Grade } from '@leadscore/engine';
 import {
   IdentityReader,
   isSealedState,
@@ -75,7 +75,6 @@ export interface Answering {
 export class ContactReader {
   private readonly stages: StageReader;
   private readonly identity: IdentityReader;
-  private readonly board: RankedBoard;
 
   constructor(
     private readonly redis: RedisClient,
@@ -84,7 +83,6 @@ export class ContactReader {
   ) {
     this.stages = new StageReader(redis, keys);
     this.identity = new IdentityReader(redis, keys);
-    this.board = new RankedBoard(redis, keys.leaderboard());
     this.gridNow = 'current' in grid ? () => grid.current() : () => grid;
   }
 
@@ -163,17 +161,33 @@ export class ContactReader {
 
   async recentChanges(contactId: string, limit: number): Promise<RecentScoreChange[]> {
     const raws = await this.redis.lrange(this.keys.recentChanges(contactId), 0, limit - 1);
-    return raws.map((raw) => JSON.parse(raw) as RecentScoreChange);
+    return raws.map((raw) => {
+      const entry = JSON.parse(raw) as RecentScoreChange;
+      // entries projected before changes carried their score: all were the one score's
+      return entry.scoreId === undefined ? { ...entry, scoreId: DEFAULT_SCORE_ID } : entry;
+    });
   }
 
-  /** Contacts by their latest emitted score, highest first (ties: contactId, descending). */
-  async leaderboard(limit: number): Promise<{ total: number; contacts: LeaderboardEntry[] }> {
-    const { total, entries } = await this.board.top(limit);
+  /** The scores a leaderboard ranks, the first one by default: the running grid's score ids. */
+  scoreIds(): string[] {
+    return this.grid.scores.map((score) => score.id);
+  }
+
+  /**
+   * Contacts by their latest emitted value of one score (the grid's first by default), highest
+   * first (ties: contactId, descending).
+   */
+  async leaderboard(limit: number, scoreId = this.scoreIds()[0]!): Promise<{ total: number; contacts: LeaderboardEntry[] }> {
+    const { total, entries } = await this.board(scoreId).top(limit);
     return { total, contacts: entries.map(({ rank, id, score }) => ({ rank, contactId: id, score })) };
   }
 
-  async leaderboardSize(): Promise<number> {
-    return this.board.size();
+  async leaderboardSize(scoreId = this.scoreIds()[0]!): Promise<number> {
+    return this.board(scoreId).size();
+  }
+
+  private board(scoreId: string): RankedBoard {
+    return new RankedBoard(this.redis, this.keys.leaderboard(scoreId));
   }
 }
 

@@ -24,6 +24,23 @@ export async function boardLimit(query: Query, size: () => Promise<number>): Pro
   return { limit: Math.min(MAX_LEADERBOARD, Math.ceil((percent / 100) * (await size()))), top: `${percent}%` };
 }
 
+/**
+ * Which score a leaderboard request ranks: `?score=<id>`, one of the running grid's scores
+ * (`known`, in the grid's order); the first when absent.
+ * @throws HttpError 400 INVALID_REQUEST naming `query.score` for an id the grid has no score of
+ */
+export function scoreParam(query: Query, known: readonly string[]): string {
+  const raw = single(query, 'score');
+  if (raw === undefined) return known[0]!;
+  if (!known.includes(raw)) {
+    const list = known.map((id) => JSON.stringify(id)).join(', ');
+    throw new HttpError(400, ErrorCode.InvalidRequest, `the grid has no score ${JSON.stringify(raw)}; its scores are ${list}`, [
+      { path: 'query.score', message: `must be one of ${list}` },
+    ]);
+  }
+  return raw;
+}
+
 /** @throws HttpError 400 INVALID_REQUEST naming `params.<param>` unless the id has 1-128 characters */
 export function checkId(id: string, param: string, what: string): string {
   if (id.length < 1 || id.length > 128) {

@@ -84,7 +84,7 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
     if (!stream) return { door, describe, stop };
     const decoder = new ChunkDecoder(stream.codec, stream.sender, this.topics.deadLetters, this.metrics.deadLettered, now);
     const contacts = new ScoreChangeProjection(redis, keys, decoder, this.topics, this.metrics, config.recentLength, () =>
-      leaderboardScoreOf(grids.current()),
+      scoreIdsOf(grids.current()),
     );
     const accounts = this.projectsAccounts ? new AccountScoreProjection(redis, keys, decoder, this.metrics) : undefined;
     return {
@@ -107,7 +107,7 @@ export class ReadApiService extends StreamService<ReadApiMetrics, RedisSettings,
   }
 }
 
-/** The score the leaderboard ranks: a grid's first score (`score` for a grid of one score). */
-function leaderboardScoreOf(grid: CompiledGrid): string {
-  return (grid.scores[0] as { id: string }).id;
+/** The scores the projection ranks, each on its own leaderboard (`score` for a grid of one score). */
+function scoreIdsOf(grid: CompiledGrid): string[] {
+  return grid.scores.map((score) => score.id);
 }

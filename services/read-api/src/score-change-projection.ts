@@ -1,7 +1,14 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
 import { DEFAULT_SCORE_ID } from '@leadscore/engine';
-import { loadScript, PROJECT_LEADERBOARD, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
+import {
+  loadScript,
+  PROJECT_LEADERBOARD,
+  PROJECT_SCORE_CHANGE,
+  projectionScoreField,
+  type KeyLayout,
+  type ScriptCall,
+} from '@leadscore/redis-layout';
 import { redisAll, redisOne, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
@@ -9,6 +16,8 @@ import type { ReadApiMetrics } from './metrics.js';
 /** One recent score change of a contact, as the read API shows it. */
 export interface RecentScoreChange {
   readonly id: string;
+  /** Which score changed: `score` for a grid of one score, else the id of one of its `scores`. */
+  readonly scoreId: string;
   readonly sequence: number;
   readonly previousScore: number;
   readonly score: number;
@@ -27,10 +36,12 @@ export interface RecentScoreChange {
 
 /**
  * The read side's projection of score-changed: per contact a capped list of recent changes
- * with their causes, and a leaderboard sorted set of latest scores. Idempotent: a change whose
+ * with their causes, and per score a leaderboard sorted set of latest values (a grid of one
+ * score has one board; a grid with `scores`, one per score). Idempotent: a change whose
  * sequence is not above the last projected one is ignored, and the leaderboard entry is always
- * (re)written with the latest projected score and its sequence, so a crash between the two
- * writes heals itself on redelivery.
+ * (re)written with the latest projected value and the contact's sequence, so a crash between
+ * the two writes heals itself on redelivery. A contact's scores share one sequence, so one
+ * guard covers them all and the recent changes list every score's changes in order.
  *
  * The two writes are in different hash slots (the contact's, the leaderboard's), so they cannot
  * be one script, and two instances projecting changes of one contact (two read API replicas, a
@@ -38,7 +49,7 @@ export interface RecentScoreChange {
  * projected. project-leaderboard-2.lua therefore writes an entry only with a sequence above the
  * one it recorded for the contact: the leaderboard only ever moves to a newer change.
  *
- * Merged-away contacts (docs/identity.md) leave the leaderboard: their root stands for them. A
+ * Merged-away contacts (docs/identity.md) leave every leaderboard: their root stands for them. A
  * contact-merged message takes its contactId off, and a score change of a contact that has a
  * parent in the identity forest removes it instead of writing it (its last change, to 0, may be
  * projected after the contact-merged message). Both rely on the scorer writing the parent entry
@@ -58,24 +69,26 @@ export class ScoreChangeProjection {
     private readonly metrics: ReadApiMetrics,
     private readonly recentLength: number,
     /**
-     * The score the leaderboard and the recent changes follow: a grid with several scores
-     * projects only its first score's changes (docs/doors.md); one score: `score`.
+     * The scores projected: the running grid's (`score` for a grid of one score). Changes of
+     * any other score id (a grid changed meanwhile) are skipped, counted as ignored.
      */
-    private readonly projectedScore: () => string = () => DEFAULT_SCORE_ID,
+    private readonly projectedScores: () => readonly string[] = () => [DEFAULT_SCORE_ID],
   ) {
     this.projectScoreChange = loadScript(redis, PROJECT_SCORE_CHANGE);
     this.projectLeaderboard = loadScript(redis, PROJECT_LEADERBOARD);
   }
 
   async handle(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const scoreIds = this.projectedScores();
     if (topic === this.topics.contactMerged) {
       const merges = await this.decoder.decode<ContactMergedValue>('contactMerged', topic, partition, messages);
-      await this.writeBoard([], new Set(merges.map((m) => m.contactId)));
+      const mergedAway = new Set(merges.map((m) => m.contactId));
+      await Promise.all(scoreIds.map((scoreId) => this.writeBoard(scoreId, [], mergedAway)));
       return;
     }
-    const projected = this.projectedScore();
+    const projected = new Set(scoreIds);
     const decoded = await this.decoder.decode<ScoreChangedValue>('scoreChanged', topic, partition, messages);
-    const changes = decoded.filter((c) => (c.scoreId ?? DEFAULT_SCORE_ID) === projected);
+    const changes = decoded.filter((c) => projected.has(scoreIdOf(c)));
     this.metrics.projected.inc({ outcome: 'ignored' }, decoded.length - changes.length);
     if (changes.length === 0) return;
 
@@ -84,6 +97,7 @@ export class ScoreChangeProjection {
     for (const c of changes) {
       const entry: RecentScoreChange = {
         id: c.id,
+        scoreId: scoreIdOf(c),
         sequence: c.sequence,
         previousScore: c.previousScore,
         score: c.score,
@@ -100,48 +114,59 @@ export class ScoreChangeProjection {
           c.score,
           JSON.stringify(entry),
           this.recentLength,
+          projectionScoreField(entry.scoreId),
         ),
       );
     }
     const results = await redisAll(calls);
-    // per contact, its latest projected change: what the leaderboard should show
-    const latest = new Map<string, Listing>();
+    // per score and contact, its latest projected change: what that score's leaderboard should show
+    const latest = new Map<string, Map<string, Listing>>(scoreIds.map((id) => [id, new Map()]));
     changes.forEach((c, i) => {
       const [projected, score, sequence] = results[i]!;
       this.metrics.projected.inc({ outcome: projected === 1 ? 'projected' : 'ignored' });
       if (score === null || sequence === null) return;
-      const seen = latest.get(c.contactId);
+      const board = latest.get(scoreIdOf(c))!;
+      const seen = board.get(c.contactId);
       if (!seen || Number(sequence) > seen.sequence) {
-        latest.set(c.contactId, { contactId: c.contactId, sequence: Number(sequence), score: Number(score) });
+        board.set(c.contactId, { contactId: c.contactId, sequence: Number(sequence), score: Number(score) });
       }
     });
-    if (latest.size === 0) return;
-    const ids = [...latest.keys()];
+    const ids = [...new Set([...latest.values()].flatMap((board) => [...board.keys()]))];
+    if (ids.length === 0) return;
     // every Redis call through redisAll or redisOne: a failure (a reply error too, e.g. LOADING after a restart) is retriable
     const parents = await redisOne(this.redis.hmget(this.keys.identityParents(), ...ids));
     const mergedAway = new Set(ids.filter((_, i) => parents[i] !== null));
-    await this.writeBoard(
-      [...latest.values()].filter((l) => !mergedAway.has(l.contactId)),
-      mergedAway,
+    await Promise.all(
+      [...latest].map(([scoreId, board]) =>
+        this.writeBoard(
+          scoreId,
+          [...board.values()].filter((l) => !mergedAway.has(l.contactId)),
+          new Set([...board.keys()].filter((id) => mergedAway.has(id))),
+        ),
+      ),
     );
   }
 
   /**
-   * Lists contacts at their latest projected score and takes merged-away contacts off for good
-   * (their root is listed instead): one script call on the leaderboard's slot, which refuses
-   * what is not newer than what it already holds.
+   * Lists contacts at their latest projected value of one score and takes merged-away contacts
+   * off for good (their root is listed instead): one script call on that board's slot, which
+   * refuses what is not newer than what it already holds.
    */
-  private async writeBoard(listings: readonly Listing[], mergedAway: ReadonlySet<string>): Promise<void> {
+  private async writeBoard(scoreId: string, listings: readonly Listing[], mergedAway: ReadonlySet<string>): Promise<void> {
     if (listings.length === 0 && mergedAway.size === 0) return;
     const [, unlisted] = await redisOne(
       this.projectLeaderboard(
-        [this.keys.leaderboard(), this.keys.leaderboardSequences()],
+        [this.keys.leaderboard(scoreId), this.keys.leaderboardSequences(scoreId)],
         ...listings.flatMap((l) => [l.contactId, l.sequence, l.score]),
         ...[...mergedAway].flatMap((contactId) => [contactId, 'merged', '']),
       ),
     );
     this.metrics.unlisted.inc(unlisted);
   }
+}
+
+function scoreIdOf(change: ScoreChangedValue): string {
+  return change.scoreId ?? DEFAULT_SCORE_ID;
 }
 
 /** A contact's entry on the leaderboard, as of its change `sequence`. */

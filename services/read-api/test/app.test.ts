@@ -37,10 +37,12 @@ const reader = {
     return id === 'c-1' ? { root: 'c-1' } : id === 'anon-1' ? { root: 'c-1', mergedInto: 'c-1' } : null;
   },
   recentChanges: async (root: string, limit: number) => (root === 'c-1' ? [{ id: 'sc-1', limit }] : []),
-  leaderboardSize: async () => 10,
-  leaderboard: async (limit: number) => ({
-    total: 10,
-    contacts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, contactId: `c-${i}`, score: 100 - i })),
+  // a grid of two scores: the fit board holds 4 contacts, engagement's 10
+  scoreIds: () => ['engagement', 'fit'],
+  leaderboardSize: async (scoreId: string) => (scoreId === 'fit' ? 4 : 10),
+  leaderboard: async (limit: number, scoreId: string) => ({
+    total: scoreId === 'fit' ? 4 : 10,
+    contacts: Array.from({ length: limit }, (_, i) => ({ rank: i + 1, contactId: `${scoreId}-${i}`, score: 100 - i })),
   }),
 } as unknown as ContactReader;
 
@@ -153,6 +155,9 @@ describe('read API app', () => {
         [`/leaderboard${query}`, path],
         [`/accounts${query}`, path],
       ]),
+      ['/leaderboard?score=matrix', 'query.score'],
+      ['/leaderboard?score=', 'query.score'],
+      ['/leaderboard?score=fit&score=engagement', 'query.score'],
       ['/contacts/c-1/score-changes?limit=0', 'query.limit'],
       [`/contacts/${'x'.repeat(129)}`, 'params.contactId'],
     ];
@@ -173,6 +178,20 @@ describe('read API app', () => {
     expect(top.top).toBe('20%');
     expect(top.contacts).toHaveLength(2); // 20 % of 10 contacts
     expect((await app.inject('/leaderboard?top=15')).json().contacts).toHaveLength(2); // ceil(1.5)
+    await app.close();
+  });
+
+  it("ranks the grid's first score by default, and the score ?score names", async () => {
+    const app = build();
+    const first = (await app.inject('/leaderboard?limit=2')).json();
+    expect(first).toMatchObject({ scoreId: 'engagement', total: 10 });
+    expect(first.contacts.map((c: { contactId: string }) => c.contactId)).toEqual(['engagement-0', 'engagement-1']);
+    // ?top takes the share of that score's board
+    const fit = (await app.inject('/leaderboard?score=fit&top=50%25')).json();
+    expect(fit).toMatchObject({ scoreId: 'fit', top: '50%', total: 4 });
+    expect(fit.contacts.map((c: { contactId: string }) => c.contactId)).toEqual(['fit-0', 'fit-1']);
+    const unknown = (await app.inject('/leaderboard?score=nope')).json();
+    expect(unknown.error.message).toBe('the grid has no score "nope"; its scores are "engagement", "fit"');
     await app.close();
   });
 });

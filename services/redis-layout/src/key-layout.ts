@@ -1,6 +1,9 @@
 import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 
+/** The score id of a grid without `scores` (the engine's DEFAULT_SCORE_ID): its board keeps the old key. */
+const DEFAULT_BOARD_SCORE = 'score';
+
 /**
  * Every Redis key of every leadscore service, under one key prefix (`REDIS_KEY_PREFIX`). A
  * contact's keys all carry the hash tag `{<contactId>}`, so they share one hash slot and the
@@ -20,8 +23,9 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:stage:{<contactId>}`         | hash       | lifecycle           | the contact's lifecycle stage                   |
  * | `<prefix>:stage-history:{<contactId>}` | list       | lifecycle           | every crossing handled, newest first            |
  * | `<prefix>:recent:{<contactId>}`        | list       | read API projection | recent score changes, newest first              |
- * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence and score               |
+ * | `<prefix>:proj:{<contactId>}`          | hash       | read API projection | last projected sequence, each score's value     |
  * | `<prefix>:leaderboard`                 | sorted set | read API projection | contactId by latest emitted score               |
+ * | `<prefix>:leaderboard:score:<scoreId>` | sorted set | read API projection | the same, for each score of a grid with `scores` |
  * | `<prefix>:{identity}:parent`           | hash       | scorer              | merged-away id → the root it was merged into    |
  * | `<prefix>:{identity}:pending`          | hash       | scorer              | root → JSON members merged in, not absorbed yet |
  * | `<prefix>:{console}:grid`              | string     | console             | the grid the console last published (JSON)      |
@@ -40,15 +44,16 @@ import { ServiceError } from '@leadscore/service-kit';
  * | `<prefix>:account-stage:{a:<accountId>}`  | hash   | lifecycle  | the account's lifecycle stage (same fields as a contact's) |
  * | `<prefix>:account-stage-history:{a:<accountId>}` | list | lifecycle | every account crossing handled, newest first     |
  *
- * The leaderboard has a second key, the sequence each contact was listed at. It carries the
- * leaderboard's whole name as its hash tag, so both share one hash slot (a key without braces
+ * Each leaderboard has a second key, the sequence each contact was listed at. It carries the
+ * board's whole name as its hash tag, so both share one hash slot (a key without braces
  * hashes whole) and project-leaderboard-2.lua checks and writes both atomically on a cluster too.
- * The leaderboard keeps the name it always had: a board written before the sequences existed is
- * the one read and moved on (a contact without a recorded sequence counts as older than any change).
+ * The leaderboard of `score` keeps the name it always had: a board written before the sequences
+ * existed is the one read and moved on (a contact without a recorded sequence counts as older
+ * than any change).
  *
  * | key                                                     | type | written by          | what                                                |
  * | ------------------------------------------------------- | ---- | ------------------- | --------------------------------------------------- |
- * | `<prefix>:leaderboard:sequences:{<prefix>:leaderboard}` | hash | read API projection | contactId → sequence listed, `merged` once unlisted |
+ * | `<prefix>:leaderboard:sequences:{<board key>}`          | hash | read API projection | contactId → sequence listed, `merged` once unlisted |
  *
  * The account leaderboard (the read API's projection of account-score-changed) is two keys for
  * all accounts, under the one hash tag `{account-leaderboard}`, so project-account-scores-2.lua
@@ -115,17 +120,21 @@ export class KeyLayout {
     return this.ofContact('proj', contactId);
   }
 
-  leaderboard(): string {
-    return `${this.prefix}:leaderboard`;
+  /**
+   * The leaderboard of one score: `score`, the one score of a grid without `scores`, keeps the
+   * name it always had; every other score id has its own board.
+   */
+  leaderboard(scoreId: string = DEFAULT_BOARD_SCORE): string {
+    return scoreId === DEFAULT_BOARD_SCORE ? `${this.prefix}:leaderboard` : `${this.prefix}:leaderboard:score:${scoreId}`;
   }
 
   /**
-   * The sequence each contact was last listed at (or `merged`: unlisted for good), the guard that
-   * lets the leaderboard move only forward. Its hash tag is the leaderboard's own key, so both are
-   * in one hash slot (the prefix holds no braces, so the tag is exactly that key).
+   * The sequence each contact was last listed at on a score's board (or `merged`: unlisted for
+   * good), the guard that lets the board move only forward. Its hash tag is the board's own key,
+   * so both are in one hash slot (the prefix holds no braces, so the tag is exactly that key).
    */
-  leaderboardSequences(): string {
-    return `${this.prefix}:leaderboard:sequences:{${this.leaderboard()}}`;
+  leaderboardSequences(scoreId: string = DEFAULT_BOARD_SCORE): string {
+    return `${this.prefix}:leaderboard:sequences:{${this.leaderboard(scoreId)}}`;
   }
 
   /**

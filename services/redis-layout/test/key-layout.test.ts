@@ -70,6 +70,18 @@ describe('KeyLayout', () => {
     }
   });
 
+  it("gives each score of a grid with several scores its own board, beside its sequences' hash slot", () => {
+    expect([keys.leaderboard('fit'), keys.leaderboardSequences('fit')]).toEqual([
+      'ls:leaderboard:score:fit',
+      'ls:leaderboard:sequences:{ls:leaderboard:score:fit}',
+    ]);
+    expect(keys.leaderboard('score')).toBe(keys.leaderboard());
+    for (const scoreId of ['fit', 'engagement', 'sequences']) {
+      expect(calculateSlot(keys.leaderboardSequences(scoreId)), scoreId).toBe(calculateSlot(keys.leaderboard(scoreId)));
+      expect(keys.leaderboard(scoreId)).not.toBe(keys.leaderboardSequences());
+    }
+  });
+
   it('gives each role its own key', () => {
     const all = [
       ...keys.contactKeys('c-1'),
@@ -79,6 +91,8 @@ describe('KeyLayout', () => {
       keys.gridQueueingLock(),
       keys.leaderboard(),
       keys.leaderboardSequences(),
+      keys.leaderboard('fit'),
+      keys.leaderboardSequences('fit'),
       ...keys.accountKeys('c-1'),
       keys.accountLeaderboard(),
       keys.accountLeaderboardSequences(),
