@@ -5,7 +5,7 @@ import type { ValidationIssue } from './errors.js';
 import { IdentityRoots } from './identity-roots.js';
 import { parseJsonEvent } from './lead-event.js';
 import { CONTACT_MERGED } from './merge-event.js';
-import { recordCrossings, ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
+import { ReplayEntry, replayMerge, type ReplayCrossing } from './replay-merge.js';
 import type { Grade } from './compile-scores.js';
 import type { Contribution, ScoreValue } from './score-at.js';
 import type { Cause } from './score-change.js';
@@ -80,9 +80,8 @@ export async function replayEvents(
   let duplicates = 0;
   let lineNumber = 0;
   const rollup = compiled.accounts === null ? null : new AccountRollup(compiled, compiled.accounts, now);
-  // The account rollup reads each member score change's output (its id): built only then; and
-  // for a grid with `scores`, whose crossings are reported with their own score change's sequence.
-  const outputs = rollup !== null || compiled.multiScore;
+  // The account rollup reads each member score change's output (its id): built only then.
+  const outputs = rollup !== null;
   const bad = (errors: readonly ValidationIssue[]): void => {
     const entry = { line: lineNumber, errors };
     badLines.push(entry);
@@ -137,14 +136,12 @@ export async function replayEvents(
     if (result.duplicate) duplicates += 1;
     rollup?.contactEvaluated(event, result);
     if (result.crossings.length === 0) continue;
+    const cause: Cause = { kind: 'event', eventId: event.eventId };
     if (compiled.multiScore) {
-      for (const output of result.outputs) {
-        recordCrossings(state, output.thresholdCrossings);
-        if (output.gradeChange?.crossing) recordCrossings(state, [output.gradeChange.crossing]);
-      }
+      // each crossing with its own score change's value and sequence (or the grade change's)
+      for (const crossing of result.scoredCrossings) (state.crossings ??= []).push({ ...crossing, cause });
       continue;
     }
-    const cause: Cause = { kind: 'event', eventId: event.eventId };
     for (const crossing of result.crossings) {
       (state.crossings ??= []).push({
         threshold: crossing.threshold,

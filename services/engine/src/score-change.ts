@@ -503,6 +503,49 @@ export interface ScoreChangesParts<C extends AnyCause> {
   readonly changedOf: (score: CompiledScore) => readonly ChangedContribution[];
 }
 
+/** A score of an evaluation whose value moved, with the sequence its output takes. */
+export interface ScoreMove {
+  readonly score: CompiledScore;
+  readonly from: number;
+  readonly to: number;
+  readonly sequence: number;
+}
+
+/** The grade of an evaluation whose matrix cell moved, with the sequence its output takes. */
+export interface GradeMove {
+  readonly was: Grade;
+  readonly is: Grade;
+  readonly sequence: number;
+}
+
+/**
+ * What an evaluation of every score moved, numbered: each score whose value moved, in the grid's
+ * order of scores, takes the next sequence; then, with a matrix whose cell moved, the grade.
+ * The one numbering of score-changed and grade-changed outputs (`scoreChangesOf`), and of the
+ * crossings of an in-place evaluation without outputs. Pure.
+ */
+export function scoreMovesOf(
+  compiled: CompiledGrid,
+  lastSequence: number,
+  previous: ArrayLike<number>,
+  values: ArrayLike<number>,
+): { moves: ScoreMove[]; grade: GradeMove | null; sequence: number } {
+  let sequence = lastSequence;
+  const moves: ScoreMove[] = [];
+  for (const score of compiled.scores) {
+    const from = previous[score.index] as number;
+    const to = values[score.index] as number;
+    if (from !== to) moves.push({ score, from, to, sequence: (sequence += 1) });
+  }
+  let grade: GradeMove | null = null;
+  if (compiled.matrix !== null) {
+    const was = gradeOf(compiled.matrix, previous);
+    const is = gradeOf(compiled.matrix, values);
+    if (was.grade !== is.grade) grade = { was, is, sequence: (sequence += 1) };
+  }
+  return { moves, grade, sequence };
+}
+
 /**
  * One score-changed per score whose value moved, in the grid's order of scores, each with the
  * next sequence and its own crossings; then, with a matrix whose cell moved, the grade change
@@ -513,39 +556,38 @@ export function scoreChangesOf<C extends AnyCause>(
   parts: ScoreChangesParts<C>,
 ): { outputs: ScoreChange<C>[]; gradeChange: GradeChange<C> | null; sequence: number } {
   const { compiled, contactId, previous, values, cause, now } = parts;
-  let sequence = parts.sequence;
-  const outputs: ScoreChange<C>[] = [];
-  for (const s of compiled.scores) {
-    const from = previous[s.index] as number;
-    const to = values[s.index] as number;
-    if (from === to) continue;
-    sequence += 1;
+  const { moves, grade, sequence } = scoreMovesOf(compiled, parts.sequence, previous, values);
+  const outputs = moves.map(({ score: s, from, to, sequence: at }) => {
     const scoreId = compiled.multiScore ? s.id : undefined;
-    outputs.push(
-      scoreChangeOutput({
-        compiled,
-        contactId,
-        sequence,
-        previousScore: from,
-        score: to,
-        cause,
-        now,
-        changedContributions: parts.changedOf(s),
-        crossings: crossingsOf(s.thresholds, from, to).map((c) => (scoreId === undefined ? c : { scoreId, ...c })),
-        scoreId,
-      }),
-    );
-  }
-  let gradeChange: GradeChange<C> | null = null;
-  if (compiled.matrix !== null) {
-    const was = gradeOf(compiled.matrix, previous);
-    const is = gradeOf(compiled.matrix, values);
-    if (was.grade !== is.grade) {
-      sequence += 1;
-      gradeChange = gradeChangeOutput({ compiled, contactId, sequence, cause, now, was, is, values });
-    }
-  }
+    return scoreChangeOutput({
+      compiled,
+      contactId,
+      sequence: at,
+      previousScore: from,
+      score: to,
+      cause,
+      now,
+      changedContributions: parts.changedOf(s),
+      crossings: crossingsOf(s.thresholds, from, to).map((c) => (scoreId === undefined ? c : { scoreId, ...c })),
+      scoreId,
+    });
+  });
+  const gradeChange =
+    grade === null
+      ? null
+      : gradeChangeOutput({ compiled, contactId, sequence: grade.sequence, cause, now, was: grade.was, is: grade.is, values });
   return { outputs: withGradeChange(outputs, gradeChange), gradeChange, sequence };
+}
+
+/** The matrix's `qualified` crossing of a grade move, if `qualified` changed. */
+export function qualifiedCrossingOf(grade: GradeMove): Crossing | null {
+  if (grade.was.qualified === grade.is.qualified) return null;
+  return {
+    scoreId: MATRIX_SCORE_ID,
+    threshold: QUALIFIED_THRESHOLD.name,
+    at: QUALIFIED_THRESHOLD.at,
+    direction: grade.is.qualified ? 'up' : 'down',
+  };
 }
 
 /** What a grade-changed output is made of. */
@@ -569,25 +611,19 @@ export function gradeChangeOutput<C extends AnyCause>(parts: GradeChangeParts<C>
     [contactId, sequence, causeKey(cause), compiled.name, compiled.version, 'grade', was.grade, is.grade].join('\u0000'),
   );
   const axisScore = (index: number) => ({ id: (compiled.scores[index] as CompiledScore).id, score: values[index] as number });
-  let crossing: ThresholdCrossing<C> | null = null;
-  if (was.qualified !== is.qualified) {
-    const direction: Direction = is.qualified ? 'up' : 'down';
-    crossing = {
-      id: deterministicId(`${id}\u0000${QUALIFIED_THRESHOLD.name}\u0000${direction}`),
-      scoreId: MATRIX_SCORE_ID,
-      threshold: QUALIFIED_THRESHOLD.name,
-      at: QUALIFIED_THRESHOLD.at,
-      direction,
-      contactId,
-      sequence,
-      previousScore: was.qualified ? 1 : 0,
-      score: is.qualified ? 1 : 0,
-      gridName: compiled.name,
-      gridVersion: compiled.version,
-      cause,
-      evaluatedAt: now,
-    };
-  }
+  const qualified = qualifiedCrossingOf({ was, is, sequence });
+  const crossing: ThresholdCrossing<C> | null = qualified && {
+    id: deterministicId(`${id}\u0000${qualified.threshold}\u0000${qualified.direction}`),
+    ...qualified,
+    contactId,
+    sequence,
+    previousScore: was.qualified ? 1 : 0,
+    score: is.qualified ? 1 : 0,
+    gridName: compiled.name,
+    gridVersion: compiled.version,
+    cause,
+    evaluatedAt: now,
+  };
   return {
     id,
     contactId,

@@ -17,8 +17,11 @@ import { DEFAULT_SCORE_ID } from './grid-types.js';
 import { scoreAt, scoreOf, type Contribution, type Score } from './score-at.js';
 import {
   crossingOf,
+  crossingsOf,
+  qualifiedCrossingOf,
   scoreChangeOutput,
   scoreChangesOf,
+  scoreMovesOf,
   thresholdCrossings,
   type GradeChange,
   type Cause,
@@ -67,6 +70,7 @@ function layout(compiled: CompiledGrid): Layout {
         outputs: NO_OUTPUTS,
         gradeChange: null,
         emitted: undefined,
+        scoredCrossings: NO_SCORED_CROSSINGS,
       },
       matched: [],
       counts: new Float64Array(compiled.rules.length),
@@ -333,7 +337,21 @@ export interface InPlaceResult {
   gradeChange: GradeChange | null;
   /** For a grid with `scores`: every score's last emitted value after the event, by score position (the state's own array: read it before the next call). */
   emitted: readonly number[] | undefined;
+  /**
+   * For a grid with `scores`: `crossings` with the value and sequence of the score change (or
+   * grade change) each belongs to, with or without `outputs`; empty for a grid of one score,
+   * whose crossings belong to `score` and `sequence`.
+   */
+  scoredCrossings: readonly ScoredCrossing[];
 }
+
+/** A crossing with the change it belongs to: that score's value after it (0/1 for the matrix's `qualified`) and its sequence. */
+export interface ScoredCrossing extends Crossing {
+  readonly score: number;
+  readonly sequence: number;
+}
+
+const NO_SCORED_CROSSINGS: readonly ScoredCrossing[] = [];
 
 const NO_OUTPUTS: readonly ScoreChange[] = [];
 
@@ -503,6 +521,7 @@ export function applyInPlace(state: WorkingState, event: LeadEvent): InPlaceResu
   result.outputs = NO_OUTPUTS;
   result.gradeChange = null;
   result.emitted = emitted;
+  result.scoredCrossings = NO_SCORED_CROSSINGS;
 
   let n = 0;
   let matching = false;
@@ -569,7 +588,7 @@ function scoresInPlace(
   result: InPlaceResult,
 ): InPlaceResult {
   const compiled = state.compiled;
-  const { points, ruleCounts, values } = state.layout.scratch;
+  const { points, values } = state.layout.scratch;
   let moved = false;
   for (const s of compiled.scores) {
     values[s.index] = scoreValue(s, points);
@@ -582,26 +601,9 @@ function scoresInPlace(
     state.evaluated(points);
     return result;
   }
-  const cause: Cause = { kind: 'event', eventId: event.eventId };
-  // without `outputs` no breakdown is read (its changed contributions stay empty) and none is kept
-  const before = state.outputs ? state.pointsBefore() : undefined;
-  const { outputs, gradeChange, sequence } = scoreChangesOf({
-    compiled,
-    contactId: event.contactId,
-    sequence: state.sequence,
-    previous: emitted,
-    values,
-    cause,
-    now: state.now,
-    changedOf: (s) => (before === undefined ? [] : changedContributions(compiled, s, points, ruleCounts, before)),
-  });
-  const crossings = outputs.flatMap((output) => output.thresholdCrossings.map(crossingOf));
-  if (gradeChange?.crossing) crossings.push(crossingOf(gradeChange.crossing));
-  if (state.outputs) {
-    result.outputs = outputs;
-    result.output = outputs[0] ?? null;
-    result.gradeChange = gradeChange;
-  }
+  const sequence = state.outputs
+    ? outputsInPlace(state, event, emitted, result)
+    : crossingsInPlace(compiled, state.sequence, emitted, values, result);
   state.evaluated(points);
   for (const s of compiled.scores) {
     emitted[s.index] = values[s.index] as number;
@@ -610,8 +612,60 @@ function scoresInPlace(
   state.sequence = sequence;
   result.score = values[0] as number;
   result.sequence = sequence;
-  result.crossings = crossings;
+  result.crossings = result.scoredCrossings.length === 0 ? NO_CROSSINGS : result.scoredCrossings.map(crossingOf);
   return result;
+}
+
+/** The outputs of an evaluation of several scores (`scoreChangesOf`) into `result`, with their crossings: the last sequence. */
+function outputsInPlace(state: WorkingState, event: LeadEvent, emitted: readonly number[], result: InPlaceResult): number {
+  const compiled = state.compiled;
+  const { points, ruleCounts, values } = state.layout.scratch;
+  const before = state.pointsBefore();
+  const { outputs, gradeChange, sequence } = scoreChangesOf({
+    compiled,
+    contactId: event.contactId,
+    sequence: state.sequence,
+    previous: emitted,
+    values,
+    cause: { kind: 'event', eventId: event.eventId } satisfies Cause,
+    now: state.now,
+    changedOf: (s) => changedContributions(compiled, s, points, ruleCounts, before),
+  });
+  const scored: ScoredCrossing[] = [];
+  for (const output of outputs) {
+    for (const c of output.thresholdCrossings) scored.push({ ...crossingOf(c), score: output.score, sequence: output.sequence });
+  }
+  const qualified = gradeChange?.crossing;
+  if (qualified) scored.push({ ...crossingOf(qualified), score: qualified.score, sequence: qualified.sequence });
+  result.outputs = outputs;
+  result.output = outputs[0] ?? null;
+  result.gradeChange = gradeChange;
+  if (scored.length > 0) result.scoredCrossings = scored;
+  return sequence;
+}
+
+/**
+ * Without `outputs` (replay, benchmarks): only the crossings, with the sequences the outputs
+ * would take (`scoreMovesOf`, their one numbering), and no output, id or breakdown built.
+ */
+function crossingsInPlace(
+  compiled: CompiledGrid,
+  lastSequence: number,
+  emitted: readonly number[],
+  values: readonly number[],
+  result: InPlaceResult,
+): number {
+  const { moves, grade, sequence } = scoreMovesOf(compiled, lastSequence, emitted, values);
+  const scored: ScoredCrossing[] = [];
+  for (const move of moves) {
+    for (const c of crossingsOf(move.score.thresholds, move.from, move.to)) {
+      scored.push({ scoreId: move.score.id, ...c, score: move.to, sequence: move.sequence });
+    }
+  }
+  const qualified = grade && qualifiedCrossingOf(grade);
+  if (qualified) scored.push({ ...qualified, score: grade.is.qualified ? 1 : 0, sequence: grade.sequence });
+  if (scored.length > 0) result.scoredCrossings = scored;
+  return sequence;
 }
 
 /** A score's rules whose points differ from the last evaluation's (`before`), as its output lists them. */

@@ -102,7 +102,7 @@ async function referenceReplay(
     if (evaluation.duplicate) duplicates += 1;
     if (evaluation.stateChanged) contact.state = encodeState(evaluation.state);
     rollup?.contactEvaluated(event, evaluation);
-    record(contact, evaluation.output?.thresholdCrossings ?? []);
+    record(contact, crossingsOf(evaluation));
   }
   const ids = [...contacts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return {
@@ -111,8 +111,15 @@ async function referenceReplay(
       if (mergedInto !== undefined) {
         return { contactId, score: 0, contributions: [], crossings, mergedInto: roots.resolve(contactId) };
       }
-      const { score, contributions } = scoreAt(compiled, decodeState(state), now);
-      return { contactId, score, contributions: contributions.filter((c) => c.count !== 0 || c.points !== 0), crossings };
+      const { score, contributions, scores, grade } = scoreAt(compiled, decodeState(state), now);
+      return {
+        contactId,
+        score,
+        contributions: contributions.filter((c) => c.count !== 0 || c.points !== 0),
+        crossings,
+        ...(compiled.multiScore && { scores }),
+        ...(grade !== null && { grade }),
+      };
     }),
     accounts: rollup?.result() ?? [],
     events,
@@ -128,9 +135,20 @@ interface Entry {
   mergedInto?: string;
 }
 
+/** The crossings of every output of an evaluation (each score's, then the grade's `qualified`). */
+function crossingsOf(evaluation: {
+  readonly outputs: readonly { readonly thresholdCrossings: readonly ThresholdCrossing<AnyCause>[] }[];
+  readonly gradeChange: { readonly crossing: ThresholdCrossing<AnyCause> | null } | null;
+}): ThresholdCrossing<AnyCause>[] {
+  const all = evaluation.outputs.flatMap((output) => output.thresholdCrossings);
+  if (evaluation.gradeChange?.crossing) all.push(evaluation.gradeChange.crossing);
+  return all;
+}
+
 function record(entry: Entry, crossings: readonly ThresholdCrossing<AnyCause>[]): void {
   for (const crossing of crossings) {
     (entry.crossings ??= []).push({
+      ...(crossing.scoreId !== undefined && { scoreId: crossing.scoreId }),
       threshold: crossing.threshold,
       at: crossing.at,
       direction: crossing.direction,
@@ -173,9 +191,9 @@ function referenceMerge(
   if (result.duplicate) return 'duplicate';
   roots.merge(source, target);
   if (result.target.stateChanged) t.state = encodeState(result.target.state);
-  record(t, result.target.output?.thresholdCrossings ?? []);
+  record(t, crossingsOf(result.target));
   s.state = encodeState(result.source.state);
-  record(s, result.source.output?.thresholdCrossings ?? []);
+  record(s, crossingsOf(result.source));
   s.mergedInto = target;
   rollup?.contactsMerged(source, target, event, result.target.score, result.target.output?.id ?? null);
   return 'merged';
@@ -210,7 +228,22 @@ accounts:
     - { id: big, property: employees, gte: 100, points: 40 }
   thresholds: [{ name: MQA, at: 100 }]
 `);
-  return [starter, other, withAccounts];
+  // two scores over the same rules (one in both), a bounded score, and a matrix whose `qualified` crosses
+  const twoScores = gridFromYaml(`${otherYaml.replace('name: other', 'name: two-scores').replace(/^thresholds: .*$/m, '')}
+scores:
+  - id: engagement
+    rules: [opened, webinars, viewed, sent, quiet]
+    thresholds: [{ name: warm, at: 30 }, { name: hot, at: 70 }]
+  - id: fit
+    rules: [no-phone, buyer, viewed]
+    bounds: { max: 40 }
+    thresholds: [{ name: good-fit, at: 30 }]
+matrix:
+  rows: { score: fit, bands: [{ name: A, at: 30 }, { name: B }] }
+  columns: { score: engagement, bands: [{ name: '1', at: 70 }, { name: '2', at: 30 }, { name: '3' }] }
+  qualified: [A1, A2]
+`);
+  return [starter, other, withAccounts, twoScores];
 }
 
 const TYPES = [
