@@ -297,9 +297,11 @@ export class ContactUpdater {
         else produced.set(contactId, stale);
       }
     }
-    this.deps.crashPoint?.('after-state-commit');
+    // Fault injection fires only where this round did something: a redelivered chunk that
+    // changes nothing does not roll again, so a restart can always get through its backlog.
+    if (commits.length > 0) this.deps.crashPoint?.('after-state-commit');
     if (!silent) await this.produce(outputs, pending);
-    this.deps.crashPoint?.('after-produce');
+    if (outputs.size > 0) this.deps.crashPoint?.('after-produce');
     await this.outboxesProduced(produced);
     for (const [contactId, changes] of roundChanges) if (!conflicts.has(contactId)) committed.push(...changes);
     return conflicts;
