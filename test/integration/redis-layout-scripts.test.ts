@@ -17,7 +17,6 @@ import {
   PROJECT_ACCOUNT_SCORES,
   PROJECT_LEADERBOARD,
   PROJECT_SCORE_CHANGE,
-  projectionScoreField,
   PublishedGridStore,
   StageReader,
   SWITCH_GRID,
@@ -114,7 +113,7 @@ describe('every Lua script through the loader, against the real Redis', () => {
 
     const project = loadScript(redis, PROJECT_SCORE_CHANGE);
     const projection: [string, string] = [keys.recentChanges(contactId), keys.projection(contactId)];
-    const [scoreField, fitField] = [projectionScoreField('score'), projectionScoreField('fit')];
+    const [scoreField, fitField] = [keys.projectionScoreField('score'), keys.projectionScoreField('fit')];
     expect(await project([keys.recentChanges('c-none'), keys.projection('c-none')], 0, 5, '{}', 10, scoreField)).toEqual([
       0,
       null,

@@ -1,14 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ContactMergedValue, ScoreChangedValue, TopicNames } from '@leadscore/contracts';
 import { DEFAULT_SCORE_ID } from '@leadscore/engine';
-import {
-  loadScript,
-  PROJECT_LEADERBOARD,
-  PROJECT_SCORE_CHANGE,
-  projectionScoreField,
-  type KeyLayout,
-  type ScriptCall,
-} from '@leadscore/redis-layout';
+import { loadScript, PROJECT_LEADERBOARD, PROJECT_SCORE_CHANGE, type KeyLayout, type ScriptCall } from '@leadscore/redis-layout';
 import { redisAll, redisOne, type RedisClient } from '@leadscore/service-kit';
 import type { ChunkDecoder } from './chunk-decoder.js';
 import type { ReadApiMetrics } from './metrics.js';
@@ -114,7 +107,7 @@ export class ScoreChangeProjection {
           c.score,
           JSON.stringify(entry),
           this.recentLength,
-          projectionScoreField(entry.scoreId),
+          this.keys.projectionScoreField(entry.scoreId),
         ),
       );
     }

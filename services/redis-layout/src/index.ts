@@ -18,7 +18,6 @@ export {
   PROJECT_SCORE_CHANGE,
   PUBLISH_GRID,
   SWITCH_GRID,
-  projectionScoreField,
   type GridSwitchStatus,
 } from './scripts.js';
 export { StageReader, type ContactStage, type StageHistoryEntry } from './stage-reader.js';

@@ -1,8 +1,11 @@
 import { ErrorCode } from '@leadscore/errors';
 import { ServiceError } from '@leadscore/service-kit';
 
-/** The score id of a grid without `scores` (the engine's DEFAULT_SCORE_ID): its board keeps the old key. */
-const DEFAULT_BOARD_SCORE = 'score';
+/**
+ * The score id of a grid without `scores` (the engine's DEFAULT_SCORE_ID): its leaderboard and
+ * its projection field keep the names they had before several scores.
+ */
+const DEFAULT_SCORE = 'score';
 
 /**
  * Every Redis key of every leadscore service, under one key prefix (`REDIS_KEY_PREFIX`). A
@@ -120,12 +123,17 @@ export class KeyLayout {
     return this.ofContact('proj', contactId);
   }
 
+  /** The field of a contact's projection hash holding one score's latest projected value. */
+  projectionScoreField(scoreId: string): string {
+    return scoreId === DEFAULT_SCORE ? 'score' : `score:${scoreId}`;
+  }
+
   /**
    * The leaderboard of one score: `score`, the one score of a grid without `scores`, keeps the
    * name it always had; every other score id has its own board.
    */
-  leaderboard(scoreId: string = DEFAULT_BOARD_SCORE): string {
-    return scoreId === DEFAULT_BOARD_SCORE ? `${this.prefix}:leaderboard` : `${this.prefix}:leaderboard:score:${scoreId}`;
+  leaderboard(scoreId: string = DEFAULT_SCORE): string {
+    return scoreId === DEFAULT_SCORE ? `${this.prefix}:leaderboard` : `${this.prefix}:leaderboard:score:${scoreId}`;
   }
 
   /**
@@ -133,7 +141,7 @@ export class KeyLayout {
    * good), the guard that lets the board move only forward. Its hash tag is the board's own key,
    * so both are in one hash slot (the prefix holds no braces, so the tag is exactly that key).
    */
-  leaderboardSequences(scoreId: string = DEFAULT_BOARD_SCORE): string {
+  leaderboardSequences(scoreId: string = DEFAULT_SCORE): string {
     return `${this.prefix}:leaderboard:sequences:{${this.leaderboard(scoreId)}}`;
   }
 

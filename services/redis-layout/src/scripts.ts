@@ -71,19 +71,13 @@ export const APPLY_CROSSING = RedisScript.fromFile<
 /**
  * `[1 | 0, latest projected value of the score, the contact's last projected sequence]`: 1
  * projected, 0 ignored (not above the last sequence); value and sequence are null when nothing
- * was ever projected for that score of the contact. `scoreField` is `projectionScoreField(scoreId)`.
+ * was ever projected for that score of the contact. `scoreField` is `KeyLayout.projectionScoreField(scoreId)`.
  */
 export const PROJECT_SCORE_CHANGE = RedisScript.fromFile<
   [recent: string, projection: string],
   [sequence: number, score: number, entry: string, keep: number, scoreField: string],
   [projected: number, score: string | null, sequence: string | null]
 >('projectScoreChange', 'project-score-change-2.lua', projectionReply);
-
-/** The field of a contact's projection hash holding a score's latest projected value. */
-export function projectionScoreField(scoreId: string): string {
-  // `score` is the field the one score of a grid without `scores` always had
-  return scoreId === 'score' ? 'score' : `score:${scoreId}`;
-}
 
 /**
  * `[listed, unlisted]` of the `(contactId, sequence | 'merged', score)` triples written to the

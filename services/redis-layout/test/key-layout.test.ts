@@ -76,6 +76,7 @@ describe('KeyLayout', () => {
       'ls:leaderboard:sequences:{ls:leaderboard:score:fit}',
     ]);
     expect(keys.leaderboard('score')).toBe(keys.leaderboard());
+    expect([keys.projectionScoreField('score'), keys.projectionScoreField('fit')]).toEqual(['score', 'score:fit']);
     for (const scoreId of ['fit', 'engagement', 'sequences']) {
       expect(calculateSlot(keys.leaderboardSequences(scoreId)), scoreId).toBe(calculateSlot(keys.leaderboard(scoreId)));
       expect(keys.leaderboard(scoreId)).not.toBe(keys.leaderboardSequences());
